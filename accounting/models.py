@@ -1,0 +1,88 @@
+"""Accounting channels: where a store's invoices and products are sent, and the connection to it."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+from channels_portal.encryption import EncryptedJSONField, EncryptedTextField
+from stores.models import Store
+
+from .providers import provider_choices
+
+
+class ConnectionState(models.TextChoices):
+    NOT_CONNECTED = "not_connected", "Not connected"
+    CONNECTED = "connected", "Connected"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class InvoiceStatusToCreate(models.TextChoices):
+    DRAFT = "DRAFT", "Draft"
+    AUTHORISED = "AUTHORISED", "Awaiting Payment"
+
+
+class LineAmountType(models.TextChoices):
+    EXCLUSIVE = "Exclusive", "Tax exclusive"
+    INCLUSIVE = "Inclusive", "Tax inclusive"
+    NO_TAX = "NoTax", "No tax"
+
+
+account_code = RegexValidator(r"^[A-Za-z0-9._-]{1,10}$", "Use a Xero account code: up to 10 letters or digits.")
+
+
+class AccountingChannel(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="accounting_channels")
+    provider = models.CharField(max_length=20, choices=provider_choices(), default="xero")
+    name = models.CharField("Channel Name", max_length=100)
+    account_nominal_code = models.CharField(
+        "Account Nominal Code",
+        max_length=10,
+        blank=True,
+        validators=[account_code],
+        help_text="The Xero account code for sales lines. Blank: the organisation's default sales account.",
+    )
+    client_id = models.CharField("Client ID", max_length=100)
+    client_secret = EncryptedTextField("Client Secret", blank=True)
+    add_products = models.BooleanField("Add Products to Xero", default=False)
+    create_nonexistent_products = models.BooleanField("Create Nonexistent Products", default=False)
+    invoice_status = models.CharField(
+        "Invoice status in Xero",
+        max_length=12,
+        choices=InvoiceStatusToCreate.choices,
+        default=InvoiceStatusToCreate.AUTHORISED,
+    )
+    line_amount_type = models.CharField(
+        "Line amounts", max_length=10, choices=LineAmountType.choices, default=LineAmountType.EXCLUSIVE
+    )
+    default_tax_type = models.CharField("Default tax type", max_length=50, blank=True)
+    invoice_number_prefix = models.CharField("Invoice number prefix", max_length=10, blank=True)
+    is_active = models.BooleanField("Is Active", default=False)
+
+    # Connection to the provider.
+    connection_state = models.CharField(
+        max_length=20, choices=ConnectionState.choices, default=ConnectionState.NOT_CONNECTED
+    )
+    state_reason = models.TextField(blank=True)
+    tenant_id = models.CharField("Xero tenant id", max_length=64, blank=True, db_index=True)
+    tenant_name = models.CharField("Xero organisation", max_length=255, blank=True)
+    connection_id = models.CharField(max_length=64, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_token_refresh_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=500, blank=True)
+    token_set = EncryptedJSONField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["store__name", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.connection_state == ConnectionState.CONNECTED

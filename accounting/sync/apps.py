@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SyncConfig(AppConfig):
+    name = "accounting.sync"
+    label = "accounting_sync"
+    verbose_name = "Accounting sync"

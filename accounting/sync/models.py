@@ -1,0 +1,1 @@
+"""The sync ledger (filled in by the sync engine)."""

@@ -1,0 +1,41 @@
+"""Resolve the current organization of a signed-in user from the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+SESSION_KEY = "current_organization_id"
+
+
+class CurrentOrganizationMiddleware:
+    """Set `request.organization` and `request.membership` (None when the user has none).
+
+    The session holds the chosen organization id; it is honoured only while the user is
+    still a member, otherwise the first membership is taken.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.organization = None  # type: ignore[attr-defined]
+        request.membership = None  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from .models import Membership
+
+            memberships = Membership.objects.filter(user=user).select_related("organization")
+            chosen = request.session.get(SESSION_KEY)
+            membership = None
+            if chosen is not None:
+                membership = memberships.filter(organization_id=chosen).first()
+            if membership is None:
+                membership = memberships.order_by("organization__name", "pk").first()
+                if membership is not None:
+                    request.session[SESSION_KEY] = membership.organization_id
+            if membership is not None:
+                request.organization = membership.organization  # type: ignore[attr-defined]
+                request.membership = membership  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class XeroSandboxConfig(AppConfig):
+    name = "xero_sandbox"

@@ -1,0 +1,1 @@
+"""The local Xero's state (filled in by the sandbox)."""

@@ -1,0 +1,3 @@
+app_name = "xero_sandbox"
+
+urlpatterns: list = []
