@@ -123,6 +123,11 @@ class InvoiceLine(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        amounts = self.amounts
+        self.line_amount, self.tax_amount = amounts.line_amount, amounts.tax_amount
+        super().save(*args, **kwargs)
+
     @property
     def amounts(self):  # type: ignore[no-untyped-def]
         return line_amounts(
@@ -131,8 +136,3 @@ class InvoiceLine(models.Model):
             tax_rate=self.tax_rate,
             discount_rate=self.discount_rate,
         )
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        amounts = self.amounts
-        self.line_amount, self.tax_amount = amounts.line_amount, amounts.tax_amount
-        super().save(*args, **kwargs)
