@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -44,3 +47,62 @@ def outsider_client(client, db):
     ).user
     client.force_login(outsider)
     return client
+
+
+# The Xero sandbox over real HTTP --------------------------------------------------------------
+
+
+@pytest.fixture
+def xero_sandbox(live_server, settings):
+    """Point the portal's three Xero hosts at the sandbox served by the live server.
+
+    Return the sandbox base URL (e.g. http://localhost:PORT/xero-sandbox).
+    """
+    base = f"{live_server.url}/xero-sandbox"
+    settings.SITE_URL = live_server.url
+    settings.XERO_LOGIN_URL = f"{base}/login"
+    settings.XERO_IDENTITY_URL = f"{base}/identity"
+    settings.XERO_API_URL = f"{base}/api"
+    return base
+
+
+# A real browser ------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (skipped, with the reason, when absent)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("REQUIRE_SERVICES=1 but /usr/bin/chromium is missing (apt-get install -y chromium)")
+        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def logged_in_page(page, live_server, member):
+    """A browser page whose session is signed in as `member` (an operator of `organization`)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(member)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return page

@@ -55,3 +55,5 @@ if not os.environ.get("REDIS_URL"):
         }
     }
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
