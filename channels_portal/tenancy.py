@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -23,5 +24,5 @@ def get_in_organization(queryset: QuerySet[M], *, organization: Any, path: str, 
         raise Http404("No organization selected.")
     try:
         return queryset.get(**{path: organization}, **lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None
