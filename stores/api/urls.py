@@ -1,7 +1,25 @@
-from django.urls import path
+"""Billing API routes: the versioned endpoints, the OpenAPI schema and its docs page."""
+
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from . import views
+
+v1 = [
+    path("stores/", views.StoreListView.as_view(), name="api-stores"),
+    path("stores/<int:store_id>/products/", views.StoreProductsView.as_view(), name="api-store-products"),
+    path("stores/<int:store_id>/invoices/", views.StoreInvoicesView.as_view(), name="api-store-invoices"),
+    path(
+        "stores/<int:store_id>/accounting-channels/",
+        views.StoreAccountingChannelsView.as_view(),
+        name="api-store-accounting-channels",
+    ),
+    path("products/<int:product_id>/", views.ProductDetailView.as_view(), name="api-product"),
+    path("invoices/<int:invoice_id>/", views.InvoiceDetailView.as_view(), name="api-invoice"),
+]
+
 urlpatterns = [
+    path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

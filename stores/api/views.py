@@ -1,0 +1,182 @@
+"""Billing API views: thin; reads through stores.selectors, writes through stores.services.
+
+Every object is reached from the API key's organization (`store_for_member`,
+`product_for_member`, `invoice_for_member`), so another organization's ids answer 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounting.models import AccountingChannel
+from organizations.authentication import ApiKeyAuthentication, ApiKeyPrincipal
+from organizations.models import Organization
+
+from .. import selectors, services
+from ..models import Invoice, Product, Store
+from .invoice_serializers import InvoiceInputSerializer, InvoiceSerializer
+from .serializers import (
+    AccountingChannelSerializer,
+    ProductInputSerializer,
+    ProductSerializer,
+    StoreSerializer,
+    product_fields,
+)
+
+T = TypeVar("T")
+
+
+class BillingApiPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class HasOrganizationApiKey(permissions.BasePermission):
+    """Allow only callers authenticated by an organization API key (never a portal session)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, ApiKeyPrincipal)
+
+
+class BillingApiView(generics.GenericAPIView):
+    """Base of every Billing API view: API key authentication, the key's organization."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasOrganizationApiKey]
+    # Invoices nest their lines: JSON only, form encodings cannot carry them.
+    parser_classes = [JSONParser]
+    pagination_class = BillingApiPagination
+
+    @property
+    def organization(self) -> Organization:
+        principal = self.request.user
+        assert isinstance(principal, ApiKeyPrincipal)  # guaranteed by HasOrganizationApiKey
+        return principal.organization
+
+    @property
+    def schema_only(self) -> bool:
+        """Return whether drf-spectacular is inspecting the view (no request, no key)."""
+        return getattr(self, "swagger_fake_view", False)
+
+
+class StoreScopedView(BillingApiView):
+    """A view under `stores/{store_id}/`: the store must belong to the key's organization."""
+
+    @cached_property
+    def store(self) -> Store:
+        return selectors.store_for_member(organization=self.organization, store_id=self.kwargs["store_id"])
+
+
+def run_service(service: Callable[..., T], **kwargs: Any) -> T:
+    """Call a write service, answering 400 with field errors if the model refuses the data."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+
+
+class StoreListView(BillingApiView, generics.ListAPIView):
+    serializer_class = StoreSerializer
+
+    def get_queryset(self) -> QuerySet[Store]:
+        if self.schema_only:
+            return Store.objects.none()
+        return selectors.stores_of(organization=self.organization)
+
+
+@extend_schema_view(post=extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer}))
+class StoreProductsView(StoreScopedView, generics.ListCreateAPIView):
+    serializer_class = ProductSerializer
+
+    def get_queryset(self) -> QuerySet[Product]:
+        if self.schema_only:
+            return Product.objects.none()
+        return selectors.products_of(store=self.store)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ProductInputSerializer(data=request.data, context={"store": self.store})
+        data.is_valid(raise_exception=True)
+        product = run_service(services.product_create, store=self.store, **product_fields(data.validated_data))
+        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    put=extend_schema(request=ProductInputSerializer, responses=ProductSerializer),
+    patch=extend_schema(request=ProductInputSerializer, responses=ProductSerializer),
+)
+class ProductDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
+    serializer_class = ProductSerializer
+
+    def get_object(self) -> Product:
+        return selectors.product_for_member(organization=self.organization, product_id=self.kwargs["product_id"])
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        product = self.get_object()
+        context = {"store": product.store, "product": product}
+        data = ProductInputSerializer(data=request.data, partial=kwargs.get("partial", False), context=context)
+        data.is_valid(raise_exception=True)
+        product = run_service(services.product_update, product=product, **product_fields(data.validated_data))
+        return Response(ProductSerializer(product).data)
+
+
+@extend_schema_view(post=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}))
+class StoreInvoicesView(StoreScopedView, generics.ListCreateAPIView):
+    serializer_class = InvoiceSerializer
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        if self.schema_only:
+            return Invoice.objects.none()
+        return selectors.invoices_of(store=self.store).prefetch_related("lines")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = InvoiceInputSerializer(data=request.data, context={"store": self.store})
+        data.is_valid(raise_exception=True)
+        invoice = run_service(services.invoice_create, store=self.store, **data.validated_data)
+        return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    put=extend_schema(request=InvoiceInputSerializer, responses=InvoiceSerializer),
+    patch=extend_schema(request=InvoiceInputSerializer, responses=InvoiceSerializer),
+)
+class InvoiceDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
+    """Read or change an invoice; given lines replace all its lines and the totals are recomputed."""
+
+    serializer_class = InvoiceSerializer
+
+    def get_object(self) -> Invoice:
+        return selectors.invoice_for_member(organization=self.organization, invoice_id=self.kwargs["invoice_id"])
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invoice = self.get_object()
+        context = {"store": invoice.store, "invoice": invoice}
+        data = InvoiceInputSerializer(data=request.data, partial=kwargs.get("partial", False), context=context)
+        data.is_valid(raise_exception=True)
+        invoice = run_service(services.invoice_update, invoice=invoice, **data.validated_data)
+        # Re-read: the prefetched lines are stale once the service has replaced them.
+        invoice = selectors.invoice_for_member(organization=self.organization, invoice_id=invoice.pk)
+        return Response(InvoiceSerializer(invoice).data)
+
+
+class StoreAccountingChannelsView(StoreScopedView, generics.ListAPIView):
+    """List the store's accounting channels: connection state and switch, never secrets or tokens."""
+
+    serializer_class = AccountingChannelSerializer
+
+    def get_queryset(self) -> QuerySet[AccountingChannel]:
+        if self.schema_only:
+            return AccountingChannel.objects.none()
+        # Deferred: never needed here, and loading them would decrypt them for nothing.
+        return self.store.accounting_channels.defer("client_secret", "token_set")
