@@ -1,0 +1,101 @@
+"""`manage.py xero_sandbox <create-app|create-org|issue-token|demo>`: stage the local Xero from a shell."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from xero_sandbox import demo_books
+from xero_sandbox.models import DeveloperApp, Organisation
+from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_create
+from xero_sandbox.services.identity import token_issue_direct
+from xero_sandbox.services.organisations import organisation_create, organisation_get_or_create
+
+DEMO_APP_NAME = "Channels Portal Demo"
+
+
+def _organisation_by_tenant(tenant: str) -> Organisation:
+    """Return the organisation named by a tenant id or by its name."""
+    try:
+        found = Organisation.objects.filter(tenant_id=uuid.UUID(tenant)).first()
+    except ValueError:
+        found = Organisation.objects.filter(name=tenant).first()
+    if found is None:
+        raise CommandError(f"No sandbox organisation with tenant id or name {tenant!r}.")
+    return found
+
+
+class Command(BaseCommand):
+    help = "Stage the Xero sandbox: create apps and organisations, issue tokens, load the demo."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        create_app = sub.add_parser("create-app", help="Create a developer app; print it as JSON.")
+        create_app.add_argument("--name", required=True)
+        create_app.add_argument("--redirect-uri", required=True, action="append", dest="redirect_uris")
+        create_app.add_argument("--webhook-url", default="")
+        create_org = sub.add_parser("create-org", help="Create an organisation with demo books; print its tenant id.")
+        create_org.add_argument("--name", required=True)
+        create_org.add_argument("--base-currency", default="GBP")
+        issue = sub.add_parser("issue-token", help="Connect an app to a tenant and print a token set as JSON.")
+        issue.add_argument("--client-id", required=True)
+        issue.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
+        issue.add_argument("--expires-in", type=int, default=1800)
+        demo = sub.add_parser("demo", help="Create (idempotently) the demo app and organisations.")
+        demo.add_argument("--redirect-uri", required=True)
+        demo.add_argument("--webhook-url", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handler = {
+            "create-app": self._create_app,
+            "create-org": self._create_org,
+            "issue-token": self._issue_token,
+            "demo": self._demo,
+        }[options["subcommand"]]
+        try:
+            handler(options)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+
+    def _print_json(self, value: Any) -> None:
+        self.stdout.write(json.dumps(value, indent=2))
+
+    def _create_app(self, options: dict[str, Any]) -> None:
+        app = app_create(
+            name=options["name"], redirect_uris=options["redirect_uris"], webhook_url=options["webhook_url"]
+        )
+        self._print_json(app_as_json(app=app))
+
+    def _create_org(self, options: dict[str, Any]) -> None:
+        if Organisation.objects.filter(name=options["name"]).exists():
+            raise CommandError(f"An organisation named {options['name']!r} already exists.")
+        organisation = organisation_create(name=options["name"], base_currency=options["base_currency"].upper())
+        self.stdout.write(str(organisation.tenant_id))
+
+    def _issue_token(self, options: dict[str, Any]) -> None:
+        app = DeveloperApp.objects.filter(client_id=options["client_id"]).first()
+        if app is None:
+            raise CommandError(f"No sandbox app with client id {options['client_id']!r}.")
+        organisation = _organisation_by_tenant(options["tenant"])
+        token_set = token_issue_direct(app=app, organisations=[organisation], expires_in=options["expires_in"])
+        self._print_json(token_set.as_sdk_token())
+
+    def _demo(self, options: dict[str, Any]) -> None:
+        app = DeveloperApp.objects.filter(name=DEMO_APP_NAME).order_by("pk").first()
+        if app is None:
+            app = app_create(
+                name=DEMO_APP_NAME, redirect_uris=[options["redirect_uri"]], webhook_url=options["webhook_url"]
+            )
+        else:
+            app_add_redirect_uri(app=app, redirect_uri=options["redirect_uri"])
+            if options["webhook_url"] and app.webhook_url != options["webhook_url"]:
+                app.webhook_url = options["webhook_url"]
+                app.save(update_fields=["webhook_url"])
+        organisations = [organisation_get_or_create(name=name) for name in demo_books.DEMO_ORGANISATIONS]
+        answer = app_as_json(app=app)
+        answer["organisations"] = [{"name": o.name, "tenant_id": str(o.tenant_id)} for o in organisations]
+        self._print_json(answer)

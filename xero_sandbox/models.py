@@ -1,1 +1,0 @@
-"""The local Xero's state (filled in by the sandbox)."""

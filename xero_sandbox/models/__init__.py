@@ -1,0 +1,35 @@
+"""The local Xero's state: developer apps and identity, organisations and their books, operations."""
+
+from .accounting import (
+    Account,
+    Contact,
+    Currency,
+    Invoice,
+    Item,
+    LineItem,
+    Organisation,
+    Payment,
+    TaxRate,
+)
+from .identity import AuthorizationCode, Connection, DeveloperApp, Grant, RefreshToken
+from .operations import IdempotencyRecord, RequestLog, WebhookDelivery
+
+__all__ = [
+    "Account",
+    "AuthorizationCode",
+    "Connection",
+    "Contact",
+    "Currency",
+    "DeveloperApp",
+    "Grant",
+    "IdempotencyRecord",
+    "Invoice",
+    "Item",
+    "LineItem",
+    "Organisation",
+    "Payment",
+    "RefreshToken",
+    "RequestLog",
+    "TaxRate",
+    "WebhookDelivery",
+]

@@ -1,0 +1,1 @@
+"""Writes to the sandbox's state; reads live in `xero_sandbox.selectors`."""

@@ -1,0 +1,159 @@
+"""Access tokens (JWTs), id tokens and refresh tokens, shaped like identity.xero.com's."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+
+from xero_sandbox.models import Grant, RefreshToken
+
+ACCESS_TOKEN_SECONDS = 30 * 60
+REFRESH_TOKEN_LIFETIME = timedelta(days=60)
+ISSUER = "https://identity.xero.com"
+AUDIENCE = "https://identity.xero.com/resources"
+SANDBOX_USER_EMAIL = "sandbox.user@example.com"
+# A fixed namespace so the one sandbox user keeps the same id across restarts.
+USER_NAMESPACE = uuid.UUID("6f1c1d2e-3c1b-4c2e-9a51-7d0b2f1e5a10")
+
+
+def sandbox_user_id(email: str = SANDBOX_USER_EMAIL) -> uuid.UUID:
+    """Return the stable Xero user id of a sandbox user."""
+    return uuid.uuid5(USER_NAMESPACE, email.lower())
+
+
+def _signing_key() -> str:
+    # Derived so tokens survive restarts without a setting of its own; not usable as SECRET_KEY.
+    return hashlib.sha256(f"xero-sandbox-jwt:{settings.SECRET_KEY}".encode()).hexdigest()
+
+
+def hash_token(token: str) -> str:
+    """Return the digest under which a refresh token or code is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def access_token_encode(*, grant: Grant, expires_in: int = ACCESS_TOKEN_SECONDS) -> str:
+    """Return a signed access token for `grant` valid for `expires_in` seconds (may be negative)."""
+    now = int(time.time())
+    claims = {
+        "nbf": now,
+        "exp": now + expires_in,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "client_id": grant.app.client_id,
+        "sub": grant.user_id.hex,
+        "auth_time": now,
+        "xero_userid": str(grant.user_id),
+        "global_session_id": grant.session_id.hex,
+        "sid": grant.session_id.hex,
+        "jti": secrets.token_hex(16),
+        "authentication_event_id": str(grant.auth_event_id),
+        "scope": list(grant.scopes),
+        "amr": ["pwd"],
+    }
+    return jwt.encode(claims, _signing_key(), algorithm="HS256")
+
+
+class TokenExpired(Exception):
+    def __init__(self, expired_at: int) -> None:
+        super().__init__("token expired")
+        self.expired_at = expired_at
+
+
+class TokenInvalid(Exception):
+    pass
+
+
+def access_token_decode(token: str) -> dict[str, Any]:
+    """Return the claims of a valid access token; raise TokenExpired or TokenInvalid."""
+    try:
+        return jwt.decode(token, _signing_key(), algorithms=["HS256"], audience=AUDIENCE, leeway=0)
+    except jwt.ExpiredSignatureError:
+        claims = jwt.decode(
+            token, _signing_key(), algorithms=["HS256"], options={"verify_exp": False}, audience=AUDIENCE
+        )
+        raise TokenExpired(int(claims["exp"])) from None
+    except jwt.PyJWTError as exc:
+        raise TokenInvalid(str(exc)) from None
+
+
+def id_token_encode(*, grant: Grant, issuer: str = ISSUER) -> str:
+    """Return an OpenID id_token for the sandbox user of `grant`."""
+    now = int(time.time())
+    claims = {
+        "nbf": now,
+        "exp": now + 300,
+        "iss": issuer,
+        "aud": grant.app.client_id,
+        "iat": now,
+        "at_hash": secrets.token_urlsafe(16),
+        "sid": grant.session_id.hex,
+        "sub": grant.user_id.hex,
+        "auth_time": now,
+        "xero_userid": str(grant.user_id),
+        "global_session_id": grant.session_id.hex,
+        "preferred_username": SANDBOX_USER_EMAIL,
+        "email": SANDBOX_USER_EMAIL,
+        "given_name": "Sandbox",
+        "family_name": "User",
+    }
+    if grant.nonce:
+        claims["nonce"] = grant.nonce
+    return jwt.encode(claims, _signing_key(), algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    id_token: str
+    expires_in: int
+    scopes: list[str]
+
+    def as_answer(self) -> dict[str, Any]:
+        """Return the token endpoint's JSON answer (scope as one space-separated string)."""
+        answer: dict[str, Any] = {
+            "access_token": self.access_token,
+            "expires_in": self.expires_in,
+            "token_type": "Bearer",
+            "refresh_token": self.refresh_token,
+            "scope": " ".join(self.scopes),
+        }
+        if self.id_token:
+            answer["id_token"] = self.id_token
+        return answer
+
+    def as_sdk_token(self) -> dict[str, Any]:
+        """Return the dict xero-python's `oauth2_token` accepts (exactly these keys)."""
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "id_token": self.id_token,
+            "scope": list(self.scopes),
+            "expires_in": self.expires_in,
+            "expires_at": time.time() + self.expires_in,
+            "token_type": "Bearer",
+        }
+
+
+def token_set_issue(*, grant: Grant, expires_in: int = ACCESS_TOKEN_SECONDS) -> TokenSet:
+    """Issue a new access token and refresh token (and id_token with openid) for `grant`."""
+    refresh = secrets.token_urlsafe(32)
+    RefreshToken.objects.create(
+        grant=grant, token_hash=hash_token(refresh), expires_at=timezone.now() + REFRESH_TOKEN_LIFETIME
+    )
+    return TokenSet(
+        access_token=access_token_encode(grant=grant, expires_in=expires_in),
+        refresh_token=refresh,
+        id_token=id_token_encode(grant=grant) if "openid" in grant.scopes else "",
+        expires_in=expires_in,
+        scopes=list(grant.scopes),
+    )
