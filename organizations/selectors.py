@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from .models import Membership, Organization
+from channels_portal.tenancy import get_in_organization
+
+from .models import Membership, Organization, Role
 
 
 def memberships_for_user(*, user: Any) -> QuerySet[Membership]:
@@ -21,3 +23,26 @@ def membership_for(*, user: Any, organization: Organization | None) -> Membershi
     if organization is None or not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def members_of(*, organization: Organization) -> QuerySet[Membership]:
+    """Return the memberships of `organization` with their users, owners first."""
+    rank = Case(
+        When(role=Role.OWNER, then=Value(0)),
+        When(role=Role.ADMIN, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .annotate(role_rank=rank)
+        .order_by("role_rank", "user__username")
+    )
+
+
+def membership_in_organization(*, organization: Organization | None, membership_id: object) -> Membership:
+    """Return the membership `membership_id` of `organization`; raise Http404 for any other."""
+    return get_in_organization(
+        Membership.objects.select_related("user"), organization=organization, path="organization", pk=membership_id
+    )

@@ -6,6 +6,9 @@ app_name = "organizations"
 
 urlpatterns = [
     path("switch/", views.switch_organization, name="switch"),
+    path("members/", views.member_list, name="members"),
+    path("members/<int:membership_id>/role/", views.member_role, name="member-role"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("api-keys/", api_keys.api_key_list, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
 ]

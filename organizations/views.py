@@ -1,11 +1,18 @@
+from __future__ import annotations
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from .decorators import manager_required
+from .forms import MemberAddForm, MemberRoleForm
 from .middleware import SESSION_KEY
-from .models import Membership
+from .models import Membership, Role
+from .selectors import members_of, membership_in_organization
+from .services import membership_add, membership_remove, membership_role_change
 
 
 @login_required
@@ -25,3 +32,59 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_KEY] = membership.organization_id
         messages.success(request, f"Now working in {membership.organization.name}.")
     return redirect("stores:list")
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@manager_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    """List the organization's members, with forms to add, re-role and remove them."""
+    organization = request.organization  # type: ignore[attr-defined]
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = membership_add(organization=organization, actor=request.membership, **form.cleaned_data)  # type: ignore[attr-defined]
+        except ValidationError as error:
+            form.add_error("identifier" if hasattr(error, "error_dict") else None, _error_text(error))
+        else:
+            messages.success(request, f"{added.user.get_username()} added as {added.get_role_display()}.")
+            return redirect("organizations:members")
+    context = {"members": members_of(organization=organization), "form": form, "roles": Role.choices}
+    return render(request, "organizations/member_list.html", context, status=400 if form.errors else 200)
+
+
+@manager_required
+@require_POST
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Change one member's role."""
+    membership = membership_in_organization(organization=request.organization, membership_id=membership_id)  # type: ignore[attr-defined]
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick one of the roles: Owner, Admin or Operator.")
+        return redirect("organizations:members")
+    try:
+        membership_role_change(membership=membership, actor=request.membership, role=form.cleaned_data["role"])  # type: ignore[attr-defined]
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+    return redirect("organizations:members")
+
+
+@manager_required
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Remove a member from the organization."""
+    membership = membership_in_organization(organization=request.organization, membership_id=membership_id)  # type: ignore[attr-defined]
+    removed_self = membership.pk == request.membership.pk  # type: ignore[attr-defined]
+    try:
+        membership_remove(membership=membership, actor=request.membership)  # type: ignore[attr-defined]
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("organizations:members")
+    messages.success(request, f"{membership.user.get_username()} removed from {request.organization.name}.")  # type: ignore[attr-defined]
+    if removed_self:
+        return redirect("stores:list")
+    return redirect("organizations:members")

@@ -8,9 +8,30 @@ from typing import Any
 
 from django.db import transaction
 
+from organizations.models import Organization
+
 from .models import Invoice, InvoiceLine, Product, Store
 
 LINE_FIELDS = ("product", "description", "quantity", "unit_price", "tax_rate", "discount_rate")
+
+
+@transaction.atomic
+def store_create(*, organization: Organization, name: str, platform: str, currency: str) -> Store:
+    """Create a store of `organization`."""
+    store = Store(organization=organization, name=name, platform=platform, currency=currency)
+    store.full_clean()
+    store.save()
+    return store
+
+
+@transaction.atomic
+def store_update(*, store: Store, **fields: Any) -> Store:
+    """Change a store's details (name, platform, currency)."""
+    for name, value in fields.items():
+        setattr(store, name, value)
+    store.full_clean()
+    store.save()
+    return store
 
 
 @transaction.atomic
