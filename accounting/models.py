@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 
 from channels_portal.encryption import EncryptedJSONField, EncryptedTextField
 from stores.models import Store
@@ -79,6 +81,17 @@ class AccountingChannel(models.Model):
 
     class Meta:
         ordering = ["store__name", "name", "pk"]
+        constraints = [
+            # The services explain these rules to users; the database makes them hold under races.
+            models.UniqueConstraint(
+                fields=["store"], condition=Q(is_active=True), name="accounting_one_active_channel_per_store"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant_id", "invoice_number_prefix"],
+                condition=Q(is_active=True) & ~Q(tenant_id=""),
+                name="accounting_one_active_channel_per_tenant_prefix",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_provider_display()})"
@@ -86,3 +99,74 @@ class AccountingChannel(models.Model):
     @property
     def is_connected(self) -> bool:
         return self.connection_state == ConnectionState.CONNECTED
+
+    @property
+    def is_sending(self) -> bool:
+        """Return whether the sync engine may send for this channel now."""
+        return self.is_active and self.is_connected
+
+
+class AuthorizationOutcome(models.TextChoices):
+    PENDING = "pending", "Waiting for Xero"
+    CHOOSING = "choosing", "Choosing an organisation"
+    CONNECTED = "connected", "Connected"
+    DENIED = "denied", "Access not granted"
+    FAILED = "failed", "Failed"
+
+
+class ChannelAuthorization(models.Model):
+    """One trip to Xero's consent page: its single-use state, PKCE verifier and outcome.
+
+    Only a digest of the state is stored; the state itself lives in the browser's session and
+    in the URL. While the user picks one of several organisations the token set waits here,
+    encrypted (sessions are not).
+    """
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="authorizations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state_digest = models.CharField(max_length=64, unique=True)
+    code_verifier = EncryptedTextField()
+    redirect_uri = models.CharField(max_length=500)
+    outcome = models.CharField(
+        max_length=10, choices=AuthorizationOutcome.choices, default=AuthorizationOutcome.PENDING
+    )
+    token_set = EncryptedJSONField(null=True, blank=True)
+    # The organisations offered when there are several: [{"id", "tenant_id", "tenant_name"}, …].
+    connections = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Authorization {self.pk} of {self.channel_id} ({self.outcome})"
+
+
+class ChannelEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    CONNECTED = "connected", "Connected"
+    DISCONNECTED = "disconnected", "Disconnected"
+    ACTIVATED = "activated", "Activated"
+    DEACTIVATED = "deactivated", "Deactivated"
+    TOKEN_REFRESHED = "token_refreshed", "Token refreshed"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+
+
+class ChannelEvent(models.Model):
+    """The history of a channel's connection, shown on its page and kept after a disconnect."""
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=ChannelEventKind.choices)
+    message = models.CharField(max_length=500, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["channel", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

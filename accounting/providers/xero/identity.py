@@ -1,0 +1,112 @@
+"""Xero connections (the organisations a token set reaches), through the xero-python SDK's IdentityApi.
+
+The SDK client is built with urllib3 retries turned off and an explicit timeout on every call,
+and with a token saver that refuses: tokens are refreshed only by `accounting.tokens`, under a
+row lock, never by the SDK on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import certifi
+import jwt
+import urllib3
+from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
+from xero_python.api_client import ApiClient
+from xero_python.api_client.configuration import Configuration
+from xero_python.api_client.oauth2 import OAuth2Token
+from xero_python.exceptions import HTTPStatusException
+from xero_python.identity import IdentityApi
+
+from .oauth import UNREACHABLE, XeroOAuthError
+
+
+@dataclass(frozen=True)
+class XeroConnection:
+    id: str
+    tenant_id: str
+    tenant_name: str
+    tenant_type: str
+    auth_event_id: str
+
+
+def request_timeout() -> tuple[float, float]:
+    # The SDK ignores a float timeout; a (connect, read) pair is honoured.
+    return (settings.XERO_REQUEST_TIMEOUT, settings.XERO_REQUEST_TIMEOUT)
+
+
+def _refuse_token_save(token: dict[str, Any]) -> None:
+    raise RuntimeError("The SDK tried to refresh a token by itself; refresh through accounting.tokens.")
+
+
+@sensitive_variables("access_token")
+def sdk_api_client(*, access_token: str) -> ApiClient:
+    """Return an SDK ApiClient that authenticates with `access_token`, never retries and never refreshes."""
+    token = {"access_token": access_token, "token_type": "Bearer", "scope": [], "expires_in": 1800}
+    configuration = Configuration(oauth2_token=OAuth2Token(expiration_buffer=0))
+    client = ApiClient(configuration, oauth2_token_getter=lambda: token, oauth2_token_saver=_refuse_token_save)
+    # The SDK's pool keeps urllib3's default retries (sleeping through Retry-After, re-sending writes).
+    client.rest_client.pool_manager = urllib3.PoolManager(
+        num_pools=4, maxsize=4, retries=False, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
+    )
+    return client
+
+
+def _identity_api(access_token: str) -> IdentityApi:
+    return IdentityApi(sdk_api_client(access_token=access_token), base_url=settings.XERO_API_URL)
+
+
+def auth_event_id(access_token: str) -> str | None:
+    """Return the `authentication_event_id` claim of a Xero access token (None if it has none).
+
+    The token came straight from Xero's token endpoint, so its signature is not checked here.
+    """
+    try:
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    value = claims.get("authentication_event_id")
+    return str(value) if value else None
+
+
+@sensitive_variables("access_token")
+def connections_list(*, access_token: str, only_auth_event: bool = True) -> list[XeroConnection]:
+    """Return the organisations the token reaches; with `only_auth_event`, those chosen in its consent only."""
+    event_id = auth_event_id(access_token) if only_auth_event else None
+    api = _identity_api(access_token)
+    try:
+        if event_id:
+            rows = api.get_connections(auth_event_id=event_id, _request_timeout=request_timeout())
+        else:
+            rows = api.get_connections(_request_timeout=request_timeout())
+    except HTTPStatusException as exc:
+        raise XeroOAuthError(f"http_{exc.status}", "GET connections was refused.") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None
+    return [
+        XeroConnection(
+            id=str(row.id),
+            tenant_id=str(row.tenant_id),
+            tenant_name=row.tenant_name or "",
+            tenant_type=row.tenant_type or "",
+            auth_event_id=str(row.auth_event_id or ""),
+        )
+        for row in rows or []
+    ]
+
+
+@sensitive_variables("access_token")
+def connection_delete(*, access_token: str, connection_id: str) -> None:
+    """Delete one connection in Xero; a connection Xero no longer has counts as deleted."""
+    api = _identity_api(access_token)
+    try:
+        api.delete_connection(connection_id, _request_timeout=request_timeout())
+    except HTTPStatusException as exc:
+        if exc.status == 404:
+            return
+        raise XeroOAuthError(f"http_{exc.status}", "DELETE connection was refused.") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None

@@ -1,0 +1,142 @@
+"""Writes of accounting channels: create, change, delete, switch on and off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
+
+from stores.models import Store
+
+from ..models import AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
+from ..selectors import active_channel_conflicts
+
+# Fields a user may set through the channel form (the connection fields are set by connecting).
+EDITABLE_FIELDS = (
+    "name",
+    "account_nominal_code",
+    "client_id",
+    "client_secret",
+    "add_products",
+    "create_nonexistent_products",
+    "invoice_status",
+    "line_amount_type",
+    "default_tax_type",
+    "invoice_number_prefix",
+)
+
+
+def _event(*, channel: AccountingChannel, kind: str, user: User | None, message: str = "") -> None:
+    ChannelEvent.objects.create(channel=channel, kind=kind, message=message[:500], user=user)
+
+
+@transaction.atomic
+@sensitive_variables("fields")
+def channel_create(
+    *, store: Store, user: User | None = None, provider: str = "xero", **fields: Any
+) -> AccountingChannel:
+    """Create a channel of `store` (switched off and not connected)."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not channel settings: {', '.join(sorted(unknown))}")
+    if not fields.get("client_secret"):
+        raise ValidationError({"client_secret": "Enter the Client Secret of your Xero app."})
+    channel = AccountingChannel(store=store, provider=provider, **fields)
+    channel.full_clean()
+    channel.save()
+    _event(channel=channel, kind=ChannelEventKind.CREATED, user=user)
+    return channel
+
+
+@transaction.atomic
+@sensitive_variables("fields")
+def channel_update(*, channel: AccountingChannel, user: User | None = None, **fields: Any) -> AccountingChannel:
+    """Change the channel's settings; a blank `client_secret` keeps the stored one.
+
+    A new Client ID means another Xero app, whose consent the stored tokens do not carry: the
+    channel then needs to be connected again.
+    """
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not channel settings: {', '.join(sorted(unknown))}")
+    if not fields.get("client_secret"):
+        fields.pop("client_secret", None)
+    channel = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
+    client_id_changed = "client_id" in fields and fields["client_id"] != channel.client_id
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.full_clean()
+    if channel.is_active:
+        _check_active_rules(channel)
+    if client_id_changed and channel.connection_state == ConnectionState.CONNECTED:
+        channel.connection_state = ConnectionState.NEEDS_RECONNECT
+        channel.state_reason = "The Client ID changed: connect the channel again to authorise the new Xero app."
+    _save_checked(channel)
+    return channel
+
+
+@transaction.atomic
+def channel_delete(*, channel: AccountingChannel) -> None:
+    """Delete the channel and its history (the connection in Xero is left to a disconnect)."""
+    AccountingChannel.objects.filter(pk=channel.pk).delete()
+
+
+def _check_active_rules(channel: AccountingChannel) -> None:
+    other = active_channel_conflicts(channel=channel).first()
+    if other is None:
+        return
+    if other.store_id == channel.store_id:
+        raise ValidationError(
+            f"“{other.name}” is already the active channel of this store. Switch it off first: "
+            "a store sends to one accounting channel at a time."
+        )
+    if other.store.organization_id == channel.store.organization_id:
+        raise ValidationError(
+            f"“{other.name}” of the store {other.store.name} already sends to the Xero organisation "
+            f"{channel.tenant_name} with the same invoice number prefix. Give this channel a different "
+            "Invoice number prefix or switch the other channel off."
+        )
+    # Never name another organization's channel.
+    raise ValidationError(
+        f"Another channel already sends to the Xero organisation {channel.tenant_name} with the same invoice "
+        "number prefix. Give this channel a different Invoice number prefix."
+    )
+
+
+def _save_checked(channel: AccountingChannel) -> None:
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError:
+        # A concurrent activation won the race the checks above could not see.
+        raise ValidationError("Another channel was switched on at the same moment. Reload the page.") from None
+
+
+@transaction.atomic
+def channel_activate(*, channel: AccountingChannel, user: User | None = None) -> AccountingChannel:
+    """Switch the channel on; only a connected channel that breaks no one-active rule can be."""
+    channel = AccountingChannel.objects.select_for_update().select_related("store").get(pk=channel.pk)
+    if channel.is_active:
+        return channel
+    if channel.connection_state != ConnectionState.CONNECTED:
+        raise ValidationError(f"Connect “{channel.name}” to Xero before switching it on.")
+    channel.is_active = True
+    _check_active_rules(channel)
+    _save_checked(channel)
+    _event(channel=channel, kind=ChannelEventKind.ACTIVATED, user=user)
+    return channel
+
+
+@transaction.atomic
+def channel_deactivate(*, channel: AccountingChannel, user: User | None = None) -> AccountingChannel:
+    """Switch the channel off: nothing more is sent until it is switched on again."""
+    channel = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
+    if not channel.is_active:
+        return channel
+    channel.is_active = False
+    channel.save(update_fields=["is_active", "updated_at"])
+    _event(channel=channel, kind=ChannelEventKind.DEACTIVATED, user=user)
+    return channel
