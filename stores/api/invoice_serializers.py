@@ -126,28 +126,32 @@ class InvoiceInputSerializer(serializers.Serializer):
         return value
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Resolve each line's product (one query for all) and fill in its defaults."""
+        """Resolve each line's product (one query for all) and fill in its defaults.
+
+        Errors are keyed by line index, as DRF reports the lines' own field errors.
+        """
         wanted = {line["product"] for line in lines if line["product"] is not None}
         products = {p.pk: p for p in products_of(store=self.context["store"]).filter(pk__in=wanted)}
-        errors: list[dict[str, list[str]]] = []
-        for line in lines:
-            error: dict[str, list[str]] = {}
-            product = products.get(line["product"]) if line["product"] is not None else None
-            if line["product"] is not None and product is None:
-                error["product"] = [f"This store has no product {line['product']}."]
-            line["product"] = product
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, line in enumerate(lines):
+            if line["product"] is not None and line["product"] not in products:
+                errors[index] = {"product": [f"This store has no product {line['product']}."]}
+                continue
+            product = line["product"] = products.get(line["product"])
+            error = {}
             if not line.get("description"):
-                if product is not None:
-                    line["description"] = product.name
-                else:
+                if product is None:
                     error["description"] = ["Give a description (or a product)."]
-            if "unit_price" not in line:
-                if product is not None:
-                    line["unit_price"] = product.unit_price
                 else:
+                    line["description"] = product.name
+            if "unit_price" not in line:
+                if product is None:
                     error["unit_price"] = ["Give a unit price (or a product)."]
-            errors.append(error)
-        if any(errors):
+                else:
+                    line["unit_price"] = product.unit_price
+            if error:
+                errors[index] = error
+        if errors:
             raise serializers.ValidationError(errors)
         return lines
 
