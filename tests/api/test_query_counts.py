@@ -1,0 +1,45 @@
+"""Billing API lists cost the same number of SQL queries whatever their length."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+# Per request: savepoint + release (ATOMIC_REQUESTS inside the test transaction), the API key
+# with its organization, then the list's own queries.
+REQUEST_OVERHEAD = 3
+
+
+def _make(kind: str, store, n: int) -> None:
+    if kind == "stores":
+        StoreFactory.create_batch(n, organization=store.organization)
+    elif kind == "products":
+        main = ProductFactory(store=store)
+        ProductFactory.create_batch(n - 1, store=store, parent=main)
+    elif kind == "invoices":
+        InvoiceFactory.create_batch(n, store=store, lines=3)
+    else:
+        AccountingChannelFactory.create_batch(n, store=store)
+
+
+# kind → (URL, queries of the list itself)
+LISTS = {
+    "stores": ("/api/v1/stores/", 2),  # count, page
+    "products": ("/api/v1/stores/{store}/products/", 3),  # store, count, page (+ parent joined)
+    "invoices": ("/api/v1/stores/{store}/invoices/", 4),  # store, count, page, lines
+    "accounting-channels": ("/api/v1/stores/{store}/accounting-channels/", 3),  # store, count, page
+}
+
+
+@pytest.mark.parametrize("kind", list(LISTS))
+@pytest.mark.parametrize("size", [1, 30])
+def test_list_query_count_is_constant(api, store, django_assert_num_queries, kind, size):
+    url, own_queries = LISTS[kind]
+    _make(kind, store, size)
+    with django_assert_num_queries(REQUEST_OVERHEAD + own_queries):
+        response = api.get(url.format(store=store.pk))
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == size + (1 if kind == "stores" else 0)
