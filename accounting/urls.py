@@ -6,4 +6,19 @@ app_name = "accounting"
 
 urlpatterns = [
     path("stores/<int:store_id>/channels/", views.store_channels, name="store-channels"),
+    path("stores/<int:store_id>/channels/add/", views.channel_add, name="channel-add"),
+    path("stores/<int:store_id>/channels/add/<slug:provider>/", views.channel_create, name="channel-create"),
+    path("channels/<int:channel_id>/", views.channel_detail, name="channel-detail"),
+    path("channels/<int:channel_id>/active/", views.channel_active, name="channel-active"),
+    path("channels/<int:channel_id>/delete/", views.channel_delete, name="channel-delete"),
+    path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
+    path(
+        "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",
+        views.channel_choose_organisation,
+        name="channel-choose-organisation",
+    ),
+    path("channels/<int:channel_id>/connected/", views.channel_connected, name="channel-connected"),
+    path("channels/<int:channel_id>/disconnect/", views.channel_disconnect, name="channel-disconnect"),
+    # The redirect URI merchants register in their Xero app: keep this path stable.
+    path("xero/callback/", views.xero_callback, name="xero-callback"),
 ]

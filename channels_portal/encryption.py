@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import connection, models, transaction
 
 
 class DecryptionError(Exception):
@@ -100,3 +100,39 @@ class EncryptedJSONField(models.TextField):
         if value is None:
             return None
         return encrypt_text(json.dumps(value, sort_keys=True))
+
+
+def encrypted_columns() -> list[tuple[type[models.Model], models.Field]]:
+    """Return every (model, field) of the installed apps that is stored encrypted."""
+    from django.apps import apps
+
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField | EncryptedJSONField)
+    ]
+
+
+def rotate_column(*, model: type[models.Model], field: models.Field) -> int:
+    """Re-encrypt every stored value of one column under the first key; return how many.
+
+    Works on the ciphertext (no JSON round trip) and locks each row while rewriting it.
+    Raise DecryptionError, leaving that row as it was, when no configured key opens a value.
+    """
+    quote = connection.ops.quote_name
+    table, column, pk = quote(model._meta.db_table), quote(field.column), quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk} FROM {table} WHERE {column} IS NOT NULL AND {column} <> '' ORDER BY {pk}")  # noqa: S608
+        ids = [row[0] for row in cursor.fetchall()]
+    count = 0
+    for row_id in ids:
+        with transaction.atomic(), connection.cursor() as cursor:
+            lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {pk} = %s{lock}", [row_id])  # noqa: S608
+            row = cursor.fetchone()
+            if row is None or not row[0]:
+                continue
+            cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [rotate_text(row[0]), row_id])  # noqa: S608
+            count += 1
+    return count

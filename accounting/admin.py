@@ -1,0 +1,181 @@
+"""Django admin of accounting channels across all organizations.
+
+Secrets are masked and write-only; the token set is never shown. "Is Active" changes only
+through the Activate / Deactivate actions, which apply the same rules as the portal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import services
+from .forms import masked_secret
+from .models import AccountingChannel, ChannelEvent
+
+
+class ChannelAdminForm(forms.ModelForm):
+    new_client_secret = forms.CharField(
+        label="Client Secret",
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only. Leave blank to keep the stored secret.",
+    )
+
+    class Meta:
+        model = AccountingChannel
+        fields = [
+            "store",
+            "provider",
+            "name",
+            "client_id",
+            "account_nominal_code",
+            "add_products",
+            "create_nonexistent_products",
+            "invoice_status",
+            "line_amount_type",
+            "default_tax_type",
+            "invoice_number_prefix",
+        ]
+
+
+class ChannelEventInline(admin.TabularInline):
+    model = ChannelEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "message", "user"]
+    readonly_fields = ["created_at", "kind", "message", "user"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccountingChannel)
+class AccountingChannelAdmin(admin.ModelAdmin):
+    form = ChannelAdminForm
+    list_display = [
+        "name",
+        "store_link",
+        "organization",
+        "provider",
+        "connection_state",
+        "is_active",
+        "tenant_name",
+        "client_secret_masked",
+        "connected_at",
+    ]
+    list_filter = [
+        "provider",
+        "connection_state",
+        "is_active",
+        ("store__organization", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["store__organization"]
+    search_fields = ["name", "store__name", "tenant_name", "client_id"]
+    actions = ["activate", "deactivate"]
+    inlines = [ChannelEventInline]
+    readonly_fields = [
+        "client_secret_masked",
+        "is_active",
+        "connection_state",
+        "state_reason",
+        "tenant_id",
+        "tenant_name",
+        "connection_id",
+        "connected_at",
+        "last_token_refresh_at",
+        "token_expires_at",
+        "scopes",
+    ]
+    fieldsets = [
+        (None, {"fields": ["store", "provider", "name", "is_active"]}),
+        ("Xero app", {"fields": ["client_id", "client_secret_masked", "new_client_secret"]}),
+        (
+            "Sending",
+            {
+                "fields": [
+                    "account_nominal_code",
+                    "add_products",
+                    "create_nonexistent_products",
+                    "invoice_status",
+                    "line_amount_type",
+                    "default_tax_type",
+                    "invoice_number_prefix",
+                ]
+            },
+        ),
+        (
+            "Connection",
+            {
+                "fields": [
+                    "connection_state",
+                    "state_reason",
+                    "tenant_name",
+                    "tenant_id",
+                    "connection_id",
+                    "connected_at",
+                    "last_token_refresh_at",
+                    "token_expires_at",
+                    "scopes",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="Store", ordering="store__name")
+    def store_link(self, obj: AccountingChannel) -> SafeString:
+        url = reverse("admin:stores_store_change", args=[obj.store_id]) if self._store_admin() else ""
+        return format_html('<a href="{}">{}</a>', url, obj.store.name) if url else format_html("{}", obj.store.name)
+
+    @admin.display(description="Organization", ordering="store__organization__name")
+    def organization(self, obj: AccountingChannel) -> str:
+        return obj.store.organization.name
+
+    @admin.display(description="Client Secret")
+    def client_secret_masked(self, obj: AccountingChannel) -> str:
+        return masked_secret(obj.client_secret)
+
+    def _store_admin(self) -> bool:
+        from stores.models import Store
+
+        return self.admin_site.is_registered(Store)
+
+    @method_decorator(sensitive_post_parameters("new_client_secret"))
+    def changeform_view(self, *args: Any, **kwargs: Any) -> Any:
+        return super().changeform_view(*args, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: AccountingChannel, form: forms.ModelForm, change: bool) -> None:
+        new_secret = form.cleaned_data.get("new_client_secret")
+        if new_secret:
+            obj.client_secret = new_secret
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Activate")
+    def activate(self, request: HttpRequest, queryset: QuerySet[AccountingChannel]) -> None:
+        done = 0
+        for channel in queryset.select_related("store"):
+            try:
+                services.channel_activate(channel=channel, user=request.user)  # type: ignore[arg-type]
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{channel.name}: {' '.join(exc.messages)}", level=messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} channel(s) activated.", level=messages.SUCCESS)
+
+    @admin.action(description="Deactivate")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[AccountingChannel]) -> None:
+        done = 0
+        for channel in queryset:
+            services.channel_deactivate(channel=channel, user=request.user)  # type: ignore[arg-type]
+            done += 1
+        self.message_user(request, f"{done} channel(s) deactivated.", level=messages.SUCCESS)

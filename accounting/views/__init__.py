@@ -1,0 +1,31 @@
+"""Pages of accounting channels: the store's tab, the channel page, connecting to Xero."""
+
+from .channels import (
+    channel_active,
+    channel_add,
+    channel_create,
+    channel_delete,
+    channel_detail,
+    store_channels,
+)
+from .connect import (
+    channel_choose_organisation,
+    channel_connect,
+    channel_connected,
+    channel_disconnect,
+    xero_callback,
+)
+
+__all__ = [
+    "channel_active",
+    "channel_add",
+    "channel_choose_organisation",
+    "channel_connect",
+    "channel_connected",
+    "channel_create",
+    "channel_delete",
+    "channel_detail",
+    "channel_disconnect",
+    "store_channels",
+    "xero_callback",
+]
