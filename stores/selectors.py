@@ -34,7 +34,8 @@ def products_of(*, store: Store) -> QuerySet[Product]:
 
 def products_for_list(*, store: Store) -> QuerySet[Product]:
     """Return the store's products with their main product and number of variants."""
-    return products_of(store=store).annotate(variant_count=Count("variants"))
+    # Meta.ordering is dropped from GROUP BY queries, so order explicitly.
+    return products_of(store=store).annotate(variant_count=Count("variants")).order_by("sku", "pk")
 
 
 def invoices_of(*, store: Store) -> QuerySet[Invoice]:

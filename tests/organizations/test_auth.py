@@ -1,0 +1,78 @@
+"""Log-in, log-out, password rules and the throttling of repeated wrong passwords."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def user(organization):
+    return MembershipFactory(organization=organization, user=UserFactory(username="carol")).user
+
+
+def _login(client, password):
+    return client.post(reverse("login"), {"username": "carol", "password": password})
+
+
+def test_login_page_is_styled_and_local(client):
+    html = client.get(reverse("login")).content.decode()
+    assert '<link rel="stylesheet" href="/static/css/portal.css">' in html
+    assert "http" not in html.split("<body>")[0].replace("http-equiv", "")  # no external asset in the head
+
+
+def test_right_password_logs_in_and_lands_on_the_store_list(client, user):
+    response = _login(client, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("stores:list")
+
+
+def test_wrong_password_is_refused_with_a_message(client, user):
+    response = _login(client, "nope")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password." in response.content.decode()
+
+
+def test_after_five_wrong_passwords_even_the_right_one_is_locked_out(client, user):
+    for _ in range(4):
+        assert _login(client, "wrong password").status_code == 200
+    assert _login(client, "wrong password").status_code == 429  # the 5th failure locks (AXES_FAILURE_LIMIT)
+    response = _login(client, PASSWORD)  # the 6th attempt, right password: still locked
+    assert response.status_code == 429
+    assert "Too many failed log-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_four_wrong_passwords_then_the_right_one_still_logs_in(client, user):
+    for _ in range(4):
+        _login(client, "wrong password")
+    assert _login(client, PASSWORD).status_code == 302
+
+
+def test_log_out_ends_the_session(client, user):
+    client.force_login(user)
+    response = client.post(reverse("logout"))
+    assert response["Location"] == reverse("login")
+    assert client.get(reverse("stores:list")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "This password is too short. It must contain at least 8 characters."),
+        ("password123", "This password is too common."),
+        ("83749201734", "This password is entirely numeric."),
+    ],
+)
+def test_weak_passwords_are_refused(password, message):
+    with pytest.raises(ValidationError) as error:
+        validate_password(password)
+    assert message in error.value.messages

@@ -1,0 +1,118 @@
+"""The members page: owners and admins manage members; operators cannot reach it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from organizations.models import Membership, Role
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(organization):
+    return MembershipFactory(organization=organization, user=UserFactory(username="olivia"), role=Role.OWNER)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner.user)
+    return client
+
+
+def _roles(organization) -> dict[str, str]:
+    return dict(Membership.objects.filter(organization=organization).values_list("user__username", "role"))
+
+
+def test_owner_sees_the_members_and_the_menu_link(owner_client, organization, member):
+    response = owner_client.get(reverse("organizations:members"))
+    assert [m.user.username for m in response.context["members"]] == ["olivia", "operator"]
+    assert f'href="{reverse("organizations:members")}"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("organizations:members"),
+        reverse("organizations:member-role", args=[1]),
+        reverse("organizations:member-remove", args=[1]),
+    ],
+)
+def test_operators_get_403_and_no_menu_link(member_client, url):
+    response = member_client.post(url, {"identifier": "x", "role": "owner"})
+    assert response.status_code == 403
+    stores_page = member_client.get(reverse("stores:list")).content.decode()
+    assert reverse("organizations:members") not in stores_page
+
+
+def test_add_an_existing_user_by_email(owner_client, organization):
+    UserFactory(username="newbie", email="newbie@shop.example")
+    response = owner_client.post(
+        reverse("organizations:members"), {"identifier": "NEWBIE@shop.example", "role": "admin"}
+    )
+    assert response.status_code == 302
+    assert _roles(organization)["newbie"] == "admin"
+
+
+@pytest.mark.parametrize(
+    ("identifier", "message"),
+    [
+        ("nobody", "No active user has this username or e-mail address."),
+        ("olivia", "olivia is already a member of Acme Retail."),
+        ("", "This field is required."),
+    ],
+)
+def test_adding_a_bad_member_explains_and_changes_nothing(owner_client, organization, identifier, message):
+    response = owner_client.post(reverse("organizations:members"), {"identifier": identifier, "role": "operator"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["identifier"] == [message]
+    assert _roles(organization) == {"olivia": "owner"}
+
+
+def test_admin_cannot_grant_owner(client, organization):
+    admin = MembershipFactory(organization=organization, role=Role.ADMIN, user=UserFactory(username="adam"))
+    UserFactory(username="newbie")
+    client.force_login(admin.user)
+    response = client.post(reverse("organizations:members"), {"identifier": "newbie", "role": "owner"})
+    assert response.context["form"].errors["__all__"] == ["Only an owner can grant, change or remove the owner role."]
+    assert "newbie" not in _roles(organization)
+
+
+def test_change_a_role(owner_client, organization, member):
+    membership = Membership.objects.get(user=member)
+    response = owner_client.post(reverse("organizations:member-role", args=[membership.pk]), {"role": "admin"})
+    assert response.status_code == 302
+    assert _roles(organization)["operator"] == "admin"
+
+
+def test_the_last_owner_cannot_step_down_or_leave(owner_client, owner, organization):
+    owner_client.post(reverse("organizations:member-role", args=[owner.pk]), {"role": "operator"})
+    response = owner_client.post(reverse("organizations:member-remove", args=[owner.pk]), follow=True)
+    assert "An organization needs at least one owner" in response.content.decode()
+    assert _roles(organization) == {"olivia": "owner"}
+
+
+def test_unknown_role_is_refused(owner_client, organization, member):
+    membership = Membership.objects.get(user=member)
+    response = owner_client.post(
+        reverse("organizations:member-role", args=[membership.pk]), {"role": "god"}, follow=True
+    )
+    assert "Pick one of the roles: Owner, Admin or Operator." in response.content.decode()
+    assert _roles(organization)["operator"] == "operator"
+
+
+def test_remove_a_member_keeps_their_account(owner_client, organization, member):
+    membership = Membership.objects.get(user=member)
+    owner_client.post(reverse("organizations:member-remove", args=[membership.pk]))
+    assert _roles(organization) == {"olivia": "owner"}
+    assert member.__class__.objects.filter(username="operator").exists()
+
+
+def test_another_organizations_membership_answers_404(owner_client):
+    theirs = MembershipFactory(organization=OrganizationFactory(), role=Role.OPERATOR)
+    for name in ("organizations:member-role", "organizations:member-remove"):
+        assert owner_client.post(reverse(name, args=[theirs.pk]), {"role": "admin"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.role == "operator"

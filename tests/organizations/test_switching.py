@@ -1,0 +1,72 @@
+"""A user in several organizations switches between them in the header."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from organizations.middleware import SESSION_KEY
+from tests.factories import MembershipFactory, OrganizationFactory, StoreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_orgs_client(client):
+    user = UserFactory(username="multi")
+    alpha = MembershipFactory(user=user, organization=OrganizationFactory(name="Alpha Ltd")).organization
+    beta = MembershipFactory(user=user, organization=OrganizationFactory(name="Beta Ltd")).organization
+    StoreFactory(organization=alpha, name="Alpha Store")
+    StoreFactory(organization=beta, name="Beta Store")
+    client.force_login(user)
+    return client, alpha, beta
+
+
+def _store_names(client) -> list[str]:
+    return [s.name for s in client.get(reverse("stores:list")).context["stores"]]
+
+
+def test_the_first_organization_by_name_is_current_at_first(two_orgs_client):
+    client, alpha, beta = two_orgs_client
+    html = client.get(reverse("stores:list")).content.decode()
+    assert f'<option value="{alpha.pk}" selected>Alpha Ltd</option>' in html
+    assert f'<option value="{beta.pk}">Beta Ltd</option>' in html
+    assert _store_names(client) == ["Alpha Store"]
+
+
+def test_switching_shows_the_other_organizations_stores(two_orgs_client):
+    client, _alpha, beta = two_orgs_client
+    response = client.post(reverse("organizations:switch"), {"organization": beta.pk}, follow=True)
+    assert "Now working in Beta Ltd." in response.content.decode()
+    assert _store_names(client) == ["Beta Store"]
+    assert client.session[SESSION_KEY] == beta.pk
+
+
+@pytest.mark.parametrize("value", ["not-a-number", ""])
+def test_switching_to_garbage_changes_nothing(two_orgs_client, value):
+    client, _alpha, _ = two_orgs_client
+    response = client.post(reverse("organizations:switch"), {"organization": value}, follow=True)
+    assert "You are not a member of that organization." in response.content.decode()
+    assert _store_names(client) == ["Alpha Store"]
+
+
+def test_switching_to_an_organization_one_is_not_in_is_refused(two_orgs_client):
+    client, *_ = two_orgs_client
+    foreign = OrganizationFactory(name="Foreign")
+    StoreFactory(organization=foreign, name="Foreign Store")
+    response = client.post(reverse("organizations:switch"), {"organization": foreign.pk}, follow=True)
+    assert "You are not a member of that organization." in response.content.decode()
+    assert _store_names(client) == ["Alpha Store"]
+
+
+def test_losing_membership_of_the_current_organization_falls_back(two_orgs_client):
+    client, _alpha, beta = two_orgs_client
+    client.post(reverse("organizations:switch"), {"organization": beta.pk})
+    beta.memberships.all().delete()
+    assert _store_names(client) == ["Alpha Store"]
+
+
+def test_a_user_without_organization_gets_403_on_store_pages(client):
+    client.force_login(UserFactory(username="loner"))
+    assert client.get(reverse("stores:list")).status_code == 403
+    assert client.get(reverse("stores:create")).status_code == 403
