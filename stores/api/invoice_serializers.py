@@ -132,10 +132,10 @@ class InvoiceInputSerializer(serializers.Serializer):
         """
         wanted = {line["product"] for line in lines if line["product"] is not None}
         products = {p.pk: p for p in products_of(store=self.context["store"]).filter(pk__in=wanted)}
-        errors: dict[int, dict[str, list[str]]] = {}
+        errors: dict[str, dict[str, list[str]]] = {}
         for index, line in enumerate(lines):
             if line["product"] is not None and line["product"] not in products:
-                errors[index] = {"product": [f"This store has no product {line['product']}."]}
+                errors[str(index)] = {"product": [f"This store has no product {line['product']}."]}
                 continue
             product = line["product"] = products.get(line["product"])
             error = {}
@@ -150,7 +150,7 @@ class InvoiceInputSerializer(serializers.Serializer):
                 else:
                     line["unit_price"] = product.unit_price
             if error:
-                errors[index] = error
+                errors[str(index)] = error
         if errors:
             raise serializers.ValidationError(errors)
         return lines

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers, status
@@ -26,6 +27,7 @@ from organizations.models import Organization
 from .. import selectors, services
 from ..models import Invoice, Product, Store
 from .invoice_serializers import InvoiceInputSerializer, InvoiceSerializer
+from .schema import BillingApiSchema
 from .serializers import (
     AccountingChannelSerializer,
     ProductInputSerializer,
@@ -58,6 +60,7 @@ class BillingApiView(generics.GenericAPIView):
     # Invoices nest their lines: JSON only, form encodings cannot carry them.
     parser_classes = [JSONParser]
     pagination_class = BillingApiPagination
+    schema = BillingApiSchema()
 
     @property
     def organization(self) -> Organization:
@@ -85,6 +88,12 @@ def run_service(service: Callable[..., T], **kwargs: Any) -> T:
         return service(**kwargs)
     except DjangoValidationError as error:
         raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+    except IntegrityError:
+        # A parallel request took the same SKU or number between validation and insert. The
+        # service's savepoint is rolled back, so the request's transaction is still usable.
+        raise serializers.ValidationError(
+            {"non_field_errors": ["Another request saved a record with the same SKU or number; retry."]}
+        ) from None
 
 
 class StoreListView(BillingApiView, generics.ListAPIView):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from io import StringIO
 
 import pytest
 import yaml
+from django.core.management import call_command
 from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +40,20 @@ def test_schema_is_a_valid_openapi_3_document(client):
     for path, operations in schema["paths"].items():
         for name, operation in operations.items():
             assert operation["security"] == [{"ApiKey": []}], (path, name)
+
+
+def test_schema_generates_without_warnings():
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    assert yaml.safe_load(out.getvalue())["info"]["title"] == "Channels Portal Billing API"
+
+
+def test_operations_document_their_error_answers(client):
+    paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]
+    assert set(paths["/api/v1/stores/"]["get"]["responses"]) == {"200", "401"}
+    assert set(paths["/api/v1/stores/{store_id}/invoices/"]["get"]["responses"]) == {"200", "401", "404"}
+    assert set(paths["/api/v1/stores/{store_id}/invoices/"]["post"]["responses"]) == {"201", "400", "401", "404"}
+    assert set(paths["/api/v1/invoices/{invoice_id}/"]["patch"]["responses"]) == {"200", "400", "401", "404"}
 
 
 def test_schema_never_exposes_channel_secrets(client):
