@@ -7,6 +7,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -178,3 +180,16 @@ def test_owner_of_another_organization_sees_only_its_own_keys(client, organizati
     html = client.get(PAGE).content.decode()
     assert "Acme key" not in html
     assert "No API keys yet." in html
+
+
+def test_key_list_query_count_is_constant(admin_client, organization):
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(PAGE).status_code == 200
+        return len(captured)
+
+    admin_client.post(PAGE, {"name": "First"})
+    one = queries_for_page()
+    for n in range(10):
+        admin_client.post(PAGE, {"name": f"Key {n}"})
+    assert queries_for_page() == one

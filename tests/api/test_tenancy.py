@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from django.urls import URLPattern, reverse
+import re
 
-from stores.api.urls import v1
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
 from stores.models import Invoice, Product
 from tests.factories import InvoiceFactory, ProductFactory
 
@@ -27,16 +28,41 @@ def foreign_ids(other_store):
     return {"store_id": other_store.pk, "product_id": product.pk, "invoice_id": invoice.pk}
 
 
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry
+
+
+# Every URL of the whole site under api/ that takes an id, found from the root URLconf.
+API_URLS_WITH_IDS = [
+    (route, p) for route, p in _walk(get_resolver().url_patterns) if route.startswith("api/") and "<" in route
+]
+
+
 def _cases():
-    for pattern in v1:
-        if pattern.pattern.converters:  # type: ignore[attr-defined]
-            for method in _methods(pattern):
-                yield pytest.param(pattern, method, id=f"{method.upper()} {pattern.name}")
+    for route, pattern in API_URLS_WITH_IDS:
+        for method in _methods(pattern):
+            yield pytest.param(pattern, method, id=f"{method.upper()} {route}")
 
 
-def test_every_v1_url_with_an_id_is_covered():
-    with_ids = {p.name for p in v1 if p.pattern.converters}  # type: ignore[attr-defined]
-    assert with_ids == {
+def test_every_api_url_with_an_id_is_covered():
+    assert {re.sub(r"<\w+:(\w+)>", r"{\1}", route) for route, _ in API_URLS_WITH_IDS} == {
+        "api/v1/stores/{store_id}/products/",
+        "api/v1/stores/{store_id}/invoices/",
+        "api/v1/stores/{store_id}/accounting-channels/",
+        "api/v1/products/{product_id}/",
+        "api/v1/invoices/{invoice_id}/",
+    }
+    # Only ids the foreign_ids fixture provides, so every case below is a real other-org id.
+    assert {name for _, p in API_URLS_WITH_IDS for name in p.pattern.converters} == {
+        "store_id",
+        "product_id",
+        "invoice_id",
+    }
+    assert {p.name for _, p in API_URLS_WITH_IDS} == {
         "api-store-products",
         "api-store-invoices",
         "api-store-accounting-channels",
