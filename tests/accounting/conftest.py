@@ -1,0 +1,52 @@
+"""Fixtures of the accounting channel tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounting.models import AccountingChannel, ConnectionState
+from tests.factories import AccountingChannelFactory, StoreFactory
+
+
+@pytest.fixture
+def store(organization):
+    return StoreFactory(organization=organization, name="High Street")
+
+
+def connect_locally(channel: AccountingChannel, *, tenant_id: str, tenant_name: str, **fields) -> AccountingChannel:
+    """Give `channel` a stored connection, as a finished consent leaves it (no call to Xero)."""
+    expires_at = timezone.now() + dt.timedelta(minutes=30)
+    channel.token_set = {
+        "access_token": "access-token-for-tests",
+        "refresh_token": "refresh-token-for-tests",
+        "id_token": None,
+        "scope": ["offline_access", "accounting.invoices"],
+        "expires_in": 1800,
+        "expires_at": expires_at.timestamp(),
+        "token_type": "Bearer",
+    }
+    channel.token_expires_at = expires_at
+    channel.tenant_id = tenant_id
+    channel.tenant_name = tenant_name
+    channel.connection_id = f"conn-{tenant_id}"
+    channel.connection_state = ConnectionState.CONNECTED
+    channel.connected_at = channel.last_token_refresh_at = timezone.now()
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.save()
+    return channel
+
+
+@pytest.fixture
+def channel(store):
+    return AccountingChannelFactory(
+        store=store, name="Main books", client_id="CLIENTID0001", client_secret="s3cr3t-value-9876"
+    )
+
+
+@pytest.fixture
+def connected_channel(channel):
+    return connect_locally(channel, tenant_id="11111111-1111-1111-1111-111111111111", tenant_name="Demo Company (UK)")

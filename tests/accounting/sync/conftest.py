@@ -1,0 +1,166 @@
+"""Fixtures of the sync engine tests: sandbox organisations over real HTTP, a real Celery worker.
+
+The sandbox is created through its own `xero_sandbox` management command (tests only); the
+portal reaches it over HTTP through the live server, as it would reach Xero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounting.models import AccountingChannel, ConnectionState
+from tests.factories import AccountingChannelFactory, StoreFactory
+
+ROOT = Path(__file__).resolve().parents[3]
+# A sandbox minute lasts 1 s in these tests; the portal's limiter uses the same scale.
+TIME_SCALE = 60.0
+
+
+def sandbox_command(*args: str) -> str:
+    out = StringIO()
+    call_command("xero_sandbox", *args, stdout=out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SandboxOrg:
+    name: str
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    token_set: dict[str, Any]
+
+
+def sandbox_org(name: str) -> SandboxOrg:
+    """Create a sandbox organisation and app, connected: return the ids and a fresh token set."""
+    app = json.loads(
+        sandbox_command("create-app", "--name", f"App for {name}", "--redirect-uri", "http://localhost/cb")
+    )
+    tenant_id = sandbox_command("create-org", "--name", name).strip()
+    token_set = json.loads(sandbox_command("issue-token", "--client-id", app["client_id"], "--tenant", tenant_id))
+    return SandboxOrg(name, tenant_id, app["client_id"], app["client_secret"], token_set)
+
+
+def connect_channel(*, org: SandboxOrg, store: Any = None, **fields: Any) -> AccountingChannel:
+    """Return an accounting channel connected to `org` (active unless told otherwise)."""
+    fields.setdefault("is_active", True)
+    return AccountingChannelFactory(
+        store=store or StoreFactory(),
+        client_id=org.client_id,
+        client_secret=org.client_secret,
+        token_set=org.token_set,
+        token_expires_at=timezone.now() + dt.timedelta(seconds=int(org.token_set["expires_in"])),
+        tenant_id=org.tenant_id,
+        tenant_name=org.name,
+        connection_state=ConnectionState.CONNECTED,
+        connected_at=timezone.now(),
+        **fields,
+    )
+
+
+@pytest.fixture
+def sandbox(xero_sandbox, settings):
+    """The sandbox on the live server, with both sides' rate windows scaled alike."""
+    settings.XERO_SANDBOX_TIME_SCALE = TIME_SCALE
+    settings.XERO_RATE_TIME_SCALE = TIME_SCALE
+    settings.XERO_SANDBOX_RATE_LIMITS = True
+    return xero_sandbox
+
+
+@pytest.fixture
+def clean_redis():
+    """Empty this run's Redis database (its own, by REDIS_URL): limiter, lanes, broker, sandbox limits."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def worker_env(*, live_server_url: str, time_scale: float = TIME_SCALE) -> dict[str, str]:
+    """Return the environment a worker needs to share this test's database, Redis and sandbox."""
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="channels_portal.settings.test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+        CELERY_BROKER_URL=settings.REDIS_URL,
+        SITE_URL=live_server_url,
+        XERO_API_URL=f"{live_server_url}/xero-sandbox/api",
+        XERO_IDENTITY_URL=f"{live_server_url}/xero-sandbox/identity",
+        XERO_LOGIN_URL=f"{live_server_url}/xero-sandbox/login",
+        XERO_SANDBOX_TIME_SCALE=str(time_scale),
+        XERO_RATE_TIME_SCALE=str(time_scale),
+        SYNC_SWEEP_SECONDS="0.5",
+        XERO_REQUEST_TIMEOUT="5",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("TEST_DATABASE_NAME", None)
+    return env
+
+
+def start_worker(*, env: dict[str, str], name: str, concurrency: int = 4, beat: bool = True) -> subprocess.Popen:
+    """Start a real `celery worker` (threads pool, embedded beat) and wait until it is ready."""
+    args = [sys.executable, "-m", "celery", "-A", "channels_portal", "worker", "--pool=threads",
+            f"--concurrency={concurrency}", f"--hostname={name}@%h", "--loglevel=WARNING", "--without-gossip",
+            "--without-mingle", "--without-heartbeat"]  # fmt: skip
+    if beat:
+        args += ["--beat", "--schedule", str(ROOT / ".local" / f"beat-{os.getpid()}-{name}")]
+    process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {process.returncode}")
+        # A worker consuming the default queue registers itself in kombu's binding set.
+        if client.exists("_kombu.binding.celery"):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_worker(sandbox, live_server, clean_redis) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process (with beat) on this test's database and Redis database."""
+    process = start_worker(env=worker_env(live_server_url=live_server.url), name="sync-test")
+    yield process
+    stop_worker(process)
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Return the first truthy value of `predicate()`; fail with the last value after `timeout`."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    assert value, f"condition not met within {timeout}s (last value {value!r})"
+    return value

@@ -1,0 +1,116 @@
+"""The Django admin of accounting channels: filters, masked secrets, Activate / Deactivate."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounting.models import AccountingChannel
+from tests.accounting.conftest import connect_locally
+from tests.factories import AccountingChannelFactory, OrganizationFactory, StoreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    return client
+
+
+def test_changelist_shows_channels_of_every_organization_with_filters_and_masked_secrets(
+    admin_client, connected_channel
+):
+    other = AccountingChannelFactory(
+        store=StoreFactory(organization=OrganizationFactory(name="Beta Org"), name="Beta shop"),
+        name="Beta books",
+        client_secret="other-secret-5555",
+    )
+    html = admin_client.get(reverse("admin:accounting_accountingchannel_changelist")).content.decode()
+    assert "Main books" in html and other.name in html
+    assert "Acme Retail" in html and "Beta Org" in html
+    store_url = reverse("admin:stores_store_change", args=[connected_channel.store_id])
+    assert f'<a href="{store_url}">High Street</a>' in html
+    for title in ("By provider", "By connection state", "By Is Active", "By organization"):
+        assert title in html, title
+    assert "••••9876" in html and "••••5555" in html
+    assert "s3cr3t-value-9876" not in html and "other-secret-5555" not in html
+    assert '<option value="activate">Activate</option>' in html
+    assert '<option value="deactivate">Deactivate</option>' in html
+
+
+def test_filter_by_state_lists_only_matching_channels(admin_client, connected_channel, store):
+    AccountingChannelFactory(store=store, name="Never connected")
+    url = reverse("admin:accounting_accountingchannel_changelist") + "?connection_state__exact=connected"
+    html = admin_client.get(url).content.decode()
+    assert "Main books" in html and "Never connected" not in html
+
+
+def test_change_form_never_shows_the_secret_or_tokens_and_keeps_a_blank_secret(admin_client, connected_channel):
+    url = reverse("admin:accounting_accountingchannel_change", args=[connected_channel.pk])
+    html = admin_client.get(url).content.decode()
+    assert "••••9876" in html
+    for clear in ("s3cr3t-value-9876", "access-token-for-tests", "refresh-token-for-tests"):
+        assert clear not in html
+    assert 'name="new_client_secret"' in html and 'name="client_secret"' not in html
+    assert 'name="is_active"' not in html  # changed only through the actions
+
+
+def test_change_form_replaces_the_secret_only_when_one_is_typed(admin_client, channel):
+    url = reverse("admin:accounting_accountingchannel_change", args=[channel.pk])
+    data = {
+        "store": channel.store_id,
+        "provider": "xero",
+        "name": "Main books",
+        "client_id": channel.client_id,
+        "account_nominal_code": "",
+        "invoice_status": "AUTHORISED",
+        "line_amount_type": "Exclusive",
+        "default_tax_type": "",
+        "invoice_number_prefix": "",
+        "new_client_secret": "",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    channel.refresh_from_db()
+    assert channel.client_secret == "s3cr3t-value-9876"
+    admin_client.post(url, {**data, "new_client_secret": "admin-typed-0000"})
+    channel.refresh_from_db()
+    assert channel.client_secret == "admin-typed-0000"
+
+
+def run_action(client, action: str, channels: list[AccountingChannel]):
+    return client.post(
+        reverse("admin:accounting_accountingchannel_changelist"),
+        {"action": action, "_selected_action": [c.pk for c in channels]},
+        follow=True,
+    )
+
+
+def test_activate_switches_on_connected_channels_and_refuses_the_others_with_a_message(
+    admin_client, connected_channel, organization
+):
+    unconnected = AccountingChannelFactory(store=StoreFactory(organization=organization), name="Loose books")
+    response = run_action(admin_client, "activate", [connected_channel, unconnected])
+    assert [str(m) for m in response.context["messages"]] == [
+        "Loose books: Connect “Loose books” to Xero before switching it on.",
+        "1 channel(s) activated.",
+    ]
+    assert AccountingChannel.objects.get(pk=connected_channel.pk).is_active is True
+    assert AccountingChannel.objects.get(pk=unconnected.pk).is_active is False
+
+
+def test_deactivate_switches_channels_off(admin_client, connected_channel, organization):
+    connected_channel.is_active = True
+    connected_channel.save()
+    second = connect_locally(
+        AccountingChannelFactory(store=StoreFactory(organization=organization), name="Second"),
+        tenant_id="t-2",
+        tenant_name="Second Ltd",
+        is_active=True,
+    )
+    response = run_action(admin_client, "deactivate", [connected_channel, second])
+    assert [str(m) for m in response.context["messages"]] == ["2 channel(s) deactivated."]
+    assert list(AccountingChannel.objects.filter(is_active=True)) == []
