@@ -5,3 +5,6 @@ class SyncConfig(AppConfig):
     name = "accounting.sync"
     label = "accounting_sync"
     verbose_name = "Accounting sync"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the ledger to the stores models)

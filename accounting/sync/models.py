@@ -1,1 +1,178 @@
-"""The sync ledger (filled in by the sync engine)."""
+"""The sync ledger: one row per (channel, record, action), with every attempt and its answer.
+
+The shape follows Saleor's EventDelivery / EventDeliveryAttempt: the row is the durable promise
+that a record must reach Xero; attempts are the history of trying. Rows are written in the same
+transaction as the record they describe (see `accounting.sync.signals`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from accounting.models import AccountingChannel
+
+
+class RecordKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    PRODUCT = "product", "Product"
+
+
+class SyncAction(models.TextChoices):
+    # Invoices are created once, then updated; items are upserted on their Code.
+    PUSH = "push", "Send to Xero"
+
+
+class SyncState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_FLIGHT = "in_flight", "In flight"
+    SYNCED = "synced", "Synced"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SyncRecord(models.Model):
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="sync_records")
+    kind = models.CharField(max_length=10, choices=RecordKind.choices)
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=SyncAction.choices, default=SyncAction.PUSH)
+    state = models.CharField(max_length=10, choices=SyncState.choices, default=SyncState.PENDING)
+    # When a pending row may next be sent; NULL for rows that wait for a change or an operator.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # An in-flight row whose lease has passed belongs to a worker that died mid-send.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Which turn of which worker holds an in-flight row, and since when.
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    # A write whose answer was lost: look the record up in Xero before sending it again.
+    needs_lookup = models.BooleanField(default=False)
+    xero_id = models.CharField("Xero id", max_length=64, blank=True)
+    # Hash of the payload Xero last accepted, so an unchanged record is not sent again.
+    payload_hash = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel_id", "kind", "object_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind", "object_id", "action"], name="sync_record_unique_per_channel_record"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "kind", "next_attempt_at", "id"],
+                condition=Q(state="pending"),
+                name="sync_record_due",
+            ),
+            models.Index(fields=["channel", "state"], name="sync_record_channel_state"),
+            models.Index(fields=["lease_until"], condition=Q(state="in_flight"), name="sync_record_leases"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_id} → channel {self.channel_id} ({self.state})"
+
+
+class AttemptOutcome(models.TextChoices):
+    OK = "ok", "Accepted by Xero"
+    UNCHANGED = "unchanged", "Unchanged, not resent"
+    FOUND = "found", "Found in Xero after a lost answer"
+    VALIDATION = "validation", "Rejected by Xero"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    SERVER_ERROR = "server_error", "Xero server error"
+    NETWORK = "network", "Network error"
+    UNAUTHORIZED = "unauthorized", "Unauthorized"
+    RECONNECT = "reconnect", "Needs reconnect"
+    LOCAL = "local", "Not sendable"
+
+
+class SyncAttempt(models.Model):
+    record = models.ForeignKey(SyncRecord, on_delete=models.CASCADE, related_name="attempts")
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class XeroContactLink(models.Model):
+    """A contact known to exist in a Xero organisation, so each customer is looked up once."""
+
+    tenant_id = models.CharField(max_length=64)
+    # Lower-cased e-mail, or "name:<name>" for a customer without e-mail.
+    customer_key = models.CharField(max_length=300)
+    contact_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant_id", "customer_key"], name="xero_contact_link_unique_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.contact_id})"
+
+
+class XeroItemLink(models.Model):
+    """An item code known to exist in a Xero organisation."""
+
+    tenant_id = models.CharField(max_length=64)
+    code = models.CharField(max_length=30)
+    item_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant_id", "code"], name="xero_item_link_unique_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ChannelSyncSettings(models.Model):
+    """What the engine learnt about a channel's Xero organisation (cached lookups)."""
+
+    channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="sync_settings")
+    tenant_id = models.CharField(max_length=64, blank=True)
+    default_sales_account = models.CharField(max_length=10, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Sync settings of channel {self.channel_id}"
+
+
+class LimiterCall(models.Model):
+    """One granted Xero call, for the database limiter used when there is no Redis."""
+
+    scope = models.CharField(max_length=100)  # "org:<tenant id>" or "app:<client id>"
+    token = models.CharField(max_length=32)
+    in_flight_until = models.DateTimeField(null=True, blank=True)
+    counts_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "counts_until"], name="limiter_call_scope_until")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.token}"
+
+
+class LimiterScope(models.Model):
+    """The lock row and pause of one limiter scope (database limiter)."""
+
+    scope = models.CharField(max_length=100, unique=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    day_started_at = models.DateTimeField(null=True, blank=True)
+    day_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.scope

@@ -1,0 +1,211 @@
+"""Store objects → xero-python SDK models, and the Xero rules that shape them.
+
+Pure functions: no calls to Xero here. Money is quantized before the SDK sees it (the SDK sends
+floats), dates are `date`s, and the limits Xero documents (item code 30, item name 50) are
+enforced here with a clear message instead of a rejected request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from xero_python.accounting.models import (
+    Account,
+    Contact,
+    Invoice,
+    Item,
+    LineAmountTypes,
+    LineItem,
+    Purchase,
+)
+from xero_python.api_client.serializer import serialize
+
+from accounting.models import AccountingChannel, LineAmountType
+from stores.models import Invoice as StoreInvoice
+from stores.models import InvoiceStatus, Product
+
+FOUR_DP = Decimal("0.0001")
+TWO_DP = Decimal("0.01")
+ITEM_CODE_MAX = 30
+ITEM_NAME_MAX = 50
+CONTACT_NAME_MAX = 255
+# Xero's own order of preference for a default sales account among REVENUE-class accounts.
+SALES_ACCOUNT_TYPES = ("SALES", "REVENUE", "OTHERINCOME")
+
+
+class MappingError(ValueError):
+    """Raise when a store record cannot be expressed as a Xero record; the message says why."""
+
+
+def quantize(value: Decimal, places: Decimal = FOUR_DP) -> Decimal:
+    return Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
+
+
+def xero_invoice_number(*, channel: AccountingChannel, invoice: StoreInvoice) -> str:
+    """Return the invoice number as Xero sees it: the channel's prefix, then the store's number."""
+    return f"{channel.invoice_number_prefix}{invoice.number}"
+
+
+def invoice_portal_url(*, invoice: StoreInvoice) -> str:
+    """Return the absolute address of the invoice in the portal (Xero shows it as a link)."""
+    path = reverse("stores:invoice-detail", kwargs={"store_id": invoice.store_id, "invoice_id": invoice.pk})
+    return f"{settings.SITE_URL}{path}"
+
+
+def item_code(*, product: Product) -> str:
+    """Return the Xero item code of a product (its SKU); raise MappingError past 30 characters."""
+    if len(product.sku) > ITEM_CODE_MAX:
+        raise MappingError(
+            f"SKU '{product.sku}' has {len(product.sku)} characters; Xero item codes allow {ITEM_CODE_MAX}."
+        )
+    return product.sku
+
+
+def item_name(*, product: Product) -> str:
+    """Return the item name: a variant carries its main product's name first; at most 50 chars."""
+    name = product.name
+    if product.parent_id is not None and product.parent is not None and product.parent.name not in name:
+        name = f"{product.parent.name} - {name}"
+    return name[:ITEM_NAME_MAX]
+
+
+def item_payload(*, product: Product, account_code: str, tax_type: str) -> Item:
+    """Return the Xero Item for a product (sold, with a sales price and account)."""
+    sales = Purchase(unit_price=quantize(product.unit_price), account_code=account_code or None)
+    if tax_type:
+        sales.tax_type = tax_type
+    return Item(
+        code=item_code(product=product),
+        name=item_name(product=product),
+        description=(product.description or product.name)[:4000],
+        is_sold=True,
+        sales_details=sales,
+    )
+
+
+def invoice_payload(
+    *,
+    invoice: StoreInvoice,
+    channel: AccountingChannel,
+    contact_id: str,
+    account_code: str,
+    item_codes: set[str],
+    invoice_id: str = "",
+) -> Invoice:
+    """Return the Xero sales invoice (ACCREC) for a store invoice.
+
+    `item_codes` are the codes known to exist in the organisation: a line whose product is not
+    among them goes without ItemCode (description, quantity and price only).
+    """
+    tax_type = channel.default_tax_type if channel.line_amount_type != LineAmountType.NO_TAX else ""
+    lines = [
+        _line_payload(line, account_code=account_code, tax_type=tax_type, item_codes=item_codes)
+        for line in invoice.lines.all()
+    ]
+    status = "DRAFT" if invoice.status == InvoiceStatus.DRAFT else channel.invoice_status
+    payload = Invoice(
+        type="ACCREC",
+        contact=Contact(contact_id=contact_id),
+        line_items=lines,
+        date=invoice.issue_date,
+        due_date=invoice.due_date,
+        line_amount_types=LineAmountTypes(channel.line_amount_type),
+        invoice_number=xero_invoice_number(channel=channel, invoice=invoice),
+        reference=invoice.number,
+        url=invoice_portal_url(invoice=invoice),
+        currency_code=invoice.currency,
+        status=status,
+    )
+    if invoice_id:
+        payload.invoice_id = invoice_id
+    return payload
+
+
+def _line_payload(line: Any, *, account_code: str, tax_type: str, item_codes: set[str]) -> LineItem:
+    item = LineItem(
+        description=line.description,
+        quantity=quantize(line.quantity),
+        unit_amount=quantize(line.unit_price),
+        account_code=account_code or None,
+    )
+    if tax_type:
+        item.tax_type = tax_type
+    if line.discount_rate:
+        item.discount_rate = quantize(line.discount_rate, TWO_DP)
+    product = line.product
+    if product is not None and product.sku in item_codes:
+        item.item_code = product.sku
+    return item
+
+
+def line_item_products(invoice: StoreInvoice) -> list[Product]:
+    """Return the distinct products referenced by an invoice's lines."""
+    seen: dict[int, Product] = {}
+    for line in invoice.lines.all():
+        if line.product is not None:
+            seen.setdefault(line.product.pk, line.product)
+    return list(seen.values())
+
+
+# Contacts ----------------------------------------------------------------------------------
+
+
+def customer_key(*, name: str, email: str) -> str:
+    """Return how a customer is recognised: their e-mail, else their name."""
+    return email.strip().lower() if email.strip() else f"name:{name.strip()}"
+
+
+def contact_payload(*, name: str, email: str) -> Contact:
+    contact = Contact(name=name[:CONTACT_NAME_MAX])
+    if email:
+        contact.email_address = email
+    return contact
+
+
+def disambiguated_name(*, name: str, email: str, attempt: int = 1) -> str:
+    """Return a contact name that differs from a taken `name`: the e-mail, then a number."""
+    suffix = f" ({email})" if email and attempt == 1 else f" ({email or 'customer'} {attempt})"
+    return f"{name[: CONTACT_NAME_MAX - len(suffix)]}{suffix}"
+
+
+# Xero query language and answers --------------------------------------------------------------
+
+
+def where_any(field: str, values: Iterable[str]) -> str:
+    """Return a Xero `where` filter matching `field` equal to any of `values`."""
+    quoted = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    return " OR ".join(f'{field}=="{v}"' for v in quoted)
+
+
+def pick_sales_account(accounts: Iterable[Account]) -> str:
+    """Return the code of the organisation's default sales account among REVENUE accounts."""
+    candidates = [a for a in accounts if a.code and str(getattr(a, "status", "ACTIVE") or "ACTIVE").endswith("ACTIVE")]
+    for wanted in SALES_ACCOUNT_TYPES:
+        for account in candidates:
+            if _enum_value(account.type) == wanted:
+                return str(account.code)
+    return str(candidates[0].code) if candidates else ""
+
+
+def element_errors(element: Any) -> list[str]:
+    """Return Xero's validation messages of one element of a summarizeErrors=false answer."""
+    messages = [e.message for e in (element.validation_errors or []) if getattr(e, "message", None)]
+    if not messages and _enum_value(getattr(element, "status_attribute_string", None)) == "ERROR":
+        messages = ["Xero refused this record without a message."]
+    return messages
+
+
+def _enum_value(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def payload_hash(model: Any) -> str:
+    """Return a stable digest of an SDK model as it would be sent."""
+    body = json.dumps(serialize(model), sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()

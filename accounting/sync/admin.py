@@ -1,0 +1,48 @@
+"""Django admin for the sync ledger: rows with their attempts, and a "Retry" action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import SyncAttempt, SyncRecord
+from .services import sync_retry
+
+
+class SyncAttemptInline(admin.TabularInline):
+    model = SyncAttempt
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "outcome", "http_status", "message", "idempotency_key")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(admin.ModelAdmin):
+    list_display = ("id", "channel", "kind", "object_id", "state", "attempt_count", "next_attempt_at", "short_error")
+    list_filter = ("state", "kind", "channel__store__organization")
+    search_fields = ("=object_id", "xero_id", "last_error", "channel__name")
+    list_select_related = ("channel__store",)
+    readonly_fields = [f.name for f in SyncRecord._meta.fields]
+    inlines = [SyncAttemptInline]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Last error")
+    def short_error(self, obj: SyncRecord) -> str:
+        return obj.last_error[:120]
+
+    @admin.action(description="Retry: send the selected failed rows again")
+    def retry(self, request: HttpRequest, queryset: QuerySet[SyncRecord]) -> None:
+        count = sync_retry(records=queryset)
+        self.message_user(request, f"{count} row(s) queued for sending.", messages.SUCCESS)

@@ -1,0 +1,116 @@
+"""Who sends what, when: lanes per channel, the on-commit wake-up and the beat sweep.
+
+A channel has up to `LANES` lanes; each lane is one chain of `push_channel` tasks, one batch per
+task, re-queued at the back of the broker queue while work remains. Every channel with work thus
+gets its turn in rotation, so one merchant's 10,000-invoice backlog adds only a few tasks ahead of
+another merchant's new invoice (fair dispatch). A lane is held by a cache key with a TTL, so a
+lost task frees its lane by itself; the sweep restarts any channel with due rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+
+from accounting.models import AccountingChannel, ConnectionState
+
+from .models import SyncRecord, SyncState
+from .turn import channel_push_turn, due_rows, leases_reclaim
+
+logger = logging.getLogger(__name__)
+
+# As many lanes as Xero allows calls in flight per organisation.
+LANES = int(getattr(settings, "SYNC_LANES_PER_CHANNEL", 5))
+LANE_TTL = 120
+# Never hold a task in a worker's memory longer than this; the sweep picks up anything later.
+MAX_COUNTDOWN = 60.0
+
+
+def _lane_key(channel_id: int, lane: int) -> str:
+    return f"sync:lane:{channel_id}:{lane}"
+
+
+def _enqueue(*, channel_id: int, lane: int, token: str, countdown: float = 0.0) -> None:
+    from .tasks import push_channel
+
+    push_channel.apply_async(args=(channel_id, lane, token), countdown=max(countdown, 0.0), retry=False)
+
+
+def lane_start(*, channel_id: int) -> bool:
+    """Start one more lane for the channel if one is free; return whether one was started."""
+    for lane in range(LANES):
+        token = uuid.uuid4().hex
+        if cache.add(_lane_key(channel_id, lane), token, timeout=LANE_TTL):
+            try:
+                _enqueue(channel_id=channel_id, lane=lane, token=token)
+            except Exception:
+                # Broker down: the rows are safe in the database and the sweep will try again.
+                cache.delete(_lane_key(channel_id, lane))
+                logger.warning("Could not queue a sync turn for channel %s", channel_id, exc_info=True)
+                return False
+            return True
+    return False
+
+
+def sync_wake_channel(*, channel_id: int) -> None:
+    """Make sure a lane runs for the channel (called on commit of a change)."""
+    lane_start(channel_id=channel_id)
+
+
+def sync_wake_store(*, store_id: int) -> None:
+    """Wake the sending channels of a store whose records just changed."""
+    sending = AccountingChannel.objects.filter(
+        store_id=store_id, is_active=True, connection_state=ConnectionState.CONNECTED
+    ).values_list("pk", flat=True)
+    for channel_id in sending:
+        lane_start(channel_id=channel_id)
+
+
+def sync_sweep() -> int:
+    """Reclaim dead leases and start a lane for every sending channel with due rows; return how many."""
+    leases_reclaim()
+    sending = AccountingChannel.objects.filter(is_active=True, connection_state=ConnectionState.CONNECTED)
+    due = SyncRecord.objects.filter(channel=OuterRef("pk"), state=SyncState.PENDING, next_attempt_at__isnull=False)
+    started = 0
+    for channel in sending.filter(Exists(due)).iterator():
+        if SyncRecord.objects.filter(due_rows(channel=channel)).exists() and lane_start(channel_id=channel.pk):
+            started += 1
+    return started
+
+
+def _lane_free(key: str, token: str) -> None:
+    if cache.get(key) == token:
+        cache.delete(key)
+
+
+def lane_turn(*, channel_id: int, lane: int, token: str) -> None:
+    """Run one turn on a lane, then keep the lane going, widen it, or close it.
+
+    A task whose token no longer holds the lane belongs to a chain that was replaced (its key
+    expired while it waited): it stops, so chains never multiply.
+    """
+    key = _lane_key(channel_id, lane)
+    holder = cache.get(key)
+    if holder != token and not (holder is None and cache.add(key, token, timeout=LANE_TTL)):
+        return
+    try:
+        result = channel_push_turn(channel_id=channel_id)
+    except Exception:
+        _lane_free(key, token)
+        raise
+    if not result.more:
+        _lane_free(key, token)
+        return
+    countdown = min(result.wait, MAX_COUNTDOWN)
+    cache.set(key, token, timeout=int(LANE_TTL + countdown))
+    try:
+        _enqueue(channel_id=channel_id, lane=lane, token=token, countdown=countdown)
+    except Exception:
+        _lane_free(key, token)
+        raise
+    if not result.wait:
+        lane_start(channel_id=channel_id)  # work remains and budget allowed: one more lane

@@ -1,0 +1,128 @@
+"""Send a claimed batch of invoice rows: one PUT of up to 50 new invoices (and one POST for
+changed ones already in Xero), each element's outcome recorded on its own row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounting.models import AccountingChannel
+from accounting.providers.xero import mapping
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError
+from stores.models import Invoice, InvoiceStatus
+
+from .contacts import Customer, contacts_resolve
+from .items import batch_key, items_available
+from .models import AttemptOutcome, SyncRecord
+from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from .settings_cache import sales_account_code
+
+Pair = tuple[SyncRecord, Invoice]
+Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
+
+
+def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
+    """Send the claimed invoice rows of `channel`; every row ends with an outcome."""
+    invoices = Invoice.objects.prefetch_related("lines__product__parent").in_bulk([r.object_id for r in rows])
+    outcomes: dict[int, Outcome] = {}
+    writing: set[int] = set()
+    key = ""
+    try:
+        live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
+        live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        for group, send in ((creates, client.invoices_create), (updates, client.invoices_update)):
+            if not group:
+                continue
+            key = batch_key("invoices", [f"{row.pk}:{digest}" for row, _p, digest in group])
+            writing = {row.pk for row, _p, _d in group}
+            elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
+            writing = set()
+            outcomes.update(_element_outcomes(group=group, elements=elements))
+    except XeroError as exc:
+        for row in rows:
+            outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
+    records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+
+
+def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes: dict[int, Outcome]) -> list[Pair]:
+    pairs: list[Pair] = []
+    for row in rows:
+        invoice = invoices.get(row.object_id)
+        if invoice is None:
+            outcomes[row.pk] = skipped(reason="The invoice was deleted from the store.")
+        elif invoice.status == InvoiceStatus.VOID and not row.xero_id:
+            outcomes[row.pk] = skipped(reason="The invoice is void in the store and was never sent.")
+        else:
+            pairs.append((row, invoice))
+    return pairs
+
+
+def _resolve_lost_answers(
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> list[Pair]:
+    """Look up, by number, invoices whose earlier write may have happened; adopt those found."""
+    unsure = {
+        mapping.xero_invoice_number(channel=channel, invoice=invoice): row
+        for row, invoice in pairs
+        if row.needs_lookup and not row.xero_id
+    }
+    if not unsure:
+        return pairs
+    for found in client.invoices_by_number(numbers=list(unsure)):
+        row = unsure.get(found.invoice_number or "")
+        if row is not None and found.invoice_id and _enum(found.status) not in ("DELETED", "VOIDED"):
+            outcomes[row.pk] = synced(xero_id=str(found.invoice_id), payload_hash="", attempt=AttemptOutcome.FOUND)
+    return [(row, invoice) for row, invoice in pairs if row.pk not in outcomes]
+
+
+def _prepare(
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> tuple[list[Prepared], list[Prepared]]:
+    """Return the payloads to create and to update; unchanged and unmappable rows get outcomes."""
+    if not pairs:
+        return [], []
+    account = sales_account_code(channel=channel, client=client)
+    customers = {Customer(name=i.customer_name, email=i.customer_email) for _r, i in pairs}
+    contacts = contacts_resolve(client=client, customers=sorted(customers, key=lambda c: c.key))
+    products = {p.pk: p for _r, i in pairs for p in mapping.line_item_products(i)}
+    codes = items_available(channel=channel, client=client, products=list(products.values())) if products else set()
+    creates: list[Prepared] = []
+    updates: list[Prepared] = []
+    for row, invoice in pairs:
+        customer = mapping.customer_key(name=invoice.customer_name, email=invoice.customer_email)
+        if customer in contacts.errors:
+            outcomes[row.pk] = rejected(messages=[f"Contact: {contacts.errors[customer]}"])
+            continue
+        payload = mapping.invoice_payload(
+            invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
+            account_code=account, item_codes=codes, invoice_id=row.xero_id,
+        )  # fmt: skip
+        digest = mapping.payload_hash(payload)
+        if row.xero_id and digest == row.payload_hash:
+            outcomes[row.pk] = synced(xero_id=row.xero_id, payload_hash=digest, attempt=AttemptOutcome.UNCHANGED)
+        else:
+            (updates if row.xero_id else creates).append((row, payload, digest))
+    return creates, updates
+
+
+def _element_outcomes(*, group: list[Prepared], elements: list[Any]) -> dict[int, Outcome]:
+    by_number = {e.invoice_number: e for e in elements if getattr(e, "invoice_number", None)}
+    outcomes: dict[int, Outcome] = {}
+    for position, (row, payload, digest) in enumerate(group):
+        element = by_number.get(payload.invoice_number)
+        if element is None and position < len(elements):
+            element = elements[position]
+        if element is None:
+            outcomes[row.pk] = rejected(messages=["Xero's answer did not include this invoice."])
+            continue
+        messages = mapping.element_errors(element)
+        if messages or not element.invoice_id:
+            outcomes[row.pk] = rejected(messages=messages or ["Xero did not return an invoice id."])
+        else:
+            outcomes[row.pk] = synced(xero_id=str(element.invoice_id), payload_hash=digest)
+    return outcomes
+
+
+def _enum(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")

@@ -1,0 +1,161 @@
+"""What happened to each row of a batch, and the retry policy that decides what happens next.
+
+Retry only what can succeed later (Saleor's rule): 429 at Retry-After, 5xx and network errors
+with exponential backoff and jitter; validation errors are final until the record changes or an
+operator retries. A write whose answer was lost marks its rows for a look-up before any resend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounting.providers.xero import errors
+
+from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState
+
+# Transient failures are retried this many times before the row fails for an operator to see.
+MAX_ATTEMPTS = 12
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 30 * 60.0
+
+
+@dataclass
+class Outcome:
+    state: str
+    attempt: str
+    message: str = ""
+    http_status: int | None = None
+    xero_id: str = ""
+    payload_hash: str = ""
+    wait: float | None = None  # seconds until the next attempt (pending rows)
+    needs_lookup: bool | None = None  # None: leave as it is
+    count_attempt: bool = True
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Return the wait before retry number `attempt` (1-based): doubling, capped, ±25% jitter."""
+    base = min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_CAP_SECONDS)
+    return base * random.uniform(0.75, 1.25) / float(settings.XERO_RATE_TIME_SCALE)
+
+
+def synced(*, xero_id: str, payload_hash: str, attempt: str = AttemptOutcome.OK, message: str = "") -> Outcome:
+    return Outcome(
+        state=SyncState.SYNCED, attempt=attempt, xero_id=xero_id, payload_hash=payload_hash, needs_lookup=False,
+        message=message, http_status=200 if attempt == AttemptOutcome.OK else None,
+    )  # fmt: skip
+
+
+def rejected(
+    *, messages: Sequence[str], http_status: int | None = 200, attempt: str = AttemptOutcome.VALIDATION
+) -> Outcome:
+    text = "; ".join(messages) or "Xero refused this record."
+    return Outcome(state=SyncState.FAILED, attempt=attempt, message=text, http_status=http_status, needs_lookup=False)
+
+
+def skipped(*, reason: str) -> Outcome:
+    return Outcome(state=SyncState.SKIPPED, attempt=AttemptOutcome.LOCAL, message=reason, count_attempt=False)
+
+
+def after_error(*, row: SyncRecord, error: errors.XeroError, wrote: bool) -> Outcome:
+    """Return what a row becomes after a batch-level failure; `wrote`: the failed call was its write."""
+    lookup = True if (wrote and error.ambiguous) else None
+    if isinstance(error, errors.XeroBudgetExhausted):
+        # Nothing was sent: not an attempt, just later.
+        return Outcome(state=SyncState.PENDING, attempt="", wait=error.retry_after, count_attempt=False)
+    if isinstance(error, errors.XeroRateLimited):
+        return Outcome(
+            state=SyncState.PENDING, attempt=AttemptOutcome.RATE_LIMITED, message=error.message,
+            http_status=429, wait=error.retry_after,
+        )  # fmt: skip
+    if isinstance(error, errors.XeroValidationError):
+        return rejected(messages=error.messages or [error.message], http_status=400)
+    if isinstance(error, errors.XeroReconnectRequired):
+        # The channel stops sending; the row waits for the reconnect, showing why.
+        return Outcome(
+            state=SyncState.PENDING, attempt=AttemptOutcome.RECONNECT, message=error.message, http_status=403
+        )
+    kinds: dict[type[errors.XeroError], str] = {
+        errors.XeroServerError: AttemptOutcome.SERVER_ERROR,
+        errors.XeroNetworkError: AttemptOutcome.NETWORK,
+        errors.XeroUnauthorized: AttemptOutcome.UNAUTHORIZED,
+    }
+    attempt = kinds.get(type(error), AttemptOutcome.SERVER_ERROR)
+    if row.attempt_count + 1 >= MAX_ATTEMPTS:
+        return Outcome(
+            state=SyncState.FAILED, attempt=attempt, http_status=error.status, needs_lookup=lookup,
+            message=f"Gave up after {row.attempt_count + 1} attempts: {error.message}",
+        )  # fmt: skip
+    return Outcome(
+        state=SyncState.PENDING, attempt=attempt, message=error.message, http_status=error.status,
+        wait=backoff_seconds(row.attempt_count + 1), needs_lookup=lookup,
+    )  # fmt: skip
+
+
+def records_finish(*, rows: Iterable[SyncRecord], outcomes: dict[int, Outcome], idempotency_key: str = "") -> None:
+    """Write each row's outcome and attempt; rows changed while in flight go back to pending."""
+    rows = [row for row in rows if row.pk in outcomes]
+    if not rows:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock first: a change committing meanwhile waits, then sees the final state and re-queues.
+        changed_at = dict(
+            SyncRecord.objects.select_for_update().filter(pk__in=[r.pk for r in rows]).values_list("pk", "changed_at")
+        )
+        attempts = []
+        for row in rows:
+            outcome = outcomes[row.pk]
+            _apply(row=row, outcome=outcome, now=now, changed_at=changed_at.get(row.pk))
+            if outcome.attempt:
+                attempts.append(
+                    SyncAttempt(
+                        record=row, outcome=outcome.attempt, http_status=outcome.http_status,
+                        message=outcome.message, idempotency_key=idempotency_key,
+                    )
+                )  # fmt: skip
+        SyncRecord.objects.bulk_update(rows, FINISH_FIELDS)
+        SyncAttempt.objects.bulk_create(attempts)
+
+
+FINISH_FIELDS = [
+    "state", "next_attempt_at", "lease_until", "claim", "attempt_count", "needs_lookup", "xero_id",
+    "payload_hash", "last_error", "synced_at", "updated_at",
+]  # fmt: skip
+
+
+def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime, changed_at: dt.datetime | None) -> None:
+    row.state = outcome.state
+    row.claim = ""
+    row.lease_until = None
+    row.updated_at = now
+    if outcome.count_attempt:
+        row.attempt_count += 1
+    if outcome.needs_lookup is not None:
+        row.needs_lookup = outcome.needs_lookup
+    if outcome.state == SyncState.SYNCED:
+        row.xero_id = outcome.xero_id or row.xero_id
+        row.payload_hash = outcome.payload_hash
+        row.last_error = ""
+        row.synced_at = now
+        row.attempt_count = 0
+        row.next_attempt_at = None
+    elif outcome.state == SyncState.PENDING:
+        row.next_attempt_at = now + dt.timedelta(seconds=outcome.wait or 0)
+        if outcome.message:
+            row.last_error = outcome.message
+    else:
+        row.last_error = outcome.message
+        row.next_attempt_at = None
+    claimed_at = row.claimed_at or now
+    if changed_at is not None and changed_at > claimed_at and row.state != SyncState.PENDING:
+        # The record changed while this attempt was on its way: send the newer version.
+        row.state = SyncState.PENDING
+        row.next_attempt_at = now

@@ -1,0 +1,56 @@
+"""Record every change of invoices and products in the sync ledger, inside the same transaction.
+
+Hooked on the `stores` models so every writer (Billing API, pages, admin, demo command) is covered
+without any of them knowing about the ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from accounting.models import AccountingChannel
+from stores.models import Invoice, InvoiceLine, Product
+
+from .ledger import ledger_backfill, ledger_products_toggle, ledger_record_changed
+from .models import RecordKind
+
+CHANNEL_SWITCHES = {"is_active", "connection_state", "add_products", "tenant_id"}
+
+
+@receiver(post_save, sender=Invoice, dispatch_uid="sync_invoice_saved")
+def invoice_saved(sender: Any, instance: Invoice, **kwargs: Any) -> None:
+    ledger_record_changed(kind=RecordKind.INVOICE, store_id=instance.store_id, object_id=instance.pk)
+
+
+@receiver(post_save, sender=InvoiceLine, dispatch_uid="sync_invoice_line_saved")
+@receiver(post_delete, sender=InvoiceLine, dispatch_uid="sync_invoice_line_deleted")
+def invoice_line_changed(sender: Any, instance: InvoiceLine, **kwargs: Any) -> None:
+    try:
+        store_id = instance.invoice.store_id  # cached on lines built from their invoice: no query
+    except Invoice.DoesNotExist:  # the invoice itself is being deleted
+        return
+    ledger_record_changed(kind=RecordKind.INVOICE, store_id=store_id, object_id=instance.invoice_id)
+
+
+@receiver(post_save, sender=Product, dispatch_uid="sync_product_saved")
+def product_saved(sender: Any, instance: Product, **kwargs: Any) -> None:
+    ledger_record_changed(kind=RecordKind.PRODUCT, store_id=instance.store_id, object_id=instance.pk)
+
+
+@receiver(post_save, sender=AccountingChannel, dispatch_uid="sync_channel_saved")
+def channel_saved(sender: Any, instance: AccountingChannel, created: bool, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if created:
+        ledger_backfill(channel=instance)
+    elif update_fields is None or "add_products" in update_fields:
+        ledger_products_toggle(channel=instance)
+    if created or update_fields is None or CHANNEL_SWITCHES & set(update_fields):
+        from django.db import transaction
+
+        from .dispatch import sync_wake_channel
+
+        channel_id = instance.pk
+        transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)

@@ -1,0 +1,170 @@
+"""One turn of a channel: take a call's budget, claim one batch of due rows, send it.
+
+Budget first, rows second: a turn refused by the limiter has touched nothing and is simply
+rescheduled; a claimed row always ends with an outcome (or, if the worker dies, its lease runs
+out and the sweep hands it back marked for a look-up before any resend).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounting.models import AccountingChannel
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroBudgetExhausted
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
+
+from .invoices import invoices_push
+from .items import products_push
+from .limiter import LEASE_SECONDS, LimiterGate, limiter
+from .models import RecordKind, SyncRecord, SyncState
+from .outcomes import backoff_seconds
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+# Xero could not be reached for a token refresh: try again after this long (scaled).
+TOKEN_RETRY_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    more: bool  # due rows remain for this channel
+    wait: float = 0.0  # seconds before the next turn may start
+
+
+def due_rows(*, channel: AccountingChannel, now: dt.datetime | None = None) -> Q:
+    """Return the filter of the channel's rows that may be sent now."""
+    kinds = [RecordKind.INVOICE] + ([RecordKind.PRODUCT] if channel.add_products else [])
+    return Q(channel=channel, state=SyncState.PENDING, kind__in=kinds, next_attempt_at__lte=now or timezone.now())
+
+
+def channel_has_due(*, channel: AccountingChannel) -> bool:
+    return SyncRecord.objects.filter(due_rows(channel=channel)).exists()
+
+
+def rows_claim(*, channel: AccountingChannel, kind: str, limit: int = BATCH_SIZE) -> list[SyncRecord]:
+    """Claim up to `limit` due rows of one kind (oldest due first) for this turn alone."""
+    now = timezone.now()
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(
+            SyncRecord.objects.select_for_update(skip_locked=True)
+            .filter(due_rows(channel=channel, now=now), kind=kind)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        # Compare-and-set on the state as well, for databases without SKIP LOCKED (SQLite).
+        SyncRecord.objects.filter(pk__in=ids, state=SyncState.PENDING).update(
+            state=SyncState.IN_FLIGHT,
+            claim=claim,
+            claimed_at=now,
+            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+        )
+    return list(SyncRecord.objects.filter(claim=claim).order_by("next_attempt_at", "id"))
+
+
+class HeldGate:
+    """A gate whose first permit was taken before the turn claimed any row."""
+
+    def __init__(self, gate: LimiterGate, permit: object):
+        self.gate = gate
+        self.held: object | None = permit
+
+    def acquire(self) -> object:
+        if self.held is not None:
+            permit, self.held = self.held, None
+            return permit
+        return self.gate.acquire()
+
+    def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
+        self.gate.release(permit, headers=headers)
+
+    def pause(self, *, seconds: float, problem: str) -> None:
+        self.gate.pause(seconds=seconds, problem=problem)
+
+    def give_back(self) -> None:
+        """Cancel the first permit if no call used it."""
+        if self.held is not None:
+            self.gate.cancel(self.held)
+            self.held = None
+
+
+def channel_push_turn(*, channel_id: int) -> TurnResult:
+    """Send one batch for the channel if it may send and has due rows; say what comes next."""
+    channel = AccountingChannel.objects.filter(pk=channel_id).first()
+    if channel is None or not channel.is_sending or not channel_has_due(channel=channel):
+        return TurnResult(more=False)
+    try:
+        grant = channel_access_grant(channel_id=channel_id)
+    except ChannelNotConnected:
+        return TurnResult(more=False)  # rows wait; the channel shows why
+    except TokenRefreshFailed:
+        return TurnResult(more=True, wait=backoff_seconds(1) + TOKEN_RETRY_SECONDS)
+    gate = LimiterGate(limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id)
+    try:
+        held = HeldGate(gate, gate.acquire())
+    except XeroBudgetExhausted as exc:
+        return TurnResult(more=True, wait=exc.retry_after)
+    kind = RecordKind.PRODUCT if channel.add_products else RecordKind.INVOICE
+    rows = rows_claim(channel=channel, kind=kind) if kind == RecordKind.PRODUCT else []
+    if not rows:
+        kind = RecordKind.INVOICE
+        rows = rows_claim(channel=channel, kind=kind)
+    if not rows:
+        held.give_back()
+        return TurnResult(more=False)
+    client = XeroClient(
+        access_token=grant.access_token,
+        tenant_id=grant.tenant_id,
+        gate=held,
+        reauth=lambda: channel_access_grant(channel_id=channel_id, force_refresh=True).access_token,
+    )
+    _push(kind=kind, channel=channel, client=client, rows=rows)
+    held.give_back()
+    return TurnResult(more=channel_has_due(channel=channel))
+
+
+def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
+    push = products_push if kind == RecordKind.PRODUCT else invoices_push
+    try:
+        push(channel=channel, client=client, rows=rows)
+    except (ChannelNotConnected, TokenRefreshFailed) as exc:
+        # The forced refresh after a 401 failed: nothing was written; the rows wait.
+        rows_release(rows=rows, wait=backoff_seconds(1), reason=str(exc))
+    except Exception:
+        # A bug or a database failure: hand the rows back marked for a look-up, then fail loudly.
+        rows_release(rows=rows, wait=backoff_seconds(2), reason="Internal error while sending.", lookup=True)
+        raise
+
+
+def rows_release(*, rows: list[SyncRecord], wait: float, reason: str, lookup: bool = False) -> None:
+    """Put still in-flight rows of this turn back to pending, due after `wait` seconds."""
+    update: dict[str, object] = {
+        "state": SyncState.PENDING,
+        "claim": "",
+        "lease_until": None,
+        "next_attempt_at": timezone.now() + dt.timedelta(seconds=wait),
+        "last_error": reason,
+    }
+    if lookup:
+        update["needs_lookup"] = True
+    claims = {row.claim for row in rows}
+    SyncRecord.objects.filter(pk__in=[r.pk for r in rows], state=SyncState.IN_FLIGHT, claim__in=claims).update(**update)
+
+
+def leases_reclaim() -> int:
+    """Hand back rows whose worker died mid-send; their write may have happened: look up first."""
+    return SyncRecord.objects.filter(state=SyncState.IN_FLIGHT, lease_until__lt=timezone.now()).update(
+        state=SyncState.PENDING, claim="", lease_until=None, needs_lookup=True, next_attempt_at=timezone.now()
+    )
