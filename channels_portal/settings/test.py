@@ -54,6 +54,9 @@ if not os.environ.get("REDIS_URL"):
             "LOCATION": str(LOCAL_DIR / f"test-cache-{os.getpid()}"),
         }
     }
+# WhiteNoise warns about a missing STATIC_ROOT; tests never collect static files.
+STATIC_ROOT = LOCAL_DIR / "test-staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
