@@ -17,9 +17,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
+# Migrates, loads the demo data, then runs portal + worker + beat (PORT=8000 by default).
 run: $(VENV)/.runtime-installed
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo_data
 	./scripts/run_local.sh
 
 test: $(VENV)/.dev-installed

@@ -1,10 +1,52 @@
 #!/usr/bin/env bash
-# Start the local portal at http://127.0.0.1:8000 with a Celery worker and beat in the
-# background. Ctrl-C stops all three.
+# Start the local portal with its Celery worker and beat, after migrating and loading the demo
+# data. Needs no PostgreSQL or Redis: SQLite and kombu's filesystem broker by default (set
+# DATABASE_URL / REDIS_URL to use the services). Ctrl-C stops all three.
+#   PORT=8000 (default)  HOST=127.0.0.1 (default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+PORT="${PORT:-8000}"
+HOST="${HOST:-127.0.0.1}"
+export SITE_URL="${SITE_URL:-http://${HOST}:${PORT}}"
+PY=.venv/bin/python
 mkdir -p .local/broker .local/broker-processed
-trap 'trap - EXIT INT TERM; kill 0 2>/dev/null; wait' EXIT INT TERM
+
+$PY manage.py migrate --noinput
+$PY manage.py load_demo_data
+
+# The Xero sandbox's demo app and organisation, when the sandbox is on and offers the command.
+if $PY manage.py shell -c "
+import sys
+from django.conf import settings
+from django.core.management import get_commands
+sys.exit(0 if settings.XERO_SANDBOX_ENABLED and 'xero_sandbox' in get_commands() else 1)
+" >/dev/null 2>&1; then
+  $PY manage.py xero_sandbox demo --redirect-uri "${SITE_URL}/xero/callback/" \
+    || echo "warning: 'manage.py xero_sandbox demo' failed; the portal starts anyway." >&2
+fi
+
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  echo "Stopping the portal, worker and beat…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
 .venv/bin/celery -A channels_portal worker --loglevel=info --concurrency=2 --hostname="worker@%h" &
+pids+=($!)
 .venv/bin/celery -A channels_portal beat --loglevel=info &
-.venv/bin/python manage.py runserver 127.0.0.1:8000
+pids+=($!)
+# --noreload: one process, so Ctrl-C (or a TERM to this script) really stops the server.
+$PY manage.py runserver --noreload "${HOST}:${PORT}" &
+pids+=($!)
+
+cat <<MSG
+
+  Channels Portal: ${SITE_URL}/
+  Log in as  demo / demo-password-2026   (Ctrl-C stops the portal, worker and beat)
+
+MSG
+wait -n "${pids[@]}"

@@ -23,7 +23,9 @@ def _reachable(url: str, default_port: int) -> bool:
 
 SERVICES_MISSING: list[str] = []
 _pg_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/test"
-if _reachable(_pg_url, 5432):
+if _pg_url.startswith("sqlite"):
+    SERVICES_MISSING.append("PostgreSQL (DATABASE_URL is SQLite)")
+elif _reachable(_pg_url, 5432):
     os.environ["DATABASE_URL"] = _pg_url
 else:
     SERVICES_MISSING.append(f"PostgreSQL at {urlparse(_pg_url).netloc}")
