@@ -1,0 +1,52 @@
+"""The Xero sandbox over real HTTP: a live server, an app, an organisation, an SDK client."""
+
+from __future__ import annotations
+
+import pytest
+import urllib3
+from xero_python.accounting import AccountingApi
+from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.oauth2 import OAuth2Token
+from xero_python.identity import IdentityApi
+
+from xero_sandbox import testing
+
+TIMEOUT = 20
+
+
+class Sdk:
+    """An xero-python client aimed at the sandbox, with urllib3 retries off (as the portal must)."""
+
+    def __init__(self, *, base: str, app, token: dict) -> None:
+        config = Configuration(oauth2_token=OAuth2Token(client_id=app.client_id, client_secret=app.client_secret))
+        self.client = ApiClient(config, pool_threads=1)
+        self.client.rest_client.pool_manager = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False)
+        self.token = dict(token)
+        self.client.oauth2_token_getter(lambda: self.token)
+        self.client.oauth2_token_saver(lambda new: self.token.update(new))
+        self.client.set_oauth2_token(self.token)
+        self.accounting = AccountingApi(self.client, base_url=f"{base}/api/api.xro/2.0")
+        self.identity = IdentityApi(self.client, base_url=f"{base}/api")
+
+
+@pytest.fixture
+def sandbox_app(db):
+    return testing.app_create(name="Channels Portal Test", redirect_uri="http://localhost:9999/xero/callback/")
+
+
+@pytest.fixture
+def sandbox_org(db):
+    return testing.organisation_create(name="Demo Company (UK)")
+
+
+@pytest.fixture
+def tenant(sandbox_org) -> str:
+    return str(sandbox_org.tenant_id)
+
+
+@pytest.fixture
+def sdk(xero_sandbox, sandbox_app, sandbox_org):
+    testing.limits_reset()
+    token = testing.token_issue(app=sandbox_app, organisations=[sandbox_org])
+    yield Sdk(base=xero_sandbox, app=sandbox_app, token=token)
+    testing.limits_reset()

@@ -1,0 +1,27 @@
+"""Accounting API resources: each handler takes a `Call` and returns (status, JSON body)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .common import Call
+from .contacts import contacts_handle
+from .invoices import invoices_handle, payments_handle
+from .items import items_handle
+from .settings import accounts_handle, currencies_handle, organisation_handle, tax_rates_handle
+
+Handler = Callable[[Call], tuple[int, dict[str, Any]]]
+
+HANDLERS: dict[str, Handler] = {
+    "Invoices": invoices_handle,
+    "Payments": payments_handle,
+    "Contacts": contacts_handle,
+    "Items": items_handle,
+    "Accounts": accounts_handle,
+    "TaxRates": tax_rates_handle,
+    "Currencies": currencies_handle,
+    "Organisation": organisation_handle,
+}
+
+__all__ = ["HANDLERS", "Call", "Handler"]

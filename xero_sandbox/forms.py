@@ -1,0 +1,40 @@
+"""Forms of the sandbox's own pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Organisation
+from .services.organisations import FAULT_FIELDS
+
+
+class AppForm(forms.Form):
+    name = forms.CharField(label="App name", max_length=100)
+    redirect_uris = forms.CharField(
+        label="Redirect URIs", widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line, matched exactly."
+    )
+    webhook_url = forms.URLField(label="Webhook delivery URL", required=False, max_length=500, assume_scheme="https")
+
+    def uri_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["redirect_uris"].splitlines() if line.strip()]
+
+
+class WebhookForm(forms.Form):
+    webhook_url = forms.URLField(label="Webhook delivery URL", required=False, max_length=500, assume_scheme="https")
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    base_currency = forms.ChoiceField(choices=[(c, c) for c in ("GBP", "EUR", "USD", "AUD", "NZD")], initial="GBP")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if Organisation.objects.filter(name=name).exists():
+            raise forms.ValidationError("An organisation with this name already exists.")
+        return name
+
+
+class FaultsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = list(FAULT_FIELDS)

@@ -1,0 +1,52 @@
+"""Reads of the sandbox's state for its own pages and for tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import DeveloperApp, Invoice, Organisation, RequestLog
+
+
+def organisation_by_tenant(*, tenant_id: Any) -> Organisation:
+    """Return the organisation of `tenant_id` or raise Http404."""
+    return get_object_or_404(Organisation, tenant_id=tenant_id)
+
+
+def app_by_client_id(*, client_id: str) -> DeveloperApp:
+    return get_object_or_404(DeveloperApp, client_id=client_id)
+
+
+def invoice_list(*, organisation: Organisation) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(organisation=organisation).select_related("contact").order_by("-created_at", "-pk")
+
+
+def request_log_list(*, organisation: Organisation) -> QuerySet[RequestLog]:
+    return RequestLog.objects.filter(organisation=organisation).order_by("-at", "-pk")
+
+
+def request_log_lines(*, organisation: Organisation) -> Iterator[str]:
+    """Yield the organisation's request log as JSON lines, oldest first."""
+    rows = RequestLog.objects.filter(organisation=organisation).order_by("at", "pk")
+    for row in rows.iterator(chunk_size=500):
+        yield (
+            json.dumps(
+                {
+                    "at": row.at.isoformat(),
+                    "method": row.method,
+                    "path": row.path,
+                    "query": row.query,
+                    "status": row.status,
+                    "duration_ms": row.duration_ms,
+                    "idempotency_key": row.idempotency_key,
+                    "request_body": row.request_body,
+                    "response_body": row.response_body,
+                    "note": row.note,
+                }
+            )
+            + "\n"
+        )

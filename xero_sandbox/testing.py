@@ -1,0 +1,117 @@
+"""Helpers for TESTS (never the portal) to stage and inspect the sandbox directly.
+
+Every function takes keyword arguments. Organisations may be given as an `Organisation`,
+a tenant id (str or UUID) or an organisation name. Reads return the Accounting API's JSON
+shapes (PascalCase dicts), exactly what the SDK would see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .api import ratelimit
+from .api.render import contact_json, invoice_json, item_json
+from .models import Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, WebhookDelivery
+from .services import apps, identity, organisations, payments
+
+OrganisationRef = Organisation | str | uuid.UUID
+
+
+def organisation_get(*, organisation: OrganisationRef) -> Organisation:
+    """Return the organisation named by an instance, a tenant id or a name."""
+    if isinstance(organisation, Organisation):
+        return Organisation.objects.get(pk=organisation.pk)
+    try:
+        return Organisation.objects.get(tenant_id=uuid.UUID(str(organisation)))
+    except ValueError:
+        return Organisation.objects.get(name=str(organisation))
+
+
+def app_create(
+    *, name: str = "Test App", redirect_uri: str = "http://localhost/callback", webhook_url: str = ""
+) -> DeveloperApp:
+    """Create a developer app; its `client_id`, `client_secret` and `webhook_key` are attributes."""
+    return apps.app_create(name=name, redirect_uris=[redirect_uri], webhook_url=webhook_url)
+
+
+def organisation_create(*, name: str = "Demo Company (UK)", base_currency: str = "GBP") -> Organisation:
+    """Create an organisation with the demo chart of accounts, tax rates and currencies."""
+    return organisations.organisation_create(name=name, base_currency=base_currency)
+
+
+def token_issue(
+    *, app: DeveloperApp, organisations: list[OrganisationRef], scopes: list[str] | None = None, expires_in: int = 1800
+) -> dict[str, Any]:
+    """Connect `organisations` to `app` and return an SDK-ready token dict (negative `expires_in` = expired)."""
+    found = [organisation_get(organisation=o) for o in organisations]
+    return identity.token_issue_direct(
+        app=app, organisations=found, scopes=scopes, expires_in=expires_in
+    ).as_sdk_token()
+
+
+def faults_set(*, organisation: OrganisationRef, **faults: Any) -> Organisation:
+    """Turn fault knobs: latency_ms, 500_share, 503_share, drop_share, ignore_idempotency, 429_storm."""
+    return organisations.organisation_set_faults(organisation=organisation_get(organisation=organisation), **faults)
+
+
+def faults_clear(*, organisation: OrganisationRef) -> Organisation:
+    """Turn every fault of the organisation off."""
+    return organisations.organisation_clear_faults(organisation=organisation_get(organisation=organisation))
+
+
+def connections_revoke(*, organisation: OrganisationRef) -> int:
+    """Remove every app's connection to the organisation (a user disconnecting in Xero)."""
+    return organisations.organisation_revoke_connections(organisation=organisation_get(organisation=organisation))
+
+
+def limits_reset(*, organisation: OrganisationRef | None = None) -> None:
+    """Forget rate-limit counters of one organisation (and all app-wide counters), or of all."""
+    tenant = str(organisation_get(organisation=organisation).tenant_id) if organisation is not None else None
+    ratelimit.reset(tenant=tenant)
+
+
+def invoices(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
+    """Return the organisation's invoices as the API renders them, oldest first."""
+    found = Invoice.objects.filter(organisation=organisation_get(organisation=organisation)).order_by(
+        "created_at", "pk"
+    )
+    related = found.select_related("contact").prefetch_related("line_items", "payments__account", "payments__invoice")
+    return [invoice_json(invoice) for invoice in related]
+
+
+def items(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
+    """Return the organisation's items as the API renders them, by code."""
+    return [item_json(i) for i in Item.objects.filter(organisation=organisation_get(organisation=organisation))]
+
+
+def contacts(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
+    """Return the organisation's contacts (active and archived) as the API renders them, by name."""
+    return [contact_json(c) for c in Contact.objects.filter(organisation=organisation_get(organisation=organisation))]
+
+
+def request_count(
+    *, organisation: OrganisationRef, method: str | None = None, path_contains: str = "", status: int | None = None
+) -> int:
+    """Count logged requests to the organisation, optionally by method, path fragment and status."""
+    rows = RequestLog.objects.filter(organisation=organisation_get(organisation=organisation))
+    if method:
+        rows = rows.filter(method=method.upper())
+    if path_contains:
+        rows = rows.filter(path__contains=path_contains)
+    if status is not None:
+        rows = rows.filter(status=status)
+    return rows.count()
+
+
+def invoice_mark_paid(*, organisation: OrganisationRef, invoice_number: str) -> None:
+    """Pay an AUTHORISED invoice in full (like the page's button); sends the webhook event on commit."""
+    invoice = Invoice.objects.get(
+        organisation=organisation_get(organisation=organisation), invoice_number=invoice_number
+    )
+    payments.invoice_mark_paid(invoice=invoice)
+
+
+def webhook_deliveries(*, app: DeveloperApp) -> list[WebhookDelivery]:
+    """Return the app's webhook deliveries, newest first."""
+    return list(WebhookDelivery.objects.filter(app=app).order_by("-created_at", "-pk"))

@@ -1,0 +1,1 @@
+"""Sandbox pages and endpoints outside the Accounting API (identity, connections, developer portal)."""
