@@ -213,6 +213,8 @@ else:
     XERO_API_URL = env("XERO_API_URL", default="https://api.xero.com")
 XERO_SCOPES = ["offline_access", "accounting.invoices", "accounting.contacts", "accounting.settings"]
 XERO_REQUEST_TIMEOUT = env.float("XERO_REQUEST_TIMEOUT", default=30.0)
+# Invoices or items per Xero write (Xero: about 50); smaller only to exercise the limiter.
+SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=50)
 # Sandbox knobs: time scale shrinks the rate-limit windows (10 → a minute lasts 6 s).
 XERO_SANDBOX_TIME_SCALE = env.float("XERO_SANDBOX_TIME_SCALE", default=1.0)
 XERO_SANDBOX_RATE_LIMITS = env.bool("XERO_SANDBOX_RATE_LIMITS", default=True)
