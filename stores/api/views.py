@@ -26,6 +26,7 @@ from organizations.models import Organization
 
 from .. import selectors, services
 from ..models import Invoice, Product, Store
+from .filters import InvoiceFilters, ProductFilters, filter_invoices, filter_products
 from .invoice_serializers import InvoiceInputSerializer, InvoiceSerializer
 from .schema import BillingApiSchema
 from .serializers import (
@@ -105,14 +106,17 @@ class StoreListView(BillingApiView, generics.ListAPIView):
         return selectors.stores_of(organization=self.organization)
 
 
-@extend_schema_view(post=extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer}))
+@extend_schema_view(
+    get=extend_schema(parameters=[ProductFilters]),
+    post=extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer}),
+)
 class StoreProductsView(StoreScopedView, generics.ListCreateAPIView):
     serializer_class = ProductSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
         if self.schema_only:
             return Product.objects.none()
-        return selectors.products_of(store=self.store)
+        return filter_products(selectors.products_of(store=self.store), params=self.request.query_params)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ProductInputSerializer(data=request.data, context={"store": self.store})
@@ -140,14 +144,18 @@ class ProductDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
         return Response(ProductSerializer(product).data)
 
 
-@extend_schema_view(post=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}))
+@extend_schema_view(
+    get=extend_schema(parameters=[InvoiceFilters]),
+    post=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}),
+)
 class StoreInvoicesView(StoreScopedView, generics.ListCreateAPIView):
     serializer_class = InvoiceSerializer
 
     def get_queryset(self) -> QuerySet[Invoice]:
         if self.schema_only:
             return Invoice.objects.none()
-        return selectors.invoices_of(store=self.store).prefetch_related("lines")
+        invoices = selectors.invoices_of(store=self.store).prefetch_related("lines")
+        return filter_invoices(invoices, params=self.request.query_params)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = InvoiceInputSerializer(data=request.data, context={"store": self.store})
