@@ -36,7 +36,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["organization"]
     search_fields = ["name", "prefix", "organization__name"]
     list_select_related = ["organization"]
-    fields = ["organization", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    fields = ("organization", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

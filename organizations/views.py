@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from .decorators import manager_required
 from .forms import MemberAddForm, MemberRoleForm
 from .middleware import SESSION_KEY
-from .models import Membership, Role
-from .selectors import members_of, membership_in_organization
+from .models import Role
+from .selectors import members_of, membership_in_organization, memberships_for_user
 from .services import membership_add, membership_remove, membership_role_change
 
 
@@ -19,11 +19,10 @@ from .services import membership_add, membership_remove, membership_role_change
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
     """Make another of the user's organizations the current one."""
+    chosen = request.POST.get("organization", "")
     membership = (
-        Membership.objects.filter(user=request.user, organization_id=request.POST.get("organization") or None)
-        .select_related("organization")
-        .first()
-        if str(request.POST.get("organization", "")).isdigit()
+        memberships_for_user(user=request.user).filter(organization_id=int(chosen)).first()
+        if chosen.isdigit()
         else None
     )
     if membership is None:

@@ -142,7 +142,7 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):
+        if not any(form.has_changed() for form in self.forms):
             raise ValidationError("An invoice needs at least one line.")
 
 
