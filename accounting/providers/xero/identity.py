@@ -55,8 +55,19 @@ def sdk_api_client(*, access_token: str) -> ApiClient:
     return client
 
 
+class _IdentityApi(IdentityApi):
+    """The SDK's IdentityApi on Xero's documented path `/connections`.
+
+    The SDK asks for `/Connections`; Xero's routing ignores case, but the documented (and
+    sandbox) path is lowercase, so the portal uses that one.
+    """
+
+    def get_resource_url(self, resource_path: str) -> str:
+        return self.base_url + resource_path.replace("/Connections", "/connections", 1)
+
+
 def _identity_api(access_token: str) -> IdentityApi:
-    return IdentityApi(sdk_api_client(access_token=access_token), base_url=settings.XERO_API_URL)
+    return _IdentityApi(sdk_api_client(access_token=access_token), base_url=settings.XERO_API_URL)
 
 
 def auth_event_id(access_token: str) -> str | None:

@@ -1,0 +1,70 @@
+"""Test helpers that stage things in the Xero sandbox (tests may import it; the portal never does).
+
+The consent page is driven over real HTTP with `requests`, as a browser without JavaScript would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html import unescape
+from urllib.parse import urljoin
+
+import requests
+from django.core.management import call_command
+
+from xero_sandbox.models import RequestLog
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+ORGANISATION = re.compile(r'<input type="checkbox" name="tenant" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
+FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+
+
+def sandbox_app(*, redirect_uri: str, name: str = "Portal test app") -> dict:
+    """Register a Xero "Web app" in the sandbox; return its credentials."""
+    out = io.StringIO()
+    call_command("xero_sandbox", "create-app", "--name", name, "--redirect-uri", redirect_uri, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def sandbox_org(name: str) -> str:
+    """Create a sandbox organisation; return its tenant id."""
+    out = io.StringIO()
+    call_command("xero_sandbox", "create-org", "--name", name, stdout=out)
+    return out.getvalue().strip()
+
+
+def sandbox_token_set(*, client_id: str, tenant_id: str) -> dict:
+    """Return a real token set of the sandbox for an app connected to one organisation."""
+    out = io.StringIO()
+    call_command("xero_sandbox", "issue-token", "--client-id", client_id, "--tenant", tenant_id, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def consent(authorize_url: str, *, allow: bool = True, organisations: list[str] | None = None) -> str:
+    """Answer Xero's consent page; return the URL Xero sends the browser back to.
+
+    `organisations` names the organisations to tick (default: the page's default choice).
+    """
+    session = requests.Session()
+    page = session.get(authorize_url, timeout=10)
+    page.raise_for_status()
+    html = page.text
+    data: list[tuple[str, str]] = [(name, unescape(value)) for name, value in HIDDEN.findall(html)]
+    offered = {unescape(label): value for value, label in ORGANISATION.findall(html)}
+    if organisations is None:
+        data += [("tenant", next(iter(offered.values())))]
+    else:
+        data += [("tenant", offered[name]) for name in organisations]
+    data.append(("action", "allow" if allow else "cancel"))
+    action = urljoin(page.url, unescape(FORM_ACTION.search(html).group(1)))
+    answer = session.post(action, data=data, allow_redirects=False, timeout=10, headers={"Referer": page.url})
+    assert answer.status_code == 302, answer.text[:500]
+    return answer.headers["Location"]
+
+
+def token_requests(grant_type: str) -> list[RequestLog]:
+    """Return the sandbox's log of token-endpoint calls of one grant type."""
+    rows = RequestLog.objects.filter(path__endswith="/identity/connect/token").order_by("pk")
+    return [row for row in rows if f"grant_type={grant_type}" in row.request_body]

@@ -1,0 +1,140 @@
+"""Connecting to Xero over real HTTP against the sandbox: consent, code exchange, pick, disconnect."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from accounting.models import AccountingChannel, AuthorizationOutcome, ChannelAuthorization, ConnectionState
+from tests.accounting.sandbox import consent, sandbox_app, sandbox_org
+from tests.factories import AccountingChannelFactory, StoreFactory
+from xero_sandbox.models import Connection
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+# Xero allows http redirect URIs for localhost only; the test client plays a browser on localhost.
+REDIRECT_URI = "http://localhost/xero/callback/"
+
+
+@pytest.fixture
+def member_client(member_client):
+    member_client.defaults["HTTP_HOST"] = "localhost"
+    return member_client
+
+
+@pytest.fixture
+def xero_app(xero_sandbox):
+    return sandbox_app(redirect_uri=REDIRECT_URI)
+
+
+@pytest.fixture
+def tenants(xero_sandbox):
+    return {name: sandbox_org(name) for name in ("Demo Company (UK)", "Second Books Ltd")}
+
+
+@pytest.fixture
+def xero_channel(organization, xero_app):
+    store = StoreFactory(organization=organization, name="High Street")
+    return AccountingChannelFactory(
+        store=store, name="Main books", client_id=xero_app["client_id"], client_secret=xero_app["client_secret"]
+    )
+
+
+def press_connect(client, channel) -> str:
+    response = client.post(reverse("accounting:channel-connect", args=[channel.pk]))
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def come_back(client, location: str, follow: bool = True):
+    """Follow Xero's redirect back to the portal's callback in the same browser session."""
+    url = urlsplit(location)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == REDIRECT_URI
+    return client.get(f"{url.path}?{url.query}", follow=follow)
+
+
+def test_allow_access_records_the_organisation_and_congratulates(member_client, xero_channel, tenants):
+    response = come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    assert response.redirect_chain == [(reverse("accounting:channel-connected", args=[xero_channel.pk]), 302)]
+    html = response.content.decode()
+    assert "Congratulations! Your channel is now successfully connected." in html
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    connection = Connection.objects.get(organisation__tenant_id=tenants["Demo Company (UK)"])
+    assert channel.connection_state == ConnectionState.CONNECTED
+    assert (channel.tenant_id, channel.tenant_name) == (tenants["Demo Company (UK)"], "Demo Company (UK)")
+    assert channel.connection_id == str(connection.connection_id)
+    assert channel.scopes == "offline_access accounting.invoices accounting.contacts accounting.settings"
+    assert sorted(channel.token_set) == sorted(
+        ["access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at", "token_type"]
+    )
+    assert channel.token_set["scope"] == channel.scopes.split()
+    assert channel.is_active is False
+    assert ChannelAuthorization.objects.get(channel=channel).outcome == AuthorizationOutcome.CONNECTED
+
+
+def test_a_real_answer_used_twice_is_refused_the_second_time(member_client, xero_channel, tenants):
+    location = consent(press_connect(member_client, xero_channel))
+    come_back(member_client, location)
+    before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
+    response = come_back(member_client, location, follow=False)
+    assert response.status_code == 400
+    assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
+
+
+def test_cancel_on_the_consent_page_changes_nothing(member_client, xero_channel, tenants):
+    location = consent(press_connect(member_client, xero_channel), allow=False)
+    response = come_back(member_client, location)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Xero access was not granted. The channel was not changed."
+    ]
+    assert AccountingChannel.objects.get(pk=xero_channel.pk).connection_state == ConnectionState.NOT_CONNECTED
+
+
+def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member_client, xero_channel, tenants):
+    AccountingChannel.objects.filter(pk=xero_channel.pk).update(client_secret="not-the-app-secret")
+    before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
+    response = come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    assert [str(m) for m in response.context["messages"]] == [
+        "Xero rejected the Client ID or Client Secret. Copy both again from your Xero app "
+        "(developer.xero.com → My Apps) into the channel, then connect again."
+    ]
+    assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
+
+
+def test_two_organisations_authorised_lead_to_a_pick(member_client, xero_channel, tenants):
+    location = consent(press_connect(member_client, xero_channel), organisations=list(tenants))
+    response = come_back(member_client, location)
+    authorization = ChannelAuthorization.objects.get(channel=xero_channel)
+    choose_url = reverse("accounting:channel-choose-organisation", args=[xero_channel.pk, authorization.pk])
+    assert response.redirect_chain == [(choose_url, 302)]
+    html = response.content.decode()
+    assert "Demo Company (UK)" in html and "Second Books Ltd" in html
+    assert AccountingChannel.objects.get(pk=xero_channel.pk).connection_state == ConnectionState.NOT_CONNECTED
+    picked = next(c for c in authorization.connections if c["tenant_name"] == "Second Books Ltd")
+    response = member_client.post(choose_url, {"connection": picked["id"]}, follow=True)
+    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.tenant_id, channel.tenant_name) == (tenants["Second Books Ltd"], "Second Books Ltd")
+    assert channel.connection_id == picked["id"]
+    authorization.refresh_from_db()
+    assert (authorization.outcome, authorization.token_set) == (AuthorizationOutcome.CONNECTED, None)
+    # The pick is single-use too.
+    assert member_client.post(choose_url, {"connection": picked["id"]}).status_code == 404
+
+
+def test_disconnect_deletes_the_connection_in_xero_and_keeps_the_history(member_client, xero_channel, tenants):
+    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    member_client.post(reverse("accounting:channel-active", args=[xero_channel.pk]), {"is_active": "on"}, follow=True)
+    assert Connection.objects.filter(organisation__tenant_id=tenants["Demo Company (UK)"]).count() == 1
+    response = member_client.post(reverse("accounting:channel-disconnect", args=[xero_channel.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["“Main books” is disconnected from Demo Company (UK)."]
+    assert Connection.objects.filter(organisation__tenant_id=tenants["Demo Company (UK)"]).count() == 0
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.connection_state, channel.is_active, channel.token_set) == (
+        ConnectionState.DISCONNECTED,
+        False,
+        None,
+    )
+    assert channel.tenant_name == "Demo Company (UK)"  # history kept
+    assert list(channel.events.values_list("kind", flat=True)) == ["disconnected", "activated", "connected"]
