@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounting.models import AccountingChannel
+from channels_portal.tenancy import get_in_organization
 from organizations.authentication import ApiKeyAuthentication, ApiKeyPrincipal
 from organizations.models import Organization
 
@@ -177,7 +178,14 @@ class InvoiceDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
         return selectors.invoice_for_member(organization=self.organization, invoice_id=self.kwargs["invoice_id"])
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        invoice = self.get_object()
+        # Lock the row until the request commits, so the checks below (e.g. "a paid invoice
+        # cannot be changed") see the state that the change is applied to, not an older one.
+        invoice = get_in_organization(
+            Invoice.objects.select_for_update(of=("self",)).select_related("store"),
+            organization=self.organization,
+            path="store__organization",
+            pk=self.kwargs["invoice_id"],
+        )
         context = {"store": invoice.store, "invoice": invoice}
         data = InvoiceInputSerializer(data=request.data, partial=kwargs.get("partial", False), context=context)
         data.is_valid(raise_exception=True)
