@@ -21,8 +21,11 @@ Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
 
 
-def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
-    """Send the claimed invoice rows of `channel`; every row ends with an outcome."""
+def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
+    """Send the claimed invoice rows of `channel`; every row ends with an outcome.
+
+    Return the error that stopped the whole batch, if any (the caller may act on the channel).
+    """
     invoices = Invoice.objects.prefetch_related("lines__product__parent").in_bulk([r.object_id for r in rows])
     outcomes: dict[int, Outcome] = {}
     writing: set[int] = set()
@@ -42,7 +45,10 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
     except XeroError as exc:
         for row in rows:
             outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
+        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+        return exc
     records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+    return None
 
 
 def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes: dict[int, Outcome]) -> list[Pair]:
@@ -94,11 +100,18 @@ def _prepare(
         if customer in contacts.errors:
             outcomes[row.pk] = rejected(messages=[f"Contact: {contacts.errors[customer]}"])
             continue
-        payload = mapping.invoice_payload(
-            invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
-            account_code=account, item_codes=codes, invoice_id=row.xero_id,
-        )  # fmt: skip
+        try:
+            payload = mapping.invoice_payload(
+                invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
+                account_code=account, item_codes=codes,
+            )  # fmt: skip
+        except mapping.MappingError as exc:
+            outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
+            continue
+        # The hash covers what the store says, not Xero's id, so a create and an update compare.
         digest = mapping.payload_hash(payload)
+        if row.xero_id:
+            payload.invoice_id = row.xero_id
         if row.xero_id and digest == row.payload_hash:
             outcomes[row.pk] = synced(xero_id=row.xero_id, payload_hash=digest, attempt=AttemptOutcome.UNCHANGED)
         else:

@@ -28,8 +28,11 @@ def _tax_type(channel: AccountingChannel) -> str:
     return "" if channel.line_amount_type == LineAmountType.NO_TAX else channel.default_tax_type
 
 
-def products_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
-    """Upsert the claimed product rows as Items in one POST; record each element's outcome."""
+def products_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
+    """Upsert the claimed product rows as Items in one POST; record each element's outcome.
+
+    Return the error that stopped the whole batch, if any.
+    """
     products = Product.objects.select_related("parent").in_bulk([r.object_id for r in rows])
     outcomes: dict[int, Outcome] = {}
     sendable: list[tuple[SyncRecord, object, str]] = []
@@ -60,7 +63,10 @@ def products_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
     except XeroError as exc:
         for row in rows:
             outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=writing))
+        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+        return exc
     records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+    return None
 
 
 def _item_outcomes(

@@ -13,14 +13,20 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroBudgetExhausted
-from accounting.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
+from accounting.providers.xero.errors import XeroBudgetExhausted, XeroReconnectRequired
+from accounting.tokens import (
+    ChannelNotConnected,
+    TokenRefreshFailed,
+    channel_access_grant,
+    channel_mark_needs_reconnect,
+)
 
 from .invoices import invoices_push
 from .items import products_push
@@ -30,7 +36,6 @@ from .outcomes import backoff_seconds
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
 # Xero could not be reached for a token refresh: try again after this long (scaled).
 TOKEN_RETRY_SECONDS = 30.0
 
@@ -51,8 +56,10 @@ def channel_has_due(*, channel: AccountingChannel) -> bool:
     return SyncRecord.objects.filter(due_rows(channel=channel)).exists()
 
 
-def rows_claim(*, channel: AccountingChannel, kind: str, limit: int = BATCH_SIZE) -> list[SyncRecord]:
-    """Claim up to `limit` due rows of one kind (oldest due first) for this turn alone."""
+def rows_claim(*, channel: AccountingChannel, kind: str, limit: int | None = None) -> list[SyncRecord]:
+    """Claim up to `limit` (default: settings.SYNC_BATCH_SIZE, 50) due rows of one kind, oldest
+    due first, for this turn alone."""
+    limit = limit or settings.SYNC_BATCH_SIZE
     now = timezone.now()
     claim = uuid.uuid4().hex
     with transaction.atomic():
@@ -138,7 +145,9 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
 def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
     push = products_push if kind == RecordKind.PRODUCT else invoices_push
     try:
-        push(channel=channel, client=client, rows=rows)
+        error = push(channel=channel, client=client, rows=rows)
+        if isinstance(error, XeroReconnectRequired):
+            channel_mark_needs_reconnect(channel_id=channel.pk, reason=error.message)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
         # The forced refresh after a 401 failed: nothing was written; the rows wait.
         rows_release(rows=rows, wait=backoff_seconds(1), reason=str(exc))

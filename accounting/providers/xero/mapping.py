@@ -18,6 +18,7 @@ from django.urls import reverse
 from xero_python.accounting.models import (
     Account,
     Contact,
+    CurrencyCode,
     Invoice,
     Item,
     LineAmountTypes,
@@ -119,12 +120,19 @@ def invoice_payload(
         invoice_number=xero_invoice_number(channel=channel, invoice=invoice),
         reference=invoice.number,
         url=invoice_portal_url(invoice=invoice),
-        currency_code=invoice.currency,
+        currency_code=_currency(invoice.currency),
         status=status,
     )
     if invoice_id:
         payload.invoice_id = invoice_id
     return payload
+
+
+def _currency(code: str) -> CurrencyCode:
+    try:
+        return CurrencyCode(code)
+    except ValueError:
+        raise MappingError(f"Xero does not know the currency '{code}'.") from None
 
 
 def _line_payload(line: Any, *, account_code: str, tax_type: str, item_codes: set[str]) -> LineItem:

@@ -1,13 +1,12 @@
 """Fixtures of the sync engine tests: sandbox organisations over real HTTP, a real Celery worker.
 
-The sandbox is created through its own `xero_sandbox` management command (tests only); the
-portal reaches it over HTTP through the live server, as it would reach Xero.
+Tests stage and read the sandbox through `xero_sandbox.testing`; the portal reaches it only over
+HTTP through the live server, as it would reach Xero.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
@@ -15,14 +14,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounting.models import AccountingChannel, ConnectionState
@@ -31,12 +28,6 @@ from tests.factories import AccountingChannelFactory, StoreFactory
 ROOT = Path(__file__).resolve().parents[3]
 # A sandbox minute lasts 1 s in these tests; the portal's limiter uses the same scale.
 TIME_SCALE = 60.0
-
-
-def sandbox_command(*args: str) -> str:
-    out = StringIO()
-    call_command("xero_sandbox", *args, stdout=out)
-    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -48,14 +39,14 @@ class SandboxOrg:
     token_set: dict[str, Any]
 
 
-def sandbox_org(name: str) -> SandboxOrg:
-    """Create a sandbox organisation and app, connected: return the ids and a fresh token set."""
-    app = json.loads(
-        sandbox_command("create-app", "--name", f"App for {name}", "--redirect-uri", "http://localhost/cb")
-    )
-    tenant_id = sandbox_command("create-org", "--name", name).strip()
-    token_set = json.loads(sandbox_command("issue-token", "--client-id", app["client_id"], "--tenant", tenant_id))
-    return SandboxOrg(name, tenant_id, app["client_id"], app["client_secret"], token_set)
+def sandbox_org(name: str, *, expires_in: int = 1800) -> SandboxOrg:
+    """Create a sandbox organisation and app, connected: return the ids and a token set."""
+    from xero_sandbox import testing
+
+    app = testing.app_create(name=f"App for {name}")
+    organisation = testing.organisation_create(name=name)
+    token_set = testing.token_issue(app=app, organisations=[organisation], expires_in=expires_in)
+    return SandboxOrg(name, str(organisation.tenant_id), app.client_id, app.client_secret, token_set)
 
 
 def connect_channel(*, org: SandboxOrg, store: Any = None, **fields: Any) -> AccountingChannel:
@@ -66,7 +57,7 @@ def connect_channel(*, org: SandboxOrg, store: Any = None, **fields: Any) -> Acc
         client_id=org.client_id,
         client_secret=org.client_secret,
         token_set=org.token_set,
-        token_expires_at=timezone.now() + dt.timedelta(seconds=int(org.token_set["expires_in"])),
+        token_expires_at=dt.datetime.fromtimestamp(org.token_set["expires_at"], tz=dt.UTC),
         tenant_id=org.tenant_id,
         tenant_name=org.name,
         connection_state=ConnectionState.CONNECTED,
