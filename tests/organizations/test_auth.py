@@ -76,3 +76,22 @@ def test_weak_passwords_are_refused(password, message):
     with pytest.raises(ValidationError) as error:
         validate_password(password)
     assert message in error.value.messages
+
+
+def test_change_password_applies_the_password_rules(client, user):
+    client.force_login(user)
+    url = reverse("password_change")
+    weak = {"old_password": PASSWORD, "new_password1": "carol123", "new_password2": "carol123"}
+    response = client.post(url, weak)
+    assert response.context["form"].errors["new_password2"] == [
+        "The password is too similar to the username.",
+        "This password is too common.",
+    ]
+    strong = {
+        "old_password": PASSWORD,
+        "new_password1": "plum-tractor-88-lantern",
+        "new_password2": "plum-tractor-88-lantern",
+    }
+    assert client.post(url, strong)["Location"] == reverse("password_change_done")
+    user.refresh_from_db()
+    assert user.check_password("plum-tractor-88-lantern")
