@@ -18,7 +18,10 @@ class Sdk:
     """An xero-python client aimed at the sandbox, with urllib3 retries off (as the portal must)."""
 
     def __init__(self, *, base: str, app, token: dict) -> None:
-        config = Configuration(oauth2_token=OAuth2Token(client_id=app.client_id, client_secret=app.client_secret))
+        # Configuration() is a copy of the FIRST instance ever made (its arguments are then ignored):
+        # set the token holder on the copy.
+        config = Configuration()
+        config.oauth2_token = OAuth2Token(client_id=app.client_id, client_secret=app.client_secret)
         self.client = ApiClient(config, pool_threads=1)
         self.client.rest_client.pool_manager = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False)
         self.token = dict(token)

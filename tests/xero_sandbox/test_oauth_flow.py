@@ -1,0 +1,204 @@
+"""The authorization-code flow through the consent page, over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+
+from xero_sandbox.models import Connection
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+REDIRECT = "http://localhost:9999/xero/callback/"
+SCOPES = "openid profile email offline_access accounting.invoices accounting.contacts accounting.settings"
+
+
+def _authorize_params(app, **extra):
+    params = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": SCOPES,
+        "state": "st-8Jx2",
+    }
+    params.update(extra)
+    return params
+
+
+def _consent(session: requests.Session, base: str, params: dict, *, action: str, tenants: list[str]):
+    """Open the consent page, then press a button; return the redirect's query."""
+    page = session.get(f"{base}/login/identity/connect/authorize", params=params, timeout=10)
+    assert page.status_code == 200
+    assert "Allow access" in page.text and "Cancel" in page.text
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    form.update({"action": action, "tenant": tenants})
+    answer = session.post(
+        f"{base}/login/identity/connect/authorize",
+        data=form,
+        headers={"Referer": page.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    location = urlparse(answer.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
+    return {key: values[0] for key, values in parse_qs(location.query).items()}
+
+
+def _basic(app) -> dict[str, str]:
+    raw = f"{app.client_id}:{app.client_secret}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def test_allow_access_returns_code_and_state_and_the_code_buys_tokens_for_the_picked_organisation(
+    xero_sandbox, sandbox_app, sandbox_org
+):
+    from xero_sandbox.testing import organisation_create
+
+    other = organisation_create(name="Northwind Traders Ltd")
+    verifier = "v" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    session = requests.Session()
+    query = _consent(
+        session,
+        xero_sandbox,
+        _authorize_params(sandbox_app, code_challenge=challenge, code_challenge_method="S256"),
+        action="allow",
+        tenants=[str(other.tenant_id)],
+    )
+    assert query["state"] == "st-8Jx2"
+    assert "error" not in query
+
+    token = requests.post(
+        f"{xero_sandbox}/identity/connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        headers=_basic(sandbox_app),
+        timeout=10,
+    )
+    assert token.status_code == 200
+    body = token.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 1800
+    assert body["scope"] == SCOPES
+    assert {"access_token", "refresh_token", "id_token"} <= set(body)
+
+    claims = __import__("jwt").decode(body["access_token"], options={"verify_signature": False})
+    assert claims["exp"] - claims["nbf"] == 1800
+    connections = requests.get(
+        f"{xero_sandbox}/api/connections",
+        params={"authEventId": claims["authentication_event_id"]},
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+        timeout=10,
+    ).json()
+    assert [(c["tenantId"], c["tenantName"], c["tenantType"]) for c in connections] == [
+        (str(other.tenant_id), "Northwind Traders Ltd", "ORGANISATION")
+    ]
+
+    reused = requests.post(
+        f"{xero_sandbox}/identity/connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        headers=_basic(sandbox_app),
+        timeout=10,
+    )
+    assert (reused.status_code, reused.json()) == (400, {"error": "invalid_grant"})
+
+
+def test_cancel_returns_access_denied_with_state_and_connects_nothing(xero_sandbox, sandbox_app, tenant):
+    query = _consent(
+        requests.Session(), xero_sandbox, _authorize_params(sandbox_app), action="cancel", tenants=[tenant]
+    )
+    assert query == {"error": "access_denied", "state": "st-8Jx2"}
+    assert Connection.objects.count() == 0
+
+
+def test_form_client_auth_works_and_a_wrong_pkce_verifier_is_invalid_grant(xero_sandbox, sandbox_app, tenant):
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(b"right" * 10).digest()).rstrip(b"=").decode()
+    query = _consent(
+        requests.Session(),
+        xero_sandbox,
+        _authorize_params(sandbox_app, code_challenge=challenge, code_challenge_method="S256"),
+        action="allow",
+        tenants=[tenant],
+    )
+    answer = requests.post(
+        f"{xero_sandbox}/identity/connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": REDIRECT,
+            "code_verifier": "wrong" * 10,
+            "client_id": sandbox_app.client_id,
+            "client_secret": sandbox_app.client_secret,
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_grant"
+
+
+def test_wrong_secret_is_invalid_client(xero_sandbox, sandbox_app):
+    answer = requests.post(
+        f"{xero_sandbox}/identity/connect/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": "x",
+            "client_id": sandbox_app.client_id,
+            "client_secret": "nope",
+        },
+        timeout=10,
+    )
+    assert (answer.status_code, answer.json()) == (400, {"error": "invalid_client"})
+
+
+def test_unregistered_redirect_uri_shows_an_error_page_and_never_redirects(xero_sandbox, sandbox_app):
+    answer = requests.get(
+        f"{xero_sandbox}/login/identity/connect/authorize",
+        params=_authorize_params(sandbox_app, redirect_uri="http://localhost:9999/other/"),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert "Invalid redirect_uri" in answer.text
+
+
+def test_broad_transactions_scope_is_refused_with_invalid_scope(xero_sandbox, sandbox_app):
+    answer = requests.get(
+        f"{xero_sandbox}/login/identity/connect/authorize",
+        params=_authorize_params(sandbox_app, scope="offline_access accounting.transactions"),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302
+    query = parse_qs(urlparse(answer.headers["Location"]).query)
+    assert query["error"] == ["invalid_scope"]
+    assert query["state"] == ["st-8Jx2"]
+
+
+@pytest.mark.browser
+def test_consent_page_in_a_browser_allows_access(page, xero_sandbox, sandbox_app, tenant):
+    from urllib.parse import urlencode
+
+    page.route("http://localhost:9999/**", lambda route: route.fulfill(status=200, body="callback reached"))
+    page.goto(f"{xero_sandbox}/login/identity/connect/authorize?{urlencode(_authorize_params(sandbox_app))}")
+    assert page.get_by_role("heading").first.inner_text().startswith("Channels Portal Test wants access")
+    page.get_by_label("Demo Company (UK)").check()
+    page.get_by_role("button", name="Allow access").click()
+    page.wait_for_url("http://localhost:9999/xero/callback/**")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["state"] == ["st-8Jx2"]
+    assert len(query["code"][0]) > 20
