@@ -26,10 +26,12 @@ def _roles(organization) -> dict[str, str]:
     return dict(Membership.objects.filter(organization=organization).values_list("user__username", "role"))
 
 
-def test_owner_sees_the_members_and_the_menu_link(owner_client, organization, member):
+def test_owner_sees_the_members_and_the_menu_links(owner_client, organization, member):
     response = owner_client.get(reverse("organizations:members"))
     assert [m.user.username for m in response.context["members"]] == ["olivia", "operator"]
-    assert f'href="{reverse("organizations:members")}"' in response.content.decode()
+    html = response.content.decode()
+    assert f'href="{reverse("organizations:members")}"' in html
+    assert f'href="{reverse("organizations:api-keys")}"' in html
 
 
 @pytest.mark.parametrize(
@@ -43,8 +45,10 @@ def test_owner_sees_the_members_and_the_menu_link(owner_client, organization, me
 def test_operators_get_403_and_no_menu_link(member_client, url):
     response = member_client.post(url, {"identifier": "x", "role": "owner"})
     assert response.status_code == 403
+    assert "Only owners and admins can do this." in response.content.decode()
     stores_page = member_client.get(reverse("stores:list")).content.decode()
     assert reverse("organizations:members") not in stores_page
+    assert reverse("organizations:api-keys") not in stores_page
 
 
 def test_add_an_existing_user_by_email(owner_client, organization):
