@@ -213,7 +213,7 @@ def channel_connect_record(
     ChannelEvent.objects.create(
         channel=channel,
         kind=ChannelEventKind.CONNECTED,
-        message=f"Connected to {connection.tenant_name}"[:500],
+        message=connection.tenant_name[:500],
         user=user,
     )
     return notes
@@ -245,7 +245,7 @@ def channel_disconnect(*, channel: AccountingChannel, user: User) -> str:
         ChannelEvent.objects.create(
             channel=channel,
             kind=ChannelEventKind.DISCONNECTED,
-            message=f"Disconnected from {channel.tenant_name}"[:500],
+            message=channel.tenant_name[:500],
             user=user,
         )
     return note
