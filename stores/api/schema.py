@@ -26,7 +26,10 @@ BAD_REQUEST = OpenApiResponse(
 
 
 class BillingApiSchema(AutoSchema):
-    """Add the 400, 401 and 404 answers every Billing API operation can give."""
+    """Group operations by the view's `api_tag`; add the 400, 401 and 404 answers they can give."""
+
+    def get_tags(self) -> list[str]:
+        return [getattr(self.view, "api_tag", "Billing API")]
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

@@ -99,6 +99,7 @@ def run_service(service: Callable[..., T], **kwargs: Any) -> T:
 
 
 class StoreListView(BillingApiView, generics.ListAPIView):
+    api_tag = "Stores"
     serializer_class = StoreSerializer
 
     def get_queryset(self) -> QuerySet[Store]:
@@ -112,6 +113,7 @@ class StoreListView(BillingApiView, generics.ListAPIView):
     post=extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer}),
 )
 class StoreProductsView(StoreScopedView, generics.ListCreateAPIView):
+    api_tag = "Products"
     serializer_class = ProductSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
@@ -131,6 +133,7 @@ class StoreProductsView(StoreScopedView, generics.ListCreateAPIView):
     patch=extend_schema(request=ProductInputSerializer, responses=ProductSerializer),
 )
 class ProductDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
+    api_tag = "Products"
     serializer_class = ProductSerializer
 
     def get_object(self) -> Product:
@@ -150,6 +153,7 @@ class ProductDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
     post=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}),
 )
 class StoreInvoicesView(StoreScopedView, generics.ListCreateAPIView):
+    api_tag = "Invoices"
     serializer_class = InvoiceSerializer
 
     def get_queryset(self) -> QuerySet[Invoice]:
@@ -172,6 +176,7 @@ class StoreInvoicesView(StoreScopedView, generics.ListCreateAPIView):
 class InvoiceDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
     """Read or change an invoice; given lines replace all its lines and the totals are recomputed."""
 
+    api_tag = "Invoices"
     serializer_class = InvoiceSerializer
 
     def get_object(self) -> Invoice:
@@ -198,6 +203,7 @@ class InvoiceDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
 class StoreAccountingChannelsView(StoreScopedView, generics.ListAPIView):
     """List the store's accounting channels: connection state and switch, never secrets or tokens."""
 
+    api_tag = "Accounting channels"
     serializer_class = AccountingChannelSerializer
 
     def get_queryset(self) -> QuerySet[AccountingChannel]:

@@ -56,6 +56,15 @@ def test_operations_document_their_error_answers(client):
     assert set(paths["/api/v1/invoices/{invoice_id}/"]["patch"]["responses"]) == {"200", "400", "401", "404"}
 
 
+def test_operations_are_grouped_by_resource(client):
+    paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]
+    tags = {(path, method): op["tags"] for path, ops in paths.items() for method, op in ops.items()}
+    assert tags[("/api/v1/stores/", "get")] == ["Stores"]
+    assert tags[("/api/v1/stores/{store_id}/products/", "post")] == ["Products"]
+    assert tags[("/api/v1/invoices/{invoice_id}/", "patch")] == ["Invoices"]
+    assert tags[("/api/v1/stores/{store_id}/accounting-channels/", "get")] == ["Accounting channels"]
+
+
 def test_schema_never_exposes_channel_secrets(client):
     channel = yaml.safe_load(client.get("/api/schema/").content)["components"]["schemas"]["AccountingChannel"]
     assert set(channel["properties"]) == {
