@@ -46,7 +46,13 @@ def _client_socket(request: HttpRequest) -> socket.socket | None:
             return None
         if isinstance(stream, socket.socket):
             return stream
-        stream = getattr(stream, "stream", None) or getattr(stream, "raw", None) or getattr(stream, "_sock", None)
+        reader = getattr(stream, "_read", None)  # Django's LimitedStream keeps only the bound read method
+        stream = (
+            getattr(reader, "__self__", None)
+            or getattr(stream, "stream", None)
+            or getattr(stream, "raw", None)
+            or getattr(stream, "_sock", None)
+        )
     return None
 
 
