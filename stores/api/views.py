@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -61,6 +62,8 @@ class BillingApiView(generics.GenericAPIView):
     permission_classes = [HasOrganizationApiKey]
     # Invoices nest their lines: JSON only, form encodings cannot carry them.
     parser_classes = [JSONParser]
+    # A Bearer-key API has no use for DRF's browsable HTML pages (a browser cannot send the key).
+    renderer_classes = [JSONRenderer]
     pagination_class = BillingApiPagination
     schema = BillingApiSchema()
 

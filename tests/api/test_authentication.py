@@ -90,3 +90,8 @@ def test_use_is_recorded_after_commit_at_most_once_a_minute(api, store, django_c
         assert api.get(STORES).status_code == 200
     key.refresh_from_db()
     assert key.last_used_at > first_use
+
+
+def test_answers_are_json_even_to_a_browser(store):
+    response = APIClient().get(STORES, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert (response.status_code, response["Content-Type"]) == (401, "application/json")
