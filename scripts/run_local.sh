@@ -10,7 +10,7 @@ PORT="${PORT:-8000}"
 HOST="${HOST:-127.0.0.1}"
 export SITE_URL="${SITE_URL:-http://${HOST}:${PORT}}"
 PY=.venv/bin/python
-mkdir -p .local/broker .local/broker-processed
+mkdir -p .local
 
 $PY manage.py migrate --noinput
 $PY manage.py load_demo_data

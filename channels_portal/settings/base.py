@@ -105,12 +105,17 @@ else:
 # Without Redis the local portal still runs a real worker, through kombu's filesystem transport.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = str(LOCAL_DIR / "broker")
+    # Messages are files; web, worker and beat must share the folder (and kombu needs it to exist).
+    _broker_dir = Path(env("CELERY_FILESYSTEM_BROKER_DIR", default=str(LOCAL_DIR / "broker")))
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": _broker_dir,
-        "data_folder_out": _broker_dir,
-        "processed_folder": str(LOCAL_DIR / "broker-processed"),
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Fan-out tables (worker remote control); kombu's default is ./control in the project.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
