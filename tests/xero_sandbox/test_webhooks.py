@@ -1,0 +1,140 @@
+"""Paid invoices send a signed INVOICE UPDATE event; the intent-to-receive check."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import threading
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from xero_python.accounting import Account, Contact, Invoice, Invoices, LineItem, Payment
+
+from xero_sandbox import testing
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+T = 20
+
+
+class Receiver:
+    """A webhook endpoint on loopback that checks signatures the way Xero asks receivers to."""
+
+    def __init__(self, *, check_signature: bool = True) -> None:
+        self.key = ""
+        self.received: list[tuple[bytes, str]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                signature = self.headers.get("x-xero-signature", "")
+                receiver.received.append((body, signature))
+                expected = base64.b64encode(hmac.new(receiver.key.encode(), body, hashlib.sha256).digest()).decode()
+                good = hmac.compare_digest(expected, signature) or not check_signature
+                self.send_response(200 if good else 401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/xero/webhook/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver(sandbox_app):
+    receiver = Receiver()
+    receiver.key = sandbox_app.webhook_key
+    sandbox_app.webhook_url = receiver.url
+    sandbox_app.save()
+    yield receiver
+    receiver.close()
+
+
+def _authorised_invoice(sdk, tenant) -> Invoice:
+    invoice = Invoice(
+        type="ACCREC",
+        contact=Contact(name="Jane Buyer"),
+        date=dt.date(2026, 11, 2),
+        invoice_number="INV-PAY",
+        status="AUTHORISED",
+        line_items=[LineItem(description="Widget", quantity=2.0, unit_amount=10.0, account_code="200")],
+    )
+    return sdk.accounting.create_invoices(tenant, Invoices(invoices=[invoice]), _request_timeout=T).invoices[0]
+
+
+def _assert_one_invoice_event(receiver, *, invoice_id, tenant):
+    assert len(receiver.received) == 1
+    body, signature = receiver.received[0]
+    expected = base64.b64encode(hmac.new(receiver.key.encode(), body, hashlib.sha256).digest()).decode()
+    assert signature == expected
+    payload = json.loads(body)
+    event = payload["events"][0]
+    assert (event["resourceId"], event["eventCategory"], event["eventType"], event["tenantId"]) == (
+        str(invoice_id),
+        "INVOICE",
+        "UPDATE",
+        tenant,
+    )
+    assert event["resourceUrl"].endswith(f"/api.xro/2.0/Invoices/{invoice_id}")
+    assert payload["firstEventSequence"] == payload["lastEventSequence"] == 1
+
+
+def test_payment_via_the_api_marks_the_invoice_paid_and_sends_a_signed_event(sdk, tenant, receiver):
+    invoice = _authorised_invoice(sdk, tenant)
+    payment = Payment(
+        invoice=Invoice(invoice_id=invoice.invoice_id),
+        account=Account(code="090"),
+        amount=24.0,
+        date=dt.date(2026, 11, 20),
+    )
+    answer = sdk.accounting.create_payment(tenant, payment, _request_timeout=T)
+    assert answer.payments[0].amount == Decimal("24.00")
+    paid = sdk.accounting.get_invoice(tenant, invoice.invoice_id, _request_timeout=T).invoices[0]
+    assert (paid.status, paid.amount_due, paid.amount_paid) == ("PAID", Decimal("0.00"), Decimal("24.00"))
+    assert paid.fully_paid_on_date == dt.date(2026, 11, 20)
+    _assert_one_invoice_event(receiver, invoice_id=invoice.invoice_id, tenant=tenant)
+
+
+def test_mark_as_paid_button_sends_the_event(sdk, xero_sandbox, tenant, receiver):
+    invoice = _authorised_invoice(sdk, tenant)
+    session = requests.Session()
+    page = session.get(f"{xero_sandbox}/organisations/{tenant}/", timeout=T)
+    assert "Mark as paid" in page.text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    answer = session.post(
+        f"{xero_sandbox}/organisations/{tenant}/invoices/{invoice.invoice_id}/pay/",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": page.url},
+        timeout=T,
+    )
+    assert answer.status_code == 200
+    assert "Invoice INV-PAY marked as paid." in answer.text
+    assert testing.invoices(organisation=tenant)[0]["Status"] == "PAID"
+    _assert_one_invoice_event(receiver, invoice_id=invoice.invoice_id, tenant=tenant)
+
+
+def test_intent_to_receive_passes_only_for_a_receiver_that_checks_signatures(sandbox_app, receiver):
+    from xero_sandbox.services.webhooks import webhook_intent_check
+
+    assert webhook_intent_check(app=sandbox_app).ok is True
+    sloppy = Receiver(check_signature=False)
+    try:
+        sandbox_app.webhook_url = sloppy.url
+        sandbox_app.save()
+        result = webhook_intent_check(app=sandbox_app)
+    finally:
+        sloppy.close()
+    assert result.ok is False
+    assert result.message == "Intent to receive failed: badly signed payload got 200 (expected 401)."
