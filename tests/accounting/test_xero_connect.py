@@ -138,3 +138,40 @@ def test_disconnect_deletes_the_connection_in_xero_and_keeps_the_history(member_
     )
     assert channel.tenant_name == "Demo Company (UK)"  # history kept
     assert list(channel.events.values_list("kind", flat=True)) == ["disconnected", "activated", "connected"]
+
+
+def test_reconnecting_a_channel_that_needs_it_resumes_sending(member_client, xero_channel, tenants):
+    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    member_client.post(reverse("accounting:channel-active", args=[xero_channel.pk]), {"is_active": "on"})
+    AccountingChannel.objects.filter(pk=xero_channel.pk).update(
+        connection_state=ConnectionState.NEEDS_RECONNECT, state_reason="Xero answered 403."
+    )
+    html = member_client.get(reverse("accounting:channel-detail", args=[xero_channel.pk])).content.decode()
+    assert "Sending is paused: the channel needs to be connected again." in html
+    assert AccountingChannel.objects.get(pk=xero_channel.pk).is_sending is False
+    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.connection_state, channel.state_reason, channel.is_active) == ("connected", "", True)
+    assert channel.is_sending is True
+
+
+def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switches_it_off(
+    member_client, xero_channel, tenants, organization
+):
+    from tests.accounting.conftest import connect_locally
+
+    other = connect_locally(
+        AccountingChannelFactory(store=StoreFactory(organization=organization, name="Outlet"), name="Outlet books"),
+        tenant_id=tenants["Demo Company (UK)"],
+        tenant_name="Demo Company (UK)",
+        is_active=True,
+    )
+    connect_locally(xero_channel, tenant_id=tenants["Second Books Ltd"], tenant_name="Second Books Ltd", is_active=True)
+    response = come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    assert [str(m) for m in response.context["messages"]] == [
+        "“Main books” was switched off: another active channel already sends to Demo Company (UK) with the same "
+        "invoice number prefix."
+    ]
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.tenant_name, channel.is_active) == ("Demo Company (UK)", False)
+    assert AccountingChannel.objects.get(pk=other.pk).is_active is True
