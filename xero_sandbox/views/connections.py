@@ -23,8 +23,8 @@ def connection_json(connection: Connection) -> dict[str, object]:
         "tenantId": str(connection.organisation.tenant_id),
         "tenantType": "ORGANISATION",
         "tenantName": connection.organisation.name,
-        "createdDateUtc": connection.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
-        "updatedDateUtc": connection.updated_at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "createdDateUtc": connection.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "updatedDateUtc": connection.updated_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
 
 
