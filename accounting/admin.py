@@ -6,6 +6,7 @@ through the Activate / Deactivate actions, which apply the same rules as the por
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -47,6 +48,15 @@ class ChannelAdminForm(forms.ModelForm):
             "default_tax_type",
             "invoice_number_prefix",
         ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk and self.instance.is_active and "invoice_number_prefix" in cleaned:
+            # The same one-active rules as the portal (the database constraint backs them up).
+            candidate = copy.copy(self.instance)
+            candidate.invoice_number_prefix = cleaned["invoice_number_prefix"]
+            services.channel_active_rules_check(channel=candidate)
+        return cleaned
 
 
 class ChannelEventInline(admin.TabularInline):
@@ -154,10 +164,16 @@ class AccountingChannelAdmin(admin.ModelAdmin):
     def changeform_view(self, *args: Any, **kwargs: Any) -> Any:
         return super().changeform_view(*args, **kwargs)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A channel stays with its store and provider; connection fields change only by connecting.
+        return [*self.readonly_fields, "store", "provider"] if obj is not None else list(self.readonly_fields)
+
     def save_model(self, request: HttpRequest, obj: AccountingChannel, form: forms.ModelForm, change: bool) -> None:
         new_secret = form.cleaned_data.get("new_client_secret")
         if new_secret:
             obj.client_secret = new_secret
+        if change and "client_id" in form.changed_data:
+            services.channel_client_id_changed(channel=obj)
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Activate")

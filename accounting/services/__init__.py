@@ -3,6 +3,8 @@
 from .channels import (
     EDITABLE_FIELDS,
     channel_activate,
+    channel_active_rules_check,
+    channel_client_id_changed,
     channel_create,
     channel_deactivate,
     channel_delete,
@@ -30,6 +32,8 @@ __all__ = [
     "authorization_complete",
     "authorization_start",
     "channel_activate",
+    "channel_active_rules_check",
+    "channel_client_id_changed",
     "channel_connect_record",
     "channel_create",
     "channel_deactivate",

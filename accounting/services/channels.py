@@ -70,12 +70,18 @@ def channel_update(*, channel: AccountingChannel, user: User | None = None, **fi
         setattr(channel, name, value)
     channel.full_clean()
     if channel.is_active:
-        _check_active_rules(channel)
-    if client_id_changed and channel.connection_state == ConnectionState.CONNECTED:
-        channel.connection_state = ConnectionState.NEEDS_RECONNECT
-        channel.state_reason = "The Client ID changed: connect the channel again to authorise the new Xero app."
+        channel_active_rules_check(channel=channel)
+    if client_id_changed:
+        channel_client_id_changed(channel=channel)
     _save_checked(channel)
     return channel
+
+
+def channel_client_id_changed(*, channel: AccountingChannel) -> None:
+    """Ask for a reconnect: the stored tokens belong to the previous Xero app (the caller saves)."""
+    if channel.connection_state == ConnectionState.CONNECTED:
+        channel.connection_state = ConnectionState.NEEDS_RECONNECT
+        channel.state_reason = "The Client ID changed: connect the channel again to authorise the new Xero app."
 
 
 @transaction.atomic
@@ -84,7 +90,8 @@ def channel_delete(*, channel: AccountingChannel) -> None:
     AccountingChannel.objects.filter(pk=channel.pk).delete()
 
 
-def _check_active_rules(channel: AccountingChannel) -> None:
+def channel_active_rules_check(*, channel: AccountingChannel) -> None:
+    """Raise ValidationError when `channel`, active, would break a one-active-channel rule."""
     other = active_channel_conflicts(channel=channel).first()
     if other is None:
         return
@@ -124,7 +131,7 @@ def channel_activate(*, channel: AccountingChannel, user: User | None = None) ->
     if channel.connection_state != ConnectionState.CONNECTED:
         raise ValidationError(f"Connect “{channel.name}” to Xero before switching it on.")
     channel.is_active = True
-    _check_active_rules(channel)
+    channel_active_rules_check(channel=channel)
     _save_checked(channel)
     _event(channel=channel, kind=ChannelEventKind.ACTIVATED, user=user)
     return channel

@@ -114,3 +114,46 @@ def test_deactivate_switches_channels_off(admin_client, connected_channel, organ
     response = run_action(admin_client, "deactivate", [connected_channel, second])
     assert [str(m) for m in response.context["messages"]] == ["2 channel(s) deactivated."]
     assert list(AccountingChannel.objects.filter(is_active=True)) == []
+
+
+def change_data(channel, **overrides):
+    data = {
+        "name": channel.name,
+        "client_id": channel.client_id,
+        "account_nominal_code": channel.account_nominal_code,
+        "invoice_status": channel.invoice_status,
+        "line_amount_type": channel.line_amount_type,
+        "default_tax_type": channel.default_tax_type,
+        "invoice_number_prefix": channel.invoice_number_prefix,
+        "new_client_secret": "",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def test_a_new_client_id_in_the_admin_asks_for_a_reconnect(admin_client, connected_channel):
+    url = reverse("admin:accounting_accountingchannel_change", args=[connected_channel.pk])
+    assert admin_client.post(url, change_data(connected_channel, client_id="NEWAPP")).status_code == 302
+    connected_channel.refresh_from_db()
+    assert (connected_channel.client_id, connected_channel.connection_state) == ("NEWAPP", "needs_reconnect")
+
+
+def test_the_admin_refuses_a_prefix_that_makes_two_active_channels_post_to_one_organisation(
+    admin_client, connected_channel, organization
+):
+    connected_channel.is_active = True
+    connected_channel.invoice_number_prefix = "HS-"
+    connected_channel.save()
+    other = connect_locally(
+        AccountingChannelFactory(store=StoreFactory(organization=organization, name="Outlet"), name="Outlet books"),
+        tenant_id=connected_channel.tenant_id,
+        tenant_name="Demo Company (UK)",
+        is_active=True,
+    )
+    url = reverse("admin:accounting_accountingchannel_change", args=[other.pk])
+    response = admin_client.post(url, change_data(other, invoice_number_prefix="HS-"))
+    assert response.status_code == 200
+    assert "“Main books” of the store High Street already sends to the Xero organisation" in response.content.decode()
+    other.refresh_from_db()
+    assert other.invoice_number_prefix == ""
