@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 
-from xero_sandbox.models import Connection
+from xero_sandbox.models import Connection, RequestLog
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -116,6 +116,17 @@ def test_allow_access_returns_code_and_state_and_the_code_buys_tokens_for_the_pi
         timeout=10,
     )
     assert (reused.status_code, reused.json()) == (400, {"error": "invalid_grant"})
+
+    logged = " ".join(f"{r.query} {r.request_body} {r.response_body}" for r in RequestLog.objects.all())
+    assert "/identity/connect/token" in {r.path.removeprefix("/xero-sandbox") for r in RequestLog.objects.all()}
+    for secret in (
+        body["access_token"],
+        body["refresh_token"],
+        body["id_token"],
+        query["code"],
+        sandbox_app.client_secret,
+    ):
+        assert secret not in logged
 
 
 def test_cancel_returns_access_denied_with_state_and_connects_nothing(xero_sandbox, sandbox_app, tenant):
