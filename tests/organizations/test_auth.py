@@ -95,3 +95,25 @@ def test_change_password_applies_the_password_rules(client, user):
     assert client.post(url, strong)["Location"] == reverse("password_change_done")
     user.refresh_from_db()
     assert user.check_password("plum-tractor-88-lantern")
+
+
+def test_behind_a_proxy_the_lock_out_counts_the_client_not_the_proxy(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(5):
+        client.post(
+            reverse("login"), {"username": "carol", "password": "wrong"}, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
+        )
+    # Another client through the same proxy is not locked out; a forged left-hand entry changes nothing.
+    other = client.post(
+        reverse("login"),
+        {"username": "carol", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+        **proxy,
+    )
+    assert other.status_code == 302
+    client.logout()
+    same = client.post(
+        reverse("login"), {"username": "carol", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
+    )
+    assert same.status_code == 429
