@@ -1,0 +1,133 @@
+"""The whole engine with real Celery worker processes, PostgreSQL, Redis and the sandbox over HTTP.
+
+Records are written through the stores services (as the Billing API and pages do); the ledger
+rows ride on their transactions, the on-commit wake-up and the beat sweep hand them to the worker,
+and what a merchant would check is read back from the sandbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState
+from stores.services import invoice_create, product_create
+from tests.factories import StoreFactory
+from xero_sandbox import testing
+from xero_sandbox.models import RequestLog
+
+from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, wait_for, worker_env
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def make_invoices(store, count: int, *, start: int = 1, customers: int = 7) -> list:
+    """Create `count` one-line invoices through the stores service (as the Billing API does)."""
+    invoices = []
+    for n in range(start, start + count):
+        line = {"description": f"Order {n}", "quantity": Decimal("1"), "unit_price": Decimal("9.99")}
+        invoices.append(
+            invoice_create(
+                store=store,
+                number=f"S-{n:05d}",
+                customer_name=f"Customer {n % customers}",
+                customer_email=f"customer{n % customers}@example.com",
+                issue_date=dt.date(2026, 5, 1),
+                due_date=dt.date(2026, 5, 31),
+                lines=[line],
+            )
+        )
+    return invoices
+
+
+def synced_count(channel) -> int:
+    return SyncRecord.objects.filter(channel=channel, state=SyncState.SYNCED).count()
+
+
+def numbers_in_xero(tenant_id: str) -> Counter:
+    return Counter(i["InvoiceNumber"] for i in testing.invoices(organisation=tenant_id))
+
+
+def test_invoices_and_products_written_through_the_services_reach_xero(celery_worker):
+    org = sandbox_org("Worker Books Ltd")
+    channel = connect_channel(org=org, add_products=True, invoice_number_prefix="SHOP-")
+    store = channel.store
+    with transaction.atomic():  # one import: the rows commit together, so batches are full
+        for sku in ("CAP", "HAT", "SOCKS"):
+            product_create(store=store, sku=sku, name=sku.title(), unit_price=Decimal("5.00"))
+        invoices = make_invoices(store, 60)
+
+    wait_for(lambda: synced_count(channel) == 63, timeout=60)
+
+    assert numbers_in_xero(org.tenant_id) == Counter({f"SHOP-{i.number}": 1 for i in invoices})
+    assert sorted(i["Code"] for i in testing.items(organisation=org.tenant_id)) == ["CAP", "HAT", "SOCKS"]
+    # 60 invoices in batches of up to 50: two PUTs; 3 items in one POST.
+    assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 2
+    assert testing.request_count(organisation=org.tenant_id, method="POST", path_contains="Items") == 1
+
+
+def test_an_inactive_channel_sends_nothing_until_it_is_switched_on(celery_worker):
+    org = sandbox_org("Sleeping Books Ltd")
+    channel = connect_channel(org=org, is_active=False)
+    invoices = make_invoices(channel.store, 5)
+
+    time.sleep(2.0)  # four sweeps of the worker's beat
+    assert testing.request_count(organisation=org.tenant_id) == 0
+    assert SyncRecord.objects.filter(channel=channel, state=SyncState.PENDING).count() == 5
+
+    channel.is_active = True
+    channel.save()
+
+    wait_for(lambda: synced_count(channel) == 5, timeout=30)
+    assert numbers_in_xero(org.tenant_id) == Counter({i.number: 1 for i in invoices})
+
+
+def test_no_duplicates_after_dropped_answers_server_errors_and_a_429_storm(celery_worker):
+    org = sandbox_org("Stormy Books Ltd")
+    channel = connect_channel(org=org)
+    testing.faults_set(organisation=org.tenant_id, drop_share=0.3, **{"500_share": 0.15, "503_share": 0.1})
+    invoices = make_invoices(channel.store, 120)
+    wait_for(lambda: synced_count(channel) == 120, timeout=120)
+
+    testing.faults_clear(organisation=org.tenant_id)
+    testing.faults_set(organisation=org.tenant_id, **{"429_storm": True})
+    invoices += make_invoices(channel.store, 30, start=121)
+    wait_for(lambda: SyncAttempt.objects.filter(outcome=AttemptOutcome.RATE_LIMITED).exists(), timeout=30)
+    testing.faults_clear(organisation=org.tenant_id)
+    wait_for(lambda: synced_count(channel) == 150, timeout=60)
+
+    assert numbers_in_xero(org.tenant_id) == Counter({i.number: 1 for i in invoices})
+    outcomes = set(SyncAttempt.objects.values_list("outcome", flat=True))
+    # The faults really happened, and lost answers were resolved by looking the invoices up.
+    assert {AttemptOutcome.RATE_LIMITED, AttemptOutcome.SERVER_ERROR, AttemptOutcome.FOUND} <= outcomes
+
+
+def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
+    sandbox, live_server, clean_redis, settings
+):
+    scale = 20.0  # a sandbox minute lasts 3 s
+    settings.XERO_SANDBOX_TIME_SCALE = settings.XERO_RATE_TIME_SCALE = scale
+    env = worker_env(live_server_url=live_server.url, time_scale=scale)
+    env["SYNC_BATCH_SIZE"] = "1"  # one invoice per call, so the limiter, not the work, sets the pace
+    workers = [start_worker(env=env, name=f"limit-{n}", beat=(n == 0)) for n in range(3)]
+    try:
+        org = sandbox_org("Busy Books Ltd")
+        channel = connect_channel(org=org, store=StoreFactory())
+        make_invoices(channel.store, 200, customers=3)
+        wait_for(lambda: synced_count(channel) == 200, timeout=120)
+    finally:
+        for worker in workers:
+            stop_worker(worker)
+
+    window = dt.timedelta(seconds=60 / scale)
+    times = sorted(RequestLog.objects.filter(organisation__tenant_id=org.tenant_id).values_list("at", flat=True))
+    busiest = max(sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times))
+    assert busiest <= 60
+    assert busiest >= 50  # the workers did push against the limit
+    assert testing.request_count(organisation=org.tenant_id, status=429) == 0
+    assert sum(numbers_in_xero(org.tenant_id).values()) == 200
