@@ -159,3 +159,39 @@ def test_the_beat_task_refreshes_only_tokens_idle_for_30_days(sandbox_channel):
     assert timezone.now() - channel.last_token_refresh_at < dt.timedelta(minutes=1)
     assert AccountingChannel.objects.get(pk=fresh.pk).token_set == fresh.token_set
     assert refresh_idle_tokens() == 0
+
+
+REFRESH_IN_A_PROCESS = """
+import time, django
+django.setup()
+from accounting.tokens import channel_access_grant
+time.sleep(max(0.0, {start_at} - time.time()))
+print(channel_access_grant(channel_id={channel_id}).access_token)
+"""
+
+
+def test_many_processes_needing_a_token_at_once_cause_exactly_one_refresh(sandbox_channel, xero_sandbox):
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "channels_portal.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "XERO_IDENTITY_URL": f"{xero_sandbox}/identity",
+    }
+    code = REFRESH_IN_A_PROCESS.format(start_at=time.time() + 4, channel_id=sandbox_channel.pk)
+    root = Path(__file__).resolve().parents[2]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    tokens = [process.communicate(timeout=60)[0].strip() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0, 0]
+    channel = AccountingChannel.objects.get(pk=sandbox_channel.pk)
+    assert tokens == [channel.token_set["access_token"]] * 4
+    assert [row.status for row in token_requests("refresh_token")] == [200]
