@@ -30,6 +30,8 @@ from ..tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_gra
 AUTHORIZATION_TTL = dt.timedelta(minutes=10)
 # How long the token set waits, encrypted, for the user to pick an organisation.
 CHOICE_TTL = dt.timedelta(minutes=30)
+# Consent trips are kept this long for support, then deleted (the channel's events stay).
+AUTHORIZATION_KEPT = dt.timedelta(days=1)
 
 
 class InvalidAuthorizationState(Exception):
@@ -58,6 +60,8 @@ def authorization_start(*, channel: AccountingChannel, user: User, redirect_uri:
     if not channel.client_id or not channel.client_secret:
         raise ConnectError("Enter the channel's Client ID and Client Secret before connecting.")
     request = authorization_request(client_id=channel.client_id, redirect_uri=redirect_uri, scopes=settings.XERO_SCOPES)
+    # Housekeeping: no abandoned trip keeps a token set waiting for a pick for long.
+    ChannelAuthorization.objects.filter(created_at__lt=timezone.now() - AUTHORIZATION_KEPT).delete()
     ChannelAuthorization.objects.create(
         channel=channel,
         user=user,

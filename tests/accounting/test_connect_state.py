@@ -113,3 +113,12 @@ def test_connect_needs_a_client_secret(member_client, channel):
         "Enter the channel's Client ID and Client Secret before connecting."
     ]
     assert ChannelAuthorization.objects.count() == 0
+
+
+def test_connecting_deletes_consent_trips_older_than_a_day(member_client, channel):
+    connect(member_client, channel)
+    old = ChannelAuthorization.objects.get(channel=channel)
+    ChannelAuthorization.objects.filter(pk=old.pk).update(created_at=dt.datetime.now(tz=dt.UTC) - dt.timedelta(days=2))
+    connect(member_client, channel)
+    assert ChannelAuthorization.objects.filter(pk=old.pk).exists() is False
+    assert ChannelAuthorization.objects.filter(channel=channel).count() == 1
