@@ -13,6 +13,8 @@ urlpatterns = [
     # identity.xero.com
     path("identity/connect/token", identity.token, name="token"),
     path("identity/connect/revocation", identity.revocation, name="revocation"),
+    path("identity/.well-known/openid-configuration", identity.openid_configuration, name="openid-configuration"),
+    path("identity/.well-known/openid-configuration/jwks", identity.jwks, name="jwks"),
     # api.xero.com
     # The SDK asks for /Connections, Xero's documentation for /connections: both work.
     re_path(r"^api/[cC]onnections/?$", connections.connections, name="connections"),

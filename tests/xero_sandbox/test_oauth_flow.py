@@ -213,3 +213,43 @@ def test_consent_page_in_a_browser_allows_access(page, xero_sandbox, sandbox_app
     query = parse_qs(urlparse(page.url).query)
     assert query["state"] == ["st-8Jx2"]
     assert len(query["code"][0]) > 20
+
+
+def test_authlib_client_completes_the_flow_and_verifies_the_id_token_with_the_published_keys(
+    xero_sandbox, sandbox_app, tenant, settings
+):
+    from authlib.common.security import generate_token
+    from authlib.integrations.requests_client import OAuth2Session
+
+    discovery = requests.get(f"{xero_sandbox}/identity/.well-known/openid-configuration", timeout=10).json()
+    assert discovery["token_endpoint"] == f"{xero_sandbox}/identity/connect/token"
+    client = OAuth2Session(
+        sandbox_app.client_id,
+        sandbox_app.client_secret,
+        scope=SCOPES,
+        redirect_uri=REDIRECT,
+        code_challenge_method="S256",
+    )
+    verifier = generate_token(48)
+    url, state = client.create_authorization_url(
+        discovery["authorization_endpoint"], code_verifier=verifier, nonce="n-1"
+    )
+    params = {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
+    query = _consent(requests.Session(), xero_sandbox, params, action="allow", tenants=[tenant])
+    assert query["state"] == state
+    token = client.fetch_token(
+        discovery["token_endpoint"], code=query["code"], state=state, code_verifier=verifier, timeout=10
+    )
+    import jwt
+
+    keys = jwt.PyJWKSet.from_dict(requests.get(discovery["jwks_uri"], timeout=10).json())
+    key = keys[jwt.get_unverified_header(token["id_token"])["kid"]].key
+    claims = jwt.decode(
+        token["id_token"], key, algorithms=["RS256"], audience=sandbox_app.client_id, issuer=settings.XERO_IDENTITY_URL
+    )
+    assert (claims["nonce"], claims["email"]) == ("n-1", "sandbox.user@example.com")
+    access = jwt.decode(
+        token["access_token"], key, algorithms=["RS256"], audience="https://identity.xero.com/resources"
+    )
+    assert access["client_id"] == sandbox_app.client_id
+    assert access["scope"] == SCOPES.split()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import time
@@ -16,9 +17,10 @@ from django.utils import timezone
 
 from xero_sandbox.models import Grant, RefreshToken
 
+from .signing import signing_key
+
 ACCESS_TOKEN_SECONDS = 30 * 60
 REFRESH_TOKEN_LIFETIME = timedelta(days=60)
-ISSUER = "https://identity.xero.com"
 AUDIENCE = "https://identity.xero.com/resources"
 SANDBOX_USER_EMAIL = "sandbox.user@example.com"
 # A fixed namespace so the one sandbox user keeps the same id across restarts.
@@ -30,9 +32,21 @@ def sandbox_user_id(email: str = SANDBOX_USER_EMAIL) -> uuid.UUID:
     return uuid.uuid5(USER_NAMESPACE, email.lower())
 
 
-def _signing_key() -> str:
-    # Derived so tokens survive restarts without a setting of its own; not usable as SECRET_KEY.
-    return hashlib.sha256(f"xero-sandbox-jwt:{settings.SECRET_KEY}".encode()).hexdigest()
+def issuer() -> str:
+    """Return the issuer claim: the identity host the sandbox stands in for (real Xero's when off)."""
+    return str(settings.XERO_IDENTITY_URL).rstrip("/")
+
+
+def _sign(claims: dict[str, Any]) -> str:
+    kid, key = signing_key()
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _verify(token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+    _, key = signing_key()
+    return jwt.decode(
+        token, key.public_key(), algorithms=["RS256"], audience=AUDIENCE, options={"verify_exp": verify_exp}
+    )
 
 
 def hash_token(token: str) -> str:
@@ -46,7 +60,7 @@ def access_token_encode(*, grant: Grant, expires_in: int = ACCESS_TOKEN_SECONDS)
     claims = {
         "nbf": now,
         "exp": now + expires_in,
-        "iss": ISSUER,
+        "iss": issuer(),
         "aud": AUDIENCE,
         "client_id": grant.app.client_id,
         "sub": grant.user_id.hex,
@@ -59,7 +73,7 @@ def access_token_encode(*, grant: Grant, expires_in: int = ACCESS_TOKEN_SECONDS)
         "scope": list(grant.scopes),
         "amr": ["pwd"],
     }
-    return jwt.encode(claims, _signing_key(), algorithm="HS256")
+    return _sign(claims)
 
 
 class TokenExpired(Exception):
@@ -75,26 +89,29 @@ class TokenInvalid(Exception):
 def access_token_decode(token: str) -> dict[str, Any]:
     """Return the claims of a valid access token; raise TokenExpired or TokenInvalid."""
     try:
-        return jwt.decode(token, _signing_key(), algorithms=["HS256"], audience=AUDIENCE, leeway=0)
+        return _verify(token)
     except jwt.ExpiredSignatureError:
-        claims = jwt.decode(
-            token, _signing_key(), algorithms=["HS256"], options={"verify_exp": False}, audience=AUDIENCE
-        )
+        claims = _verify(token, verify_exp=False)
         raise TokenExpired(int(claims["exp"])) from None
     except jwt.PyJWTError as exc:
         raise TokenInvalid(str(exc)) from None
 
 
-def id_token_encode(*, grant: Grant, issuer: str = ISSUER) -> str:
+def _at_hash(access_token: str) -> str:
+    digest = hashlib.sha256(access_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+
+
+def id_token_encode(*, grant: Grant, access_token: str) -> str:
     """Return an OpenID id_token for the sandbox user of `grant`."""
     now = int(time.time())
     claims = {
         "nbf": now,
         "exp": now + 300,
-        "iss": issuer,
+        "iss": issuer(),
         "aud": grant.app.client_id,
         "iat": now,
-        "at_hash": secrets.token_urlsafe(16),
+        "at_hash": _at_hash(access_token),
         "sid": grant.session_id.hex,
         "sub": grant.user_id.hex,
         "auth_time": now,
@@ -107,7 +124,7 @@ def id_token_encode(*, grant: Grant, issuer: str = ISSUER) -> str:
     }
     if grant.nonce:
         claims["nonce"] = grant.nonce
-    return jwt.encode(claims, _signing_key(), algorithm="HS256")
+    return _sign(claims)
 
 
 @dataclass(frozen=True)
@@ -150,10 +167,11 @@ def token_set_issue(*, grant: Grant, expires_in: int = ACCESS_TOKEN_SECONDS) -> 
     RefreshToken.objects.create(
         grant=grant, token_hash=hash_token(refresh), expires_at=timezone.now() + REFRESH_TOKEN_LIFETIME
     )
+    access_token = access_token_encode(grant=grant, expires_in=expires_in)
     return TokenSet(
-        access_token=access_token_encode(grant=grant, expires_in=expires_in),
+        access_token=access_token,
         refresh_token=refresh,
-        id_token=id_token_encode(grant=grant) if "openid" in grant.scopes else "",
+        id_token=id_token_encode(grant=grant, access_token=access_token) if "openid" in grant.scopes else "",
         expires_in=expires_in,
         scopes=list(grant.scopes),
     )

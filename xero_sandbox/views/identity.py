@@ -7,6 +7,7 @@ import binascii
 import time
 from urllib.parse import unquote, urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xero_sandbox.api.responses import json_response
 from xero_sandbox.models import DeveloperApp, Organisation
-from xero_sandbox.services import identity
+from xero_sandbox.services import identity, signing
 from xero_sandbox.services.identity import OAuthError
 from xero_sandbox.services.request_log import request_log_record
 
@@ -151,3 +152,29 @@ def revocation(request: HttpRequest) -> HttpResponse:
     identity.refresh_token_revoke(app=app, token=request.POST.get("token", ""))
     request_log_record(request=request, status=200, duration_ms=int((time.monotonic() - started) * 1000), app=app)
     return HttpResponse(status=200)
+
+
+def openid_configuration(request: HttpRequest) -> HttpResponse:
+    """Serve the OpenID discovery document, pointing at the sandbox's own endpoints."""
+    identity_url = str(settings.XERO_IDENTITY_URL).rstrip("/")
+    return json_response(
+        {
+            "issuer": identity_url,
+            "authorization_endpoint": f"{str(settings.XERO_LOGIN_URL).rstrip('/')}/identity/connect/authorize",
+            "token_endpoint": f"{identity_url}/connect/token",
+            "revocation_endpoint": f"{identity_url}/connect/revocation",
+            "jwks_uri": f"{identity_url}/.well-known/openid-configuration/jwks",
+            "scopes_supported": sorted(identity.IDENTITY_SCOPES | identity.GRANULAR_SCOPES),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }
+    )
+
+
+def jwks(request: HttpRequest) -> HttpResponse:
+    """Serve the public keys that verify the sandbox's access and id tokens."""
+    return json_response(signing.jwks())
