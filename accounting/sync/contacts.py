@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
 
-from .models import XeroContactLink
+from .models import XeroContactLink, XeroTenantLock
 
 LOOKUP_CHUNK = 25
 NAME_TAKEN = "already assigned to another contact"
@@ -37,10 +39,25 @@ class ContactResolution:
 
 def contacts_resolve(*, client: XeroClient, customers: list[Customer]) -> ContactResolution:
     """Return the ContactID of every customer, creating the missing contacts in Xero."""
-    tenant = client.tenant_id
     wanted = {c.key: c for c in customers}
-    links = XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=list(wanted))
-    found = {link.customer_key: link.contact_id for link in links}
+    found = _linked(tenant=client.tenant_id, keys=list(wanted))
+    if len(found) == len(wanted):
+        return ContactResolution(contact_ids=found, errors={})
+    XeroTenantLock.objects.get_or_create(tenant_id=client.tenant_id)
+    with transaction.atomic():
+        # One lane at a time creates contacts in an organisation; the next one finds them linked.
+        XeroTenantLock.objects.select_for_update().get(tenant_id=client.tenant_id)
+        return _resolve_missing(client=client, wanted=wanted)
+
+
+def _linked(*, tenant: str, keys: list[str]) -> dict[str, str]:
+    links = XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=keys)
+    return {link.customer_key: link.contact_id for link in links}
+
+
+def _resolve_missing(*, client: XeroClient, wanted: dict[str, Customer]) -> ContactResolution:
+    tenant = client.tenant_id
+    found = _linked(tenant=tenant, keys=list(wanted))
     linked = set(found)
     missing = [c for key, c in wanted.items() if key not in found]
     taken: set[str] = set()

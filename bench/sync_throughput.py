@@ -1,0 +1,284 @@
+#!/usr/bin/env python
+"""Benchmark of the sync engine: N invoices, W real Celery workers, the sandbox with its limits on.
+
+Not a test. It builds its own PostgreSQL database (dropped and re-created: `--database`), uses
+one Redis database (flushed: `--redis-db`), serves the portal (and so the sandbox) with gunicorn,
+starts W `celery worker` processes (the first also runs beat), loads N invoices into K stores,
+then connects one active channel per store, each to its own sandbox organisation and app, and
+waits until every ledger row is synced or failed. Rate-limit windows are scaled by `--scale`
+on both sides (10 → a Xero minute lasts 6 s).
+
+It prints: invoices per scaled minute and the ratio to the ceiling (60 calls × 50 invoices =
+3,000 per minute per organisation), Xero calls per invoice, 429s received, duplicates found in
+the sandbox (must be 0), the spread of finish times across organisations, and each worker's
+peak RSS.
+
+    .venv/bin/python bench/sync_throughput.py --invoices 6000 --orgs 1 --workers 2 --scale 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CEILING_PER_ORG = 60 * 50  # calls per minute × invoices per call
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=3000, help="invoices in total, split across organisations")
+    parser.add_argument("--orgs", type=int, default=1, help="organisations (one store + channel each)")
+    parser.add_argument("--workers", type=int, default=2, help="celery worker processes")
+    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument("--scale", type=float, default=10.0, help="rate-limit time scale (10: a minute lasts 6 s)")
+    parser.add_argument("--customers", type=int, default=200, help="distinct customers per store")
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn processes serving the sandbox")
+    parser.add_argument("--database", default="bench_sync", help="PostgreSQL database to (re)create")
+    parser.add_argument("--redis-db", type=int, default=5, help="Redis database number to flush and use")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="give up after this many seconds")
+    return parser.parse_args()
+
+
+def environment(args: argparse.Namespace) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    site = f"http://127.0.0.1:{args.port}"
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="bench-only-not-a-secret",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
+        FIELD_ENCRYPTION_KEYS=os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
+        XERO_SANDBOX_ENABLED="true",
+        SITE_URL=site,
+        XERO_SANDBOX_TIME_SCALE=str(args.scale),
+        XERO_RATE_TIME_SCALE=str(args.scale),
+        SYNC_SWEEP_SECONDS="1",
+        LOG_LEVEL="WARNING",
+        CELERY_BEAT_SCHEDULE_FILENAME=str(ROOT / ".local" / "bench-celerybeat-schedule"),
+    )
+    return env
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Return the peak resident set (VmHWM) of a process and its children, in MB."""
+    total = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            total += int(line.split()[1])
+    return total / 1024
+
+
+def load_store(*, organisation, index: int, count: int, customers: int):
+    """Create a store with `count` two-line invoices in bulk (streamed in chunks)."""
+    from stores.models import Invoice, InvoiceLine, Store
+    from stores.money import invoice_totals, line_amounts
+
+    store = Store.objects.create(organization=organisation, name=f"Bench store {index}", currency="GBP")
+    prices = [(Decimal("2"), Decimal("12.50"), Decimal("20")), (Decimal("1"), Decimal("3.99"), Decimal("20"))]
+    amounts = [line_amounts(quantity=q, unit_price=p, tax_rate=t, discount_rate=Decimal("0")) for q, p, t in prices]
+    totals = invoice_totals(amounts)
+    today = dt.date.today()
+    for start_at in range(0, count, 1000):
+        batch = [
+            Invoice(
+                store=store,
+                number=f"B{index:02d}-{n:06d}",
+                customer_name=f"Customer {n % customers}",
+                customer_email=f"customer{n % customers}@example.com",
+                currency="GBP",
+                issue_date=today,
+                due_date=today + dt.timedelta(days=30),
+                subtotal=totals.subtotal,
+                total_tax=totals.total_tax,
+                total=totals.total,
+            )
+            for n in range(start_at, min(start_at + 1000, count))
+        ]
+        Invoice.objects.bulk_create(batch)
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, position=pos, description=f"Item {pos}", quantity=q, unit_price=p,
+                        tax_rate=t, line_amount=a.line_amount, tax_amount=a.tax_amount)
+            for invoice in batch
+            for pos, ((q, p, t), a) in enumerate(zip(prices, amounts, strict=True))
+        )  # fmt: skip
+    return store
+
+
+def main() -> None:
+    args = parse_args()
+    env = environment(args)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    (ROOT / ".local").mkdir(exist_ok=True)
+    recreate_database(args.database)
+
+    import django
+    import redis
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+    from organizations.models import Organization
+    from xero_sandbox import testing
+
+    per_org = args.invoices // args.orgs
+    print(f"Loading {per_org * args.orgs} invoices into {args.orgs} store(s)…", flush=True)
+    setups = []
+    for index in range(args.orgs):
+        organisation = Organization.objects.create(name=f"Bench merchant {index}", slug=f"bench-{index}")
+        store = load_store(organisation=organisation, index=index, count=per_org, customers=args.customers)
+        app = testing.app_create(name=f"Bench app {index}")
+        xero_org = testing.organisation_create(name=f"Bench Books {index}")
+        token = testing.token_issue(app=app, organisations=[xero_org], expires_in=6 * 3600)
+        setups.append((store, app, xero_org, token))
+
+    web = start([str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{args.port}",
+                 "-w", str(args.web_workers), "--threads", "4", "--log-level", "warning"], env)  # fmt: skip
+    wait_for_port(args.port)
+    workers = []
+    for n in range(args.workers):
+        cmd = [sys.executable, "-m", "celery", "-A", "channels_portal", "worker", "--pool=threads",
+               f"--concurrency={args.concurrency}", f"--hostname=bench{n}@%h", "--loglevel=WARNING",
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        if n == 0:
+            cmd += ["--beat"]
+        workers.append(start(cmd, env))
+    time.sleep(4)
+    try:
+        report(args=args, setups=setups, workers=workers, per_org=per_org)
+    finally:
+        for process in [*workers, web]:
+            stop(process)
+
+
+def connect_channels(setups: list) -> list:
+    from django.db import transaction
+
+    from accounting.models import AccountingChannel, ConnectionState
+
+    channels = []
+    with transaction.atomic():
+        for store, app, xero_org, token in setups:
+            channels.append(
+                AccountingChannel.objects.create(
+                    store=store,
+                    name="Xero",
+                    client_id=app.client_id,
+                    client_secret=app.client_secret,
+                    token_set=token,
+                    token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
+                    tenant_id=str(xero_org.tenant_id),
+                    tenant_name=xero_org.name,
+                    connection_state=ConnectionState.CONNECTED,
+                    connected_at=dt.datetime.now(dt.UTC),
+                    is_active=True,
+                    account_nominal_code="200",
+                )
+            )
+    return channels
+
+
+def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: int) -> None:
+    from django.db.models import Count
+
+    from accounting.sync.models import SyncRecord, SyncState
+    from xero_sandbox.models import Invoice as XeroInvoice
+    from xero_sandbox.models import RequestLog
+
+    print(f"Sending with {args.workers} worker(s) × {args.concurrency} threads, scale {args.scale}…", flush=True)
+    started = time.monotonic()
+    channels = connect_channels(setups)
+    finished: dict[int, float] = {}
+    while len(finished) < len(channels) and time.monotonic() - started < args.timeout:
+        time.sleep(0.5)
+        done = dict(
+            SyncRecord.objects.filter(kind="invoice", state__in=[SyncState.SYNCED, SyncState.FAILED])
+            .values_list("channel_id")
+            .annotate(n=Count("id"))
+            .values_list("channel_id", "n")
+        )
+        for channel in channels:
+            if channel.pk not in finished and done.get(channel.pk, 0) >= per_org:
+                finished[channel.pk] = time.monotonic() - started
+    elapsed = max(finished.values(), default=time.monotonic() - started)
+    rss = [peak_rss_mb(w.pid) for w in workers]
+    tenants = [str(x.tenant_id) for _s, _a, x, _t in setups]
+    synced = SyncRecord.objects.filter(kind="invoice", state=SyncState.SYNCED).count()
+    failed = SyncRecord.objects.filter(kind="invoice", state=SyncState.FAILED).count()
+    calls = RequestLog.objects.filter(organisation__tenant_id__in=tenants).count()
+    too_many = RequestLog.objects.filter(organisation__tenant_id__in=tenants, status=429).count()
+    in_xero = XeroInvoice.objects.filter(organisation__tenant_id__in=tenants)
+    duplicates = in_xero.count() - in_xero.values("organisation", "invoice_number").distinct().count()
+    scaled_minutes = elapsed / (60.0 / args.scale)
+    per_minute = synced / scaled_minutes if scaled_minutes else 0.0
+    times = sorted(finished.values())
+    print()
+    print(f"invoices: {per_org * len(channels)} in {len(channels)} organisation(s); synced {synced}, failed {failed}")
+    print(f"elapsed: {elapsed:.1f} s real = {scaled_minutes:.2f} scaled minutes (scale {args.scale})")
+    print(f"throughput: {per_minute:.0f} invoices per scaled minute "
+          f"({per_minute / len(channels):.0f} per organisation)")  # fmt: skip
+    print(f"ratio to ceiling (3,000/min/org): {per_minute / (CEILING_PER_ORG * len(channels)):.2f}")
+    print(f"Xero calls per invoice: {calls / max(synced, 1):.4f} ({calls} calls)")
+    print(f"429s received: {too_many}")
+    print(f"duplicates in the sandbox: {duplicates}")
+    if times:
+        median = times[len(times) // 2]
+        print(f"finish times: first {times[0]:.1f} s, median {median:.1f} s, last {times[-1]:.1f} s; "
+              f"slowest {times[-1] / times[0] - 1:.0%} behind the fastest, "
+              f"{times[-1] / median - 1:.0%} behind the median")  # fmt: skip
+    if len(finished) < len(channels):
+        print(f"TIMED OUT: {len(channels) - len(finished)} organisation(s) unfinished after {args.timeout:.0f} s")
+    print("worker peak RSS (MB): " + ", ".join(f"{value:.0f}" for value in rss))
+
+
+if __name__ == "__main__":
+    main()
