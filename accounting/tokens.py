@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -48,6 +51,28 @@ class ChannelNotConnected(Exception):
 
 class TokenRefreshFailed(Exception):
     """Raise when Xero could not be asked for a new token (unreachable, 5xx); the grant may still be good."""
+
+
+@contextlib.contextmanager
+def channel_locked(*, channel_id: int) -> Iterator[AccountingChannel]:
+    """Hold the channel's refresh lock and yield the channel as read after taking it.
+
+    PostgreSQL: a row lock (select_for_update) in a transaction that commits on leaving. SQLite
+    (a local portal): a file lock instead, since a transaction kept open across the call to Xero
+    would block the writes of the Xero sandbox served from the same database file.
+    """
+    if connection.features.has_select_for_update:
+        with transaction.atomic():
+            yield AccountingChannel.objects.select_for_update().get(pk=channel_id)
+        return
+    lock_dir = settings.LOCAL_DIR / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"accounting-channel-{channel_id}.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield AccountingChannel.objects.get(pk=channel_id)
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _expires_at(channel: AccountingChannel) -> dt.datetime:
@@ -89,8 +114,7 @@ def channel_access_grant(*, channel_id: int, force_refresh: bool = False) -> Acc
 
 def _refresh_locked(*, channel_id: int, seen_access_token: str | None) -> AccessGrant:
     dead_reason = ""
-    with transaction.atomic():
-        channel = AccountingChannel.objects.select_for_update().get(pk=channel_id)
+    with channel_locked(channel_id=channel_id) as channel:
         _usable(channel)
         # Re-read after the lock: whoever held it may have refreshed already.
         replaced = seen_access_token is not None and channel.token_set["access_token"] != seen_access_token
@@ -110,8 +134,7 @@ def _refresh_locked(*, channel_id: int, seen_access_token: str | None) -> Access
 
 def _after_dead_grant(*, channel_id: int, used_refresh_token: str, reason: str) -> AccessGrant:
     """Re-read once more: a new pair stored by someone else (e.g. a reconnect) is not a dead grant."""
-    with transaction.atomic():
-        channel = AccountingChannel.objects.select_for_update().get(pk=channel_id)
+    with channel_locked(channel_id=channel_id) as channel:
         _usable(channel)
         if channel.token_set["refresh_token"] != used_refresh_token and _fresh(channel):
             return _grant(channel)
@@ -158,8 +181,7 @@ def channel_mark_needs_reconnect(*, channel_id: int, reason: str) -> None:
     Sending pauses at once; the organization's owners and admins are e-mailed. A channel that is
     not connected any more is left as it is.
     """
-    with transaction.atomic():
-        channel = AccountingChannel.objects.select_for_update().get(pk=channel_id)
+    with channel_locked(channel_id=channel_id) as channel:
         if channel.connection_state != ConnectionState.CONNECTED:
             return
         _mark_needs_reconnect(channel=channel, reason=reason)
@@ -173,8 +195,7 @@ def channel_refresh_if_idle(*, channel_id: int, idle_for: dt.timedelta = IDLE_RE
     channel = AccountingChannel.objects.get(pk=channel_id)
     if not _idle(channel, idle_for=idle_for):
         return False
-    with transaction.atomic():
-        channel = AccountingChannel.objects.select_for_update().get(pk=channel_id)
+    with channel_locked(channel_id=channel_id) as channel:
         if channel.connection_state != ConnectionState.CONNECTED or not _idle(channel, idle_for=idle_for):
             return False
         used_refresh_token = channel.token_set["refresh_token"]
