@@ -227,3 +227,28 @@ def test_congratulations_page_only_for_a_connected_channel(member_client, channe
     html = member_client.get(reverse("accounting:channel-connected", args=[connected_channel.pk])).content.decode()
     assert "Congratulations! Your channel is now successfully connected." in html
     assert f'href="{reverse("accounting:channel-detail", args=[connected_channel.pk])}">Continue</a>' in html
+
+
+def test_disconnecting_a_channel_whose_grant_is_dead_still_disconnects_it_here(member_client, connected_channel):
+    AccountingChannel.objects.filter(pk=connected_channel.pk).update(
+        connection_state=ConnectionState.NEEDS_RECONNECT, state_reason="Revoked in Xero.", is_active=True
+    )
+    response = member_client.post(reverse("accounting:channel-disconnect", args=[connected_channel.pk]), follow=True)
+    assert messages_of(response) == [
+        "“Main books” is disconnected from Demo Company (UK). Xero could not be told (the connection was already "
+        "broken): remove the app in Xero if it is listed."
+    ]
+    connected_channel.refresh_from_db()
+    assert (connected_channel.connection_state, connected_channel.is_active, connected_channel.token_set) == (
+        ConnectionState.DISCONNECTED,
+        False,
+        None,
+    )
+
+
+def test_disconnect_with_xero_unreachable_changes_nothing(member_client, connected_channel, settings):
+    settings.XERO_API_URL = "http://127.0.0.1:9/api"  # connection refused
+    before = AccountingChannel.objects.values().get(pk=connected_channel.pk)
+    response = member_client.post(reverse("accounting:channel-disconnect", args=[connected_channel.pk]), follow=True)
+    assert messages_of(response) == ["Xero could not be reached, so the channel is still connected. Try again later."]
+    assert AccountingChannel.objects.values().get(pk=connected_channel.pk) == before
