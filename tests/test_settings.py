@@ -50,7 +50,7 @@ def _settings(module: str, names: list[str], **env: str) -> dict:
         env=_clean_env(DJANGO_SETTINGS_MODULE=module, **env),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -89,7 +89,7 @@ def test_celery_is_json_only_late_ack_prefetch_one_with_time_limits():
         env=_clean_env(DJANGO_SETTINGS_MODULE="channels_portal.settings.base"),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == (
         "json ['json'] True True 1 120 180 ['refresh-idle-tokens', 'sync-sweep-due']"
@@ -133,7 +133,7 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
         env=_clean_env(DJANGO_SETTINGS_MODULE="channels_portal.settings.production", **env),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
@@ -162,7 +162,7 @@ def test_require_services_turns_a_missing_service_into_an_error():
         ),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "REQUIRE_SERVICES=1 but not reachable: PostgreSQL at postgres@127.0.0.1:1" in result.stderr
