@@ -120,3 +120,24 @@ def test_another_organizations_membership_answers_404(owner_client):
         assert owner_client.post(reverse(name, args=[theirs.pk]), {"role": "admin"}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.role == "operator"
+
+
+def test_an_admin_cannot_demote_or_remove_an_owner(client, organization, owner):
+    admin = MembershipFactory(organization=organization, role=Role.ADMIN, user=UserFactory(username="adam"))
+    MembershipFactory(organization=organization, role=Role.OWNER, user=UserFactory(username="otto"))
+    client.force_login(admin.user)
+    response = client.post(reverse("organizations:member-role", args=[owner.pk]), {"role": "operator"}, follow=True)
+    assert "Only an owner can grant, change or remove the owner role." in response.content.decode()
+    response = client.post(reverse("organizations:member-remove", args=[owner.pk]), follow=True)
+    assert "Only an owner can grant, change or remove the owner role." in response.content.decode()
+    assert _roles(organization) == {"olivia": "owner", "adam": "admin", "otto": "owner"}
+
+
+def test_an_admin_manages_operators_and_admins(client, organization, member):
+    admin = MembershipFactory(organization=organization, role=Role.ADMIN, user=UserFactory(username="adam"))
+    client.force_login(admin.user)
+    operator = Membership.objects.get(user=member)
+    client.post(reverse("organizations:member-role", args=[operator.pk]), {"role": "admin"})
+    assert _roles(organization)["operator"] == "admin"
+    client.post(reverse("organizations:member-remove", args=[operator.pk]))
+    assert "operator" not in _roles(organization)
