@@ -17,7 +17,7 @@ from accounting.providers.xero.client import XeroClient
 
 from .models import XeroContactLink, XeroTenantLock
 
-LOOKUP_CHUNK = 25
+LOOKUP_CHUNK = 50
 NAME_TAKEN = "already assigned to another contact"
 
 
