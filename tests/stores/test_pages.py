@@ -264,3 +264,38 @@ def test_invoice_list_is_newest_first_and_paginated(member_client, organization)
     last = member_client.get(reverse("stores:invoices", args=[store.pk]), {"page": 2})
     assert [i.number for i in first.context["invoices"]][:2] == ["N26", "N25"]
     assert [i.number for i in last.context["invoices"]] == ["N01", "N00"]
+
+
+def test_no_page_loads_anything_from_another_host(client, organization):
+    import re
+
+    from organizations.models import Role
+    from tests.factories import MembershipFactory
+
+    external = re.compile(r"""(?:src|href|action)=["'](?:https?:)?//""")
+
+    def assert_local(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert external.findall(response.content.decode()) == [], url
+
+    assert_local(reverse("login"))
+    owner = MembershipFactory(organization=organization, role=Role.OWNER).user
+    store = StoreFactory(organization=organization)
+    product = ProductFactory(store=store)
+    invoice = InvoiceFactory(store=store)
+    client.force_login(owner)
+    for url in [
+        reverse("stores:list"),
+        reverse("stores:create"),
+        reverse("stores:detail", args=[store.pk]),
+        reverse("stores:products", args=[store.pk]),
+        reverse("stores:product-create", args=[store.pk]),
+        reverse("stores:product-edit", args=[store.pk, product.pk]),
+        reverse("stores:invoices", args=[store.pk]),
+        reverse("stores:invoice-create", args=[store.pk]),
+        reverse("stores:invoice-detail", args=[store.pk, invoice.pk]),
+        reverse("organizations:members"),
+        reverse("password_change"),
+    ]:
+        assert_local(url)
