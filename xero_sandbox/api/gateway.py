@@ -76,6 +76,9 @@ def _admit_and_run(request: HttpRequest, resource: str, ident: str) -> tuple[_Ou
         return _Outcome(exc.status, json.dumps(exc.body), exc.headers), None
     if resource not in HANDLERS:
         return _Outcome(404, json.dumps(not_found())), caller
+    if request.method not in {"GET", *WRITE_METHODS}:
+        detail = f"The sandbox does not serve {request.method} on {resource}."
+        return _Outcome(405, json.dumps({"Title": "Method Not Allowed", "Status": 405, "Detail": detail})), caller
     try:
         scope_check(caller, resource=resource, write=request.method in WRITE_METHODS)
     except Refused as exc:
