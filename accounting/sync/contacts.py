@@ -14,10 +14,18 @@ from django.db import transaction
 
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroBudgetExhausted
 
 from .models import XeroContactLink, XeroTenantLock
 
 LOOKUP_CHUNK = 50
+BUSY_WAIT = 0.5
+
+
+class ContactsBusy(XeroBudgetExhausted):
+    """Another lane holds the organisation's contact lock: nothing was sent; try again shortly."""
+
+
 NAME_TAKEN = "already assigned to another contact"
 
 
@@ -46,7 +54,10 @@ def contacts_resolve(*, client: XeroClient, customers: list[Customer]) -> Contac
     XeroTenantLock.objects.get_or_create(tenant_id=client.tenant_id)
     with transaction.atomic():
         # One lane at a time creates contacts in an organisation; the next one finds them linked.
-        XeroTenantLock.objects.select_for_update().get(tenant_id=client.tenant_id)
+        # A lane that finds the lock taken does not wait on it (that would hold a worker thread):
+        # its rows go back for a moment, like a refused call.
+        if not XeroTenantLock.objects.select_for_update(skip_locked=True).filter(tenant_id=client.tenant_id).exists():
+            raise ContactsBusy("Another lane is creating this organisation's contacts.", retry_after=BUSY_WAIT)
         return _resolve_missing(client=client, wanted=wanted)
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.db import transaction
 
 from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState
+from stores.models import Invoice, InvoiceLine
 from stores.services import invoice_create, product_create
 from tests.factories import StoreFactory
 from xero_sandbox import testing
@@ -131,3 +132,33 @@ def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
     assert busiest >= 50  # the workers did push against the limit
     assert testing.request_count(organisation=org.tenant_id, status=429) == 0
     assert sum(numbers_in_xero(org.tenant_id).values()) == 200
+
+
+def bulk_backlog(store, count: int) -> None:
+    """Import `count` invoices in bulk (no per-row signals): a channel created later backfills them."""
+    invoices = Invoice.objects.bulk_create(
+        Invoice(store=store, number=f"BL-{n:05d}", customer_name=f"Customer {n % 5}", currency="GBP",
+                issue_date=dt.date(2026, 5, 1), due_date=dt.date(2026, 5, 31))
+        for n in range(count)
+    )  # fmt: skip
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(invoice=i, description="Backlog", quantity=Decimal("1"), unit_price=Decimal("2")) for i in invoices
+    )
+
+
+def test_one_merchants_backlog_does_not_hold_up_another_merchants_new_invoice(celery_worker):
+    busy_org, quiet_org = sandbox_org("Backlog Books Ltd"), sandbox_org("Quiet Books Ltd")
+    busy_store = StoreFactory()
+    bulk_backlog(busy_store, 1500)
+    quiet = connect_channel(org=quiet_org)
+    busy = connect_channel(org=busy_org, store=busy_store)  # backfills 1,500 rows and starts on them
+    wait_for(lambda: synced_count(busy) >= 100, timeout=30)
+
+    started = time.monotonic()
+    invoice = make_invoices(quiet.store, 1)[0]
+    wait_for(lambda: SyncRecord.objects.filter(object_id=invoice.pk, state=SyncState.SYNCED).exists(), timeout=30)
+    waited = time.monotonic() - started
+
+    assert waited < 3.0
+    assert synced_count(busy) < 1500  # the backlog was still being sent meanwhile
+    assert numbers_in_xero(quiet_org.tenant_id) == Counter({invoice.number: 1})
