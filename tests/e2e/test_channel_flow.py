@@ -94,3 +94,23 @@ def test_cancel_on_xero_comes_back_with_a_message(logged_in_page, live_server, o
     expect(page.get_by_text("Xero access was not granted. The channel was not changed.")).to_be_visible()
     expect(page.get_by_text("Not connected", exact=True).first).to_be_visible()
     assert AccountingChannel.objects.get().connection_state == ConnectionState.NOT_CONNECTED
+
+
+def test_two_organisations_authorised_in_one_consent_are_picked_from(
+    logged_in_page, live_server, organization, xero_app
+):
+    sandbox_org("Northwind Traders Ltd")
+    StoreFactory(organization=organization, name="High Street Shop")
+    page = logged_in_page
+    open_channel_form(page, live_server)
+    fill_and_save(page, xero_app)
+    page.get_by_role("button", name="Connect").click()
+    page.get_by_label("Northwind Traders Ltd").check()  # Demo Company (UK) is ticked already
+    page.get_by_role("button", name="Allow access").click()
+
+    expect(page.get_by_role("heading", name="Choose the Xero organisation")).to_be_visible()
+    page.get_by_label("Northwind Traders Ltd").check()
+    page.get_by_role("button", name="Use this organisation").click()
+    expect(page.get_by_text("Congratulations! Your channel is now successfully connected.")).to_be_visible()
+    expect(page.get_by_text("is connected to the Xero organisation Northwind Traders Ltd.")).to_be_visible()
+    assert AccountingChannel.objects.get().tenant_name == "Northwind Traders Ltd"
