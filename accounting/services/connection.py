@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +124,9 @@ def exchange_error_message(exc: XeroOAuthError, *, redirect_uri: str) -> str:
 
 
 def callback_error_message(error: str) -> str:
+    """Return the message for an error Xero sent back instead of a code (an OAuth2 error code)."""
+    if not re.fullmatch(r"[a-z_]{1,40}", error):
+        error = "unknown_error"  # the query string is the browser's: show no free text from it
     if error == "access_denied":
         return "Xero access was not granted. The channel was not changed."
     if error in ("invalid_scope", "unauthorized_client"):

@@ -122,3 +122,11 @@ def test_connecting_deletes_consent_trips_older_than_a_day(member_client, channe
     connect(member_client, channel)
     assert ChannelAuthorization.objects.filter(pk=old.pk).exists() is False
     assert ChannelAuthorization.objects.filter(channel=channel).count() == 1
+
+
+def test_free_text_in_the_error_parameter_is_not_echoed(member_client, channel):
+    state = connect(member_client, channel)["state"]
+    response = member_client.get(CALLBACK, {"error": "Call +44 20 7946 0000 now", "state": state}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Xero refused the request (unknown_error). The channel was not changed."
+    ]
