@@ -34,19 +34,19 @@ def _lane_key(channel_id: int, lane: int) -> str:
     return f"sync:lane:{channel_id}:{lane}"
 
 
-def _enqueue(*, channel_id: int, lane: int, token: str, countdown: float = 0.0) -> None:
+def _enqueue(*, channel_id: int, lane: int, chain: str, countdown: float = 0.0) -> None:
     from .tasks import push_channel
 
-    push_channel.apply_async(args=(channel_id, lane, token), countdown=max(countdown, 0.0), retry=False)
+    push_channel.apply_async(args=(channel_id, lane, chain), countdown=max(countdown, 0.0), retry=False)
 
 
 def lane_start(*, channel_id: int) -> bool:
     """Start one more lane for the channel if one is free; return whether one was started."""
     for lane in range(LANES):
-        token = uuid.uuid4().hex
-        if cache.add(_lane_key(channel_id, lane), token, timeout=LANE_TTL):
+        chain = uuid.uuid4().hex
+        if cache.add(_lane_key(channel_id, lane), chain, timeout=LANE_TTL):
             try:
-                _enqueue(channel_id=channel_id, lane=lane, token=token)
+                _enqueue(channel_id=channel_id, lane=lane, chain=chain)
             except Exception:
                 # Broker down: the rows are safe in the database and the sweep will try again.
                 cache.delete(_lane_key(channel_id, lane))
@@ -82,35 +82,35 @@ def sync_sweep() -> int:
     return started
 
 
-def _lane_free(key: str, token: str) -> None:
-    if cache.get(key) == token:
+def _lane_free(key: str, chain: str) -> None:
+    if cache.get(key) == chain:
         cache.delete(key)
 
 
-def lane_turn(*, channel_id: int, lane: int, token: str) -> None:
+def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
     """Run one turn on a lane, then keep the lane going, widen it, or close it.
 
-    A task whose token no longer holds the lane belongs to a chain that was replaced (its key
+    A task whose chain no longer holds the lane belongs to a chain that was replaced (its key
     expired while it waited): it stops, so chains never multiply.
     """
     key = _lane_key(channel_id, lane)
     holder = cache.get(key)
-    if holder != token and not (holder is None and cache.add(key, token, timeout=LANE_TTL)):
+    if holder != chain and not (holder is None and cache.add(key, chain, timeout=LANE_TTL)):
         return
     try:
         result = channel_push_turn(channel_id=channel_id)
     except Exception:
-        _lane_free(key, token)
+        _lane_free(key, chain)
         raise
     if not result.more:
-        _lane_free(key, token)
+        _lane_free(key, chain)
         return
     countdown = min(result.wait, MAX_COUNTDOWN)
-    cache.set(key, token, timeout=int(LANE_TTL + countdown))
+    cache.set(key, chain, timeout=int(LANE_TTL + countdown))
     try:
-        _enqueue(channel_id=channel_id, lane=lane, token=token, countdown=countdown)
+        _enqueue(channel_id=channel_id, lane=lane, chain=chain, countdown=countdown)
     except Exception:
-        _lane_free(key, token)
+        _lane_free(key, chain)
         raise
     if not result.wait:
         lane_start(channel_id=channel_id)  # work remains and budget allowed: one more lane

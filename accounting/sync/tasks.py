@@ -14,9 +14,9 @@ def sweep_due() -> int:
 
 
 @shared_task(name="accounting.sync.tasks.push_channel", ignore_result=True)
-def push_channel(channel_id: int, lane: int, token: str) -> None:
+def push_channel(channel_id: int, lane: int, chain: str) -> None:
     """Send one batch for the channel on this lane, then queue what comes next.
 
-    `token` identifies the lane's chain (not a credential).
+    `chain` is a random id of the lane's chain of tasks (stale chains stop themselves).
     """
-    lane_turn(channel_id=channel_id, lane=lane, token=token)
+    lane_turn(channel_id=channel_id, lane=lane, chain=chain)

@@ -111,7 +111,7 @@ def test_no_duplicates_after_dropped_answers_server_errors_and_a_429_storm(celer
 def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
     sandbox, live_server, clean_redis, settings
 ):
-    scale = 20.0  # a sandbox minute lasts 3 s
+    scale = 6.0  # a sandbox minute lasts 10 s: 6 calls a second fill it, even on a loaded machine
     settings.XERO_SANDBOX_TIME_SCALE = settings.XERO_RATE_TIME_SCALE = scale
     env = worker_env(live_server_url=live_server.url, time_scale=scale)
     env["SYNC_BATCH_SIZE"] = "1"  # one invoice per call, so the limiter, not the work, sets the pace
@@ -119,8 +119,8 @@ def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
     try:
         org = sandbox_org("Busy Books Ltd")
         channel = connect_channel(org=org, store=StoreFactory())
-        make_invoices(channel.store, 200, customers=3)
-        wait_for(lambda: synced_count(channel) == 200, timeout=120)
+        make_invoices(channel.store, 130, customers=3)
+        wait_for(lambda: synced_count(channel) == 130, timeout=120)
     finally:
         for worker in workers:
             stop_worker(worker)
@@ -129,9 +129,9 @@ def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
     times = sorted(RequestLog.objects.filter(organisation__tenant_id=org.tenant_id).values_list("at", flat=True))
     busiest = max(sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times))
     assert busiest <= 60
-    assert busiest >= 50  # the workers did push against the limit
+    assert busiest >= 55  # the workers did push against the limit
     assert testing.request_count(organisation=org.tenant_id, status=429) == 0
-    assert sum(numbers_in_xero(org.tenant_id).values()) == 200
+    assert sum(numbers_in_xero(org.tenant_id).values()) == 130
 
 
 def bulk_backlog(store, count: int) -> None:
