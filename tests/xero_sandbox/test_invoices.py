@@ -200,3 +200,50 @@ def test_two_concurrent_creates_of_one_number_make_exactly_one_invoice(sdk, xero
     assert statuses == ["ERROR", "OK"]
     assert SandboxInvoice.objects.filter(invoice_number="INV-RACE").count() == 1
     assert len(testing.contacts(organisation=tenant)) == 1
+
+
+def test_sales_invoices_without_a_number_are_numbered_like_xero_skipping_used_numbers(sdk, tenant):
+    batch = [_invoice(""), _invoice("INV-0002"), _invoice("")]
+    answer = sdk.accounting.create_invoices(
+        tenant, Invoices(invoices=batch), summarize_errors=False, _request_timeout=T
+    )
+    assert [i.invoice_number for i in answer.invoices] == ["INV-0001", "INV-0002", "INV-0003"]
+    later = sdk.accounting.create_invoices(tenant, Invoices(invoices=[_invoice("")]), _request_timeout=T)
+    assert later.invoices[0].invoice_number == "INV-0004"
+
+
+def test_status_changes_follow_xeros_rules(sdk, tenant):
+    sdk.accounting.create_invoices(
+        tenant, Invoices(invoices=[_invoice("INV-V"), _invoice("INV-D", status="DRAFT")]), _request_timeout=T
+    )
+    changes = [
+        Invoice(invoice_number="INV-V", status="DELETED"),
+        Invoice(invoice_number="INV-V", status="VOIDED"),
+        Invoice(invoice_number="INV-D", status="DELETED"),
+    ]
+    answer = sdk.accounting.update_or_create_invoices(
+        tenant, Invoices(invoices=changes), summarize_errors=False, _request_timeout=T
+    )
+    assert [e.message for e in answer.invoices[0].validation_errors] == [
+        "Only DRAFT or SUBMITTED invoices can be deleted; void an AUTHORISED invoice instead."
+    ]
+    assert [(i.invoice_number, i.status, i.status_attribute_string) for i in answer.invoices[1:]] == [
+        ("INV-V", "VOIDED", "OK"),
+        ("INV-D", "DELETED", "OK"),
+    ]
+    edit = sdk.accounting.update_or_create_invoices(
+        tenant,
+        Invoices(invoices=[Invoice(invoice_number="INV-V", reference="late")]),
+        summarize_errors=False,
+        _request_timeout=T,
+    )
+    assert [e.message for e in edit.invoices[0].validation_errors] == [
+        "Invoice not of valid status for modification: VOIDED"
+    ]
+
+
+def test_order_sorts_the_invoice_list(sdk, tenant):
+    batch = [_invoice(number) for number in ("INV-B", "INV-C", "INV-A")]
+    sdk.accounting.create_invoices(tenant, Invoices(invoices=batch), _request_timeout=T)
+    found = sdk.accounting.get_invoices(tenant, order="InvoiceNumber DESC", _request_timeout=T)
+    assert [i.invoice_number for i in found.invoices] == ["INV-C", "INV-B", "INV-A"]

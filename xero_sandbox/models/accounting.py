@@ -21,6 +21,8 @@ class Organisation(models.Model):
     country_code = models.CharField(max_length=2, default="GB")
     timezone = models.CharField(max_length=50, default="GMTSTANDARDTIME")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Xero numbers sales invoices sent without an InvoiceNumber: INV-0001, INV-0002, …
+    next_invoice_number = models.PositiveIntegerField(default=1)
 
     # Faults ------------------------------------------------------------------------------
     fault_latency_ms = models.PositiveIntegerField("Added latency (ms)", default=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -290,13 +291,18 @@ def invoices_save(
             )
             continue
         creating = target is None
-        invoice = target or Invoice(organisation=organisation)
+        # Work on a copy: a failing element must leave the invoice as later elements will find it.
+        invoice = _copy(target) if target is not None else Invoice(organisation=organisation)
         if not creating and invoice.status in {"PAID", "VOIDED", "DELETED"}:
             results[index] = InvoiceResult(
                 raw, errors=[f"Invoice not of valid status for modification: {invoice.status}"]
             )
             continue
+        before = invoice.status
         draft, errors = _draft_build(batch, raw, invoice, creating=creating)
+        if not creating:
+            problem = _transition_error(before, invoice.status, paid=invoice.amount_paid > 0)
+            errors.extend([problem] if problem else [])
         if creating and invoice.type == "ACCREC" and invoice.invoice_number:
             if invoice.invoice_number in taken:
                 errors.append(NOT_UNIQUE)
@@ -304,10 +310,54 @@ def invoices_save(
         results[index] = InvoiceResult(raw, invoice=None if errors else invoice, errors=errors)
         if not errors:
             (new if creating else changed).append(draft)
+            if not creating:
+                existing.update({key: invoice for key, value in existing.items() if value is target})
     _contacts_create(batch, new + changed)
+    unnumbered = [d.invoice for d in new if d.invoice.type == "ACCREC" and not d.invoice.invoice_number]
+    _numbers_assign(organisation, unnumbered, taken=taken)
     _insert(new, results)
     _update(changed)
     return [results[i] for i in range(len(clean))]
+
+
+def _numbers_assign(organisation: Organisation, invoices: list[Invoice], *, taken: set[str]) -> None:
+    """Number sales invoices sent without one, as Xero does (INV-0001, …), skipping numbers in use."""
+    if not invoices:
+        return
+    # The row lock serialises numbering per organisation across concurrent requests.
+    locked = Organisation.objects.select_for_update().only("next_invoice_number").get(pk=organisation.pk)
+    counter = locked.next_invoice_number
+    candidates = [f"INV-{n:04d}" for n in range(counter, counter + len(invoices) * 2 + 10)]
+    used = taken | set(
+        Invoice.objects.filter(organisation=organisation, type="ACCREC", invoice_number__in=candidates).values_list(
+            "invoice_number", flat=True
+        )
+    )
+    for invoice in invoices:
+        while f"INV-{counter:04d}" in used:
+            counter += 1
+        invoice.invoice_number = f"INV-{counter:04d}"
+        counter += 1
+    Organisation.objects.filter(pk=organisation.pk).update(next_invoice_number=counter)
+
+
+def _transition_error(current: str, wanted: str, *, paid: bool) -> str | None:
+    """Return why an existing invoice cannot move from `current` to `wanted` status, or None."""
+    if wanted == current:
+        return None
+    if wanted == "DELETED" and current not in {"DRAFT", "SUBMITTED"}:
+        return "Only DRAFT or SUBMITTED invoices can be deleted; void an AUTHORISED invoice instead."
+    if wanted == "VOIDED" and (current != "AUTHORISED" or paid):
+        return "Only AUTHORISED invoices without payments can be voided."
+    if current == "AUTHORISED" and wanted in {"DRAFT", "SUBMITTED"}:
+        return f"Invoice status cannot be changed from {current} to {wanted}."
+    return None
+
+
+def _copy(invoice: Invoice) -> Invoice:
+    duplicate = copy.copy(invoice)
+    duplicate._state = copy.copy(invoice._state)
+    return duplicate
 
 
 def _target(existing: dict[str, Invoice], raw: dict[str, Any]) -> Invoice | None:

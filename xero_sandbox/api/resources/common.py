@@ -70,6 +70,20 @@ def filtered(call: Call, queryset: QuerySet[Any], fields: dict[str, str]) -> Que
         raise ApiError(400, single_error(16, "QueryParseException", str(exc))) from None
 
 
+def ordered(call: Call, queryset: QuerySet[Any], fields: dict[str, str]) -> QuerySet[Any]:
+    """Apply `order` ("Field [ASC|DESC], …"); without it, oldest first."""
+    terms = []
+    for part in call.query.get("order", "").split(","):
+        words = part.split()
+        if not words:
+            continue
+        if words[0] not in fields or len(words) > 2 or (len(words) == 2 and words[1].upper() not in {"ASC", "DESC"}):
+            raise ApiError(400, single_error(16, "QueryParseException", f"Cannot order by '{part.strip()}'"))
+        descending = len(words) == 2 and words[1].upper() == "DESC"
+        terms.append(f"{'-' if descending else ''}{fields[words[0]]}")
+    return queryset.order_by(*terms, "created_at", "pk")
+
+
 def paged(call: Call, queryset: QuerySet[Any]) -> tuple[QuerySet[Any], dict[str, Any]]:
     """Apply `page`/`pageSize` (100 by default, at most 1,000); return the page and Xero's pagination."""
     if "page" not in call.query:

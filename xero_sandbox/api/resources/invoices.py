@@ -14,7 +14,7 @@ from xero_sandbox.models import Invoice, Payment
 from xero_sandbox.services.invoices import invoices_save
 from xero_sandbox.services.payments import payments_create
 
-from .common import ApiError, Call, batch_answer, filtered, paged
+from .common import ApiError, Call, batch_answer, filtered, ordered, paged
 
 FIELDS = {
     "InvoiceNumber": "invoice_number",
@@ -29,6 +29,15 @@ FIELDS = {
     "Total": "total",
     "SubTotal": "sub_total",
     "CurrencyCode": "currency_code",
+}
+ORDER_FIELDS = {
+    "InvoiceNumber": "invoice_number",
+    "Date": "date",
+    "DueDate": "due_date",
+    "UpdatedDateUTC": "updated_at",
+    "Total": "total",
+    "Status": "status",
+    "Reference": "reference",
 }
 
 
@@ -67,7 +76,7 @@ def _get(call: Call) -> tuple[int, dict[str, Any]]:
         invoices = invoices.filter(status__in=_csv(call, "Statuses"))
     if _csv(call, "ContactIDs"):
         invoices = invoices.filter(contact__contact_id__in=_uuids(_csv(call, "ContactIDs")))
-    invoices, pagination = paged(call, filtered(call, invoices.order_by("created_at", "pk"), FIELDS))
+    invoices, pagination = paged(call, ordered(call, filtered(call, invoices, FIELDS), ORDER_FIELDS))
     summary = call.query.get("summaryOnly", "false").lower() == "true"
     records = [invoice_json(i, unitdp=call.unitdp, with_lines=not summary) for i in _with_related(invoices)]
     return 200, envelope("Invoices", records, **pagination)
