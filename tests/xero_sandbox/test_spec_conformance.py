@@ -107,5 +107,11 @@ def test_writes_and_reads_of_invoices_contacts_items_payments_match_the_spec(che
     checker.call("PUT", "/Payments", json={"Payments": [payment]})
     paid = checker.call("GET", f"/Invoices/{invoice_id}")
     assert paid["Invoices"][0]["Status"] == "PAID"
+    checker.call("GET", "/Payments")
+    duplicate = checker.call("PUT", "/Contacts", json={"Contacts": [{"Name": "Bob"}]}, status=400)
+    assert duplicate["Elements"][0]["ValidationErrors"][0]["Message"].startswith("The contact name Bob is already")
+    checker.call("PUT", "/Items", params={"summarizeErrors": "false"}, json={"Items": [{"Code": "MUG"}]})
     missing = checker.call("GET", "/Invoices/00000000-0000-0000-0000-000000000000", status=404, validate=False)
     assert missing["Title"] == "Not Found"
+    connection_id = checker.call("GET", "/Connections", spec="identity")[0]["id"]
+    checker.call("DELETE", f"/Connections/{connection_id}", spec="identity", status=204)
