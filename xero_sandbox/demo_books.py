@@ -58,3 +58,16 @@ CURRENCY_NAMES = {
 }
 DEFAULT_CURRENCIES = ["GBP", "EUR", "USD"]
 DEMO_ORGANISATIONS = ["Demo Company (UK)", "Northwind Traders Ltd"]
+
+# A few records like Xero's demo company has, so a demo organisation does not look empty.
+DEMO_CONTACTS: list[tuple[str, str]] = [
+    ("Ridgeway University", "accounts@ridgeway.example.com"),
+    ("Boom FM", "billing@boomfm.example.com"),
+    ("City Limousines", "office@citylimo.example.com"),
+]
+# (code, name, sales unit price, sales account, tax type)
+DEMO_ITEMS: list[tuple[str, str, Decimal, str, str]] = [
+    ("BOOK", "Fish out of Water: Finding Your Brand", Decimal("19.95"), "200", "OUTPUT2"),
+    ("GB1-White", "Golf balls - white single", Decimal("5.00"), "200", "OUTPUT2"),
+    ("DevD", "Development work - developer onsite per day", Decimal("500.00"), "200", "OUTPUT2"),
+]

@@ -91,3 +91,6 @@ def test_demo_is_idempotent_and_keeps_the_same_credentials():
     assert [o["name"] for o in first["organisations"]] == ["Demo Company (UK)", "Northwind Traders Ltd"]
     assert DeveloperApp.objects.count() == 1
     assert Organisation.objects.count() == 2
+    demo = Organisation.objects.get(name="Demo Company (UK)")
+    assert sorted(demo.items.values_list("code", flat=True)) == ["BOOK", "DevD", "GB1-White"]
+    assert demo.contacts.count() == 3

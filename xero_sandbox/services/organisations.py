@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xero_sandbox import demo_books
-from xero_sandbox.models import Account, Connection, Currency, Grant, Organisation, TaxRate
+from xero_sandbox.models import Account, Connection, Contact, Currency, Grant, Item, Organisation, TaxRate
 
 FAULT_FIELDS = (
     "fault_latency_ms",
@@ -74,6 +74,28 @@ def organisation_get_or_create(*, name: str) -> Organisation:
     """Return the organisation named `name`, creating it with the demo books when missing."""
     existing = Organisation.objects.filter(name=name).first()
     return existing or organisation_create(name=name)
+
+
+def organisation_seed_demo_records(*, organisation: Organisation) -> None:
+    """Add the demo company's contacts and items (idempotent: existing ones are left alone)."""
+    for name, email in demo_books.DEMO_CONTACTS:
+        Contact.objects.get_or_create(
+            organisation=organisation,
+            name=name,
+            status="ACTIVE",
+            defaults={"email_address": email, "is_customer": True},
+        )
+    for code, item_name, price, account, tax_type in demo_books.DEMO_ITEMS:
+        Item.objects.get_or_create(
+            organisation=organisation,
+            code=code,
+            defaults={
+                "name": item_name,
+                "sales_unit_price": price,
+                "sales_account_code": account,
+                "sales_tax_type": tax_type,
+            },
+        )
 
 
 def organisation_set_faults(*, organisation: Organisation, **faults: Any) -> Organisation:

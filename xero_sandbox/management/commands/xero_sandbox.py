@@ -13,7 +13,11 @@ from xero_sandbox import demo_books
 from xero_sandbox.models import DeveloperApp, Organisation
 from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_create
 from xero_sandbox.services.identity import token_issue_direct
-from xero_sandbox.services.organisations import organisation_create, organisation_get_or_create
+from xero_sandbox.services.organisations import (
+    organisation_create,
+    organisation_get_or_create,
+    organisation_seed_demo_records,
+)
 
 DEMO_APP_NAME = "Channels Portal Demo"
 
@@ -96,6 +100,7 @@ class Command(BaseCommand):
                 app.webhook_url = options["webhook_url"]
                 app.save(update_fields=["webhook_url"])
         organisations = [organisation_get_or_create(name=name) for name in demo_books.DEMO_ORGANISATIONS]
+        organisation_seed_demo_records(organisation=organisations[0])
         answer = app_as_json(app=app)
         answer["organisations"] = [{"name": o.name, "tenant_id": str(o.tenant_id)} for o in organisations]
         self._print_json(answer)
