@@ -150,3 +150,17 @@ def test_revoked_connection_answers_403(sdk, tenant):
     with pytest.raises(HTTPStatusException) as refused:
         sdk.accounting.get_organisations(tenant, _request_timeout=T)
     assert refused.value.status == 403
+
+
+def test_without_redis_the_limits_fall_back_to_the_django_cache(sdk, xero_sandbox, tenant, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REDIS_URL = ""
+    url = f"{xero_sandbox}/api/api.xro/2.0/Currencies"
+    session = requests.Session()
+    answers = [session.get(url, headers=_headers(sdk, tenant), timeout=T) for _ in range(61)]
+    assert [a.headers["X-MinLimit-Remaining"] for a in answers[:2]] == ["59", "58"]
+    assert [a.status_code for a in answers].count(200) == 60
+    assert (answers[-1].status_code, answers[-1].headers["X-Rate-Limit-Problem"]) == (429, "minute")
+    cache.clear()
