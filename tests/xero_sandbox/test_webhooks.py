@@ -112,7 +112,9 @@ def test_mark_as_paid_button_sends_the_event(sdk, xero_sandbox, tenant, receiver
     session = requests.Session()
     page = session.get(f"{xero_sandbox}/organisations/{tenant}/", timeout=T)
     assert "Mark as paid" in page.text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found is not None
+    token = found.group(1)
     answer = session.post(
         f"{xero_sandbox}/organisations/{tenant}/invoices/{invoice.invoice_id}/pay/",
         data={"csrfmiddlewaretoken": token},
