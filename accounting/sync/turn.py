@@ -56,6 +56,24 @@ def channel_has_due(*, channel: AccountingChannel) -> bool:
     return SyncRecord.objects.filter(due_rows(channel=channel)).exists()
 
 
+# A lane whose next row is due within this long stays alive for it instead of ending.
+STAY_FOR_SECONDS = 10.0
+
+
+def _next(*, channel: AccountingChannel) -> TurnResult:
+    """Return whether (and in how long) the lane should run again for the channel's next row."""
+    now = timezone.now()
+    soon = now + dt.timedelta(seconds=STAY_FOR_SECONDS)
+    kinds = [RecordKind.INVOICE] + ([RecordKind.PRODUCT] if channel.add_products else [])
+    pending = SyncRecord.objects.filter(
+        channel=channel, state=SyncState.PENDING, kind__in=kinds, next_attempt_at__lte=soon
+    )
+    first = pending.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    if first is None:
+        return TurnResult(more=False)
+    return TurnResult(more=True, wait=max((first - now).total_seconds(), 0.0))
+
+
 def rows_claim(*, channel: AccountingChannel, kind: str, limit: int | None = None) -> list[SyncRecord]:
     """Claim up to `limit` (default: settings.SYNC_BATCH_SIZE, 50) due rows of one kind, oldest
     due first, for this turn alone."""
@@ -110,8 +128,10 @@ class HeldGate:
 def channel_push_turn(*, channel_id: int) -> TurnResult:
     """Send one batch for the channel if it may send and has due rows; say what comes next."""
     channel = AccountingChannel.objects.filter(pk=channel_id).first()
-    if channel is None or not channel.is_sending or not channel_has_due(channel=channel):
+    if channel is None or not channel.is_sending:
         return TurnResult(more=False)
+    if not channel_has_due(channel=channel):
+        return _next(channel=channel)
     try:
         grant = channel_access_grant(channel_id=channel_id)
     except ChannelNotConnected:
@@ -139,7 +159,7 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     )
     _push(kind=kind, channel=channel, client=client, rows=rows)
     held.give_back()
-    return TurnResult(more=channel_has_due(channel=channel))
+    return _next(channel=channel)
 
 
 def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
