@@ -17,7 +17,7 @@ from . import faults, idempotency, ratelimit
 from .auth import Caller, Refused, caller_for, scope_check
 from .resources import HANDLERS, Call
 from .resources.common import ApiError
-from .responses import json_response, not_found, single_error
+from .responses import not_found, single_error
 
 WRITE_METHODS = {"PUT", "POST"}
 
@@ -128,6 +128,3 @@ def accounting_api(request: HttpRequest, resource: str, ident: str = "") -> Http
     if outcome.drop and faults.connection_drop(request):
         return HttpResponse(status=500)  # never reaches the client: its connection is gone
     return response
-
-
-__all__ = ["accounting_api", "json_response"]
