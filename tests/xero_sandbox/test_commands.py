@@ -94,3 +94,40 @@ def test_demo_is_idempotent_and_keeps_the_same_credentials():
     demo = Organisation.objects.get(name="Demo Company (UK)")
     assert sorted(demo.items.values_list("code", flat=True)) == ["BOOK", "DevD", "GB1-White"]
     assert demo.contacts.count() == 3
+
+
+def test_faults_command_sets_and_clears_and_refuses_bad_shares_without_changing_anything():
+    _run("create-org", "--name", "Acme Ltd")
+    shown = json.loads(_run("faults", "--tenant", "Acme Ltd", "--503-share", "0.25", "--429-storm", "on"))
+    assert (shown["fault_503_share"], shown["fault_429_storm"], shown["fault_latency_ms"]) == (0.25, True, 0)
+    with pytest.raises(CommandError, match=r"less than or equal to 1\.0"):
+        _run("faults", "--tenant", "Acme Ltd", "--clear", "--500-share", "1.5")
+    stored = Organisation.objects.get(name="Acme Ltd")
+    assert (stored.fault_503_share, stored.fault_429_storm, stored.fault_500_share) == (0.25, True, 0.0)
+    cleared = json.loads(_run("faults", "--tenant", "Acme Ltd", "--clear"))
+    assert set(cleared.values()) == {0, 0.0, False}
+
+
+def test_revoke_and_mark_paid_commands():
+    from xero_sandbox import testing
+    from xero_sandbox.services.invoices import invoices_save
+
+    app = testing.app_create()
+    organisation = testing.organisation_create(name="Acme Ltd")
+    testing.token_issue(app=app, organisations=[organisation])
+    assert _run("revoke", "--tenant", "Acme Ltd").strip() == "1 connection(s) revoked."
+    assert Connection.objects.count() == 0
+    with pytest.raises(CommandError, match="No invoice 'INV-9'"):
+        _run("mark-paid", "--tenant", "Acme Ltd", "--invoice-number", "INV-9")
+    line = {"Description": "Mug", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200"}
+    invoices_save(
+        organisation=organisation,
+        payloads=[{"Type": "ACCREC", "Contact": {"Name": "Jane"}, "Status": "AUTHORISED", "LineItems": [line]}],
+        update=False,
+    )
+    assert _run("mark-paid", "--tenant", "Acme Ltd", "--invoice-number", "INV-0001").strip() == (
+        "Invoice INV-0001 marked as paid."
+    )
+    assert [(i["Status"], i["AmountDue"]) for i in testing.invoices(organisation=organisation)] == [("PAID", 0.0)]
+    with pytest.raises(CommandError, match="Only an AUTHORISED invoice"):
+        _run("mark-paid", "--tenant", "Acme Ltd", "--invoice-number", "INV-0001")

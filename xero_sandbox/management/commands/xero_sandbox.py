@@ -8,16 +8,24 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from xero_sandbox import demo_books
+from xero_sandbox.api import ratelimit
 from xero_sandbox.models import DeveloperApp, Organisation
 from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_create
 from xero_sandbox.services.identity import token_issue_direct
 from xero_sandbox.services.organisations import (
+    FAULT_FIELDS,
+    organisation_clear_faults,
     organisation_create,
     organisation_get_or_create,
+    organisation_revoke_connections,
     organisation_seed_demo_records,
+    organisation_set_faults,
 )
+from xero_sandbox.services.payments import invoice_mark_paid
+from xero_sandbox.services.webhooks import webhook_intent_check
 
 DEMO_APP_NAME = "Channels Portal Demo"
 
@@ -52,6 +60,26 @@ class Command(BaseCommand):
         demo = sub.add_parser("demo", help="Create (idempotently) the demo app and organisations.")
         demo.add_argument("--redirect-uri", required=True)
         demo.add_argument("--webhook-url", default="")
+        self._add_drill_arguments(sub)
+
+    def _add_drill_arguments(self, sub: Any) -> None:
+        faults = sub.add_parser("faults", help="Set an organisation's faults (unset options keep their value).")
+        faults.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
+        faults.add_argument("--latency-ms", type=int, dest="latency_ms")
+        for share in ("500", "503", "drop"):
+            faults.add_argument(f"--{share}-share", type=float, dest=f"{share}_share")
+        for switch in ("ignore-idempotency", "429-storm"):
+            faults.add_argument(f"--{switch}", choices=["on", "off"], dest=switch.replace("-", "_"))
+        faults.add_argument("--clear", action="store_true", help="Turn every fault off first.")
+        revoke = sub.add_parser("revoke", help="Remove every app's connection to an organisation.")
+        revoke.add_argument("--tenant", required=True)
+        paid = sub.add_parser("mark-paid", help="Pay a sales invoice in full and send the webhook event.")
+        paid.add_argument("--tenant", required=True)
+        paid.add_argument("--invoice-number", required=True)
+        limits = sub.add_parser("reset-limits", help="Forget rate-limit counters (of one organisation or all).")
+        limits.add_argument("--tenant", default="")
+        intent = sub.add_parser("intent-check", help="Run the webhook intent-to-receive check of an app.")
+        intent.add_argument("--client-id", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = {
@@ -59,6 +87,11 @@ class Command(BaseCommand):
             "create-org": self._create_org,
             "issue-token": self._issue_token,
             "demo": self._demo,
+            "faults": self._faults,
+            "revoke": self._revoke,
+            "mark-paid": self._mark_paid,
+            "reset-limits": self._reset_limits,
+            "intent-check": self._intent_check,
         }[options["subcommand"]]
         try:
             handler(options)
@@ -104,3 +137,48 @@ class Command(BaseCommand):
         answer = app_as_json(app=app)
         answer["organisations"] = [{"name": o.name, "tenant_id": str(o.tenant_id)} for o in organisations]
         self._print_json(answer)
+
+    # Drills ----------------------------------------------------------------------------------
+
+    @transaction.atomic
+    def _faults(self, options: dict[str, Any]) -> None:
+        organisation = _organisation_by_tenant(options["tenant"])
+        if options["clear"]:
+            organisation_clear_faults(organisation=organisation)
+        names = ("latency_ms", "500_share", "503_share", "drop_share", "ignore_idempotency", "429_storm")
+        chosen = {name: options[name] for name in names if options.get(name) is not None}
+        chosen = {name: (value == "on") if value in ("on", "off") else value for name, value in chosen.items()}
+        if chosen:  # a bad value raises before anything is saved (the transaction undoes --clear)
+            organisation_set_faults(organisation=organisation, **chosen)
+        organisation.refresh_from_db()
+        self._print_json({field: getattr(organisation, field) for field in FAULT_FIELDS})
+
+    def _revoke(self, options: dict[str, Any]) -> None:
+        count = organisation_revoke_connections(organisation=_organisation_by_tenant(options["tenant"]))
+        self.stdout.write(f"{count} connection(s) revoked.")
+
+    def _mark_paid(self, options: dict[str, Any]) -> None:
+        organisation = _organisation_by_tenant(options["tenant"])
+        invoice = organisation.invoices.filter(invoice_number=options["invoice_number"]).first()
+        if invoice is None:
+            raise CommandError(f"No invoice {options['invoice_number']!r} in {organisation.name}.")
+        try:
+            with transaction.atomic():
+                invoice_mark_paid(invoice=invoice)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Invoice {invoice.invoice_number} marked as paid.")
+
+    def _reset_limits(self, options: dict[str, Any]) -> None:
+        tenant = str(_organisation_by_tenant(options["tenant"]).tenant_id) if options["tenant"] else None
+        ratelimit.reset(tenant=tenant)
+        self.stdout.write("Rate-limit counters reset.")
+
+    def _intent_check(self, options: dict[str, Any]) -> None:
+        app = DeveloperApp.objects.filter(client_id=options["client_id"]).first()
+        if app is None:
+            raise CommandError(f"No sandbox app with client id {options['client_id']!r}.")
+        result = webhook_intent_check(app=app)
+        if not result.ok:
+            raise CommandError(result.message)
+        self.stdout.write(result.message)
