@@ -164,6 +164,17 @@ class AccountingChannelAdmin(admin.ModelAdmin):
     def changeform_view(self, *args: Any, **kwargs: Any) -> Any:
         return super().changeform_view(*args, **kwargs)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A channel that was connected keeps its record of what was sent (see channel_delete).
+        if obj is not None and obj.connected_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would bypass the rule above
+        return actions
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # A channel stays with its store and provider; connection fields change only by connecting.
         return [*self.readonly_fields, "store", "provider"] if obj is not None else list(self.readonly_fields)

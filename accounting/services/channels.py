@@ -86,8 +86,18 @@ def channel_client_id_changed(*, channel: AccountingChannel) -> None:
 
 @transaction.atomic
 def channel_delete(*, channel: AccountingChannel) -> None:
-    """Delete the channel and its history (the connection in Xero is left to a disconnect)."""
-    AccountingChannel.objects.filter(pk=channel.pk).delete()
+    """Delete a channel that was never connected.
+
+    A channel that has been connected may have sent records to Xero; its record of them is what
+    prevents sending them twice, so it is kept: such a channel is disconnected and switched off.
+    """
+    channel = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
+    if channel.connected_at is not None:
+        raise ValidationError(
+            f"“{channel.name}” has been connected to Xero, so its record of what was sent is kept. "
+            "Disconnect it or switch it off instead of deleting it."
+        )
+    channel.delete()
 
 
 def channel_active_rules_check(*, channel: AccountingChannel) -> None:

@@ -7,8 +7,6 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -126,14 +124,13 @@ def channel_active(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
-    """Confirm, then delete a channel that is not connected."""
+    """Confirm, then delete a channel that was never connected."""
     channel = channel_for_member(organization=current_organization(request), channel_id=channel_id)
-    if request.method == "POST" and not channel.is_connected:
+    if request.method == "POST":
         try:
-            with transaction.atomic():
-                services.channel_delete(channel=channel)
-        except (ProtectedError, RestrictedError):
-            messages.error(request, f"“{channel.name}” has sent records to Xero; switch it off instead of deleting it.")
+            services.channel_delete(channel=channel)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
             return redirect("accounting:channel-detail", channel_id=channel.pk)
         messages.success(request, f"“{channel.name}” was deleted.")
         return redirect("accounting:store-channels", store_id=channel.store_id)

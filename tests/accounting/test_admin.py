@@ -157,3 +157,11 @@ def test_the_admin_refuses_a_prefix_that_makes_two_active_channels_post_to_one_o
     assert "“Main books” of the store High Street already sends to the Xero organisation" in response.content.decode()
     other.refresh_from_db()
     assert other.invoice_number_prefix == ""
+
+
+def test_the_admin_cannot_delete_a_channel_that_was_connected(admin_client, connected_channel):
+    url = reverse("admin:accounting_accountingchannel_delete", args=[connected_channel.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert AccountingChannel.objects.filter(pk=connected_channel.pk).exists()
+    html = admin_client.get(reverse("admin:accounting_accountingchannel_changelist")).content.decode()
+    assert 'value="delete_selected"' not in html

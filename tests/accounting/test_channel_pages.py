@@ -213,10 +213,16 @@ def test_delete_asks_then_deletes_an_unconnected_channel(member_client, store, c
     assert not AccountingChannel.objects.filter(pk=channel.pk).exists()
 
 
-def test_a_connected_channel_must_be_disconnected_before_delete(member_client, connected_channel):
+@pytest.mark.parametrize("state", ["connected", "disconnected"])
+def test_a_channel_that_was_ever_connected_is_kept(member_client, connected_channel, state):
+    AccountingChannel.objects.filter(pk=connected_channel.pk).update(connection_state=state)
     url = reverse("accounting:channel-delete", args=[connected_channel.pk])
-    response = member_client.post(url)
-    assert "Disconnect it first." in response.content.decode()
+    assert "Disconnect it or switch it off instead of deleting it." in member_client.get(url).content.decode()
+    response = member_client.post(url, follow=True)
+    assert messages_of(response) == [
+        "“Main books” has been connected to Xero, so its record of what was sent is kept. "
+        "Disconnect it or switch it off instead of deleting it."
+    ]
     assert AccountingChannel.objects.filter(pk=connected_channel.pk).exists()
 
 
