@@ -175,3 +175,22 @@ def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switch
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     assert (channel.tenant_name, channel.is_active) == ("Demo Company (UK)", False)
     assert AccountingChannel.objects.get(pk=other.pk).is_active is True
+
+
+def test_connecting_refreshing_and_disconnecting_log_no_secret_or_token(member_client, xero_channel, tenants, caplog):
+    import logging
+
+    from accounting.tokens import channel_access_grant
+
+    caplog.set_level(logging.DEBUG)
+    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    connected = AccountingChannel.objects.get(pk=xero_channel.pk)
+    secrets = [connected.client_secret, connected.token_set["access_token"], connected.token_set["refresh_token"]]
+    grant = channel_access_grant(channel_id=xero_channel.pk, force_refresh=True)
+    refreshed = AccountingChannel.objects.get(pk=xero_channel.pk)
+    secrets += [grant.access_token, refreshed.token_set["refresh_token"]]
+    member_client.post(reverse("accounting:channel-disconnect", args=[xero_channel.pk]))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "connect/token" in logged  # the HTTP calls were logged, without their bodies or headers
+    for secret in secrets:
+        assert secret not in logged
