@@ -1,0 +1,197 @@
+"""The Xero client's error family, for answers and network failures the sandbox cannot stage.
+
+Everything goes over real loopback sockets: a tiny HTTP server that plays back scripted answers
+(the SDK speaks urllib3 directly, so request-mocking libraries would not even see it), a closed
+port, and a server that never answers.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from xero_python.accounting.models import Contact
+
+from accounting.providers.xero import errors
+from accounting.providers.xero.client import XeroClient
+
+TENANT = "11111111-2222-3333-4444-555555555555"
+
+
+class ScriptedXero:
+    """Answers requests in order from `answers`: (status, headers, JSON body or text)."""
+
+    def __init__(self) -> None:
+        self.answers: list[tuple[int, dict[str, str], Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        script = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                script.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                        "body": body})  # fmt: skip
+                status, headers, payload = script.answers.pop(0)
+                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                self.send_response(status)
+                for name, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = _answer
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def xero(settings) -> Iterator[ScriptedXero]:
+    script = ScriptedXero()
+    thread = threading.Thread(target=script.server.serve_forever, daemon=True)
+    thread.start()
+    settings.XERO_API_URL = script.url
+    settings.XERO_REQUEST_TIMEOUT = 2.0
+    yield script
+    script.server.shutdown()
+    script.server.server_close()
+
+
+def client() -> XeroClient:
+    return XeroClient(access_token="an-access-token", tenant_id=TENANT)
+
+
+def test_429_carries_the_wait_and_the_problem(xero):
+    xero.answers.append((429, {"Retry-After": "17", "X-Rate-Limit-Problem": "Minute"}, {"Title": "Too Many"}))
+
+    with pytest.raises(errors.XeroRateLimited) as raised:
+        client().accounts_where(where='Class=="REVENUE"')
+
+    assert (raised.value.retry_after, raised.value.problem, raised.value.retryable) == (17.0, "minute", True)
+    assert xero.requests[0]["headers"]["xero-tenant-id"] == TENANT
+
+
+def test_429_without_retry_after_waits_a_minute(xero):
+    xero.answers.append((429, {}, {"Title": "Too Many"}))
+
+    with pytest.raises(errors.XeroRateLimited) as raised:
+        client().accounts_where(where="")
+
+    assert raised.value.retry_after == 60.0
+
+
+def test_400_keeps_xeros_own_messages(xero):
+    taken = "The contact name Bo is already assigned to another contact."
+    body = {"ErrorNumber": 10, "Type": "ValidationException", "Message": "A validation exception occurred",
+            "Elements": [{"ValidationErrors": [{"Message": taken}]}]}  # fmt: skip
+    xero.answers.append((400, {}, body))
+
+    with pytest.raises(errors.XeroValidationError) as raised:
+        client().contacts_create(contacts=[Contact(name="Bo")], idempotency_key="k1")
+
+    assert raised.value.messages == [taken]
+    assert raised.value.retryable is False
+    assert xero.requests[0]["headers"]["Idempotency-Key"] == "k1"
+
+
+def test_401_is_refreshed_once_then_the_call_is_repeated_with_the_new_token(xero):
+    xero.answers.append((401, {}, {"Title": "Unauthorized", "Detail": "TokenExpired"}))
+    xero.answers.append((200, {}, {"Accounts": [{"Code": "200", "Class": "REVENUE"}]}))
+    refreshed = []
+
+    def reauth() -> str:
+        refreshed.append(True)
+        return "a-new-access-token"
+
+    accounts = XeroClient(access_token="old", tenant_id=TENANT, reauth=reauth).accounts_where(where="")
+
+    assert [a.code for a in accounts] == ["200"]
+    assert refreshed == [True]
+    assert [r["headers"]["Authorization"] for r in xero.requests] == ["Bearer old", "Bearer a-new-access-token"]
+
+
+def test_a_second_401_after_the_refresh_is_raised(xero):
+    xero.answers += [(401, {}, {"Detail": "TokenExpired"}), (401, {}, {"Detail": "TokenExpired"})]
+
+    with pytest.raises(errors.XeroUnauthorized):
+        XeroClient(access_token="old", tenant_id=TENANT, reauth=lambda: "new").accounts_where(where="")
+
+    assert len(xero.requests) == 2
+
+
+def test_403_means_reconnect(xero):
+    xero.answers.append((403, {}, {"Title": "Forbidden", "Detail": "AuthenticationUnsuccessful"}))
+
+    with pytest.raises(errors.XeroReconnectRequired, match="AuthenticationUnsuccessful"):
+        client().accounts_where(where="")
+
+
+def test_5xx_is_retryable_and_ambiguous(xero):
+    xero.answers.append((503, {}, "Service Unavailable"))
+
+    with pytest.raises(errors.XeroServerError) as raised:
+        client().contacts_create(contacts=[Contact(name="Bo")], idempotency_key="k2")
+
+    assert (raised.value.status, raised.value.retryable, raised.value.ambiguous) == (503, True, True)
+    assert len(xero.requests) == 1  # the pool did not retry it
+
+
+def test_a_refused_connection_sent_nothing(settings):
+    with socket.socket() as probe:  # find a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.XERO_API_URL = f"http://127.0.0.1:{port}"
+
+    with pytest.raises(errors.XeroNetworkError) as raised:
+        client().accounts_where(where="")
+
+    assert (raised.value.retryable, raised.value.ambiguous) == (True, False)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A server that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join(timeout=2)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_a_read_timeout_is_ambiguous_and_is_not_retried_by_the_pool(settings, silent_server):
+    port, accepted = silent_server
+    settings.XERO_API_URL = f"http://127.0.0.1:{port}"
+    settings.XERO_REQUEST_TIMEOUT = 0.5
+
+    with pytest.raises(errors.XeroNetworkError) as raised:
+        client().contacts_create(contacts=[Contact(name="Bo")], idempotency_key="k3")
+
+    assert (raised.value.retryable, raised.value.ambiguous) == (True, True)
+    assert len(accepted) == 1  # the PUT was sent once: no silent re-send by urllib3
