@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 
 from .models import AccountingChannel
 
@@ -53,8 +54,9 @@ class ChannelForm(forms.ModelForm):
         if self.creating:
             secret.help_text = "From your Xero app. It is stored encrypted and never shown again."
         else:
+            # The shared field template renders help text as HTML: escape the secret's last characters.
             stored = masked_secret(self.instance.client_secret)
-            secret.help_text = f"Stored {stored}. Leave blank to keep it; type a new one to replace it."
+            secret.help_text = format_html("Stored {}. Leave blank to keep it; type a new one to replace it.", stored)
         self.fields["client_id"].widget.attrs["autocomplete"] = "off"
 
     def clean_client_id(self) -> str:

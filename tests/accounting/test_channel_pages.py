@@ -258,3 +258,9 @@ def test_disconnect_with_xero_unreachable_changes_nothing(member_client, connect
     response = member_client.post(reverse("accounting:channel-disconnect", args=[connected_channel.pk]), follow=True)
     assert messages_of(response) == ["Xero could not be reached, so the channel is still connected. Try again later."]
     assert AccountingChannel.objects.values().get(pk=connected_channel.pk) == before
+
+
+def test_the_masked_secret_is_escaped(member_client, channel):
+    AccountingChannel.objects.filter(pk=channel.pk).update(client_secret="abcdefgh<b>x")
+    html = member_client.get(reverse("accounting:channel-detail", args=[channel.pk])).content.decode()
+    assert "Stored ••••&lt;b&gt;x." in html and "<b>x" not in html
