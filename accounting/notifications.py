@@ -39,8 +39,9 @@ def notify_needs_reconnect(*, channel_id: int) -> int:
         "store": channel.store,
         "channel_url": settings.SITE_URL + reverse("accounting:channel-detail", args=[channel.pk]),
     }
+    subject = f"Reconnect the Xero channel “{channel.name}” of {channel.store.name}"
     send_mail(
-        subject=f"Reconnect the Xero channel “{channel.name}” of {channel.store.name}",
+        subject=" ".join(subject.split()),  # names are user input: no line breaks in a header
         message=render_to_string("accounting/email/needs_reconnect.txt", context),
         from_email=None,
         recipient_list=recipients,
