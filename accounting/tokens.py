@@ -171,7 +171,8 @@ def _mark_needs_reconnect(*, channel: AccountingChannel, reason: str) -> None:
     channel.save(update_fields=["connection_state", "state_reason", "updated_at"])
     ChannelEvent.objects.create(channel=channel, kind=ChannelEventKind.NEEDS_RECONNECT, message=reason[:500])
     channel_id = channel.pk
-    transaction.on_commit(lambda: notify_needs_reconnect(channel_id=channel_id))
+    # robust: a mail server that is down must not turn the mark into an error (Django logs it).
+    transaction.on_commit(lambda: notify_needs_reconnect(channel_id=channel_id), robust=True)
     logger.warning("Channel %s needs reconnect: %s", channel_id, reason)
 
 
