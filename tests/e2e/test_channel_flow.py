@@ -54,6 +54,8 @@ def test_operator_connects_a_store_to_xero_and_switches_it_on(logged_in_page, li
     page = logged_in_page
     open_channel_form(page, live_server)
     expect(page.locator("#xero-redirect-uri")).to_have_text(f"{live_server.url}/xero/callback/")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
     fill_and_save(page, xero_app)
     expect(page.get_by_text("“UK books” was saved. Connect it to Xero next.")).to_be_visible()
     expect(page.get_by_label("Is Active")).to_be_disabled()
