@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def raw_row(channel_id: int) -> dict[str, str | None]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM accounting_accountingchannel WHERE id = %s", [channel_id])
-        names = [c.name for c in cursor.description]
+        names = [c[0] for c in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
 
 
