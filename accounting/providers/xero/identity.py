@@ -46,7 +46,11 @@ def _refuse_token_save(token: dict[str, Any]) -> None:
 def sdk_api_client(*, access_token: str) -> ApiClient:
     """Return an SDK ApiClient that authenticates with `access_token`, never retries and never refreshes."""
     token = {"access_token": access_token, "token_type": "Bearer", "scope": [], "expires_in": 1800}
-    configuration = Configuration(oauth2_token=OAuth2Token(expiration_buffer=0))
+    # Configuration() hands out shallow copies of one process-wide default and ignores its
+    # arguments, so the token object must be set on the copy: a shared one would let two
+    # threads send each other's tokens.
+    configuration = Configuration()
+    configuration.oauth2_token = OAuth2Token(expiration_buffer=0)
     client = ApiClient(configuration, oauth2_token_getter=lambda: token, oauth2_token_saver=_refuse_token_save)
     # The SDK's pool keeps urllib3's default retries (sleeping through Retry-After, re-sending writes).
     client.rest_client.pool_manager = urllib3.PoolManager(
