@@ -148,9 +148,9 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     if not rows:
         kind = RecordKind.INVOICE
         rows = rows_claim(channel=channel, kind=kind)
-    if not rows:
+    if not rows:  # other lanes took them
         held.give_back()
-        return TurnResult(more=False)
+        return _next(channel=channel)
     client = XeroClient(
         access_token=grant.access_token,
         tenant_id=grant.tenant_id,
