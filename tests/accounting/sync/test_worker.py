@@ -159,6 +159,6 @@ def test_one_merchants_backlog_does_not_hold_up_another_merchants_new_invoice(ce
     wait_for(lambda: SyncRecord.objects.filter(object_id=invoice.pk, state=SyncState.SYNCED).exists(), timeout=30)
     waited = time.monotonic() - started
 
-    assert waited < 3.0
+    assert waited < 5.0  # "a few seconds", on a 2-core machine shared with other test runs
     assert synced_count(busy) < 1500  # the backlog was still being sent meanwhile
     assert numbers_in_xero(quiet_org.tenant_id) == Counter({invoice.number: 1})
