@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import lru_cache
+from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
@@ -28,6 +31,28 @@ LANES = int(getattr(settings, "SYNC_LANES_PER_CHANNEL", 5))
 LANE_TTL = 120
 # Never hold a task in a worker's memory longer than this; the sweep picks up anything later.
 MAX_COUNTDOWN = 60.0
+
+
+# Widen a busy channel to more lanes only while fewer turns than this wait in the broker queue:
+# when many channels are busy, each keeps one lane and the queue itself deals turns round-robin.
+WIDEN_BELOW = int(getattr(settings, "SYNC_WIDEN_BELOW_QUEUED", 8))
+
+
+def _queued_turns() -> int | None:
+    """Return how many tasks wait in the default queue (Redis broker only; None when unknown)."""
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        length: Any = _broker_redis(url).llen("celery")
+        return int(length)
+    except redis.RedisError:
+        return None
+
+
+@lru_cache(maxsize=2)
+def _broker_redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
 
 
 def _lane_key(channel_id: int, lane: int) -> str:
@@ -112,5 +137,6 @@ def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
     except Exception:
         _lane_free(key, chain)
         raise
-    if not result.wait:
-        lane_start(channel_id=channel_id)  # work remains and budget allowed: one more lane
+    queued = _queued_turns()
+    if not result.wait and (queued is None or queued < WIDEN_BELOW):
+        lane_start(channel_id=channel_id)  # work remains, budget allowed, workers idle: one more lane
