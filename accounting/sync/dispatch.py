@@ -65,8 +65,15 @@ def _enqueue(*, channel_id: int, lane: int, chain: str, countdown: float = 0.0) 
     push_channel.apply_async(args=(channel_id, lane, chain), countdown=max(countdown, 0.0), retry=False)
 
 
-def lane_start(*, channel_id: int) -> bool:
-    """Start one more lane for the channel if one is free; return whether one was started."""
+def lane_start(*, channel_id: int, widen: bool = False) -> bool:
+    """Start a lane for the channel; return whether one was started.
+
+    Without `widen`, only a channel with no lane gets one (its running lanes pick up new rows);
+    with it, a busy channel gets one more, up to LANES.
+    """
+    keys = [_lane_key(channel_id, lane) for lane in range(LANES)]
+    if not widen and cache.get_many(keys):
+        return False
     for lane in range(LANES):
         chain = uuid.uuid4().hex
         if cache.add(_lane_key(channel_id, lane), chain, timeout=LANE_TTL):
@@ -139,4 +146,4 @@ def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
         raise
     queued = _queued_turns()
     if not result.wait and (queued is None or queued < WIDEN_BELOW):
-        lane_start(channel_id=channel_id)  # work remains, budget allowed, workers idle: one more lane
+        lane_start(channel_id=channel_id, widen=True)  # work remains, budget allowed, workers idle

@@ -179,3 +179,24 @@ def test_the_channel_summary_counts_states_and_lists_failures_in_three_queries(s
     assert [(e["object_id"], e["message"], e["attempts"]) for e in summary["errors"]] == [
         (invoices[2].pk, "Organisation is not subscribed to currency JPY", 1)
     ]
+
+
+@pytest.mark.services
+def test_the_sweep_hands_back_dead_leases_for_a_look_up_and_starts_one_lane_per_due_channel(store, clean_redis):
+    from accounting.sync.dispatch import sync_sweep
+
+    sending = AccountingChannelFactory(store=store, is_active=True, connection_state="connected")
+    idle = AccountingChannelFactory(store=StoreFactory(), is_active=False, connection_state="connected")
+    InvoiceFactory(store=idle.store)
+    dead, alive = InvoiceFactory(store=store), InvoiceFactory(store=store)
+    past, future = timezone.now() - dt.timedelta(seconds=1), timezone.now() + dt.timedelta(minutes=1)
+    SyncRecord.objects.filter(object_id=dead.pk).update(state=SyncState.IN_FLIGHT, lease_until=past, claim="c1")
+    SyncRecord.objects.filter(object_id=alive.pk).update(state=SyncState.IN_FLIGHT, lease_until=future, claim="c2")
+
+    assert sync_sweep() == 1  # the sending channel only; the inactive one waits
+    assert sync_sweep() == 0  # its lane is taken until the queued turn runs
+
+    reclaimed = SyncRecord.objects.get(channel=sending, object_id=dead.pk)
+    assert (reclaimed.state, reclaimed.needs_lookup, reclaimed.claim) == (SyncState.PENDING, True, "")
+    assert SyncRecord.objects.get(channel=sending, object_id=alive.pk).state == SyncState.IN_FLIGHT
+    assert clean_redis.llen("celery") == 1
