@@ -113,6 +113,7 @@ def start_worker(*, env: dict[str, str], name: str, concurrency: int = 4, beat: 
             f"--concurrency={concurrency}", f"--hostname={name}@%h", "--loglevel=WARNING", "--without-gossip",
             "--without-mingle", "--without-heartbeat"]  # fmt: skip
     if beat:
+        (ROOT / ".local").mkdir(exist_ok=True)  # a clean clone has no runtime folder yet
         args += ["--beat", "--schedule", str(ROOT / ".local" / f"beat-{os.getpid()}-{name}")]
     process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
     client = redis.Redis.from_url(settings.REDIS_URL)
