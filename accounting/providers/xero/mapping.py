@@ -109,7 +109,7 @@ def invoice_payload(
         _line_payload(line, account_code=account_code, tax_type=tax_type, item_codes=item_codes)
         for line in invoice.lines.all()
     ]
-    status = "DRAFT" if invoice.status == InvoiceStatus.DRAFT else channel.invoice_status
+    status = xero_invoice_status(invoice=invoice, channel=channel)
     payload = Invoice(
         type="ACCREC",
         contact=Contact(contact_id=contact_id),
@@ -126,6 +126,16 @@ def invoice_payload(
     if invoice_id:
         payload.invoice_id = invoice_id
     return payload
+
+
+def xero_invoice_status(*, invoice: StoreInvoice, channel: AccountingChannel) -> str:
+    """Return the Xero status: the channel's for issued and paid invoices, DRAFT for drafts; a
+    voided invoice becomes VOIDED (DELETED when the channel creates drafts, as Xero requires)."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        return "DRAFT"
+    if invoice.status == InvoiceStatus.VOID:
+        return "DELETED" if channel.invoice_status == "DRAFT" else "VOIDED"
+    return channel.invoice_status
 
 
 def _currency(code: str) -> CurrencyCode:

@@ -282,3 +282,22 @@ def test_a_revoked_connection_marks_the_channel_needs_reconnect_and_rows_wait(or
     assert "AuthenticationUnsuccessful" in row.last_error
     assert channel_push_turn(channel_id=channel.pk).more is False  # nothing more is sent
     assert testing.invoices(organisation=org.tenant_id) == []
+
+
+def test_voiding_a_sent_invoice_voids_it_in_xero_and_a_never_sent_void_is_skipped(org):
+    channel = connect_channel(org=org)
+    sent = InvoiceFactory(store=channel.store, number="V-1")
+    drain(channel)
+    never_sent = InvoiceFactory(store=channel.store, number="V-2", status="void")
+
+    invoice_update(invoice=sent, status="void")
+    drain(channel)
+
+    assert [(i["InvoiceNumber"], i["Status"]) for i in testing.invoices(organisation=org.tenant_id)] == [
+        ("V-1", "VOIDED")
+    ]
+    skipped = row_of(channel, never_sent)
+    assert (skipped.state, skipped.last_error) == (
+        SyncState.SKIPPED,
+        "The invoice is void in the store and was never sent.",
+    )
