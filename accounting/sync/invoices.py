@@ -13,7 +13,7 @@ from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
 from .items import batch_key, items_available
-from .models import AttemptOutcome, SyncRecord
+from .models import AttemptOutcome, SyncRecord, SyncState, XeroContactLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
 from .settings_cache import sales_account_code
 
@@ -42,6 +42,7 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
             elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
             writing = set()
             outcomes.update(_element_outcomes(group=group, elements=elements))
+        _forget_refused_contacts(tenant=client.tenant_id, pairs=live, outcomes=outcomes)
     except XeroError as exc:
         for row in rows:
             outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
@@ -49,6 +50,20 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         return exc
     records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
     return None
+
+
+def _forget_refused_contacts(*, tenant: str, pairs: list[Pair], outcomes: dict[int, Outcome]) -> None:
+    """Forget the remembered contact of invoices Xero refused over their contact (archived or
+    deleted in Xero meanwhile), so that their next attempt finds or creates it afresh."""
+    stale = [
+        mapping.customer_key(name=invoice.customer_name, email=invoice.customer_email)
+        for row, invoice in pairs
+        if row.pk in outcomes
+        and outcomes[row.pk].state == SyncState.FAILED
+        and "contact" in outcomes[row.pk].message.lower()
+    ]
+    if stale:
+        XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=stale).delete()
 
 
 def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes: dict[int, Outcome]) -> list[Pair]:

@@ -301,3 +301,23 @@ def test_voiding_a_sent_invoice_voids_it_in_xero_and_a_never_sent_void_is_skippe
         SyncState.SKIPPED,
         "The invoice is void in the store and was never sent.",
     )
+
+
+def test_a_contact_gone_from_xero_fails_once_then_a_retry_finds_or_creates_it_afresh(org):
+    from accounting.sync.models import XeroContactLink
+    from accounting.sync.services import sync_retry_channel
+
+    channel = connect_channel(org=org)
+    gone = "0b7e1c2a-0000-4000-8000-000000000001"
+    XeroContactLink.objects.create(tenant_id=org.tenant_id, customer_key="lin@example.com", contact_id=gone, name="Lin")
+    invoice = InvoiceFactory(store=channel.store, customer_name="Lin", customer_email="lin@example.com")
+    drain(channel)
+    row = row_of(channel, invoice)
+    assert (row.state, row.last_error) == (SyncState.FAILED, f"Contact ID '{gone}' is not valid")
+    assert not XeroContactLink.objects.filter(customer_key="lin@example.com").exists()
+
+    assert sync_retry_channel(channel_id=channel.pk) == 1
+    drain(channel)
+
+    assert row_of(channel, invoice).state == SyncState.SYNCED
+    assert [i["Contact"]["Name"] for i in testing.invoices(organisation=org.tenant_id)] == ["Lin"]
