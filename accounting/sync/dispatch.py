@@ -28,7 +28,17 @@ logger = logging.getLogger(__name__)
 
 # As many lanes as Xero allows calls in flight per organisation.
 LANES = int(getattr(settings, "SYNC_LANES_PER_CHANNEL", 5))
-LANE_TTL = 120
+
+
+def _lane_ttl() -> int:
+    """Return how long a lane stays held without its task running.
+
+    Short, so that a lost broker message frees its lane soon and the sweep restarts it; a task
+    that was merely slow and finds its lane taken over by a newer chain stops by itself.
+    """
+    return max(1, int(getattr(settings, "SYNC_LANE_TTL", 30)))  # cache timeouts are whole seconds
+
+
 # Never hold a task in a worker's memory longer than this; the sweep picks up anything later.
 MAX_COUNTDOWN = 60.0
 
@@ -76,7 +86,7 @@ def lane_start(*, channel_id: int, widen: bool = False) -> bool:
         return False
     for lane in range(LANES):
         chain = uuid.uuid4().hex
-        if cache.add(_lane_key(channel_id, lane), chain, timeout=LANE_TTL):
+        if cache.add(_lane_key(channel_id, lane), chain, timeout=_lane_ttl()):
             try:
                 _enqueue(channel_id=channel_id, lane=lane, chain=chain)
             except Exception:
@@ -127,7 +137,7 @@ def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
     """
     key = _lane_key(channel_id, lane)
     holder = cache.get(key)
-    if holder != chain and not (holder is None and cache.add(key, chain, timeout=LANE_TTL)):
+    if holder != chain and not (holder is None and cache.add(key, chain, timeout=_lane_ttl())):
         return
     try:
         result = channel_push_turn(channel_id=channel_id)
@@ -138,7 +148,7 @@ def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
         _lane_free(key, chain)
         return
     countdown = min(result.wait, MAX_COUNTDOWN)
-    cache.set(key, chain, timeout=int(LANE_TTL + countdown))
+    cache.set(key, chain, timeout=_lane_ttl() + int(countdown) + 1)
     try:
         _enqueue(channel_id=channel_id, lane=lane, chain=chain, countdown=countdown)
     except Exception:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -200,3 +201,22 @@ def test_the_sweep_hands_back_dead_leases_for_a_look_up_and_starts_one_lane_per_
     assert (reclaimed.state, reclaimed.needs_lookup, reclaimed.claim) == (SyncState.PENDING, True, "")
     assert SyncRecord.objects.get(channel=sending, object_id=alive.pk).state == SyncState.IN_FLIGHT
     assert clean_redis.llen("celery") == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_broker_message_leaves_the_row_for_the_sweep_to_dispatch_again(clean_redis, settings):
+    from accounting.sync.dispatch import sync_sweep
+
+    settings.SYNC_LANE_TTL = 1
+    with transaction.atomic():  # commits: the wake-up queues one turn
+        channel = AccountingChannelFactory(is_active=True, connection_state="connected")
+        invoice = InvoiceFactory(store=channel.store)
+    assert clean_redis.llen("celery") == 1
+    clean_redis.delete("celery")  # the message is lost (broker restarted without persistence)
+
+    time.sleep(1.1)  # the lane's hold runs out
+    assert sync_sweep() == 1
+
+    assert clean_redis.llen("celery") == 1
+    assert SyncRecord.objects.get(channel=channel, object_id=invoice.pk).state == SyncState.PENDING
