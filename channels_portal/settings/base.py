@@ -88,6 +88,12 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE",
 if env("TEST_DATABASE_NAME", default="") and "sqlite" not in DATABASES["default"]["ENGINE"]:
     # Lets several test runs share one PostgreSQL server without clashing (SQLite tests run in memory).
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+if "sqlite" in DATABASES["default"]["ENGINE"]:
+    # The local portal's web server, worker, beat and Xero sandbox share one file: WAL lets
+    # readers go on while one writes, and a writer waits for the lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, cache, Celery ----------------------------------------------------------------------
