@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
+
+from channels_portal.locks import named_lock
 
 from .models import AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
 from .notifications import notify_needs_reconnect
@@ -65,14 +65,8 @@ def channel_locked(*, channel_id: int) -> Iterator[AccountingChannel]:
         with transaction.atomic():
             yield AccountingChannel.objects.select_for_update().get(pk=channel_id)
         return
-    lock_dir = settings.LOCAL_DIR / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"accounting-channel-{channel_id}.lock", "a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield AccountingChannel.objects.get(pk=channel_id)
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    with named_lock(f"accounting-channel-{channel_id}"):
+        yield AccountingChannel.objects.get(pk=channel_id)
 
 
 def _expires_at(channel: AccountingChannel) -> dt.datetime:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroBudgetExhausted
+from channels_portal.locks import named_lock
 
-from .models import XeroContactLink, XeroTenantLock
+from .models import XeroContactLink
 
 LOOKUP_CHUNK = 50
 BUSY_WAIT = 0.5
@@ -51,12 +50,12 @@ def contacts_resolve(*, client: XeroClient, customers: list[Customer]) -> Contac
     found = _linked(tenant=client.tenant_id, keys=list(wanted))
     if len(found) == len(wanted):
         return ContactResolution(contact_ids=found, errors={})
-    XeroTenantLock.objects.get_or_create(tenant_id=client.tenant_id)
-    with transaction.atomic():
-        # One lane at a time creates contacts in an organisation; the next one finds them linked.
-        # A lane that finds the lock taken does not wait on it (that would hold a worker thread):
-        # its rows go back for a moment, like a refused call.
-        if not XeroTenantLock.objects.select_for_update(skip_locked=True).filter(tenant_id=client.tenant_id).exists():
+    # One lane at a time creates contacts in an organisation; the next one finds them linked.
+    # A lane that finds the lock taken does not wait on it (that would hold a worker thread):
+    # its rows go back for a moment, like a refused call. No transaction stays open across
+    # the calls to Xero (see channels_portal.locks).
+    with named_lock(f"xero-contacts:{client.tenant_id}", wait=False) as taken:
+        if not taken:
             raise ContactsBusy("Another lane is creating this organisation's contacts.", retry_after=BUSY_WAIT)
         return _resolve_missing(client=client, wanted=wanted)
 

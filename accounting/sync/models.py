@@ -176,13 +176,3 @@ class LimiterScope(models.Model):
 
     def __str__(self) -> str:
         return self.scope
-
-
-class XeroTenantLock(models.Model):
-    """A row to lock while creating contacts in one Xero organisation, so that two lanes never
-    create the same customer twice (Xero would refuse the second name, or worse, accept it)."""
-
-    tenant_id = models.CharField(max_length=64, unique=True)
-
-    def __str__(self) -> str:
-        return self.tenant_id
