@@ -21,3 +21,15 @@ def test_identity_clients_do_not_share_their_token():
     assert _auth_header(second) == "Bearer token-of-channel-b"
     assert first.configuration.oauth2_token.access_token != "token-of-channel-b"
     assert _auth_header(first) == "Bearer token-of-channel-a"
+
+
+def test_accounting_clients_do_not_share_their_token():
+    from accounting.providers.xero.client import XeroClient
+
+    first = XeroClient(access_token="token-of-channel-a", tenant_id="tenant-a")
+    second = XeroClient(access_token="token-of-channel-b", tenant_id="tenant-b")
+    first_sdk, second_sdk = first._api.api_client, second._api.api_client
+
+    assert first_sdk.configuration.oauth2_token is not second_sdk.configuration.oauth2_token
+    assert _auth_header(second_sdk) == "Bearer token-of-channel-b"
+    assert _auth_header(first_sdk) == "Bearer token-of-channel-a"

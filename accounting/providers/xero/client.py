@@ -85,8 +85,12 @@ class XeroClient:
         self._gate = gate or OpenGate()
         self._reauth = reauth
         self._token = _token_dict(access_token)
+        # Configuration() hands out shallow copies of one process-wide default and ignores its
+        # arguments: the token object must be this client's own, or threads would swap tokens.
+        configuration = Configuration()
+        configuration.oauth2_token = OAuth2Token()
         api_client = ApiClient(
-            Configuration(oauth2_token=OAuth2Token()),
+            configuration,
             oauth2_token_getter=lambda: self._token,
             oauth2_token_saver=lambda new: None,
         )
