@@ -6,9 +6,12 @@ from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 
-from accounting.models import AccountingChannel
+from accounting.models import AccountingChannel, ConnectionState
+from channels_portal.tenancy import get_in_organization
+from organizations.models import Organization
+from stores.models import Invoice, Product
 
-from .models import SyncRecord, SyncState
+from .models import RecordKind, SyncRecord, SyncState
 
 LAST_ERRORS = 10
 
@@ -43,3 +46,60 @@ def channel_sync_summary(*, channel: AccountingChannel, last_errors: int = LAST_
 
 def sync_records_of(*, channel: AccountingChannel) -> QuerySet[SyncRecord]:
     return SyncRecord.objects.filter(channel=channel)
+
+
+# The channel page -----------------------------------------------------------------------------
+
+FAILURES_SHOWN = 20
+
+
+def channel_sync_overview(*, channel: AccountingChannel, failures: int = FAILURES_SHOWN) -> dict[str, Any]:
+    """Return `channel_sync_summary` for the channel page, plus why sending is paused.
+
+    Each failure also gets "label": its invoice number or product SKU ("" when the record is
+    gone). "paused" is None while the channel sends, else {"reason", "detail"}.
+    At most five queries, whatever the number of failures.
+    """
+    summary = channel_sync_summary(channel=channel, last_errors=failures)
+    labels = _record_labels(store_id=channel.store_id, errors=summary["errors"])
+    for error in summary["errors"]:
+        error["label"] = labels.get((error["kind"], error["object_id"]), "")
+    summary["paused"] = sync_paused_reason(channel=channel)
+    return summary
+
+
+def sync_paused_reason(*, channel: AccountingChannel) -> dict[str, str] | None:
+    """Return why the engine does not send for `channel` ({"reason", "detail"}), or None."""
+    if channel.is_sending:
+        return None
+    if channel.connection_state == ConnectionState.NEEDS_RECONNECT:
+        return {"reason": "Sending is paused: the channel needs to be connected again.", "detail": channel.state_reason}
+    if not channel.is_connected:
+        return {"reason": "Sending is paused: the channel is not connected to Xero.", "detail": ""}
+    return {"reason": "Sending is paused: the channel is not active.", "detail": ""}
+
+
+def _record_labels(*, store_id: int, errors: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """Return {(kind, object id): invoice number or SKU} of the failures, one query per kind."""
+    sources: dict[str, QuerySet[Any]] = {
+        RecordKind.INVOICE: Invoice.objects.filter(store_id=store_id).values_list("pk", "number"),
+        RecordKind.PRODUCT: Product.objects.filter(store_id=store_id).values_list("pk", "sku"),
+    }
+    labels: dict[tuple[str, int], str] = {}
+    for kind, rows in sources.items():
+        ids = [e["object_id"] for e in errors if e["kind"] == kind]
+        if ids:
+            labels.update({(kind, pk): label for pk, label in rows.filter(pk__in=ids)})
+    return labels
+
+
+def sync_record_of_channel(
+    *, organization: Organization | None, channel: AccountingChannel, record_id: object
+) -> SyncRecord:
+    """Return the ledger row `record_id` of `channel` (already tenant-checked); Http404 for any other."""
+    return get_in_organization(
+        SyncRecord.objects.filter(channel=channel),
+        organization=organization,
+        path="channel__store__organization",
+        pk=record_id,
+    )

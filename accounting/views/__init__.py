@@ -15,6 +15,7 @@ from .connect import (
     channel_disconnect,
     xero_callback,
 )
+from .sync import channel_sync_retry, channel_sync_retry_all
 
 __all__ = [
     "channel_active",
@@ -26,6 +27,8 @@ __all__ = [
     "channel_delete",
     "channel_detail",
     "channel_disconnect",
+    "channel_sync_retry",
+    "channel_sync_retry_all",
     "store_channels",
     "xero_callback",
 ]

@@ -20,6 +20,7 @@ from ..forms import ChannelForm
 from ..models import AccountingChannel
 from ..providers import PROVIDERS
 from ..selectors import channel_events, channel_for_member, channels_of_store
+from ..sync.selectors import channel_sync_overview
 from .common import current_organization, current_user, redirect_uri, safe_next
 
 
@@ -78,7 +79,7 @@ def channel_create(request: HttpRequest, store_id: int, provider: str) -> HttpRe
 @login_required
 @sensitive_post_parameters("client_secret")
 def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
-    """Show the channel page (Is Active at the top, connection, settings) and save its settings."""
+    """Show the channel page (Is Active at the top, connection, sync, settings) and save its settings."""
     channel = channel_for_member(organization=current_organization(request), channel_id=channel_id)
     # The form works on a copy, so the page header keeps the saved values while errors are shown.
     form = ChannelForm(request.POST or None, instance=copy.copy(channel))
@@ -98,6 +99,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "channel": channel,
             "form": form,
             "events": channel_events(channel=channel),
+            "sync": channel_sync_overview(channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },

@@ -1,0 +1,52 @@
+"""The channel page's "Sync" card actions: send failed records to Xero again."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ..models import AccountingChannel
+from ..selectors import channel_for_member
+from ..sync.selectors import sync_record_of_channel
+from ..sync.services import sync_retry, sync_retry_channel
+from .common import current_organization
+
+
+@login_required
+@require_POST
+def channel_sync_retry_all(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """Queue every failed record of the channel for sending again."""
+    channel = channel_for_member(organization=current_organization(request), channel_id=channel_id)
+    count = sync_retry_channel(channel_id=channel.pk)
+    _report(request, channel=channel, count=count, none="Nothing to retry: no record of this channel has failed.")
+    return _back_to_sync_card(channel)
+
+
+@login_required
+@require_POST
+def channel_sync_retry(request: HttpRequest, channel_id: int, record_id: int) -> HttpResponse:
+    """Queue one failed record of the channel for sending again."""
+    organization = current_organization(request)
+    channel = channel_for_member(organization=organization, channel_id=channel_id)
+    record = sync_record_of_channel(organization=organization, channel=channel, record_id=record_id)
+    count = sync_retry(records=[record])
+    _report(request, channel=channel, count=count, none="Nothing to retry: this record is no longer failed.")
+    return _back_to_sync_card(channel)
+
+
+def _report(request: HttpRequest, *, channel: AccountingChannel, count: int, none: str) -> None:
+    if not count:
+        messages.info(request, none)
+        return
+    text = f"{count} record{'' if count == 1 else 's'} queued for retry."
+    if not channel.is_sending:
+        text += " They are sent once the channel is sending again."
+    messages.success(request, text)
+
+
+def _back_to_sync_card(channel: AccountingChannel) -> HttpResponse:
+    return redirect(reverse("accounting:channel-detail", args=[channel.pk]) + "#sync")
