@@ -90,9 +90,16 @@ if env("TEST_DATABASE_NAME", default="") and "sqlite" not in DATABASES["default"
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 if "sqlite" in DATABASES["default"]["ENGINE"]:
     # The local portal's web server, worker, beat and Xero sandbox share one file: WAL lets
-    # readers go on while one writes, and a writer waits for the lock instead of failing at once.
+    # readers go on while one writes; IMMEDIATE transactions take the write lock when they begin,
+    # so a writer waits for it (up to the timeout) instead of failing at once with "database is
+    # locked" when a read-then-write transaction cannot upgrade its lock. No transaction is held
+    # across a call to Xero (see channels_portal.locks), so the waits stay short.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
