@@ -22,7 +22,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("organization", "")
     membership = (
         memberships_for_user(user=request.user).filter(organization_id=int(chosen)).first()
-        if chosen.isdigit()
+        if chosen.isascii() and chosen.isdigit()
         else None
     )
     if membership is None:

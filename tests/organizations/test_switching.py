@@ -42,7 +42,7 @@ def test_switching_shows_the_other_organizations_stores(two_orgs_client):
     assert client.session[SESSION_KEY] == beta.pk
 
 
-@pytest.mark.parametrize("value", ["not-a-number", ""])
+@pytest.mark.parametrize("value", ["not-a-number", "", "²", "-1"])
 def test_switching_to_garbage_changes_nothing(two_orgs_client, value):
     client, _alpha, _ = two_orgs_client
     response = client.post(reverse("organizations:switch"), {"organization": value}, follow=True)
