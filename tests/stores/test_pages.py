@@ -33,6 +33,20 @@ def test_store_list_shows_each_stores_channel_status_and_an_edit_pen(member_clie
     assert f'href="/stores/{connected.pk}/" aria-label="Edit"' in rows[0]
 
 
+def test_store_list_reads_no_channel_secret(member_client, organization):
+    """The list shows a badge only: a channel whose stored secret no key opens must not break it."""
+    from django.db import connection
+
+    store = StoreFactory(organization=organization, name="Alpha")
+    channel = AccountingChannelFactory(store=store, connection_state=ConnectionState.CONNECTED, is_active=True)
+    with connection.cursor() as cursor:
+        sql = "UPDATE accounting_accountingchannel SET client_secret = %s WHERE id = %s"
+        cursor.execute(sql, ["not-a-fernet-token", channel.pk])
+    response = member_client.get(reverse("stores:list"))
+    assert response.status_code == 200
+    assert "Xero · Connected · Active" in _text(response)
+
+
 def test_store_list_paginates_25_a_page(member_client, organization):
     for n in range(30):
         StoreFactory(organization=organization, name=f"Store {n:02d}")
