@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from typing import cast
+
+from django.db.models import Count, Model, Prefetch, QuerySet
 
 from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
@@ -22,7 +24,7 @@ def stores_for_list(*, organization: Organization | None) -> QuerySet[Store]:
     Their encrypted columns are not loaded: the list needs none of them, and decrypting every
     channel's secret to show a badge would be needless exposure (and a 500 on one bad key).
     """
-    channel_model = Store._meta.get_field("accounting_channels").related_model
+    channel_model = cast("type[Model]", Store._meta.get_field("accounting_channels").related_model)
     channels = channel_model._default_manager.defer("client_secret", "token_set")
     return stores_of(organization=organization).prefetch_related(Prefetch("accounting_channels", queryset=channels))
 
