@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -25,6 +26,7 @@ from ..models import (
 from ..providers.xero.identity import XeroConnection, connection_delete, connections_list
 from ..providers.xero.oauth import UNREACHABLE, XeroOAuthError, authorization_request, code_exchange
 from ..selectors import active_channel_conflicts
+from ..sync.models import SyncRecord, SyncState
 from ..tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
 
 # How long a consent trip may take; Xero documents no code lifetime, so exchange at once.
@@ -199,6 +201,13 @@ def channel_connect_record(
 ) -> list[str]:
     """Store the token set and the Xero organisation on the channel; return notes for the user."""
     channel = AccountingChannel.objects.select_for_update().select_related("store").get(pk=channel.pk)
+    if channel.tenant_id and channel.tenant_id != connection.tenant_id and _has_sent_anything(channel):
+        # Its ledger holds the old organisation's InvoiceIDs and ItemIDs: edits would be sent to the
+        # new organisation under ids it never issued. A new channel starts a new ledger.
+        raise ConnectError(
+            f"This channel sends to {channel.tenant_name or 'another Xero organisation'}. "
+            "To send to another Xero organisation, add a new channel."
+        )
     now = timezone.now()
     channel.token_set = token_set
     channel.token_expires_at = dt.datetime.fromtimestamp(token_set["expires_at"], tz=dt.UTC)
@@ -225,6 +234,15 @@ def channel_connect_record(
         user=user,
     )
     return notes
+
+
+def _has_sent_anything(channel: AccountingChannel) -> bool:
+    """Return whether the channel's ledger may hold records of the organisation it is connected to.
+
+    A row in flight, or whose answer was lost, may have been written in Xero too.
+    """
+    sent = Q(state__in=[SyncState.SYNCED, SyncState.IN_FLIGHT]) | Q(needs_lookup=True) | ~Q(xero_id="")
+    return SyncRecord.objects.filter(sent, channel=channel).exists()
 
 
 def channel_disconnect(*, channel: AccountingChannel, user: User) -> str:

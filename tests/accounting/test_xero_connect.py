@@ -194,3 +194,80 @@ def test_connecting_refreshing_and_disconnecting_log_no_secret_or_token(member_c
     assert "connect/token" in logged  # the HTTP calls were logged, without their bodies or headers
     for secret in secrets:
         assert secret not in logged
+
+
+def _sent_to_xero(channel, **fields):
+    from accounting.sync.models import RecordKind, SyncRecord
+
+    defaults = {
+        "kind": RecordKind.INVOICE,
+        "object_id": 1,
+        "state": "synced",
+        "xero_id": "9b2c3d4e-0000-4000-8000-000000000001",
+    }
+    return SyncRecord.objects.create(channel=channel, **{**defaults, **fields})
+
+
+REFUSED_SWITCH = "This channel sends to Demo Company (UK). To send to another Xero organisation, add a new channel."
+
+
+def test_a_channel_that_sent_records_is_not_switched_to_another_organisation(member_client, xero_channel, tenants):
+    from tests.accounting.conftest import connect_locally
+
+    connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
+    _sent_to_xero(xero_channel)
+    before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
+    location = consent(press_connect(member_client, xero_channel), organisations=["Second Books Ltd"])
+    response = come_back(member_client, location)
+    assert response.redirect_chain == [(reverse("accounting:channel-detail", args=[xero_channel.pk]), 302)]
+    assert [str(m) for m in response.context["messages"]] == [REFUSED_SWITCH]
+    assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
+    assert list(xero_channel.events.values_list("kind", flat=True)) == []
+
+
+def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_records_but_allows_its_own(
+    member_client, xero_channel, tenants
+):
+    from tests.accounting.conftest import connect_locally
+
+    connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
+    _sent_to_xero(xero_channel, state="pending", xero_id="9b2c3d4e-0000-4000-8000-000000000002")  # edited since
+    before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
+    come_back(member_client, consent(press_connect(member_client, xero_channel), organisations=list(tenants)))
+    authorization = ChannelAuthorization.objects.get(channel=xero_channel)
+    choose_url = reverse("accounting:channel-choose-organisation", args=[xero_channel.pk, authorization.pk])
+    by_name = {c["tenant_name"]: c["id"] for c in authorization.connections}
+    response = member_client.post(choose_url, {"connection": by_name["Second Books Ltd"]})
+    assert response.status_code == 200
+    assert f'<div class="form-errors">{REFUSED_SWITCH}</div>' in response.content.decode()
+    assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
+    # The same organisation may still be picked from the same consent.
+    response = member_client.post(choose_url, {"connection": by_name["Demo Company (UK)"]}, follow=True)
+    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], by_name["Demo Company (UK)"])
+
+
+def test_a_channel_that_never_sent_anything_may_switch_organisation(member_client, xero_channel, tenants):
+    from tests.accounting.conftest import connect_locally
+
+    connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
+    _sent_to_xero(xero_channel, state="pending", xero_id="")  # waiting, never sent
+    location = consent(press_connect(member_client, xero_channel), organisations=["Second Books Ltd"])
+    response = come_back(member_client, location)
+    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.tenant_id, channel.tenant_name) == (tenants["Second Books Ltd"], "Second Books Ltd")
+
+
+def test_a_channel_that_sent_records_may_reconnect_to_its_own_organisation(member_client, xero_channel, tenants):
+    from tests.accounting.conftest import connect_locally
+
+    connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
+    _sent_to_xero(xero_channel)
+    location = consent(press_connect(member_client, xero_channel), organisations=["Demo Company (UK)"])
+    response = come_back(member_client, location)
+    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    connection = Connection.objects.get(organisation__tenant_id=tenants["Demo Company (UK)"])
+    assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], str(connection.connection_id))
