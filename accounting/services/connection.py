@@ -23,7 +23,7 @@ from ..models import (
     ChannelEventKind,
     ConnectionState,
 )
-from ..providers.xero.identity import XeroConnection, connection_delete, connections_list
+from ..providers.xero.identity import ACCESS_REFUSED, XeroConnection, connection_delete, connections_list
 from ..providers.xero.oauth import UNREACHABLE, XeroOAuthError, authorization_request, code_exchange
 from ..selectors import active_channel_conflicts
 from ..sync.models import SyncRecord, SyncState
@@ -35,6 +35,8 @@ AUTHORIZATION_TTL = dt.timedelta(minutes=10)
 CHOICE_TTL = dt.timedelta(minutes=30)
 # Consent trips are kept this long for support, then deleted (the channel's events stay).
 AUTHORIZATION_KEPT = dt.timedelta(days=1)
+
+DISCONNECT_UNREACHABLE = "Xero could not be reached, so the channel is still connected. Try again later."
 
 
 class InvalidAuthorizationState(Exception):
@@ -257,8 +259,16 @@ def channel_disconnect(*, channel: AccountingChannel, user: User) -> str:
             connection_delete(access_token=grant.access_token, connection_id=channel.connection_id)
     except ChannelNotConnected:
         note += " Xero could not be told (the connection was already broken): remove the app in Xero if it is listed."
-    except (TokenRefreshFailed, XeroOAuthError):
-        raise ConnectError("Xero could not be reached, so the channel is still connected. Try again later.") from None
+    except XeroOAuthError as exc:
+        if exc.error not in ACCESS_REFUSED:
+            raise ConnectError(DISCONNECT_UNREACHABLE) from None
+        # Xero no longer accepts the channel's token (access revoked in Xero): nothing is left to remove there.
+        note += (
+            " Xero no longer accepted the channel's access (it was revoked in Xero), so the connection is "
+            "treated as gone: remove the app in Xero if it is still listed."
+        )
+    except TokenRefreshFailed:
+        raise ConnectError(DISCONNECT_UNREACHABLE) from None
     with transaction.atomic():
         channel = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
         channel.connection_state = ConnectionState.DISCONNECTED

@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounting.models import AccountingChannel, AuthorizationOutcome, ChannelAuthorization, ConnectionState
 from tests.accounting.sandbox import consent, sandbox_app, sandbox_org
 from tests.factories import AccountingChannelFactory, StoreFactory
-from xero_sandbox.models import Connection
+from xero_sandbox.models import Connection, RequestLog
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 # Xero allows http redirect URIs for localhost only; the test client plays a browser on localhost.
@@ -271,3 +271,56 @@ def test_a_channel_that_sent_records_may_reconnect_to_its_own_organisation(membe
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     connection = Connection.objects.get(organisation__tenant_id=tenants["Demo Company (UK)"])
     assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], str(connection.connection_id))
+
+
+def test_disconnect_after_access_was_revoked_in_xero_disconnects_here_and_says_so(member_client, xero_channel, tenants):
+    from xero_sandbox.testing import connections_revoke
+
+    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    assert connections_revoke(organisation=tenants["Demo Company (UK)"]) == 1
+    # Xero no longer accepts the stored access token: DELETE /connections answers 401.
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    channel.token_set = {**channel.token_set, "access_token": "an-access-token-xero-revoked"}
+    channel.save(update_fields=["token_set"])
+    response = member_client.post(reverse("accounting:channel-disconnect", args=[xero_channel.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "“Main books” is disconnected from Demo Company (UK). Xero no longer accepted the channel's access (it was "
+        "revoked in Xero), so the connection is treated as gone: remove the app in Xero if it is still listed."
+    ]
+    assert RequestLog.objects.filter(method="DELETE", path__contains="/connections/", status=401).count() == 1
+    channel = AccountingChannel.objects.get(pk=xero_channel.pk)
+    assert (channel.connection_state, channel.is_active, channel.token_set, channel.connection_id) == (
+        ConnectionState.DISCONNECTED,
+        False,
+        None,
+        "",
+    )
+    assert list(channel.events.values_list("kind", flat=True)) == ["disconnected", "connected"]
+
+
+def test_disconnect_when_tls_to_xero_fails_says_xero_could_not_be_reached_and_changes_nothing(
+    member_client, xero_channel, tenants, settings, live_server
+):
+    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
+    # The live server speaks plain HTTP: a TLS handshake with it fails (the SDK's ApiSSLException).
+    settings.XERO_API_URL = settings.XERO_API_URL.replace("http://", "https://", 1)
+    response = member_client.post(reverse("accounting:channel-disconnect", args=[xero_channel.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Xero could not be reached, so the channel is still connected. Try again later."
+    ]
+    assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
+    assert Connection.objects.filter(organisation__tenant_id=tenants["Demo Company (UK)"]).count() == 1
+
+
+def test_connect_when_tls_to_xero_fails_says_xero_could_not_be_reached_and_changes_nothing(
+    member_client, xero_channel, tenants, settings
+):
+    before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
+    location = consent(press_connect(member_client, xero_channel))
+    settings.XERO_API_URL = settings.XERO_API_URL.replace("http://", "https://", 1)  # GET /connections fails
+    response = come_back(member_client, location)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Xero could not be reached. Nothing was changed; try connecting again in a few minutes."
+    ]
+    assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before

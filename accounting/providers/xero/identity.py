@@ -18,10 +18,13 @@ from django.views.decorators.debug import sensitive_variables
 from xero_python.api_client import ApiClient
 from xero_python.api_client.configuration import Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
-from xero_python.exceptions import HTTPStatusException
+from xero_python.exceptions import ApiException, HTTPStatusException
 from xero_python.identity import IdentityApi
 
 from .oauth import UNREACHABLE, XeroOAuthError
+
+# The errors of a call Xero refused because the token no longer grants access (e.g. revoked in Xero).
+ACCESS_REFUSED = ("http_401", "http_403")
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ def connections_list(*, access_token: str, only_auth_event: bool = True) -> list
             rows = api.get_connections(_request_timeout=request_timeout())
     except HTTPStatusException as exc:
         raise XeroOAuthError(f"http_{exc.status}", "GET connections was refused.") from None
-    except urllib3.exceptions.HTTPError as exc:
+    except (ApiException, urllib3.exceptions.HTTPError) as exc:
+        # The SDK's other kinds (ApiSSLException, status 0): no answer from Xero came back.
         raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None
     return [
         XeroConnection(
@@ -123,5 +127,6 @@ def connection_delete(*, access_token: str, connection_id: str) -> None:
         if exc.status == 404:
             return
         raise XeroOAuthError(f"http_{exc.status}", "DELETE connection was refused.") from None
-    except urllib3.exceptions.HTTPError as exc:
+    except (ApiException, urllib3.exceptions.HTTPError) as exc:
+        # The SDK's other kinds (ApiSSLException, status 0): no answer from Xero came back.
         raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None
