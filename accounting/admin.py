@@ -1,6 +1,6 @@
 """Django admin of accounting channels across all organizations.
 
-Secrets are masked and write-only; the token set is never shown. "Is Active" changes only
+Secrets are write-only (only whether one is stored is shown); the token set is never shown. "Is Active" changes only
 through the Activate / Deactivate actions, which apply the same rules as the portal.
 """
 
@@ -21,7 +21,6 @@ from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .forms import masked_secret
 from .models import AccountingChannel, ChannelEvent
 
 
@@ -81,7 +80,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
         "connection_state",
         "is_active",
         "tenant_name",
-        "client_secret_masked",
+        "client_secret_stored",
         "connected_at",
     ]
     list_filter = [
@@ -95,7 +94,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
     actions = ["activate", "deactivate"]
     inlines = [ChannelEventInline]
     readonly_fields = [
-        "client_secret_masked",
+        "client_secret_stored",
         "is_active",
         "connection_state",
         "state_reason",
@@ -109,7 +108,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["store", "provider", "name", "is_active"]}),
-        ("Xero app", {"fields": ["client_id", "client_secret_masked", "new_client_secret"]}),
+        ("Xero app", {"fields": ["client_id", "client_secret_stored", "new_client_secret"]}),
         (
             "Sending",
             {
@@ -152,8 +151,9 @@ class AccountingChannelAdmin(admin.ModelAdmin):
         return obj.store.organization.name
 
     @admin.display(description="Client Secret")
-    def client_secret_masked(self, obj: AccountingChannel) -> str:
-        return masked_secret(obj.client_secret)
+    def client_secret_stored(self, obj: AccountingChannel) -> str:
+        # Write-only: whether a secret is stored, never any of its characters.
+        return "stored" if obj.client_secret else "—"
 
     def _store_admin(self) -> bool:
         from stores.models import Store

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
 
 from .models import AccountingChannel
 
@@ -53,10 +52,11 @@ class ChannelForm(forms.ModelForm):
         secret.required = self.creating
         if self.creating:
             secret.help_text = "From your Xero app. It is stored encrypted and never shown again."
+        elif self.instance.client_secret:
+            # Write-only: say that a secret is stored, nothing of the secret itself.
+            secret.help_text = "A secret is stored. Leave blank to keep it; type a new one to replace it."
         else:
-            # The shared field template renders help text as HTML: escape the secret's last characters.
-            stored = masked_secret(self.instance.client_secret)
-            secret.help_text = format_html("Stored {}. Leave blank to keep it; type a new one to replace it.", stored)
+            secret.help_text = "No secret is stored. Type the one from your Xero app."
         self.fields["client_id"].widget.attrs["autocomplete"] = "off"
 
     def clean_client_id(self) -> str:
@@ -65,10 +65,3 @@ class ChannelForm(forms.ModelForm):
     def settings_data(self) -> dict[str, Any]:
         """Return the cleaned values to hand to the channel services."""
         return {name: self.cleaned_data[name] for name in [*self.Meta.fields, "client_secret"]}
-
-
-def masked_secret(secret: str | None) -> str:
-    """Return a secret as users may see it: bullets and its last four characters."""
-    if not secret:
-        return "(none)"
-    return "••••" + secret[-4:] if len(secret) > 8 else "••••"

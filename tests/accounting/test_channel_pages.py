@@ -96,7 +96,8 @@ def test_bad_form_input_says_why_and_creates_nothing(member_client, store, field
 def test_the_secret_is_write_only_on_the_channel_page(member_client, channel):
     html = member_client.get(reverse("accounting:channel-detail", args=[channel.pk])).content.decode()
     assert "s3cr3t-value-9876" not in html
-    assert "Stored ••••9876. Leave blank to keep it" in html
+    assert "A secret is stored. Leave blank to keep it; type a new one to replace it." in html
+    assert "9876" not in html
     assert 'name="client_secret" autocomplete="new-password"' in html
     assert 'type="password" name="client_secret"' in html and "value=" not in html.split('name="client_secret"')[1][:40]
 
@@ -260,7 +261,8 @@ def test_disconnect_with_xero_unreachable_changes_nothing(member_client, connect
     assert AccountingChannel.objects.values().get(pk=connected_channel.pk) == before
 
 
-def test_the_masked_secret_is_escaped(member_client, channel):
+def test_no_character_of_the_stored_secret_is_shown(member_client, channel):
     AccountingChannel.objects.filter(pk=channel.pk).update(client_secret="abcdefgh<b>x")
     html = member_client.get(reverse("accounting:channel-detail", args=[channel.pk])).content.decode()
-    assert "Stored ••••&lt;b&gt;x." in html and "<b>x" not in html
+    assert "A secret is stored. Leave blank to keep it; type a new one to replace it." in html
+    assert "b>x" not in html and "b&gt;x" not in html
