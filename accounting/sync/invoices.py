@@ -13,7 +13,7 @@ from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
 from .items import batch_key, items_available
-from .models import AttemptOutcome, SyncRecord, SyncState, XeroContactLink
+from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
 from .settings_cache import sales_account_code
 
@@ -34,10 +34,16 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
         live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
         creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
-        for group, send in ((creates, client.invoices_create), (updates, client.invoices_update)):
+        # Creates and updates never share a key: a PUT whose answer was lost and the POST that
+        # follows its look-up may carry the same rows and hashes, and Xero refuses a key reused
+        # with a different request.
+        for group, send, label in (
+            (creates, client.invoices_create, "invoices"),
+            (updates, client.invoices_update, "invoice-updates"),
+        ):
             if not group:
                 continue
-            key = batch_key("invoices", [f"{row.pk}:{digest}" for row, _p, digest in group])
+            key = batch_key(label, [f"{row.pk}:{digest}" for row, _p, digest in group])
             writing = {row.pk for row, _p, _d in group}
             elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
             writing = set()
@@ -82,7 +88,12 @@ def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes:
 def _resolve_lost_answers(
     *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
 ) -> list[Pair]:
-    """Look up, by number, invoices whose earlier write may have happened; adopt those found."""
+    """Look up, by number, invoices whose earlier write may have happened; adopt those found.
+
+    A found invoice is the version that write carried, which may be older than the store's
+    now: the row keeps Xero's id and goes on through `_prepare` as an update (its payload hash
+    is unknown, so the current version is sent), never straight to synced.
+    """
     unsure = {
         mapping.xero_invoice_number(channel=channel, invoice=invoice): row
         for row, invoice in pairs
@@ -90,11 +101,21 @@ def _resolve_lost_answers(
     }
     if not unsure:
         return pairs
+    found_rows = []
     for found in client.invoices_by_number(numbers=list(unsure)):
         row = unsure.get(found.invoice_number or "")
         if row is not None and found.invoice_id and _enum(found.status) not in ("DELETED", "VOIDED"):
-            outcomes[row.pk] = synced(xero_id=str(found.invoice_id), payload_hash="", attempt=AttemptOutcome.FOUND)
-    return [(row, invoice) for row, invoice in pairs if row.pk not in outcomes]
+            row.xero_id = str(found.invoice_id)
+            row.payload_hash = ""
+            row.needs_lookup = False
+            found_rows.append(row)
+    # The look-up is part of the row's history even if the update that follows fails; the
+    # adopted id is saved with the row's outcome (records_finish writes `xero_id`).
+    SyncAttempt.objects.bulk_create(
+        SyncAttempt(record=row, outcome=AttemptOutcome.FOUND, message=f"Found in Xero as {row.xero_id}.")
+        for row in found_rows
+    )
+    return pairs
 
 
 def _prepare(

@@ -321,3 +321,59 @@ def test_a_contact_gone_from_xero_fails_once_then_a_retry_finds_or_creates_it_af
 
     assert row_of(channel, invoice).state == SyncState.SYNCED
     assert [i["Contact"]["Name"] for i in testing.invoices(organisation=org.tenant_id)] == ["Lin"]
+
+
+def seed_contact(org, *, name: str, email: str) -> None:
+    """Create a contact in the sandbox first, so the invoice's PUT is the turn's first write."""
+    from accounting.providers.xero.client import XeroClient
+    from accounting.providers.xero.mapping import contact_payload
+
+    client = XeroClient(access_token=org.token_set["access_token"], tenant_id=org.tenant_id)
+    client.contacts_create(contacts=[contact_payload(name=name, email=email)], idempotency_key=f"seed-{email}")
+
+
+def one_line(description: str, price: str) -> list[dict]:
+    return [{"description": description, "quantity": Decimal("1"), "unit_price": Decimal(price)}]
+
+
+def test_an_invoice_edited_after_a_lost_answer_reaches_xero_in_its_edited_version_once(org):
+    channel = connect_channel(org=org)
+    seed_contact(org, name="Bea", email="bea@example.com")
+    invoice = invoice_create(
+        store=channel.store, number="L-1", customer_name="Bea", customer_email="bea@example.com",
+        issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1), lines=one_line("Old lamp", "10"),
+    )  # fmt: skip
+    testing.faults_set(organisation=org.tenant_id, drop_share=1.0)
+    channel_push_turn(channel_id=channel.pk)  # the PUT is committed in Xero, its answer lost
+    testing.faults_clear(organisation=org.tenant_id)
+    row = row_of(channel, invoice)
+    assert (row.state, row.needs_lookup, row.xero_id) == (SyncState.PENDING, True, "")
+
+    invoice_update(invoice=invoice, lines=one_line("New lamp", "25"))
+    drain(channel)
+
+    [sent] = testing.invoices(organisation=org.tenant_id)
+    assert sent["InvoiceNumber"] == "L-1"
+    assert [li["Description"] for li in sent["LineItems"]] == ["New lamp"]
+    assert Decimal(str(sent["SubTotal"])) == Decimal("25")
+    row = row_of(channel, invoice)
+    assert (row.state, row.xero_id, row.needs_lookup) == (SyncState.SYNCED, sent["InvoiceID"], False)
+    assert row.payload_hash != ""
+    assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
+    assert [a.outcome for a in row.attempts.order_by("pk")][-2:] == [AttemptOutcome.FOUND, AttemptOutcome.OK]
+
+
+def test_an_unchanged_invoice_after_a_lost_answer_is_adopted_without_a_second_invoice(org):
+    channel = connect_channel(org=org)
+    seed_contact(org, name="Cy", email="cy@example.com")
+    invoice = InvoiceFactory(store=channel.store, customer_name="Cy", customer_email="cy@example.com")
+    testing.faults_set(organisation=org.tenant_id, drop_share=1.0)
+    channel_push_turn(channel_id=channel.pk)
+    testing.faults_clear(organisation=org.tenant_id)
+
+    drain(channel)
+
+    [sent] = testing.invoices(organisation=org.tenant_id)
+    row = row_of(channel, invoice)
+    assert (sent["InvoiceNumber"], row.state, row.xero_id) == (invoice.number, SyncState.SYNCED, sent["InvoiceID"])
+    assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
