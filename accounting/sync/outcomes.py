@@ -8,6 +8,7 @@ operator retries. A write whose answer was lost marks its rows for a look-up bef
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from django.utils import timezone
 from accounting.providers.xero import errors
 
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState
+
+logger = logging.getLogger(__name__)
 
 # Transient failures are retried this many times before the row fails for an operator to see.
 MAX_ATTEMPTS = 12
@@ -100,16 +103,28 @@ def after_error(*, row: SyncRecord, error: errors.XeroError, wrote: bool) -> Out
 
 
 def records_finish(*, rows: Iterable[SyncRecord], outcomes: dict[int, Outcome], idempotency_key: str = "") -> None:
-    """Write each row's outcome and attempt; rows changed while in flight go back to pending."""
+    """Write each row's outcome and attempt; rows changed while in flight go back to pending.
+
+    Only rows this turn still holds are written: a row whose lease ran out was handed back
+    (marked for a look-up) and may belong to another turn now, whose result must stand.
+    """
     rows = [row for row in rows if row.pk in outcomes]
     if not rows:
         return
     now = timezone.now()
     with transaction.atomic():
         # Lock first: a change committing meanwhile waits, then sees the final state and re-queues.
-        changed_at = dict(
-            SyncRecord.objects.select_for_update().filter(pk__in=[r.pk for r in rows]).values_list("pk", "changed_at")
-        )
+        current = {
+            pk: (state, claim, changed)
+            for pk, state, claim, changed in SyncRecord.objects.select_for_update()
+            .filter(pk__in=[r.pk for r in rows])
+            .values_list("pk", "state", "claim", "changed_at")
+        }
+        held = [r for r in rows if r.claim and current.get(r.pk, ("", "", None))[:2] == (SyncState.IN_FLIGHT, r.claim)]
+        if len(held) < len(rows):
+            logger.warning("%d row(s) were reclaimed while this turn sent them; left alone.", len(rows) - len(held))
+        rows = held
+        changed_at = {pk: changed for pk, (_state, _claim, changed) in current.items()}
         attempts = []
         for row in rows:
             outcome = outcomes[row.pk]

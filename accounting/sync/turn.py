@@ -56,6 +56,19 @@ def channel_has_due(*, channel: AccountingChannel) -> bool:
     return SyncRecord.objects.filter(due_rows(channel=channel)).exists()
 
 
+def row_lease_seconds() -> float:
+    """Return how long a claim holds its rows without news: one Xero call, the retry after a
+    forced token refresh and the refresh itself, with room to spare. The lease is renewed
+    before every call of the turn, so a slow turn never outlives it while it still works."""
+    return max(LEASE_SECONDS, 3 * float(settings.XERO_REQUEST_TIMEOUT) + 60.0)
+
+
+def rows_lease_renew(*, claim: str) -> None:
+    """Push back the lease of the rows this claim still holds."""
+    until = timezone.now() + dt.timedelta(seconds=row_lease_seconds())
+    SyncRecord.objects.filter(claim=claim, state=SyncState.IN_FLIGHT).update(lease_until=until)
+
+
 # A lane whose next row is due within this long stays alive for it instead of ending.
 STAY_FOR_SECONDS = 10.0
 
@@ -94,19 +107,23 @@ def rows_claim(*, channel: AccountingChannel, kind: str, limit: int | None = Non
             state=SyncState.IN_FLIGHT,
             claim=claim,
             claimed_at=now,
-            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+            lease_until=now + dt.timedelta(seconds=row_lease_seconds()),
         )
     return list(SyncRecord.objects.filter(claim=claim).order_by("next_attempt_at", "id"))
 
 
 class HeldGate:
-    """A gate whose first permit was taken before the turn claimed any row."""
+    """A gate whose first permit was taken before the turn claimed any row; once rows are
+    claimed (`claim`), every call renews their lease first."""
 
     def __init__(self, gate: LimiterGate, permit: object):
         self.gate = gate
         self.held: object | None = permit
+        self.claim = ""
 
     def acquire(self) -> object:
+        if self.claim:
+            rows_lease_renew(claim=self.claim)
         if self.held is not None:
             permit, self.held = self.held, None
             return permit
@@ -151,6 +168,7 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     if not rows:  # other lanes took them
         held.give_back()
         return _next(channel=channel)
+    held.claim = rows[0].claim
     client = XeroClient(
         access_token=grant.access_token,
         tenant_id=grant.tenant_id,

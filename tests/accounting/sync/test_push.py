@@ -377,3 +377,50 @@ def test_an_unchanged_invoice_after_a_lost_answer_is_adopted_without_a_second_in
     row = row_of(channel, invoice)
     assert (sent["InvoiceNumber"], row.state, row.xero_id) == (invoice.number, SyncState.SYNCED, sent["InvoiceID"])
     assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
+
+
+def test_a_slow_turn_whose_rows_were_reclaimed_and_sent_by_another_turn_leaves_their_result_alone(org):
+    from django.utils import timezone
+
+    from accounting.sync.outcomes import records_finish, rejected
+    from accounting.sync.turn import leases_reclaim, rows_claim
+
+    channel = connect_channel(org=org)
+    invoice = InvoiceFactory(store=channel.store)
+    slow = rows_claim(channel=channel, kind=RecordKind.INVOICE)
+    SyncRecord.objects.filter(pk=slow[0].pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    assert leases_reclaim() == 1
+    drain(channel)  # another turn looks the invoice up, then sends it
+    [sent] = testing.invoices(organisation=org.tenant_id)
+
+    records_finish(rows=slow, outcomes={slow[0].pk: rejected(messages=["A late answer."])}, idempotency_key="late")
+
+    row = row_of(channel, invoice)
+    assert (row.state, row.xero_id, row.last_error) == (SyncState.SYNCED, sent["InvoiceID"], "")
+    assert not row.attempts.filter(idempotency_key="late").exists()
+
+
+def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
+    from django.utils import timezone
+
+    from accounting.providers.xero.client import XeroClient
+    from accounting.sync.limiter import LimiterGate, limiter
+    from accounting.sync.turn import HeldGate, row_lease_seconds, rows_claim
+
+    settings.XERO_REQUEST_TIMEOUT = 30.0
+    channel = connect_channel(org=org)
+    InvoiceFactory(store=channel.store)
+    [row] = rows_claim(channel=channel, kind=RecordKind.INVOICE)
+    # A turn may make several calls, each up to the timeout, plus one retry after a refresh.
+    assert (row.lease_until - row.claimed_at).total_seconds() >= row_lease_seconds() >= 3 * 30.0
+    SyncRecord.objects.filter(pk=row.pk).update(lease_until=timezone.now() + dt.timedelta(seconds=1))
+    gate = LimiterGate(limiter=limiter(), tenant_id=org.tenant_id, app_key=channel.client_id)
+    held = HeldGate(gate, gate.acquire())
+    held.claim = row.claim
+    client = XeroClient(access_token=org.token_set["access_token"], tenant_id=org.tenant_id, gate=held)
+
+    before = timezone.now()
+    client.accounts_where(where='Type=="REVENUE"')
+
+    row.refresh_from_db()
+    assert row.lease_until >= before + dt.timedelta(seconds=row_lease_seconds())
