@@ -3,9 +3,10 @@ changed ones already in Xero), each element's outcome recorded on its own row.""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from accounting.models import AccountingChannel
+from accounting.models import AccountingChannel, LineAmountType
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
@@ -15,7 +16,7 @@ from .contacts import Customer, contacts_resolve
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
-from .settings_cache import sales_account_code
+from .settings_cache import sales_account_code, sales_tax_rates, sales_tax_rates_forget
 
 Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
@@ -49,6 +50,7 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
             writing = set()
             outcomes.update(_element_outcomes(group=group, elements=elements))
         _forget_refused_contacts(tenant=client.tenant_id, pairs=live, outcomes=outcomes)
+        _forget_refused_tax_rates(channel=channel, outcomes=outcomes)
     except XeroError as exc:
         for row in rows:
             outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
@@ -70,6 +72,13 @@ def _forget_refused_contacts(*, tenant: str, pairs: list[Pair], outcomes: dict[i
     ]
     if stale:
         XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=stale).delete()
+
+
+def _forget_refused_tax_rates(*, channel: AccountingChannel, outcomes: dict[int, Outcome]) -> None:
+    """Forget the cached tax rates when Xero refused a tax type (archived or deleted in Xero
+    meanwhile), so that the next attempt looks them up afresh."""
+    if any(o.state == SyncState.FAILED and "taxtype" in o.message.lower() for o in outcomes.values()):
+        sales_tax_rates_forget(channel=channel)
 
 
 def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes: dict[int, Outcome]) -> list[Pair]:
@@ -125,6 +134,13 @@ def _prepare(
     if not pairs:
         return [], []
     account = sales_account_code(channel=channel, client=client)
+    tax_rates: dict[str, Decimal] = {}
+    if channel.line_amount_type != LineAmountType.NO_TAX:
+        needed = {mapping.quantize(line.tax_rate) for _r, i in pairs for line in i.lines.all()}
+        tax_rates = sales_tax_rates(channel=channel, client=client, rates_needed=needed)
+        pairs = _with_tax_types(channel=channel, pairs=pairs, tax_rates=tax_rates, outcomes=outcomes)
+        if not pairs:
+            return [], []
     customers = {Customer(name=i.customer_name, email=i.customer_email) for _r, i in pairs}
     contacts = contacts_resolve(client=client, customers=sorted(customers, key=lambda c: c.key))
     products = {p.pk: p for _r, i in pairs for p in mapping.line_item_products(i)}
@@ -139,7 +155,7 @@ def _prepare(
         try:
             payload = mapping.invoice_payload(
                 invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
-                account_code=account, item_codes=codes,
+                account_code=account, item_codes=codes, tax_rates=tax_rates,
             )  # fmt: skip
         except mapping.MappingError as exc:
             outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
@@ -153,6 +169,25 @@ def _prepare(
         else:
             (updates if row.xero_id else creates).append((row, payload, digest))
     return creates, updates
+
+
+def _with_tax_types(
+    *, channel: AccountingChannel, pairs: list[Pair], tax_rates: dict[str, Decimal], outcomes: dict[int, Outcome]
+) -> list[Pair]:
+    """Return the pairs whose every line rate has a Xero tax type; the others fail now, before
+    anything (contact, item, invoice) is sent for them."""
+    kept: list[Pair] = []
+    for row, invoice in pairs:
+        try:
+            for line in invoice.lines.all():
+                mapping.line_tax_type(
+                    rate=line.tax_rate, tax_rates=tax_rates, default_tax_type=channel.default_tax_type
+                )
+        except mapping.MappingError as exc:
+            outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
+            continue
+        kept.append((row, invoice))
+    return kept
 
 
 def _element_outcomes(*, group: list[Prepared], elements: list[Any]) -> dict[int, Outcome]:

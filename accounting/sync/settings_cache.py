@@ -1,6 +1,10 @@
-"""What the engine remembers about a channel's Xero organisation (its default sales account)."""
+"""What the engine remembers about a channel's Xero organisation (its default sales account and
+its sales tax rates)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
@@ -24,3 +28,49 @@ def sales_account_code(*, channel: AccountingChannel, client: XeroClient) -> str
         channel=channel, defaults={"tenant_id": client.tenant_id, "default_sales_account": code}
     )
     return code
+
+
+def sales_tax_rates(
+    *, channel: AccountingChannel, client: XeroClient, rates_needed: Iterable[Decimal] = ()
+) -> dict[str, Decimal]:
+    """Return the organisation's sales tax rates ({TaxType: EffectiveRate}).
+
+    Looked up once (GET TaxRates) and cached per channel and tenant. The cache is looked up again
+    (one call) when it lacks one of `rates_needed` or the channel's default tax type: a rate may
+    have been added in Xero since, and only then does a line at that rate fail.
+    """
+    cached = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=client.tenant_id).first()
+    if cached is not None and cached.sales_tax_rates:
+        rates = _decimals(cached.sales_tax_rates)
+        known = set(rates.values())
+        default = channel.default_tax_type
+        if rates and all(r in known for r in rates_needed) and (not default or default in rates):
+            return rates
+    rates = mapping.sales_tax_rates(client.tax_rates())
+    stored = {tax_type: str(rate) for tax_type, rate in rates.items()}
+    if cached is None:
+        # A row of another tenant (the channel was reconnected elsewhere) forgets that tenant's account.
+        ChannelSyncSettings.objects.update_or_create(
+            channel=channel,
+            defaults={"tenant_id": client.tenant_id, "default_sales_account": "", "sales_tax_rates": stored},
+        )
+    else:
+        ChannelSyncSettings.objects.filter(pk=cached.pk).update(sales_tax_rates=stored)
+    return rates
+
+
+def sales_tax_rates_forget(*, channel: AccountingChannel) -> None:
+    """Drop the cached tax rates (Xero refused one of them): the next turn looks them up again."""
+    ChannelSyncSettings.objects.filter(channel=channel).update(sales_tax_rates={})
+
+
+def _decimals(stored: object) -> dict[str, Decimal]:
+    if not isinstance(stored, dict):
+        return {}
+    rates: dict[str, Decimal] = {}
+    for tax_type, rate in stored.items():
+        try:
+            rates[str(tax_type)] = Decimal(str(rate))
+        except InvalidOperation:
+            return {}
+    return rates

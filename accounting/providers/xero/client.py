@@ -16,7 +16,7 @@ import certifi
 import urllib3
 from django.conf import settings
 from xero_python.accounting import AccountingApi
-from xero_python.accounting.models import Account, Contact, Contacts, Invoice, Invoices, Item, Items
+from xero_python.accounting.models import Account, Contact, Contacts, Invoice, Invoices, Item, Items, TaxRate
 from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException
@@ -167,6 +167,11 @@ class XeroClient:
         """Return the chart-of-accounts entries matching a Xero `where` filter."""
         result = self._call(self._api.get_accounts, where=where)
         return list(result.accounts or [])
+
+    def tax_rates(self) -> list[TaxRate]:
+        """Return the organisation's tax rates (every status; the caller picks the usable ones)."""
+        result = self._call(self._api.get_tax_rates)
+        return list(result.tax_rates or [])
 
     # The one request path ---------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from stores.models import InvoiceStatus, Product
 
 FOUR_DP = Decimal("0.0001")
 TWO_DP = Decimal("0.01")
+HUNDRED = Decimal("100")
 ITEM_CODE_MAX = 30
 ITEM_NAME_MAX = 50
 CONTACT_NAME_MAX = 255
@@ -97,18 +98,31 @@ def invoice_payload(
     contact_id: str,
     account_code: str,
     item_codes: set[str],
+    tax_rates: Mapping[str, Decimal],
     invoice_id: str = "",
 ) -> Invoice:
     """Return the Xero sales invoice (ACCREC) for a store invoice.
 
     `item_codes` are the codes known to exist in the organisation: a line whose product is not
-    among them goes without ItemCode (description, quantity and price only).
+    among them goes without ItemCode (description, quantity and price only). `tax_rates` are the
+    organisation's sales tax rates ({TaxType: EffectiveRate}, see `sales_tax_rates`): each line
+    gets the TaxType of its own rate (`line_tax_type`). Store prices are tax exclusive: an
+    Inclusive channel gets gross unit prices, a NoTax channel no tax at all.
     """
-    tax_type = channel.default_tax_type if channel.line_amount_type != LineAmountType.NO_TAX else ""
-    lines = [
-        _line_payload(line, account_code=account_code, tax_type=tax_type, item_codes=item_codes)
-        for line in invoice.lines.all()
-    ]
+    amounts = channel.line_amount_type
+    lines = []
+    for line in invoice.lines.all():
+        tax_type = ""
+        if amounts != LineAmountType.NO_TAX:
+            tax_type = line_tax_type(rate=line.tax_rate, tax_rates=tax_rates, default_tax_type=channel.default_tax_type)
+        unit_price = Decimal(line.unit_price)
+        if amounts == LineAmountType.INCLUSIVE:
+            unit_price = unit_price * (HUNDRED + Decimal(line.tax_rate)) / HUNDRED
+        lines.append(
+            _line_payload(
+                line, unit_price=unit_price, account_code=account_code, tax_type=tax_type, item_codes=item_codes
+            )
+        )
     status = xero_invoice_status(invoice=invoice, channel=channel)
     payload = Invoice(
         type="ACCREC",
@@ -145,11 +159,13 @@ def _currency(code: str) -> CurrencyCode:
         raise MappingError(f"Xero does not know the currency '{code}'.") from None
 
 
-def _line_payload(line: Any, *, account_code: str, tax_type: str, item_codes: set[str]) -> LineItem:
+def _line_payload(
+    line: Any, *, unit_price: Decimal, account_code: str, tax_type: str, item_codes: set[str]
+) -> LineItem:
     item = LineItem(
         description=line.description,
         quantity=quantize(line.quantity),
-        unit_amount=quantize(line.unit_price),
+        unit_amount=quantize(unit_price),
         account_code=account_code or None,
     )
     if tax_type:
@@ -160,6 +176,42 @@ def _line_payload(line: Any, *, account_code: str, tax_type: str, item_codes: se
     if product is not None and product.sku in item_codes:
         item.item_code = product.sku
     return item
+
+
+def sales_tax_rates(rates: Iterable[Any]) -> dict[str, Decimal]:
+    """Return {TaxType: EffectiveRate (4 dp)} of the ACTIVE tax rates that can apply to revenue."""
+    usable: dict[str, Decimal] = {}
+    for rate in rates:
+        if not rate.tax_type or rate.effective_rate is None or not rate.can_apply_to_revenue:
+            continue
+        if _enum_value(rate.status) == "ACTIVE":
+            usable[str(rate.tax_type)] = quantize(Decimal(str(rate.effective_rate)))
+    return usable
+
+
+def line_tax_type(*, rate: Decimal, tax_rates: Mapping[str, Decimal], default_tax_type: str) -> str:
+    """Return the TaxType for a line taxed at `rate` percent.
+
+    The channel's default tax type when its rate is the line's; otherwise the organisation's sales
+    tax rate of that rate, the first by TaxType name (deterministic). Raise MappingError when the
+    organisation has none.
+    """
+    wanted = quantize(rate)
+    if default_tax_type and tax_rates.get(default_tax_type) == wanted:
+        return default_tax_type
+    for tax_type in sorted(tax_rates):
+        if tax_rates[tax_type] == wanted:
+            return tax_type
+    raise MappingError(
+        f"Xero has no active sales tax rate of {percent_text(rate)}%. "
+        "Add one in Xero or set the channel's default tax type."
+    )
+
+
+def percent_text(rate: Decimal) -> str:
+    """Return a rate as people write it: 20, 12.5, 0."""
+    text = f"{Decimal(rate).normalize():f}"
+    return "0" if text in ("-0", "0") else text
 
 
 def line_item_products(invoice: StoreInvoice) -> list[Product]:

@@ -1,0 +1,231 @@
+"""Each line's tax rate reaches Xero: the TaxType is chosen by the line's own rate, and the
+channel's line amount type (Exclusive, Inclusive, NoTax) keeps Xero's totals equal to the store's.
+
+Real sandbox over HTTP, one turn at a time in this process, as in test_push.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from accounting.models import LineAmountType
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncRecord, SyncState
+from accounting.sync.services import sync_retry
+from accounting.sync.turn import channel_push_turn
+from stores.services import invoice_create
+from xero_sandbox import testing
+from xero_sandbox.models import LineItem as SandboxLineItem
+from xero_sandbox.models import TaxRate as SandboxTaxRate
+
+from .conftest import connect_channel, sandbox_org
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+MISSING_RATE_MESSAGE = (
+    "Xero has no active sales tax rate of 12.5%. Add one in Xero or set the channel's default tax type."
+)
+
+
+def drain(channel, *, timeout: float = 30.0) -> None:
+    """Run turns until the channel has nothing due (waiting out the limiter like a reschedule)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = channel_push_turn(channel_id=channel.pk)
+        if not result.more:
+            return
+        time.sleep(min(result.wait, 0.5))
+    raise AssertionError("the channel still had due rows")
+
+
+def row_of(channel, invoice) -> SyncRecord:
+    return SyncRecord.objects.get(channel=channel, kind=RecordKind.INVOICE, object_id=invoice.pk)
+
+
+def line(description: str, quantity: str, unit_price: str, tax_rate: str, discount_rate: str = "0") -> dict[str, Any]:
+    return {
+        "description": description,
+        "quantity": Decimal(quantity),
+        "unit_price": Decimal(unit_price),
+        "tax_rate": Decimal(tax_rate),
+        "discount_rate": Decimal(discount_rate),
+    }
+
+
+def store_invoice(channel, *, number: str, lines: list[dict[str, Any]], customer: str = "Ada Lovelace"):
+    return invoice_create(
+        store=channel.store, number=number, customer_name=customer, customer_email="",
+        issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1), lines=lines,
+    )  # fmt: skip
+
+
+def sent_invoice(org, number: str) -> dict[str, Any]:
+    [found] = [i for i in testing.invoices(organisation=org.tenant_id) if i["InvoiceNumber"] == number]
+    return found
+
+
+def sent_tax_types(sent: dict[str, Any]) -> list[str]:
+    stored = SandboxLineItem.objects.filter(invoice__invoice_id=sent["InvoiceID"]).order_by("position")
+    return [li.tax_type for li in stored]
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+# Lines whose rounding differs between a per-line and a per-invoice computation.
+ROUNDING_LINES = [
+    line("Tea pot", "2", "12.3450", "20"),
+    line("Cups", "1.5", "4", "20", discount_rate="10"),
+    line("Fuel", "3", "3.3333", "5"),
+    line("Book", "1", "10", "0"),
+    line("Gift card", "7", "0.1450", "20"),
+]
+
+
+@pytest.fixture
+def org(sandbox, clean_redis):
+    return sandbox_org("Tax Books Ltd")
+
+
+def test_a_mixed_20_and_0_percent_invoice_gets_a_tax_type_per_line_and_the_stores_total(org):
+    channel = connect_channel(org=org, account_nominal_code="", default_tax_type="")
+    invoice = store_invoice(channel, number="T-1", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
+
+    drain(channel)
+
+    sent = sent_invoice(org, "T-1")
+    assert sent["LineAmountTypes"] == "Exclusive"
+    # 20% → the organisation's 20% sales rate; 0% → the first 0% sales rate by TaxType name.
+    assert sent_tax_types(sent) == ["OUTPUT2", "EXEMPTOUTPUT"]
+    assert money(sent["Total"]) == invoice.total == Decimal("22.00")
+    assert money(sent["TotalTax"]) == invoice.total_tax == Decimal("2.00")
+    assert money(sent["SubTotal"]) == invoice.subtotal
+    assert row_of(channel, invoice).state == SyncState.SYNCED
+
+
+def test_exclusive_totals_match_the_store_exactly_with_per_line_rounding(org):
+    channel = connect_channel(org=org, line_amount_type=LineAmountType.EXCLUSIVE)
+    invoice = store_invoice(channel, number="T-2", lines=ROUNDING_LINES)
+
+    drain(channel)
+
+    sent = sent_invoice(org, "T-2")
+    assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "OUTPUT2"]
+    assert (money(sent["SubTotal"]), money(sent["TotalTax"]), money(sent["Total"])) == (
+        invoice.subtotal,
+        invoice.total_tax,
+        invoice.total,
+    )
+
+
+def test_tax_rates_are_looked_up_once_and_cached_for_the_channel(org):
+    channel = connect_channel(org=org)
+    store_invoice(channel, number="T-3", lines=[line("Tea", "1", "10", "20")])
+    drain(channel)
+    store_invoice(channel, number="T-4", lines=[line("Book", "1", "10", "0")])
+    drain(channel)
+
+    assert [sent_tax_types(i) for i in testing.invoices(organisation=org.tenant_id)] == [["OUTPUT2"], ["EXEMPTOUTPUT"]]
+    assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 1
+
+
+def test_an_inclusive_channel_sends_gross_prices_and_xeros_totals_match_the_store(org):
+    channel = connect_channel(org=org, line_amount_type=LineAmountType.INCLUSIVE)
+    invoice = store_invoice(channel, number="T-5", lines=ROUNDING_LINES)
+
+    drain(channel)
+
+    sent = sent_invoice(org, "T-5")
+    assert sent["LineAmountTypes"] == "Inclusive"
+    assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "OUTPUT2"]
+    stored = SandboxLineItem.objects.filter(invoice__invoice_id=sent["InvoiceID"]).order_by("position")
+    # Unit prices grossed up by each line's own rate, kept at 4 dp.
+    assert [li.unit_amount for li in stored] == [
+        Decimal("14.814"), Decimal("4.8"), Decimal("3.5"), Decimal("10"), Decimal("0.174"),
+    ]  # fmt: skip
+    assert abs(money(sent["Total"]) - invoice.total) <= Decimal("0.01")
+    assert abs(money(sent["TotalTax"]) - invoice.total_tax) <= Decimal("0.01")
+    assert row_of(channel, invoice).state == SyncState.SYNCED
+
+
+def test_a_no_tax_channel_sends_no_tax_and_xeros_total_is_the_stores_subtotal(org):
+    channel = connect_channel(org=org, line_amount_type=LineAmountType.NO_TAX, default_tax_type="OUTPUT2")
+    # Even a rate Xero lacks is no obstacle: a merchant not registered for tax charges none.
+    invoice = store_invoice(channel, number="T-6", lines=[*ROUNDING_LINES, line("Odd", "1", "8", "12.5")])
+
+    drain(channel)
+
+    sent = sent_invoice(org, "T-6")
+    assert sent["LineAmountTypes"] == "NoTax"
+    assert money(sent["Total"]) == invoice.subtotal
+    assert money(sent["TotalTax"]) == Decimal("0")
+    assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 0
+
+
+def test_a_line_at_a_rate_xero_lacks_fails_its_invoice_with_a_clear_message_and_sends_nothing_for_it(org):
+    channel = connect_channel(org=org)
+    good = store_invoice(channel, number="T-7", lines=[line("Tea", "1", "10", "20")], customer="Good Customer")
+    bad = store_invoice(
+        channel, number="T-8", lines=[line("Tea", "1", "10", "20"), line("Odd", "1", "8", "12.5")],
+        customer="Odd Customer",
+    )  # fmt: skip
+
+    drain(channel)
+
+    assert [i["InvoiceNumber"] for i in testing.invoices(organisation=org.tenant_id)] == ["T-7"]
+    assert [c["Name"] for c in testing.contacts(organisation=org.tenant_id)] == ["Good Customer"]
+    assert row_of(channel, good).state == SyncState.SYNCED
+    failed = row_of(channel, bad)
+    assert (failed.state, failed.last_error, failed.xero_id) == (SyncState.FAILED, MISSING_RATE_MESSAGE, "")
+    assert [a.outcome for a in failed.attempts.all()] == [AttemptOutcome.LOCAL]
+    # Final until the record changes or an operator retries: more turns send nothing.
+    drain(channel)
+    assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
+    assert row_of(channel, bad).state == SyncState.FAILED
+
+
+def test_a_rate_added_in_xero_is_found_when_the_operator_retries(org):
+    channel = connect_channel(org=org)
+    store_invoice(channel, number="T-9", lines=[line("Warm-up", "1", "10", "20")])
+    drain(channel)  # the rates are now cached, without 12.5%
+    bad = store_invoice(channel, number="T-10", lines=[line("Odd", "1", "8", "12.5")])
+    drain(channel)
+    assert row_of(channel, bad).state == SyncState.FAILED
+
+    organisation = testing.organisation_get(organisation=org.tenant_id)
+    SandboxTaxRate.objects.create(organisation=organisation, name="12.5% (VAT on Income)", tax_type="TAX001",
+                                  rate=Decimal("12.5"), can_apply_to_revenue=True)  # fmt: skip
+    assert sync_retry(records=[row_of(channel, bad)]) == 1
+    drain(channel)
+
+    assert row_of(channel, bad).state == SyncState.SYNCED
+    assert sent_tax_types(sent_invoice(org, "T-10")) == ["TAX001"]
+    assert money(sent_invoice(org, "T-10")["Total"]) == Decimal("9.00")
+
+
+def test_the_channels_default_tax_type_is_honoured_when_its_rate_matches(org):
+    organisation = testing.organisation_get(organisation=org.tenant_id)
+    # A second 20% sales rate that sorts before OUTPUT2, and an archived one that would sort first.
+    SandboxTaxRate.objects.create(organisation=organisation, name="20% Special", tax_type="AAA20",
+                                  rate=Decimal("20"), can_apply_to_revenue=True)  # fmt: skip
+    SandboxTaxRate.objects.create(organisation=organisation, name="0% Old", tax_type="AAA0", rate=Decimal("0"),
+                                  can_apply_to_revenue=True, status="ARCHIVED")  # fmt: skip
+    plain = connect_channel(org=org, default_tax_type="")
+    store_invoice(plain, number="T-11", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
+    drain(plain)
+    chosen = connect_channel(org=org, default_tax_type="OUTPUT2", invoice_number_prefix="D-")
+    store_invoice(chosen, number="T-12", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
+    drain(chosen)
+    zero = connect_channel(org=org, default_tax_type="ZERORATEDOUTPUT", invoice_number_prefix="Z-")
+    store_invoice(zero, number="T-13", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
+    drain(zero)
+
+    assert sent_tax_types(sent_invoice(org, "T-11")) == ["AAA20", "EXEMPTOUTPUT"]
+    assert sent_tax_types(sent_invoice(org, "D-T-12")) == ["OUTPUT2", "EXEMPTOUTPUT"]
+    assert sent_tax_types(sent_invoice(org, "Z-T-13")) == ["AAA20", "ZERORATEDOUTPUT"]
+    assert {money(i["Total"]) for i in testing.invoices(organisation=org.tenant_id)} == {Decimal("22.00")}
