@@ -45,6 +45,7 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
             if not group:
                 continue
             key = batch_key(label, [f"{row.pk}:{digest}" for row, _p, digest in group])
+            _numbers_remember(group)
             writing = {row.pk for row, _p, _d in group}
             elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
             writing = set()
@@ -104,7 +105,7 @@ def _resolve_lost_answers(
     is unknown, so the current version is sent), never straight to synced.
     """
     unsure = {
-        mapping.xero_invoice_number(channel=channel, invoice=invoice): row
+        row.xero_number or mapping.xero_invoice_number(channel=channel, invoice=invoice): row
         for row, invoice in pairs
         if row.needs_lookup and not row.xero_id
     }
@@ -125,6 +126,13 @@ def _resolve_lost_answers(
         for row in found_rows
     )
     return pairs
+
+
+def _numbers_remember(group: list[Prepared]) -> None:
+    """Save the numbers about to be sent before the write, for a look-up should its answer be lost."""
+    for row, payload, _digest in group:
+        row.xero_number = payload.invoice_number or ""
+    SyncRecord.objects.bulk_update([row for row, _p, _d in group], ["xero_number"])
 
 
 def _prepare(

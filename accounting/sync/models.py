@@ -50,6 +50,12 @@ class SyncRecord(models.Model):
     xero_id = models.CharField("Xero id", max_length=64, blank=True)
     # Hash of the payload Xero last accepted, so an unchanged record is not sent again.
     payload_hash = models.CharField(max_length=64, blank=True)
+    # The invoice number last sent to Xero, saved before the write: a look-up after a lost
+    # answer asks for the number Xero may hold, even if the channel's prefix changed since.
+    xero_number = models.CharField(max_length=255, blank=True, db_default="")
+    # The status Xero last accepted (DRAFT, AUTHORISED, ...): a store void becomes DELETED or
+    # VOIDED by what Xero holds, not by the channel's current setting.
+    xero_status = models.CharField(max_length=20, blank=True, db_default="")
     last_error = models.TextField(blank=True)
     changed_at = models.DateTimeField(auto_now_add=True)
     synced_at = models.DateTimeField(null=True, blank=True)

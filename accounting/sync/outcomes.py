@@ -142,7 +142,7 @@ def records_finish(*, rows: Iterable[SyncRecord], outcomes: dict[int, Outcome], 
 
 FINISH_FIELDS = [
     "state", "next_attempt_at", "lease_until", "claim", "attempt_count", "needs_lookup", "xero_id",
-    "payload_hash", "last_error", "synced_at", "updated_at",
+    "payload_hash", "last_error", "synced_at", "updated_at", "xero_number", "xero_status",
 ]  # fmt: skip
 
 

@@ -24,6 +24,13 @@ from xero_python.exceptions import ApiException
 from . import errors
 
 API_PATH = "/api.xro/2.0"
+# Invoice numbers per look-up, keeping the `where` filter of one GET well under URL limits.
+NUMBERS_PER_LOOKUP = 25
+
+
+def where_quote(value: str) -> str:
+    """Return `value` escaped for a double-quoted string of a Xero `where` filter."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class Gate(Protocol):
@@ -124,9 +131,19 @@ class XeroClient:
         return list(result.invoices or [])
 
     def invoices_by_number(self, *, numbers: Sequence[str]) -> list[Invoice]:
-        """Return the invoices of this organisation whose numbers are in `numbers`."""
-        result = self._call(self._api.get_invoices, invoice_numbers=list(numbers), summary_only=True)
-        return list(result.invoices or [])
+        """Return the invoices of this organisation whose numbers are in `numbers`.
+
+        Asked with a quoted `where` filter, never `InvoiceNumbers`: the SDK joins that list with
+        commas, so a number containing a comma would be split and never found.
+        """
+        found: list[Invoice] = []
+        numbers = list(numbers)
+        for start in range(0, len(numbers), NUMBERS_PER_LOOKUP):
+            chunk = numbers[start : start + NUMBERS_PER_LOOKUP]
+            where = " OR ".join(f'InvoiceNumber=="{where_quote(n)}"' for n in chunk)
+            result = self._call(self._api.get_invoices, where=where, summary_only=True)
+            found += result.invoices or []
+        return found
 
     # Contacts ----------------------------------------------------------------------------
 

@@ -424,3 +424,43 @@ def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
 
     row.refresh_from_db()
     assert row.lease_until >= before + dt.timedelta(seconds=row_lease_seconds())
+
+
+def lose_first_put(org, channel) -> None:
+    """Run one turn whose invoice PUT is committed in Xero but its answer lost."""
+    testing.faults_set(organisation=org.tenant_id, drop_share=1.0)
+    channel_push_turn(channel_id=channel.pk)
+    testing.faults_clear(organisation=org.tenant_id)
+
+
+def test_a_prefix_change_after_a_lost_answer_finds_the_number_sent_and_creates_no_second_invoice(org):
+    channel = connect_channel(org=org, invoice_number_prefix="A-")
+    seed_contact(org, name="Di", email="di@example.com")
+    invoice = InvoiceFactory(store=channel.store, number="5", customer_name="Di", customer_email="di@example.com")
+    lose_first_put(org, channel)
+    assert row_of(channel, invoice).xero_number == "A-5"
+
+    channel.invoice_number_prefix = "B-"
+    channel.save()
+    drain(channel)
+
+    [sent] = testing.invoices(organisation=org.tenant_id)
+    row = row_of(channel, invoice)
+    assert (row.state, row.xero_id) == (SyncState.SYNCED, sent["InvoiceID"])
+    assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
+
+
+def test_a_number_with_a_comma_is_found_after_a_lost_answer(org):
+    channel = connect_channel(org=org)
+    seed_contact(org, name="Ed", email="ed@example.com")
+    invoice = InvoiceFactory(
+        store=channel.store, number='7,001 "B"', customer_name="Ed", customer_email="ed@example.com"
+    )
+    lose_first_put(org, channel)
+
+    drain(channel)
+
+    [sent] = testing.invoices(organisation=org.tenant_id)
+    assert sent["InvoiceNumber"] == '7,001 "B"'
+    assert row_of(channel, invoice).xero_id == sent["InvoiceID"]
+    assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
