@@ -116,6 +116,7 @@ def _resolve_lost_answers(
         row = unsure.get(found.invoice_number or "")
         if row is not None and found.invoice_id and _enum(found.status) not in ("DELETED", "VOIDED"):
             row.xero_id = str(found.invoice_id)
+            row.xero_status = _enum(found.status)
             row.payload_hash = ""
             row.needs_lookup = False
             found_rows.append(row)
@@ -168,6 +169,9 @@ def _prepare(
         except mapping.MappingError as exc:
             outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
             continue
+        if invoice.status == InvoiceStatus.VOID and row.xero_status:
+            # Void by the status Xero holds, not by the channel's setting (it may have changed).
+            payload.status = mapping.xero_invoice_status(invoice=invoice, channel=channel, xero_status=row.xero_status)
         # The hash covers what the store says, not Xero's id, so a create and an update compare.
         digest = mapping.payload_hash(payload)
         if row.xero_id:
@@ -212,7 +216,8 @@ def _element_outcomes(*, group: list[Prepared], elements: list[Any]) -> dict[int
         if messages or not element.invoice_id:
             outcomes[row.pk] = rejected(messages=messages or ["Xero did not return an invoice id."])
         else:
-            outcomes[row.pk] = synced(xero_id=str(element.invoice_id), payload_hash=digest)
+            status = _enum(element.status) or _enum(payload.status)
+            outcomes[row.pk] = synced(xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status)
     return outcomes
 
 

@@ -37,6 +37,7 @@ class Outcome:
     http_status: int | None = None
     xero_id: str = ""
     payload_hash: str = ""
+    xero_status: str = ""  # the status Xero accepted (synced invoices)
     wait: float | None = None  # seconds until the next attempt (pending rows)
     needs_lookup: bool | None = None  # None: leave as it is
     count_attempt: bool = True
@@ -49,10 +50,12 @@ def backoff_seconds(attempt: int) -> float:
     return base * random.uniform(0.75, 1.25) / float(settings.XERO_RATE_TIME_SCALE)
 
 
-def synced(*, xero_id: str, payload_hash: str, attempt: str = AttemptOutcome.OK, message: str = "") -> Outcome:
+def synced(
+    *, xero_id: str, payload_hash: str, attempt: str = AttemptOutcome.OK, message: str = "", xero_status: str = ""
+) -> Outcome:
     return Outcome(
         state=SyncState.SYNCED, attempt=attempt, xero_id=xero_id, payload_hash=payload_hash, needs_lookup=False,
-        message=message, http_status=200 if attempt == AttemptOutcome.OK else None,
+        message=message, http_status=200 if attempt == AttemptOutcome.OK else None, xero_status=xero_status,
     )  # fmt: skip
 
 
@@ -158,6 +161,7 @@ def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime, changed_at: d
     if outcome.state == SyncState.SYNCED:
         row.xero_id = outcome.xero_id or row.xero_id
         row.payload_hash = outcome.payload_hash
+        row.xero_status = outcome.xero_status or row.xero_status
         row.last_error = ""
         row.synced_at = now
         row.attempt_count = 0

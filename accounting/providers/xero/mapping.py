@@ -142,13 +142,20 @@ def invoice_payload(
     return payload
 
 
-def xero_invoice_status(*, invoice: StoreInvoice, channel: AccountingChannel) -> str:
-    """Return the Xero status: the channel's for issued and paid invoices, DRAFT for drafts; a
-    voided invoice becomes VOIDED (DELETED when the channel creates drafts, as Xero requires)."""
+def xero_invoice_status(*, invoice: StoreInvoice, channel: AccountingChannel, xero_status: str = "") -> str:
+    """Return the Xero status: the channel's for issued and paid invoices, DRAFT for drafts.
+
+    A voided invoice follows the status Xero holds for it (`xero_status`, the one Xero last
+    accepted; the channel's setting when unknown), as Xero requires: DELETED for a DRAFT or
+    SUBMITTED invoice, VOIDED for an AUTHORISED one.
+    """
     if invoice.status == InvoiceStatus.DRAFT:
         return "DRAFT"
     if invoice.status == InvoiceStatus.VOID:
-        return "DELETED" if channel.invoice_status == "DRAFT" else "VOIDED"
+        held = xero_status or channel.invoice_status
+        if held in ("DELETED", "VOIDED"):
+            return held
+        return "DELETED" if held in ("DRAFT", "SUBMITTED") else "VOIDED"
     return channel.invoice_status
 
 

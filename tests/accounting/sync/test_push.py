@@ -464,3 +464,22 @@ def test_a_number_with_a_comma_is_found_after_a_lost_answer(org):
     assert sent["InvoiceNumber"] == '7,001 "B"'
     assert row_of(channel, invoice).xero_id == sent["InvoiceID"]
     assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
+
+
+def test_a_store_void_follows_the_status_xero_holds_not_the_channels_current_setting(org):
+    channel = connect_channel(org=org, invoice_status="DRAFT")
+    invoice = InvoiceFactory(store=channel.store, number="D-1")
+    drain(channel)
+    assert [i["Status"] for i in testing.invoices(organisation=org.tenant_id)] == ["DRAFT"]
+    assert row_of(channel, invoice).xero_status == "DRAFT"
+
+    channel.invoice_status = "AUTHORISED"
+    channel.save()
+    invoice_update(invoice=invoice, status="void")
+    drain(channel)
+
+    assert [(i["InvoiceNumber"], i["Status"]) for i in testing.invoices(organisation=org.tenant_id)] == [
+        ("D-1", "DELETED")
+    ]
+    row = row_of(channel, invoice)
+    assert (row.state, row.xero_status, row.last_error) == (SyncState.SYNCED, "DELETED", "")
