@@ -21,9 +21,10 @@ def sync_retry(*, records: QuerySet[SyncRecord] | Iterable[SyncRecord]) -> int:
     Rows in flight, synced or skipped are left alone: a synced record goes again by itself
     when it changes, and a skipped product follows its channel's "Add Products to Xero".
     """
-    ids = [r.pk for r in records] if not isinstance(records, QuerySet) else list(records.values_list("pk", flat=True))
-    rows = SyncRecord.objects.filter(pk__in=ids, state__in=RETRYABLE_STATES)
-    channel_ids = set(rows.values_list("channel_id", flat=True))
+    # A queryset stays a subquery: "retry all" of a large channel never loads its ids.
+    chosen = records.values("pk") if isinstance(records, QuerySet) else [r.pk for r in records]
+    rows = SyncRecord.objects.filter(pk__in=chosen, state__in=RETRYABLE_STATES)
+    channel_ids = set(rows.order_by().values_list("channel_id", flat=True).distinct())
     count = rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), attempt_count=0)
     for channel_id in channel_ids:
         transaction.on_commit(lambda cid=channel_id: sync_wake_channel(channel_id=cid), robust=True)  # type: ignore[misc]

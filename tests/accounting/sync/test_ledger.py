@@ -220,3 +220,24 @@ def test_a_lost_broker_message_leaves_the_row_for_the_sweep_to_dispatch_again(cl
 
     assert clean_redis.llen("celery") == 1
     assert SyncRecord.objects.get(channel=channel, object_id=invoice.pk).state == SyncState.PENDING
+
+
+def test_retry_all_requeues_a_channels_failed_rows_in_one_update_without_loading_their_ids(store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounting.sync.services import sync_retry_channel
+
+    channel = AccountingChannelFactory(store=store)
+    invoices = [InvoiceFactory(store=store) for _ in range(3)]
+    SyncRecord.objects.filter(channel=channel).update(state=SyncState.FAILED, next_attempt_at=None, attempt_count=12)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert sync_retry_channel(channel_id=channel.pk) == 3
+
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("SELECT", "UPDATE"))]
+    assert len(statements) == 2  # the channels to wake, then one UPDATE
+    assert statements[1].startswith("UPDATE") and "SELECT" in statements[1]
+    assert set(
+        SyncRecord.objects.filter(object_id__in=[i.pk for i in invoices]).values_list("state", "attempt_count")
+    ) == {(SyncState.PENDING, 0)}
