@@ -3,8 +3,11 @@ changed ones already in Xero), each element's outcome recorded on its own row.""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
+
+from django.db.models import Max
 
 from accounting.models import AccountingChannel, LineAmountType
 from accounting.providers.xero import mapping
@@ -14,7 +17,7 @@ from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
 from .items import batch_key, items_available
-from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink
+from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
 from .settings_cache import sales_account_code, sales_tax_rates, sales_tax_rates_forget
 
@@ -44,13 +47,14 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         ):
             if not group:
                 continue
-            key = batch_key(label, [f"{row.pk}:{digest}" for row, _p, digest in group])
+            key = batch_key(label, _key_parts(group))
             _numbers_remember(group)
             writing = {row.pk for row, _p, _d in group}
             elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
             writing = set()
             outcomes.update(_element_outcomes(group=group, elements=elements))
         _forget_refused_contacts(tenant=client.tenant_id, pairs=live, outcomes=outcomes)
+        _forget_refused_items(tenant=client.tenant_id, outcomes=outcomes)
         _forget_refused_tax_rates(channel=channel, outcomes=outcomes)
     except XeroError as exc:
         for row in rows:
@@ -80,6 +84,23 @@ def _forget_refused_tax_rates(*, channel: AccountingChannel, outcomes: dict[int,
     meanwhile), so that the next attempt looks them up afresh."""
     if any(o.state == SyncState.FAILED and "taxtype" in o.message.lower() for o in outcomes.values()):
         sales_tax_rates_forget(channel=channel)
+
+
+# Xero's answer for a line whose item code it does not know (deleted or archived meanwhile).
+REFUSED_ITEM_CODE = re.compile(r"Item code '(.+?)' is not valid")
+
+
+def _forget_refused_items(*, tenant: str, outcomes: dict[int, Outcome]) -> None:
+    """Forget the remembered items Xero refused on an invoice's lines, so that the next attempt
+    looks them up afresh (and creates them when "Create Nonexistent Products" is on)."""
+    codes = {
+        code
+        for outcome in outcomes.values()
+        if outcome.state == SyncState.FAILED
+        for code in REFUSED_ITEM_CODE.findall(outcome.message)
+    }
+    if codes:
+        XeroItemLink.objects.filter(tenant_id=tenant, code__in=codes).delete()
 
 
 def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes: dict[int, Outcome]) -> list[Pair]:
@@ -129,6 +150,20 @@ def _resolve_lost_answers(
     return pairs
 
 
+def _key_parts(group: list[Prepared]) -> list[str]:
+    """Return the parts of a batch's Idempotency-Key: each row, its payload, and its latest
+    refusal. A request Xero refused wrote nothing, so its retry (after an operator's retry, or
+    once a refused item or contact exists again) is a new request; reusing the key would only
+    replay the refusal. A lost answer keeps its key, so its resend is a replay."""
+    refused = dict(
+        SyncAttempt.objects.filter(record__in=[row for row, _p, _d in group], outcome=AttemptOutcome.VALIDATION)
+        .values("record_id")
+        .annotate(last=Max("pk"))
+        .values_list("record_id", "last")
+    )
+    return [f"{row.pk}:{digest}:{refused.get(row.pk, 0)}" for row, _p, digest in group]
+
+
 def _numbers_remember(group: list[Prepared]) -> None:
     """Save the numbers about to be sent before the write, for a look-up should its answer be lost."""
     for row, payload, _digest in group:
@@ -153,7 +188,12 @@ def _prepare(
     customers = {Customer(name=i.customer_name, email=i.customer_email) for _r, i in pairs}
     contacts = contacts_resolve(client=client, customers=sorted(customers, key=lambda c: c.key))
     products = {p.pk: p for _r, i in pairs for p in mapping.line_item_products(i)}
-    codes = items_available(channel=channel, client=client, products=list(products.values())) if products else set()
+    turn = pairs[0][0].claim
+    codes = (
+        items_available(channel=channel, client=client, products=list(products.values()), turn=turn)
+        if products
+        else set()
+    )
     creates: list[Prepared] = []
     updates: list[Prepared] = []
     for row, invoice in pairs:

@@ -87,9 +87,16 @@ def _item_outcomes(
     return outcomes
 
 
-def items_available(*, channel: AccountingChannel, client: XeroClient, products: list[Product]) -> set[str]:
+def items_available(
+    *, channel: AccountingChannel, client: XeroClient, products: list[Product], turn: str = ""
+) -> set[str]:
     """Return the codes of `products` that exist in Xero, first creating the missing ones when
-    "Create Nonexistent Products" is on. Raise XeroError when Xero cannot be asked."""
+    "Create Nonexistent Products" is on. Raise XeroError when Xero cannot be asked.
+
+    `turn` (the claim of the calling turn) goes into the creation's Idempotency-Key: an item
+    deleted in Xero after an earlier creation must be created again, not answered with the
+    replay of that first creation. Items are upserted on their Code, so a new key per turn
+    never makes a second item."""
     by_code = {p.sku: p for p in products if len(p.sku) <= mapping.ITEM_CODE_MAX}
     if not by_code:
         return set()
@@ -104,15 +111,16 @@ def items_available(*, channel: AccountingChannel, client: XeroClient, products:
         known.update(link.code for link in links)
     missing = [by_code[code] for code in unknown if code not in known]
     if missing and channel.create_nonexistent_products:
-        known.update(_items_create(channel=channel, client=client, products=missing))
+        known.update(_items_create(channel=channel, client=client, products=missing, turn=turn))
     return known
 
 
-def _items_create(*, channel: AccountingChannel, client: XeroClient, products: list[Product]) -> set[str]:
+def _items_create(*, channel: AccountingChannel, client: XeroClient, products: list[Product], turn: str) -> set[str]:
     """Create Items for products an invoice needs; record them on the products' ledger rows."""
     account = sales_account_code(channel=channel, client=client)
     items = [mapping.item_payload(product=p, account_code=account, tax_type=_tax_type(channel)) for p in products]
-    key = batch_key("new-items", [f"{p.pk}:{mapping.payload_hash(i)}" for p, i in zip(products, items, strict=True)])
+    parts = [f"{p.pk}:{mapping.payload_hash(i)}" for p, i in zip(products, items, strict=True)]
+    key = batch_key("new-items", [*parts, f"turn:{turn}"])
     elements = client.items_upsert(items=items, idempotency_key=key)
     by_code = {str(e.code): e for e in elements if e.item_id and not mapping.element_errors(e)}
     now = timezone.now()

@@ -483,3 +483,31 @@ def test_a_store_void_follows_the_status_xero_holds_not_the_channels_current_set
     ]
     row = row_of(channel, invoice)
     assert (row.state, row.xero_status, row.last_error) == (SyncState.SYNCED, "DELETED", "")
+
+
+def test_an_item_gone_from_xero_fails_once_then_a_retry_creates_it_afresh(org):
+    from accounting.sync.models import XeroItemLink
+    from accounting.sync.services import sync_retry_channel
+    from xero_sandbox.models import Item as SandboxItem
+
+    channel = connect_channel(org=org, create_nonexistent_products=True)
+    product = ProductFactory(store=channel.store, sku="SCARF", name="Scarf", unit_price=Decimal("20"))
+    line = {"product": product, "description": "Scarf", "quantity": Decimal("1"), "unit_price": Decimal("20")}
+    dates = {"issue_date": dt.date(2026, 1, 5), "due_date": dt.date(2026, 2, 5)}
+    invoice_create(store=channel.store, number="I-1", customer_name="Kim", lines=[line], **dates)
+    drain(channel)
+    SandboxItem.objects.filter(organisation__tenant_id=org.tenant_id, code="SCARF").delete()  # deleted in Xero
+
+    second = invoice_create(store=channel.store, number="I-2", customer_name="Kim", lines=[line], **dates)
+    drain(channel)
+    row = row_of(channel, second)
+    assert (row.state, row.last_error) == (SyncState.FAILED, "Item code 'SCARF' is not valid")
+    assert not XeroItemLink.objects.filter(tenant_id=org.tenant_id, code="SCARF").exists()
+
+    assert sync_retry_channel(channel_id=channel.pk) == 1
+    drain(channel)
+
+    assert (row_of(channel, second).state, row_of(channel, second).last_error) == (SyncState.SYNCED, "")
+    assert [i["Code"] for i in testing.items(organisation=org.tenant_id)] == ["SCARF"]
+    sent = {i["InvoiceNumber"]: i["LineItems"][0]["ItemCode"] for i in testing.invoices(organisation=org.tenant_id)}
+    assert sent == {"I-1": "SCARF", "I-2": "SCARF"}
