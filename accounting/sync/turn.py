@@ -187,8 +187,9 @@ def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: li
         if isinstance(error, XeroReconnectRequired):
             channel_mark_needs_reconnect(channel_id=channel.pk, reason=error.message)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
-        # The forced refresh after a 401 failed: nothing was written; the rows wait.
-        rows_release(rows=rows, wait=backoff_seconds(1), reason=str(exc))
+        # The forced refresh after a 401 failed. Earlier calls of this turn may have written
+        # (a create before the 401'd update): the rows wait, marked for a look-up before any resend.
+        rows_release(rows=rows, wait=backoff_seconds(1), reason=str(exc), lookup=True)
     except Exception:
         # A bug or a database failure: hand the rows back marked for a look-up, then fail loudly.
         rows_release(rows=rows, wait=backoff_seconds(2), reason="Internal error while sending.", lookup=True)

@@ -511,3 +511,22 @@ def test_an_item_gone_from_xero_fails_once_then_a_retry_creates_it_afresh(org):
     assert [i["Code"] for i in testing.items(organisation=org.tenant_id)] == ["SCARF"]
     sent = {i["InvoiceNumber"]: i["LineItems"][0]["ItemCode"] for i in testing.invoices(organisation=org.tenant_id)}
     assert sent == {"I-1": "SCARF", "I-2": "SCARF"}
+
+
+def test_a_failed_forced_refresh_releases_the_rows_marked_for_a_look_up_before_any_resend(sandbox, clean_redis):
+    from xero_sandbox.models import RefreshToken
+
+    org = sandbox_org("Refused Refresh Ltd", expires_in=-60)
+    channel = connect_channel(org=org)
+    # The portal believes the token is still good, so only Xero's 401 forces the refresh.
+    channel.token_expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=20)
+    channel.save()
+    invoice = InvoiceFactory(store=channel.store)
+    RefreshToken.objects.filter(grant__app__client_id=org.client_id).delete()  # Xero refuses the refresh
+
+    channel_push_turn(channel_id=channel.pk)
+
+    row = row_of(channel, invoice)
+    assert (row.state, row.needs_lookup, row.claim) == (SyncState.PENDING, True, "")
+    assert row.last_error != ""
+    assert testing.invoices(organisation=org.tenant_id) == []
