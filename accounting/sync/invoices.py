@@ -121,9 +121,9 @@ def _resolve_lost_answers(
 ) -> list[Pair]:
     """Look up, by number, invoices whose earlier write may have happened; adopt those found.
 
-    A found invoice is the version that write carried, which may be older than the store's
-    now: the row keeps Xero's id and goes on through `_prepare` as an update (its payload hash
-    is unknown, so the current version is sent), never straight to synced.
+    A found invoice is the version that write carried (its hash was saved before the write),
+    which may be older than the store's now: the row keeps Xero's id and goes on through
+    `_prepare`, which sends the current version as an update only when it differs.
     """
     unsure = {
         row.xero_number or mapping.xero_invoice_number(channel=channel, invoice=invoice): row
@@ -138,7 +138,6 @@ def _resolve_lost_answers(
         if row is not None and found.invoice_id and _enum(found.status) not in ("DELETED", "VOIDED"):
             row.xero_id = str(found.invoice_id)
             row.xero_status = _enum(found.status)
-            row.payload_hash = ""
             row.needs_lookup = False
             found_rows.append(row)
     # The look-up is part of the row's history even if the update that follows fails; the
@@ -165,10 +164,18 @@ def _key_parts(group: list[Prepared]) -> list[str]:
 
 
 def _numbers_remember(group: list[Prepared]) -> None:
-    """Save the numbers about to be sent before the write, for a look-up should its answer be lost."""
-    for row, payload, _digest in group:
+    """Save the numbers about to be sent before the write, for a look-up should its answer be lost.
+
+    A create also saves the hash of the version it carries: should the look-up find the
+    invoice, that is the version Xero holds, so an unchanged invoice is adopted as it is and a
+    changed one is sent as an update. (An update keeps the hash of what Xero held before, as
+    its lost answer is resolved by sending it again.)
+    """
+    for row, payload, digest in group:
         row.xero_number = payload.invoice_number or ""
-    SyncRecord.objects.bulk_update([row for row, _p, _d in group], ["xero_number"])
+        if not row.xero_id:
+            row.payload_hash = digest
+    SyncRecord.objects.bulk_update([row for row, _p, _d in group], ["xero_number", "payload_hash"])
 
 
 def _prepare(

@@ -377,6 +377,9 @@ def test_an_unchanged_invoice_after_a_lost_answer_is_adopted_without_a_second_in
     row = row_of(channel, invoice)
     assert (sent["InvoiceNumber"], row.state, row.xero_id) == (invoice.number, SyncState.SYNCED, sent["InvoiceID"])
     assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
+    # Xero holds exactly the version the lost PUT carried: adopted as it is, no update sent.
+    assert testing.request_count(organisation=org.tenant_id, method="POST", path_contains="Invoices") == 0
+    assert [a.outcome for a in row.attempts.order_by("pk")][-2:] == [AttemptOutcome.FOUND, AttemptOutcome.UNCHANGED]
 
 
 def test_a_slow_turn_whose_rows_were_reclaimed_and_sent_by_another_turn_leaves_their_result_alone(org):
