@@ -111,7 +111,7 @@ def test_no_duplicates_after_dropped_answers_server_errors_and_a_429_storm(celer
     # Then all of them mixed, as a bad day at Xero looks.
     testing.faults_set(organisation=org.tenant_id, drop_share=0.3, **{"500_share": 0.15, "503_share": 0.1})
     invoices += make_invoices(channel.store, 90, start=len(invoices) + 1)
-    wait_for(lambda: synced_count(channel) == len(invoices), timeout=120)
+    wait_for(lambda: synced_count(channel) == len(invoices), timeout=240)
     testing.faults_clear(organisation=org.tenant_id)
 
     assert len(invoices) == 180
