@@ -156,3 +156,9 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 30.0, interval: f
         value = predicate()
     assert value, f"condition not met within {timeout}s (last value {value!r})"
     return value
+
+
+@pytest.fixture
+def org(sandbox, clean_redis):
+    """A sandbox organisation with a token set, for tests that run turns in this process."""
+    return sandbox_org("Acme Books Ltd")
