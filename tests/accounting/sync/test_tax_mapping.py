@@ -7,43 +7,27 @@ Real sandbox over HTTP, one turn at a time in this process, as in test_push.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from accounting.models import LineAmountType
-from accounting.sync.models import AttemptOutcome, RecordKind, SyncRecord, SyncState
+from accounting.sync.models import AttemptOutcome, SyncState
 from accounting.sync.services import sync_retry
-from accounting.sync.turn import channel_push_turn
 from stores.services import invoice_create
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
 from xero_sandbox.models import TaxRate as SandboxTaxRate
 
 from .conftest import connect_channel, sandbox_org
+from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 MISSING_RATE_MESSAGE = (
     "Xero has no active sales tax rate of 12.5%. Add one in Xero or set the channel's default tax type."
 )
-
-
-def drain(channel, *, timeout: float = 30.0) -> None:
-    """Run turns until the channel has nothing due (waiting out the limiter like a reschedule)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = channel_push_turn(channel_id=channel.pk)
-        if not result.more:
-            return
-        time.sleep(min(result.wait, 0.5))
-    raise AssertionError("the channel still had due rows")
-
-
-def row_of(channel, invoice) -> SyncRecord:
-    return SyncRecord.objects.get(channel=channel, kind=RecordKind.INVOICE, object_id=invoice.pk)
 
 
 def line(description: str, quantity: str, unit_price: str, tax_rate: str, discount_rate: str = "0") -> dict[str, Any]:
