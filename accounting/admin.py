@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .models import AccountingChannel, ChannelEvent
+from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -39,13 +39,7 @@ class ChannelAdminForm(forms.ModelForm):
             "provider",
             "name",
             "client_id",
-            "account_nominal_code",
-            "add_products",
-            "create_nonexistent_products",
-            "invoice_status",
-            "line_amount_type",
-            "default_tax_type",
-            "invoice_number_prefix",
+            *SENDING_SETTINGS,
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -111,17 +105,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
         ("Xero app", {"fields": ["client_id", "client_secret_stored", "new_client_secret"]}),
         (
             "Sending",
-            {
-                "fields": [
-                    "account_nominal_code",
-                    "add_products",
-                    "create_nonexistent_products",
-                    "invoice_status",
-                    "line_amount_type",
-                    "default_tax_type",
-                    "invoice_number_prefix",
-                ]
-            },
+            {"fields": list(SENDING_SETTINGS)},
         ),
         (
             "Connection",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from .models import AccountingChannel
+from .models import SENDING_SETTINGS, AccountingChannel
 
 
 class ChannelForm(forms.ModelForm):
@@ -26,14 +26,8 @@ class ChannelForm(forms.ModelForm):
         model = AccountingChannel
         fields = [
             "name",
-            "account_nominal_code",
             "client_id",
-            "add_products",
-            "create_nonexistent_products",
-            "invoice_status",
-            "line_amount_type",
-            "default_tax_type",
-            "invoice_number_prefix",
+            *SENDING_SETTINGS,
         ]
         help_texts = {
             "client_id": "From your Xero app at developer.xero.com → My Apps.",

@@ -34,6 +34,19 @@ class LineAmountType(models.TextChoices):
 account_code = RegexValidator(r"^[A-Za-z0-9._-]{1,10}$", "Use a Xero account code: up to 10 letters or digits.")
 
 
+# How a channel sends (everything the user sets besides its name and Xero app credentials);
+# the form, the admin and the services list these fields from here.
+SENDING_SETTINGS = (
+    "account_nominal_code",
+    "add_products",
+    "create_nonexistent_products",
+    "invoice_status",
+    "line_amount_type",
+    "default_tax_type",
+    "invoice_number_prefix",
+)
+
+
 class AccountingChannel(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="accounting_channels")
     provider = models.CharField(max_length=20, choices=provider_choices(), default="xero")

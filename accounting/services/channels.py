@@ -11,22 +11,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from stores.models import Store
 
-from ..models import AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
+from ..models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
 from ..selectors import active_channel_conflicts
 
 # Fields a user may set through the channel form (the connection fields are set by connecting).
-EDITABLE_FIELDS = (
-    "name",
-    "account_nominal_code",
-    "client_id",
-    "client_secret",
-    "add_products",
-    "create_nonexistent_products",
-    "invoice_status",
-    "line_amount_type",
-    "default_tax_type",
-    "invoice_number_prefix",
-)
+EDITABLE_FIELDS = ("name", "client_id", "client_secret", *SENDING_SETTINGS)
 
 
 def _event(*, channel: AccountingChannel, kind: str, user: User | None, message: str = "") -> None:
