@@ -91,11 +91,14 @@ class DemoSummary:
     invoices: int
 
 
-def _user(*, username: str, email: str, password: str) -> Any:
+def _user(*, username: str, email: str, password: str, staff: bool = False) -> Any:
     user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": email})
     # Reset every time, so the printed credentials always work.
     user.set_password(password)
     user.is_active = True
+    if staff:
+        # The local demo's administrator: the Django admin and the Xero sandbox's pages.
+        user.is_staff = user.is_superuser = True
     user.save()
     return user
 
@@ -153,7 +156,7 @@ def _line(*, store: Store, sku: str, quantity: str, tax: str, discount: str) -> 
 @transaction.atomic
 def demo_data_load() -> DemoSummary:
     """Create (or complete) the demo organizations, users, stores, products and invoices."""
-    demo = _user(username=DEMO_USERNAME, email="demo@example.com", password=DEMO_PASSWORD)
+    demo = _user(username=DEMO_USERNAME, email="demo@example.com", password=DEMO_PASSWORD, staff=True)
     organization = _organization(name=DEMO_ORGANIZATION, slug="demo-retail")
     _member(user=demo, organization=organization, role=Role.OWNER)
     for name, books in DEMO_BOOKS.items():

@@ -194,3 +194,64 @@ def test_env_example_values_give_a_working_configuration():
     assert settings["AXES_FAILURE_LIMIT"] == 5
     assert settings["DEFAULT_FROM_EMAIL"] == "Channels Portal <portal@localhost>"
     assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def _env_example_values() -> dict[str, str]:
+    """Return the values `.env.example` sets (what `cp .env.example .env` puts in force)."""
+    parsed: dict[str, str] = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            parsed[key] = value.strip().strip('"')
+    return parsed
+
+
+def test_production_with_every_env_example_value_talks_to_xero_and_serves_no_sandbox():
+    names = ["XERO_SANDBOX_ENABLED", "XERO_LOGIN_URL", "XERO_IDENTITY_URL", "XERO_API_URL", "INSTALLED_APPS"]
+    values = _settings("channels_portal.settings.production", names, **{**_env_example_values(), **PRODUCTION_ENV})
+    assert values["XERO_SANDBOX_ENABLED"] is False
+    assert "xero_sandbox" not in values["INSTALLED_APPS"]
+    assert (values["XERO_LOGIN_URL"], values["XERO_IDENTITY_URL"], values["XERO_API_URL"]) == (
+        "https://login.xero.com",
+        "https://identity.xero.com",
+        "https://api.xero.com",
+    )
+    code = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/xero-sandbox/')\nexcept Resolver404:\n    print('no sandbox route')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_env(
+            DJANGO_SETTINGS_MODULE="channels_portal.settings.production", **{**_env_example_values(), **PRODUCTION_ENV}
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "no sandbox route", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("XERO_SANDBOX_ENABLED", "true", "production settings never serve the Xero sandbox"),
+        ("XERO_API_URL", "http://127.0.0.1:8000/xero-sandbox/api", "XERO_API_URL must be https://api.xero.com"),
+        ("XERO_IDENTITY_URL", "https://identity.example.com", "XERO_IDENTITY_URL must be https://identity.xero.com"),
+        ("XERO_LOGIN_URL", "http://localhost/login", "XERO_LOGIN_URL must be https://login.xero.com"),
+        ("XERO_RATE_TIME_SCALE", "10", "XERO_RATE_TIME_SCALE must be 1 in production"),
+    ],
+)
+def test_production_refuses_to_start_pointed_anywhere_but_xero(name, value, message):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_clean_env(DJANGO_SETTINGS_MODULE="channels_portal.settings.production", **PRODUCTION_ENV, **{name: value}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr

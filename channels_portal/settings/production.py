@@ -2,11 +2,37 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("DJANGO_DEBUG", "false")
+# The sandbox is off unless asked for, and asking for it is refused below.
 os.environ.setdefault("XERO_SANDBOX_ENABLED", "false")
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import XERO_SANDBOX_ENABLED, env
+
+# Production talks to Xero and nothing else: no sandbox app or pages, no other Xero hosts and no
+# time-scaled rate limits (which would let the limiter spend Xero's budget faster than Xero allows).
+if XERO_SANDBOX_ENABLED:
+    raise ImproperlyConfigured(
+        "XERO_SANDBOX_ENABLED is true, but production settings never serve the Xero sandbox: "
+        "remove XERO_SANDBOX_ENABLED from the environment and .env (or set it to false)."
+    )
+XERO_LOGIN_URL = "https://login.xero.com"
+XERO_IDENTITY_URL = "https://identity.xero.com"
+XERO_API_URL = "https://api.xero.com"
+for _name, _real in (
+    ("XERO_LOGIN_URL", XERO_LOGIN_URL),
+    ("XERO_IDENTITY_URL", XERO_IDENTITY_URL),
+    ("XERO_API_URL", XERO_API_URL),
+):
+    if env(_name, default=_real).rstrip("/") != _real:
+        raise ImproperlyConfigured(f"{_name} must be {_real} in production (or unset): the portal talks only to Xero.")
+for _name in ("XERO_SANDBOX_TIME_SCALE", "XERO_RATE_TIME_SCALE"):
+    if env.float(_name, default=1.0) != 1.0:
+        raise ImproperlyConfigured(f"{_name} must be 1 in production (or unset): Xero's minutes last 60 s.")
+XERO_SANDBOX_TIME_SCALE = 1.0
+XERO_RATE_TIME_SCALE = 1.0
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 import urllib3
 from xero_python.accounting import AccountingApi
 from xero_python.api_client import ApiClient, Configuration
@@ -53,3 +54,32 @@ def sdk(xero_sandbox, sandbox_app, sandbox_org):
     token = testing.token_issue(app=sandbox_app, organisations=[sandbox_org])
     yield Sdk(base=xero_sandbox, app=sandbox_app, token=token)
     testing.limits_reset()
+
+
+@pytest.fixture
+def staff_cookie(db, live_server) -> dict:
+    """A session cookie of a logged-in staff user (the sandbox's own pages are for staff only)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="sandbox-staff", is_staff=True))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    return {"name": cookie.key, "value": cookie.value, "url": live_server.url}
+
+
+@pytest.fixture
+def staff_page(page, staff_cookie):
+    """A browser page signed in as a staff user."""
+    page.context.add_cookies([staff_cookie])
+    return page
+
+
+@pytest.fixture
+def staff_session(staff_cookie) -> requests.Session:
+    """A `requests` session signed in as a staff user."""
+    session = requests.Session()
+    session.cookies.set(staff_cookie["name"], staff_cookie["value"])
+    return session

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 
 from xero_sandbox import testing
 from xero_sandbox.models import DeveloperApp, Organisation
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_as_staff(page, staff_cookie):
+    """The sandbox's pages are for staff users only (tests/xero_sandbox/test_access.py)."""
+    page.context.add_cookies([staff_cookie])
 
 
 def test_developer_portal_creates_an_app_and_shows_its_credentials(page, xero_sandbox):
@@ -53,7 +58,7 @@ def test_faults_form_refuses_a_share_above_one_and_changes_nothing(page, xero_sa
     assert Organisation.objects.get(pk=sandbox_org.pk).fault_500_share == 0.0
 
 
-def test_request_log_lists_calls_and_exports_json_lines_without_tokens(page, sdk, xero_sandbox, tenant):
+def test_request_log_lists_calls_and_exports_json_lines_without_tokens(page, staff_session, sdk, xero_sandbox, tenant):
     sdk.accounting.get_currencies(tenant, _request_timeout=20)
     sdk.accounting.get_accounts(tenant, where='Code=="200"', _request_timeout=20)
     page.goto(f"{xero_sandbox}/organisations/{tenant}/requests/")
@@ -61,7 +66,7 @@ def test_request_log_lists_calls_and_exports_json_lines_without_tokens(page, sdk
     assert rows.count() == 2
     assert "/api.xro/2.0/Accounts" in rows.nth(0).inner_text()
 
-    export = requests.get(f"{xero_sandbox}/organisations/{tenant}/requests.jsonl", timeout=20)
+    export = staff_session.get(f"{xero_sandbox}/organisations/{tenant}/requests.jsonl", timeout=20)
     lines = [json.loads(line) for line in export.text.splitlines()]
     assert [(line["method"], line["path"], line["status"]) for line in lines] == [
         ("GET", "/xero-sandbox/api/api.xro/2.0/Currencies", 200),

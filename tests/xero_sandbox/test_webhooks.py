@@ -13,7 +13,6 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 from xero_python.accounting import Account, Contact, Invoice, Invoices, LineItem, Payment
 
 from xero_sandbox import testing
@@ -107,9 +106,9 @@ def test_payment_via_the_api_marks_the_invoice_paid_and_sends_a_signed_event(sdk
     _assert_one_invoice_event(receiver, invoice_id=invoice.invoice_id, tenant=tenant)
 
 
-def test_mark_as_paid_button_sends_the_event(sdk, xero_sandbox, tenant, receiver):
+def test_mark_as_paid_button_sends_the_event(sdk, xero_sandbox, tenant, receiver, staff_session):
     invoice = _authorised_invoice(sdk, tenant)
-    session = requests.Session()
+    session = staff_session
     page = session.get(f"{xero_sandbox}/organisations/{tenant}/", timeout=T)
     assert "Mark as paid" in page.text
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,6 +20,7 @@ from xero_sandbox.services.payments import invoice_mark_paid
 from xero_sandbox.services.webhooks import webhook_intent_check
 
 
+@staff_member_required
 def home(request: HttpRequest) -> HttpResponse:
     """List developer apps and organisations."""
     return render(
@@ -28,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@staff_member_required
 @require_http_methods(["GET", "POST"])
 def app_new(request: HttpRequest) -> HttpResponse:
     """Create a web app (like developer.xero.com's "New app")."""
@@ -47,6 +50,7 @@ def app_new(request: HttpRequest) -> HttpResponse:
     return render(request, "xero_sandbox/app_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@staff_member_required
 @require_http_methods(["GET", "POST"])
 def app_detail(request: HttpRequest, client_id: str) -> HttpResponse:
     """Show an app's credentials; set its webhook URL and run the intent-to-receive check."""
@@ -64,6 +68,7 @@ def app_detail(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, "xero_sandbox/app_detail.html", {"app": app, "form": form, "deliveries": deliveries})
 
 
+@staff_member_required
 @require_http_methods(["GET", "POST"])
 def organisation_new(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
@@ -75,6 +80,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
     return render(request, "xero_sandbox/organisation_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@staff_member_required
 @require_http_methods(["GET", "POST"])
 def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
     """An organisation's admin page: faults, connections, limits, invoices."""
@@ -103,6 +109,7 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
     return render(request, "xero_sandbox/organisation_detail.html", context, status=400 if form.errors else 200)
 
 
+@staff_member_required
 @require_POST
 def invoice_pay(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpResponse:
     """Mark an invoice paid (pays the amount due into the bank account) and send the webhook event."""
@@ -117,12 +124,14 @@ def invoice_pay(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpRe
     return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
 
 
+@staff_member_required
 def request_log(request: HttpRequest, tenant_id: str) -> HttpResponse:
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
     rows = Paginator(selectors.request_log_list(organisation=organisation), 100).get_page(request.GET.get("page"))
     return render(request, "xero_sandbox/request_log.html", {"organisation": organisation, "rows": rows})
 
 
+@staff_member_required
 def request_log_export(request: HttpRequest, tenant_id: str) -> StreamingHttpResponse:
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
     response = StreamingHttpResponse(
