@@ -11,11 +11,12 @@ from .accounting import (
     Payment,
     TaxRate,
 )
-from .identity import AuthorizationCode, Connection, DeveloperApp, Grant, RefreshToken
+from .identity import AppTier, AuthorizationCode, Connection, DeveloperApp, Grant, RefreshToken
 from .operations import IdempotencyRecord, RequestLog, WebhookDelivery
 
 __all__ = [
     "Account",
+    "AppTier",
     "AuthorizationCode",
     "Connection",
     "Contact",

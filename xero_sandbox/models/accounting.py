@@ -23,6 +23,11 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Xero numbers sales invoices sent without an InvoiceNumber: INV-0001, INV-0002, …
     next_invoice_number = models.PositiveIntegerField(default=1)
+    # Xero's "extremely high volume" organisations refuse un-optimised filters (pyxero#373,
+    # xero-python#148); the sandbox also treats an organisation as one above a size (settings).
+    high_volume = models.BooleanField("High-volume organisation", default=False)
+    # Documents dated on or before the period lock date are refused.
+    lock_date = models.DateField("Period lock date", null=True, blank=True)
 
     # Faults ------------------------------------------------------------------------------
     fault_latency_ms = models.PositiveIntegerField("Added latency (ms)", default=0)

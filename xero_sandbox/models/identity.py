@@ -18,6 +18,15 @@ def new_secret() -> str:
     return secrets.token_urlsafe(36)
 
 
+class AppTier(models.TextChoices):
+    """Xero's 2026 app tiers (third-party reports): they set the day limit and the connection cap."""
+
+    STARTER = "starter", "Starter"
+    CORE = "core", "Core"
+    PLUS = "plus", "Plus"
+    ADVANCED = "advanced", "Advanced"
+
+
 class DeveloperApp(models.Model):
     """An app registered in the developer portal (what a merchant creates at developer.xero.com)."""
 
@@ -31,6 +40,7 @@ class DeveloperApp(models.Model):
     webhook_intent_verified = models.BooleanField(default=False)
     # Apps created before 2 March 2026 may still use the broad accounting.transactions scope.
     legacy_scopes = models.BooleanField(default=False)
+    tier = models.CharField(max_length=10, choices=AppTier.choices, default=AppTier.STARTER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
