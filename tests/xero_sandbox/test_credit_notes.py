@@ -218,3 +218,33 @@ def test_credit_notes_need_the_invoices_scope(xero_sandbox, sandbox_app, sandbox
         f"{xero_sandbox}/api/api.xro/2.0/CreditNotes", json={"CreditNotes": []}, headers=headers, timeout=T
     )
     assert written.status_code == 401
+
+
+def test_credit_notes_follow_the_lock_date_and_the_status_rules(sdk, tenant):
+    (posted,) = _notes(sdk, tenant, _note(None, 5.0))
+    testing.lock_date_set(organisation=tenant, lock_date=dt.date(2026, 11, 10))
+    locked, draft = _notes(sdk, tenant, _note(None, 5.0), _note(None, 5.0, status="DRAFT"))
+    assert _messages(locked) == [
+        "The document date cannot be before the period lock date, currently set at 10-Nov-2026"
+    ]
+    assert (draft.status_attribute_string, draft.status) == ("OK", "DRAFT")
+    void = CreditNote(credit_note_id=posted.credit_note_id, status="VOIDED")
+    (refused,) = sdk.accounting.update_or_create_credit_notes(
+        tenant, CreditNotes(credit_notes=[void]), summarize_errors=False, _request_timeout=T
+    ).credit_notes
+    assert _messages(refused) == [
+        "The document date cannot be before the period lock date, currently set at 10-Nov-2026"
+    ]
+    testing.lock_date_set(organisation=tenant, lock_date=None)
+    whole = sdk.accounting.get_credit_note(tenant, posted.credit_note_id, _request_timeout=T).credit_notes[0]
+    whole.status = "VOIDED"
+    (full_body,) = sdk.accounting.update_or_create_credit_notes(
+        tenant, CreditNotes(credit_notes=[whole]), summarize_errors=False, _request_timeout=T
+    ).credit_notes
+    assert _messages(full_body) == [
+        "A change to status VOIDED must be sent with only the document's ID (or number) and Status."
+    ]
+    (voided,) = sdk.accounting.update_or_create_credit_notes(
+        tenant, CreditNotes(credit_notes=[void]), _request_timeout=T
+    ).credit_notes
+    assert (voided.status, voided.total) == ("VOIDED", Decimal("6.00"))

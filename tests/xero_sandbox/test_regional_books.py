@@ -254,3 +254,24 @@ def test_create_org_command_picks_the_region_and_enables_currencies(db):
         "GBP",
         '["GBP"]',
     )
+
+
+def test_a_us_custom_sales_tax_rate_is_applied_per_line(xero_sandbox, sandbox_app):
+    organisation = testing.organisation_create(name="Demo Company (US)", country="US")
+    sdk = _sdk_for(xero_sandbox, sandbox_app, organisation)
+    tenant = str(organisation.tenant_id)
+    lines = [
+        LineItem(description="Kite", quantity=3.0, unit_amount=19.99, account_code="400", tax_type="TAX001"),
+        LineItem(description="Shipping", quantity=1.0, unit_amount=7.5, account_code="410", tax_type="NONE"),
+    ]
+    sale = Invoice(
+        type="ACCREC", contact=Contact(name="Ana"), date=dt.date(2026, 11, 2), status="AUTHORISED", line_items=lines
+    )
+    (answer,) = sdk.accounting.create_invoices(tenant, Invoices(invoices=[sale]), _request_timeout=T).invoices
+    assert [line.tax_amount for line in answer.line_items] == [Decimal("4.95"), Decimal("0.00")]
+    assert (answer.sub_total, answer.total_tax, answer.total, _v(answer.currency_code)) == (
+        Decimal("67.47"),
+        Decimal("4.95"),
+        Decimal("72.42"),
+        "USD",
+    )

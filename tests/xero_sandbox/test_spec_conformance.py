@@ -163,3 +163,19 @@ def test_credit_notes_and_allocations_match_the_spec(checker):
     checker.call("GET", "/CreditNotes", params={"where": 'Status=="PAID"', "page": "1", "order": "Date DESC"})
     credited = checker.call("GET", f"/Invoices/{invoice['InvoiceID']}")["Invoices"][0]
     assert (credited["AmountCredited"], credited["AmountDue"]) == (6.0, 4.8)
+
+
+@pytest.mark.parametrize("country", ["AU", "NZ", "US"])
+def test_every_regions_settings_match_the_spec(xero_sandbox, sandbox_app, specs, country):
+    from xero_sandbox import testing
+
+    organisation = testing.organisation_create(name=f"Demo Company ({country})", country=country)
+    testing.limits_reset()
+    token = testing.token_issue(app=sandbox_app, organisations=[organisation])
+    checker = Checker(base=xero_sandbox, token=token["access_token"], tenant=str(organisation.tenant_id), specs=specs)
+    assert checker.call("GET", "/Organisation")["Organisations"][0]["Version"] == country
+    checker.call("GET", "/TaxRates")
+    checker.call("GET", "/Accounts")
+    assert [c["Code"] for c in checker.call("GET", "/Currencies")["Currencies"]] == [
+        {"AU": "AUD", "NZ": "NZD", "US": "USD"}[country]
+    ]
