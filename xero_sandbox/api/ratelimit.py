@@ -186,7 +186,8 @@ def day_calls_add(*, tenant: str, calls: int) -> None:
     day_ms = max(1, int(window_seconds(86_400) * 1000))
     if settings.REDIS_URL:
         client = _redis(settings.REDIS_URL)
-        if int(client.incrby(key, calls)) == calls:  # a new window starts now, as at a first call
+        total: Any = client.incrby(key, calls)
+        if int(total) == calls:  # a new window starts now, as at a first call
             client.pexpire(key, day_ms)
         return
     _cache_count(key, day_ms)  # counts one and opens the window when needed
