@@ -14,7 +14,7 @@ from typing import Any
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
 from .models import Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, WebhookDelivery
-from .services import apps, identity, organisations, payments
+from .services import apps, identity, organisation_settings, organisations, payments
 
 OrganisationRef = Organisation | str | uuid.UUID
 
@@ -30,10 +30,19 @@ def organisation_get(*, organisation: OrganisationRef) -> Organisation:
 
 
 def app_create(
-    *, name: str = "Test App", redirect_uri: str = "http://localhost/callback", webhook_url: str = ""
+    *,
+    name: str = "Test App",
+    redirect_uri: str = "http://localhost/callback",
+    webhook_url: str = "",
+    tier: str = "starter",
 ) -> DeveloperApp:
-    """Create a developer app; its `client_id`, `client_secret` and `webhook_key` are attributes."""
-    return apps.app_create(name=name, redirect_uris=[redirect_uri], webhook_url=webhook_url)
+    """Create a developer app (tier: starter, core, plus, advanced); `client_id`, `client_secret`… are attributes."""
+    return apps.app_create(name=name, redirect_uris=[redirect_uri], webhook_url=webhook_url, tier=tier)
+
+
+def app_tier_set(*, app: DeveloperApp, tier: str) -> DeveloperApp:
+    """Move an app to another tier."""
+    return apps.app_set_tier(app=app, tier=tier)
 
 
 def organisation_create(
@@ -56,7 +65,7 @@ def currency_enable(*, organisation: OrganisationRef, code: str) -> None:
 
 def lock_date_set(*, organisation: OrganisationRef, lock_date: dt.date | None) -> None:
     """Set (or clear, with None) the organisation's period lock date."""
-    Organisation.objects.filter(pk=organisation_get(organisation=organisation).pk).update(lock_date=lock_date)
+    organisation_settings_set(organisation=organisation, lock_date=lock_date)
 
 
 def token_issue(
@@ -67,6 +76,18 @@ def token_issue(
     return identity.token_issue_direct(
         app=app, organisations=found, scopes=scopes, expires_in=expires_in
     ).as_sdk_token()
+
+
+def organisation_settings_set(
+    *,
+    organisation: OrganisationRef,
+    high_volume: bool | None = None,
+    lock_date: dt.date | object | None = organisation_settings.UNCHANGED,
+) -> Organisation:
+    """Set the high-volume flag and/or the period lock date (None clears it)."""
+    return organisation_settings.organisation_settings_set(
+        organisation=organisation_get(organisation=organisation), high_volume=high_volume, lock_date=lock_date
+    )
 
 
 def faults_set(*, organisation: OrganisationRef, **faults: Any) -> Organisation:
@@ -88,6 +109,11 @@ def limits_reset(*, organisation: OrganisationRef | None = None) -> None:
     """Forget rate-limit counters of one organisation (and all app-wide counters), or of all."""
     tenant = str(organisation_get(organisation=organisation).tenant_id) if organisation is not None else None
     ratelimit.reset(tenant=tenant)
+
+
+def limits_day_calls_add(*, organisation: OrganisationRef, calls: int) -> None:
+    """Count `calls` more in the organisation's current day window, as if they had been made."""
+    ratelimit.day_calls_add(tenant=str(organisation_get(organisation=organisation).tenant_id), calls=calls)
 
 
 def invoices(*, organisation: OrganisationRef) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel, AuthorizationOutcome, ChannelAuthorization, ConnectionState
-from tests.accounting.sandbox import consent, sandbox_app, sandbox_org
+from tests.accounting.sandbox import consent, sandbox_app, sandbox_app_tier_set, sandbox_org
 from tests.factories import AccountingChannelFactory, StoreFactory
 from xero_sandbox.models import Connection, RequestLog
 
@@ -103,6 +103,8 @@ def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member
 
 
 def test_two_organisations_authorised_lead_to_a_pick(member_client, xero_channel, tenants):
+    # Xero connects several organisations in one consent only for apps on the Advanced tier.
+    sandbox_app_tier_set(client_id=xero_channel.client_id, tier="advanced")
     location = consent(press_connect(member_client, xero_channel), organisations=list(tenants))
     response = come_back(member_client, location)
     authorization = ChannelAuthorization.objects.get(channel=xero_channel)
@@ -230,6 +232,7 @@ def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_reco
 ):
     from tests.accounting.conftest import connect_locally
 
+    sandbox_app_tier_set(client_id=xero_channel.client_id, tier="advanced")  # two organisations in one consent
     connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
     _sent_to_xero(xero_channel, state="pending", xero_id="9b2c3d4e-0000-4000-8000-000000000002")  # edited since
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
