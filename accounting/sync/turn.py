@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroBudgetExhausted, XeroReconnectRequired
+from accounting.providers.xero.errors import Decision, XeroBudgetExhausted
 from accounting.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
@@ -184,7 +184,7 @@ def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: li
     push = products_push if kind == RecordKind.PRODUCT else invoices_push
     try:
         error = push(channel=channel, client=client, rows=rows)
-        if isinstance(error, XeroReconnectRequired):
+        if error is not None and error.decision == Decision.RECONNECT:
             channel_mark_needs_reconnect(channel_id=channel.pk, reason=error.message)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
         # The forced refresh after a 401 failed. Earlier calls of this turn may have written
