@@ -193,7 +193,36 @@ def authorization_choose(*, authorization: ChannelAuthorization, connection_id: 
         channel=authorization.channel, token_set=authorization.token_set, connection=connection, user=authorization.user
     )
     _finish(authorization, AuthorizationOutcome.CONNECTED, token_set=None)
+    unpicked = [c for c in authorization.connections if c["id"] != connection_id]
+    notes += unpicked_connections_remove(channel=authorization.channel, unpicked=unpicked)
     return CallbackResult(channel=authorization.channel, connected=True, notes=notes)
+
+
+def unpicked_connections_remove(*, channel: AccountingChannel, unpicked: list[dict[str, str]]) -> list[str]:
+    """Delete in Xero the connections of this consent to organisations the user did not pick.
+
+    One consent may connect several organisations; only the picked one is used, and an unused
+    connection still counts against the app's connection cap (Starter: 5) and keeps access open.
+    Return a note naming those Xero could not be told about (the channel stays connected).
+    """
+    if not unpicked:
+        return []
+    left: list[str] = []
+    try:
+        access_token = channel_access_grant(channel_id=channel.pk).access_token
+    except (ChannelNotConnected, TokenRefreshFailed):
+        access_token = ""
+    for connection in unpicked:
+        try:
+            if not access_token:
+                raise XeroOAuthError(UNREACHABLE)
+            connection_delete(access_token=access_token, connection_id=connection["id"])
+        except XeroOAuthError:
+            left.append(connection["tenant_name"])
+    if not left:
+        return []
+    names = ", ".join(left)
+    return [f"Xero still lists {names} as connected to your app: remove it in Xero (Settings → Connected apps)."]
 
 
 @transaction.atomic

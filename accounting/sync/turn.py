@@ -28,6 +28,7 @@ from accounting.tokens import (
     channel_mark_needs_reconnect,
 )
 
+from .facts import day_limit_of
 from .invoices import invoices_push
 from .items import products_push
 from .limiter import LEASE_SECONDS, LimiterGate, limiter
@@ -155,7 +156,10 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
         return TurnResult(more=False)  # rows wait; the channel shows why
     except TokenRefreshFailed:
         return TurnResult(more=True, wait=backoff_seconds(1) + TOKEN_RETRY_SECONDS)
-    gate = LimiterGate(limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id)
+    gate = LimiterGate(
+        limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id,
+        day_limit=day_limit_of(tenant_id=grant.tenant_id),
+    )  # fmt: skip
     try:
         held = HeldGate(gate, gate.acquire())
     except XeroBudgetExhausted as exc:

@@ -4,26 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounting_sync', '0005_syncrecord_xero_number_status'),
+        ("accounting_sync", "0005_syncrecord_xero_number_status"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='XeroOrganisationFacts',
+            name="XeroOrganisationFacts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tenant_id', models.CharField(max_length=64, unique=True)),
-                ('day_limit', models.PositiveIntegerField(default=1000)),
-                ('day_remaining', models.PositiveIntegerField(blank=True, null=True)),
-                ('day_reported_at', models.DateTimeField(blank=True, null=True)),
-                ('high_volume_since', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tenant_id", models.CharField(max_length=64, unique=True)),
+                ("day_limit", models.PositiveIntegerField(default=1000)),
+                ("day_remaining", models.PositiveIntegerField(blank=True, null=True)),
+                ("day_reported_at", models.DateTimeField(blank=True, null=True)),
+                ("high_volume_since", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AlterField(
-            model_name='syncattempt',
-            name='outcome',
-            field=models.CharField(choices=[('ok', 'Accepted by Xero'), ('unchanged', 'Unchanged, not resent'), ('found', 'Found in Xero after a lost answer'), ('adopted', 'Xero already held it: adopted'), ('validation', 'Rejected by Xero'), ('rate_limited', 'Rate limited'), ('server_error', 'Xero server error'), ('network', 'Network error'), ('unauthorized', 'Unauthorized'), ('reconnect', 'Needs reconnect'), ('local', 'Not sendable')], max_length=20),
+            model_name="syncattempt",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("ok", "Accepted by Xero"),
+                    ("unchanged", "Unchanged, not resent"),
+                    ("found", "Found in Xero after a lost answer"),
+                    ("adopted", "Xero already held it: adopted"),
+                    ("validation", "Rejected by Xero"),
+                    ("rate_limited", "Rate limited"),
+                    ("server_error", "Xero server error"),
+                    ("network", "Network error"),
+                    ("unauthorized", "Unauthorized"),
+                    ("reconnect", "Needs reconnect"),
+                    ("local", "Not sendable"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
