@@ -239,6 +239,11 @@ SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=50)
 # Sandbox knobs: time scale shrinks the rate-limit windows (10 → a minute lasts 6 s).
 XERO_SANDBOX_TIME_SCALE = env.float("XERO_SANDBOX_TIME_SCALE", default=1.0)
 XERO_SANDBOX_RATE_LIMITS = env.bool("XERO_SANDBOX_RATE_LIMITS", default=True)
+# Real Xero answers 404 to a URL longer than about 2,050 characters (measured as the client sent it).
+XERO_SANDBOX_MAX_URL_LENGTH = env.int("XERO_SANDBOX_MAX_URL_LENGTH", default=2048)
+# An organisation with more contacts (or invoices) than this is "high volume" by itself: un-optimised
+# filters on that resource answer 400, as Xero does above its threshold of 100,000.
+XERO_SANDBOX_HIGH_VOLUME_RECORDS = env.int("XERO_SANDBOX_HIGH_VOLUME_RECORDS", default=100_000)
 # The portal's limiter must use the same time scale as the Xero it talks to.
 XERO_RATE_TIME_SCALE = env.float("XERO_RATE_TIME_SCALE", default=XERO_SANDBOX_TIME_SCALE)
 

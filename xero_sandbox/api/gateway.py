@@ -11,10 +11,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from xero_sandbox.services.apps import app_day_limit
 from xero_sandbox.services.request_log import request_log_record
 
 from . import faults, idempotency, ratelimit
 from .auth import Caller, Refused, caller_for, scope_check
+from .request_rules import refuse_large_bodies, refuse_long_urls
 from .resources import HANDLERS, Call
 from .resources.common import ApiError
 from .responses import not_found, single_error
@@ -39,7 +41,7 @@ def _fault_body(status: int) -> dict[str, Any]:
 
 def _dispatch(request: HttpRequest, caller: Caller, resource: str, ident: str) -> _Outcome:
     """Run the handler (inside one transaction with the idempotency claim for writes)."""
-    call = Call(caller, request.method or "GET", resource, ident, request.GET, request.body)
+    call = Call(caller, request.method or "GET", resource, ident, request.GET, request.body, request.headers)
     organisation = caller.organisation
     key = request.headers.get("Idempotency-Key", "").strip()
     use_key = bool(key) and call.method in WRITE_METHODS and not organisation.fault_ignore_idempotency
@@ -84,10 +86,11 @@ def _admit_and_run(request: HttpRequest, resource: str, ident: str) -> tuple[_Ou
     except Refused as exc:
         return _Outcome(exc.status, json.dumps(exc.body), exc.headers), caller
     organisation, tenant, app = caller.organisation, str(caller.organisation.tenant_id), caller.app.client_id
+    per_day = app_day_limit(app=caller.app)
     if organisation.fault_429_storm:
-        verdict = ratelimit.storm_verdict()
+        verdict = ratelimit.storm_verdict(per_day=per_day)
         return _Outcome(429, _too_many(verdict.problem), verdict.headers(), note="429 storm"), caller
-    verdict = ratelimit.acquire(tenant=tenant, app=app)
+    verdict = ratelimit.acquire(tenant=tenant, app=app, per_day=per_day)
     if verdict.problem:
         return _Outcome(429, _too_many(verdict.problem), verdict.headers()), caller
     try:
@@ -109,6 +112,8 @@ def _too_many(problem: str) -> str:
 
 @csrf_exempt
 @transaction.non_atomic_requests
+@refuse_long_urls
+@refuse_large_bodies
 def accounting_api(request: HttpRequest, resource: str, ident: str = "") -> HttpResponse:
     """Serve /api.xro/2.0/<Resource>[/<id>] as Xero's Accounting API does."""
     started = time.monotonic()

@@ -1,6 +1,7 @@
 """Xero's rate limits, shared by every sandbox process through Redis (or the Django cache).
 
-Per organisation: 5 calls in flight, 60 per minute, 5,000 per day; per app: 10,000 per minute.
+Per organisation: 5 calls in flight, 60 per minute, and the day limit of the calling app's tier
+(1,000 on Starter, 5,000 above); per app: 10,000 per minute.
 Windows are fixed and start at an organisation's first call, so they reset at different times
 for each organisation. `XERO_SANDBOX_TIME_SCALE` shrinks the windows (10 → a minute lasts 6 s).
 """
@@ -88,29 +89,33 @@ def _keys(tenant: str, app: str) -> list[str]:
     ]
 
 
-def _verdict(problem: str, m: int, d: int, a: int, ttls: tuple[int, int, int]) -> Verdict:
+def _verdict(problem: str, m: int, d: int, a: int, ttls: tuple[int, int, int], per_day: int) -> Verdict:
     ttl = {"minute": ttls[0], "day": ttls[1], "appminute": ttls[2]}.get(problem, 1000)
     return Verdict(
         problem=problem,
         minute_remaining=max(0, PER_MINUTE - m),
-        day_remaining=max(0, PER_DAY - d),
+        day_remaining=max(0, per_day - d),
         app_minute_remaining=max(0, APP_PER_MINUTE - a),
         retry_after=max(1, math.ceil(max(ttl, 0) / 1000)),
     )
 
 
-def acquire(*, tenant: str, app: str) -> Verdict:
-    """Admit one call of `app` to `tenant` or refuse it; an admitted call must be `release`d."""
+def acquire(*, tenant: str, app: str, per_day: int = PER_DAY) -> Verdict:
+    """Admit one call of `app` to `tenant` or refuse it; an admitted call must be `release`d.
+
+    `per_day` is the day limit of the app's tier (the organisation's day count is shared).
+    """
     if not settings.XERO_SANDBOX_RATE_LIMITS:
-        return Verdict("", PER_MINUTE, PER_DAY, APP_PER_MINUTE, 0)
+        return Verdict("", PER_MINUTE, per_day, APP_PER_MINUTE, 0)
     minute_ms = max(1, int(window_seconds(60) * 1000))
     day_ms = max(1, int(window_seconds(86_400) * 1000))
     if settings.REDIS_URL:
-        args = [IN_FLIGHT, PER_MINUTE, PER_DAY, APP_PER_MINUTE, minute_ms, day_ms, 120_000]
+        args = [IN_FLIGHT, PER_MINUTE, per_day, APP_PER_MINUTE, minute_ms, day_ms, 120_000]
         raw: Any = _redis(settings.REDIS_URL).eval(ACQUIRE, 4, *_keys(tenant, app), *args)
         problem = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
-        return _verdict(problem, int(raw[1]), int(raw[2]), int(raw[3]), (int(raw[4]), int(raw[5]), int(raw[6])))
-    return _acquire_cache(tenant=tenant, app=app, minute_ms=minute_ms, day_ms=day_ms)
+        ttls = (int(raw[4]), int(raw[5]), int(raw[6]))
+        return _verdict(problem, int(raw[1]), int(raw[2]), int(raw[3]), ttls, per_day)
+    return _acquire_cache(tenant=tenant, app=app, minute_ms=minute_ms, day_ms=day_ms, per_day=per_day)
 
 
 def _cache_count(key: str, window_ms: int) -> tuple[int, int]:
@@ -129,20 +134,20 @@ def _cache_count(key: str, window_ms: int) -> tuple[int, int]:
     return count, window_ms - (now_ms - int(start))
 
 
-def _acquire_cache(*, tenant: str, app: str, minute_ms: int, day_ms: int) -> Verdict:
+def _acquire_cache(*, tenant: str, app: str, minute_ms: int, day_ms: int, per_day: int) -> Verdict:
     """Fallback without Redis (a local portal): the Django cache, good enough for one machine."""
     keys = _keys(tenant, app)
     cache.add(keys[0], 0, timeout=120)
     if cache.incr(keys[0]) > IN_FLIGHT:
         cache.decr(keys[0])
-        return _verdict("concurrent", 0, 0, 0, (1000, 1000, 1000))
+        return _verdict("concurrent", 0, 0, 0, (1000, 1000, 1000), per_day)
     m, m_ttl = _cache_count(keys[1], minute_ms)
     d, d_ttl = _cache_count(keys[2], day_ms)
     a, a_ttl = _cache_count(keys[3], minute_ms)
-    problem = "day" if d > PER_DAY else "minute" if m > PER_MINUTE else "appminute" if a > APP_PER_MINUTE else ""
+    problem = "day" if d > per_day else "minute" if m > PER_MINUTE else "appminute" if a > APP_PER_MINUTE else ""
     if problem:
         cache.decr(keys[0])
-    return _verdict(problem, m, d, a, (m_ttl, d_ttl, a_ttl))
+    return _verdict(problem, m, d, a, (m_ttl, d_ttl, a_ttl), per_day)
 
 
 def release(*, tenant: str, app: str) -> None:
@@ -173,6 +178,6 @@ def reset(*, tenant: str | None = None) -> None:
     cache.clear()
 
 
-def storm_verdict() -> Verdict:
+def storm_verdict(*, per_day: int = PER_DAY) -> Verdict:
     """Return the answer of a forced 429 storm: the minute limit, retry after a (scaled) minute."""
-    return Verdict("minute", 0, PER_DAY, APP_PER_MINUTE, max(1, math.ceil(window_seconds(60))))
+    return Verdict("minute", 0, per_day, APP_PER_MINUTE, max(1, math.ceil(window_seconds(60))))

@@ -1,9 +1,12 @@
 """A small interpreter for Xero's `where` filter, turned into Django Q objects.
 
-Supports what integrations use: `Field=="v"`, `!=`, `<`, `>`, `<=`, `>=`, `AND`/`&&`, `OR`/`||`,
+Supports what integrations use: `Field=="v"` (or `Field="v"`, as Xero's guides write it), `!=`,
+`<`, `>`, `<=`, `>=`, `AND`/`&&`, `OR`/`||`,
 parentheses, `Field.Contains("v")`, `.StartsWith`, `.EndsWith`, `Field.ToLower()=="v"`,
 `Guid("…")`, `DateTime(y,m,d)`, `true`/`false`/`null` and numbers. Dotted paths such as
-`Contact.ContactID` are mapped by the caller's field table.
+`Contact.ContactID` are mapped by the caller's field table; field names match case-insensitively
+(Xero's guides write both `InvoiceID` and `InvoiceId`). `where_shape` tells which fields and
+operators a filter uses, for the high-volume rules.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +23,7 @@ from django.db.models import Q
 TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>"(?:[^"\\]|\\.)*")
-      | (?P<op>==|!=|<=|>=|<|>|&&|\|\|)
+      | (?P<op>==|!=|<=|>=|<|>|&&|\|\||=)
       | (?P<paren>[()])
       | (?P<comma>,)
       | (?P<dot>\.)
@@ -28,12 +32,29 @@ TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-OPERATORS = {"==": "exact", "!=": "exact", "<": "lt", ">": "gt", "<=": "lte", ">=": "gte"}
+OPERATORS = {"==": "exact", "=": "exact", "!=": "exact", "<": "lt", ">": "gt", "<=": "lte", ">=": "gte"}
 METHODS = {"Contains": "contains", "StartsWith": "startswith", "EndsWith": "endswith"}
 
 
 class WhereError(ValueError):
     """The filter cannot be parsed or names an unknown field."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One condition of a filter: the Xero field, the operator (`==`, `<`, `Contains`, …), ToLower/ToUpper."""
+
+    field: str
+    operator: str
+    folded: bool = False
+
+
+@dataclass
+class WhereShape:
+    """What a filter asks: its conditions and whether any are OR-joined."""
+
+    terms: list[Term] = field(default_factory=list)
+    uses_or: bool = False
 
 
 def _tokenize(source: str) -> list[tuple[str, str]]:
@@ -54,6 +75,8 @@ class _Parser:
         self.tokens = _tokenize(source)
         self.position = 0
         self.fields = fields
+        self.by_lower = {name.lower(): name for name in fields}
+        self.shape = WhereShape()
 
     def peek(self) -> tuple[str, str]:
         return self.tokens[self.position] if self.position < len(self.tokens) else ("end", "")
@@ -75,6 +98,7 @@ class _Parser:
         result = self.term()
         while self.peek() in {("op", "||"), ("word", "OR"), ("word", "or")}:
             self.position += 1
+            self.shape.uses_or = True
             result = result | self.term()
         return result
 
@@ -103,6 +127,7 @@ class _Parser:
                 self.take("paren", "(")
                 value = self.value()
                 self.take("paren", ")")
+                self.shape.terms.append(Term(self.name(".".join(path)), name, lower))
                 return Q(**{f"{self.field('.'.join(path))}__i{METHODS[name]}": value})
             if name in {"ToLower", "ToUpper"}:
                 self.take("paren", "(")
@@ -115,6 +140,7 @@ class _Parser:
             raise WhereError(f"Unexpected operator {operator!r}")
         value = self.value()
         field = self.field(".".join(path))
+        self.shape.terms.append(Term(self.name(".".join(path)), "==" if operator == "=" else operator, lower))
         if value is None:
             condition = Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
         else:
@@ -122,10 +148,14 @@ class _Parser:
             condition = Q(**{f"{field}__{lookup}": value})
         return ~condition if operator == "!=" else condition
 
-    def field(self, name: str) -> str:
-        if name not in self.fields:
+    def name(self, name: str) -> str:
+        """Return the field table's spelling of `name` (Xero matches field names case-insensitively)."""
+        if name.lower() not in self.by_lower:
             raise WhereError(f"No property or field '{name}' exists")
-        return self.fields[name]
+        return self.by_lower[name.lower()]
+
+    def field(self, name: str) -> str:
+        return self.fields[self.name(name)]
 
     def value(self) -> Any:
         kind, raw = self.peek()
@@ -162,3 +192,12 @@ def where_to_q(source: str, fields: dict[str, str]) -> Q:
     if not source.strip():
         return Q()
     return _Parser(source, fields).parse()
+
+
+def where_shape(source: str, fields: dict[str, str]) -> WhereShape:
+    """Return the conditions of Xero's `where` text (raise WhereError when it cannot be parsed)."""
+    if not source.strip():
+        return WhereShape()
+    parser = _Parser(source, fields)
+    parser.parse()
+    return parser.shape

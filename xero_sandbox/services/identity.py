@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from xero_sandbox.models import AuthorizationCode, Connection, DeveloperApp, Grant, Organisation, RefreshToken
 
+from .apps import app_bulk_connections, app_connection_cap
 from .tokens import TokenSet, hash_token, sandbox_user_id, token_set_issue
 
 DEFAULT_SCOPES = [
@@ -116,12 +117,30 @@ def authorize_request_check(*, params: dict[str, str]) -> AuthorizeRequest:
     return request
 
 
+def connections_check(*, app: DeveloperApp, organisations: list[Organisation]) -> None:
+    """Refuse what the app's tier does not allow: several organisations at once, or past its connection cap."""
+    if len(organisations) > 1 and not app_bulk_connections(app=app):
+        raise OAuthError(
+            "invalid_request",
+            f"This app can connect one organisation at a time (bulk connections need the Advanced tier; "
+            f"it is on {app.get_tier_display()}).",
+        )
+    connected = set(Connection.objects.filter(app=app).values_list("organisation_id", flat=True))
+    cap = app_connection_cap(app=app)
+    if len(connected | {o.pk for o in organisations}) > cap:
+        raise OAuthError(
+            "invalid_request",
+            f"This app has reached its limit of {cap} connected organisations ({app.get_tier_display()} tier).",
+        )
+
+
 @transaction.atomic
 def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str]) -> str:
     """Connect the picked organisations to the app and return a fresh authorization code."""
     organisations = list(Organisation.objects.filter(tenant_id__in=list(tenant_ids)))
     if not organisations:
         raise OAuthError("invalid_request", "Pick at least one organisation")
+    connections_check(app=request.app, organisations=organisations)
     user_id = sandbox_user_id()
     auth_event_id = uuid.uuid4()
     for organisation in organisations:
@@ -229,7 +248,11 @@ def refresh_token_revoke(*, app: DeveloperApp, token: str) -> None:
 def token_issue_direct(
     *, app: DeveloperApp, organisations: list[Organisation], scopes: list[str] | None = None, expires_in: int = 1800
 ) -> TokenSet:
-    """Connect `organisations` to `app` and issue a token set without the browser (tests, drills)."""
+    """Connect `organisations` to `app` and issue a token set without the browser (tests, drills).
+
+    The app's tier rules apply as on the consent page (raise OAuthError).
+    """
+    connections_check(app=app, organisations=organisations)
     user_id = sandbox_user_id()
     auth_event_id = uuid.uuid4()
     for organisation in organisations:

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xero_sandbox.api.auth import Refused, bearer_claims
+from xero_sandbox.api.request_rules import refuse_long_urls
 from xero_sandbox.api.responses import json_response
 from xero_sandbox.models import Connection
 from xero_sandbox.services.request_log import request_log_record
@@ -51,6 +52,7 @@ def _logged(request: HttpRequest, response: HttpResponse, started: float) -> Htt
 
 @require_GET
 @transaction.non_atomic_requests
+@refuse_long_urls
 def connections(request: HttpRequest) -> HttpResponse:
     """List connections, optionally only those of one consent (`authEventId`)."""
     started = time.monotonic()
@@ -69,6 +71,7 @@ def connections(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["DELETE"])
 @transaction.non_atomic_requests
+@refuse_long_urls
 def connection_delete(request: HttpRequest, connection_id: str) -> HttpResponse:
     """Disconnect one organisation; another user's or app's connection answers 404."""
     started = time.monotonic()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xero_sandbox.api.responses import json_response
 from xero_sandbox.models import DeveloperApp, Organisation
 from xero_sandbox.services import identity, signing
+from xero_sandbox.services.apps import app_bulk_connections
 from xero_sandbox.services.identity import OAuthError
 from xero_sandbox.services.request_log import request_log_record
 
@@ -75,6 +76,8 @@ def _consent_page(
         "scopes": checked.scopes,
         "params": params,
         "organisations": Organisation.objects.all(),
+        # Xero lets a user tick several organisations only for apps on the bulk-connection tier.
+        "bulk": app_bulk_connections(app=checked.app),
         "error": error,
     }
     return render(request, "xero_sandbox/consent.html", context, status=status)

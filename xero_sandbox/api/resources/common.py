@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.dateparse import parse_datetime
+from django.utils.http import parse_http_date_safe
 
 from xero_sandbox.api.auth import Caller
 from xero_sandbox.api.responses import envelope, single_error, validation_exception
@@ -33,6 +37,7 @@ class Call:
     ident: str
     query: QueryDict
     body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def organisation(self) -> Organisation:
@@ -60,6 +65,37 @@ class Call:
         if not records:
             raise ApiError(400, single_error(14, "PostDataInvalidException", f"No {key} were found in the post data."))
         return records
+
+
+def modified_since(call: Call) -> dt.datetime | None:
+    """Return the `If-Modified-Since` moment (ISO 8601 as the SDK sends it, or an HTTP date; naive = UTC).
+
+    A value that is neither is ignored, as HTTP asks of an invalid If-Modified-Since.
+    """
+    raw = (call.headers.get("If-Modified-Since") or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        seconds = parse_http_date_safe(raw)
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC) if seconds is not None else None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def changed_since(call: Call, queryset: QuerySet[Any], stamp: str = "updated_at") -> QuerySet[Any]:
+    """Keep the records created or modified after `If-Modified-Since`, as Xero does.
+
+    Xero's timestamps (UpdatedDateUTC) have millisecond precision, so the comparison does too: a
+    client that sends back the UpdatedDateUTC it was given does not get that record again.
+    """
+    since = modified_since(call)
+    if since is None:
+        return queryset
+    after = since.replace(microsecond=since.microsecond // 1000 * 1000) + dt.timedelta(milliseconds=1)
+    return queryset.filter(**{f"{stamp}__gte": after})
 
 
 def filtered(call: Call, queryset: QuerySet[Any], fields: dict[str, str]) -> QuerySet[Any]:

@@ -1,4 +1,4 @@
-"""Contacts: GET (where, searchTerm, IDs, paging), PUT create, POST update-or-create."""
+"""Contacts: GET (where, searchTerm, IDs, includeArchived, If-Modified-Since, paging), PUT create, POST upsert."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from xero_sandbox.api.responses import envelope, not_found
 from xero_sandbox.models import Contact
 from xero_sandbox.services.contacts import contacts_save
 
-from .common import ApiError, Call, batch_answer, filtered, paged
+from .common import ApiError, Call, batch_answer, changed_since, filtered, paged
+from .high_volume import CONTACTS, high_volume_check
 
 FIELDS = {
     "Name": "name",
@@ -44,11 +45,13 @@ def _get(call: Call) -> tuple[int, dict[str, Any]]:
         if found is None:
             raise ApiError(404, not_found())
         return 200, envelope("Contacts", [contact_json(found)])
+    high_volume_check(call, rules=CONTACTS, fields=FIELDS, records=contacts)
     if call.query.get("IDs"):
         contacts = contacts.filter(contact_id__in=_ids(call.query.get("IDs", "")))
     if call.query.get("includeArchived", "false").lower() != "true":
         contacts = contacts.filter(status="ACTIVE")
-    term = call.query.get("searchTerm", "").strip()
+    contacts = changed_since(call, contacts)
+    term = (call.query.get("searchTerm") or call.query.get("SearchTerm") or "").strip()
     if term:
         contacts = contacts.filter(
             Q(name__icontains=term)

@@ -1,4 +1,5 @@
-"""Invoices (GET by id / InvoiceNumbers / where / paging, PUT create, POST update-or-create) and Payments."""
+"""Invoices (GET by id, IDs / InvoiceNumbers / ContactIDs / Statuses, searchTerm, where, order, If-Modified-Since,
+paging; PUT create, POST update-or-create) and Payments."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
 from xero_sandbox.api.render import invoice_json, payment_json
 from xero_sandbox.api.responses import envelope, not_found
@@ -14,7 +15,8 @@ from xero_sandbox.models import Invoice, Payment
 from xero_sandbox.services.invoices import invoices_save
 from xero_sandbox.services.payments import payments_create
 
-from .common import ApiError, Call, batch_answer, filtered, ordered, paged
+from .common import ApiError, Call, batch_answer, changed_since, filtered, ordered, paged
+from .high_volume import INVOICES, high_volume_check
 
 FIELDS = {
     "InvoiceNumber": "invoice_number",
@@ -24,13 +26,17 @@ FIELDS = {
     "InvoiceID": "invoice_id",
     "Contact.ContactID": "contact__contact_id",
     "Contact.Name": "contact__name",
+    "Contact.ContactNumber": "contact__contact_number",
     "Date": "date",
     "DueDate": "due_date",
     "Total": "total",
     "SubTotal": "sub_total",
+    "AmountPaid": "amount_paid",
+    "AmountDue": "amount_due_value",
     "CurrencyCode": "currency_code",
 }
 ORDER_FIELDS = {
+    "InvoiceID": "invoice_id",
     "InvoiceNumber": "invoice_number",
     "Date": "date",
     "DueDate": "due_date",
@@ -68,6 +74,8 @@ def _get(call: Call) -> tuple[int, dict[str, Any]]:
         if found is None:
             raise ApiError(404, not_found())
         return 200, envelope("Invoices", [invoice_json(found, unitdp=call.unitdp)])
+    high_volume_check(call, rules=INVOICES, fields=FIELDS, records=invoices)
+    invoices = changed_since(call, invoices).annotate(amount_due_value=F("total") - F("amount_paid"))
     if _csv(call, "IDs"):
         invoices = invoices.filter(invoice_id__in=_uuids(_csv(call, "IDs")))
     if _csv(call, "InvoiceNumbers"):
@@ -76,6 +84,9 @@ def _get(call: Call) -> tuple[int, dict[str, Any]]:
         invoices = invoices.filter(status__in=_csv(call, "Statuses"))
     if _csv(call, "ContactIDs"):
         invoices = invoices.filter(contact__contact_id__in=_uuids(_csv(call, "ContactIDs")))
+    term = (call.query.get("searchTerm") or call.query.get("SearchTerm") or "").strip()
+    if term:  # Xero searches InvoiceNumber and Reference
+        invoices = invoices.filter(Q(invoice_number__icontains=term) | Q(reference__icontains=term))
     invoices, pagination = paged(call, ordered(call, filtered(call, invoices, FIELDS), ORDER_FIELDS))
     summary = call.query.get("summaryOnly", "false").lower() == "true"
     records = [invoice_json(i, unitdp=call.unitdp, with_lines=not summary) for i in _with_related(invoices)]
@@ -112,6 +123,8 @@ def payments_handle(call: Call) -> tuple[int, dict[str, Any]]:
             payments = payments.filter(payment_id__in=_uuids([call.ident]))
             if not payments:
                 raise ApiError(404, not_found())
+        else:
+            payments = changed_since(call, payments, stamp="created_at")  # payments are never edited here
         return 200, envelope("Payments", [payment_json(p) for p in payments])
     records = call.records("Payments")
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Items: GET (where, no paging), PUT create, POST upsert on Code."""
+"""Items: GET (where, If-Modified-Since, no paging), PUT create, POST upsert on Code."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from xero_sandbox.api.responses import envelope, not_found
 from xero_sandbox.models import Item
 from xero_sandbox.services.items import items_save
 
-from .common import ApiError, Call, batch_answer, filtered
+from .common import ApiError, Call, batch_answer, changed_since, filtered
 
 FIELDS = {
     "Code": "code",
@@ -35,7 +35,7 @@ def items_handle(call: Call) -> tuple[int, dict[str, Any]]:
             if found is None:
                 raise ApiError(404, not_found())
             return 200, envelope("Items", [item_json(found, unitdp=call.unitdp)])
-        items = filtered(call, items, FIELDS)
+        items = filtered(call, changed_since(call, items), FIELDS)
         return 200, envelope("Items", [item_json(i, unitdp=call.unitdp) for i in items])
     records = call.records("Items")
     with transaction.atomic():

@@ -9,7 +9,7 @@ from xero_sandbox.api.render import account_json, currency_json, organisation_js
 from xero_sandbox.api.responses import envelope, not_found
 from xero_sandbox.models import Account, Currency, TaxRate
 
-from .common import ApiError, Call, filtered
+from .common import ApiError, Call, changed_since, filtered
 
 ACCOUNT_FIELDS = {
     "Code": "code",
@@ -46,6 +46,8 @@ def accounts_handle(call: Call) -> tuple[int, dict[str, Any]]:
             raise ApiError(404, not_found()) from None
         if not accounts:
             raise ApiError(404, not_found())
+    else:
+        accounts = changed_since(call, accounts)
     accounts = filtered(call, accounts, ACCOUNT_FIELDS)
     return 200, envelope("Accounts", [account_json(a) for a in accounts])
 
