@@ -17,7 +17,7 @@ from django.core.management import call_command
 from xero_sandbox.models import RequestLog
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-ORGANISATION = re.compile(r'<input type="checkbox" name="tenant" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
+ORGANISATION = re.compile(r'<input type="(?:checkbox|radio)" name="tenant" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
 FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
 
