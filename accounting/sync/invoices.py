@@ -259,7 +259,7 @@ def _element_outcomes(
         refusal = element_refusal(element)
         if refusal is not None:
             refusals[row.pk] = refusal
-            outcomes[row.pk] = rejected(messages=refusal.messages)
+            outcomes[row.pk] = rejected(messages=[*refusal.messages, refusal.fix] if refusal.fix else refusal.messages)
         elif not element.invoice_id:
             outcomes[row.pk] = rejected(messages=["Xero did not return an invoice id."])
         else:

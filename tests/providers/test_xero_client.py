@@ -297,3 +297,17 @@ def test_refused_elements_are_read_into_typed_fields():
     assert (taken.name_taken, taken.contact_refused) == (True, False)
     assert refusal_of(["Contact ID '0b7e' is not valid"]).contact_refused is True
     assert refusal_of(["Invoice # must be unique."]).number_taken is True
+
+
+def test_a_lock_date_refusal_names_the_fix():
+    from accounting.providers.xero.answers import refusal_of
+
+    refusal = refusal_of(["The document date cannot be before the end of year lock date, currently set at 31-Jul-2026"])
+
+    assert refusal.lock_date == "31-Jul-2026"
+    assert refusal.fix == (
+        "The invoice is dated within the period Xero has locked (31-Jul-2026): change the invoice date in the "
+        "store, or ask the organisation's adviser to move the lock date in Xero (Settings → Advanced → "
+        "Financial settings), then retry."
+    )
+    assert refusal_of(["Item code 'X' is not valid"]).fix == ""

@@ -23,6 +23,11 @@ NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 # "This invoice number must be unique." / "Invoice # must be unique." (Xero-Net#236)
 NUMBER_TAKEN = re.compile(r"invoice (number|#) must be unique", re.IGNORECASE)
 CONTACT = re.compile(r"\bcontact\b", re.IGNORECASE)
+# "The document date cannot be before the end of year lock date, currently set at 31-Jul-2013"
+# (xeroizer#92); the period lock date is worded alike.
+LOCK_DATE = re.compile(
+    r"cannot be (?:on or )?before the [\w ]*lock date(?:, currently set at ([^.;]+))?", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,19 @@ class Refusal:
     contact_refused: bool = False  # the contact (archived, deleted, or missing)
     name_taken: bool = False  # a contact name another active contact has
     number_taken: bool = False  # an invoice number Xero already holds for this organisation
+    lock_date: str | None = None  # the document is dated within the locked period ("" when Xero gave no date)
+
+    @property
+    def fix(self) -> str:
+        """Return what the user can do about the refusal, where Xero's words do not say it."""
+        if self.lock_date is not None:
+            when = f" ({self.lock_date})" if self.lock_date else ""
+            return (
+                f"The invoice is dated within the period Xero has locked{when}: change the invoice date in the "
+                "store, or ask the organisation's adviser to move the lock date in Xero (Settings → Advanced → "
+                "Financial settings), then retry."
+            )
+        return ""
 
 
 def element_refusal(element: Any) -> Refusal | None:
@@ -53,6 +71,7 @@ def refusal_of(messages: list[str]) -> Refusal:
     """Return the typed reading of Xero's validation messages."""
     text = "\n".join(messages)
     name_taken = bool(NAME_TAKEN.search(text))
+    locked = LOCK_DATE.search(text)
     return Refusal(
         messages=messages,
         item_codes=set(REFUSED_ITEM_CODE.findall(text)),
@@ -61,6 +80,7 @@ def refusal_of(messages: list[str]) -> Refusal:
         contact_refused=not name_taken and bool(CONTACT.search(text)),
         name_taken=name_taken,
         number_taken=bool(NUMBER_TAKEN.search(text)),
+        lock_date=(locked.group(1) or "").strip() if locked else None,
     )
 
 
