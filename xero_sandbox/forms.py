@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Organisation
+from .models import AppTier, Organisation
 from .services.organisations import FAULT_FIELDS
 
 
@@ -14,6 +14,14 @@ class AppForm(forms.Form):
         label="Redirect URIs", widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line, matched exactly."
     )
     webhook_url = forms.URLField(label="Webhook delivery URL", required=False, max_length=500, assume_scheme="https")
+    tier = forms.ChoiceField(
+        label="App tier",
+        choices=AppTier.choices,
+        initial=AppTier.STARTER,
+        help_text="Starter: 5 connections, 1,000 calls a day per organisation, one organisation per consent. "
+        "Core 50, Plus 1,000, Advanced 10,000 connections, 5,000 calls a day; several organisations "
+        "in one consent on Advanced only.",
+    )
 
     def uri_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["redirect_uris"].splitlines() if line.strip()]
@@ -32,6 +40,17 @@ class OrganisationForm(forms.Form):
         if Organisation.objects.filter(name=name).exists():
             raise forms.ValidationError("An organisation with this name already exists.")
         return name
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["high_volume", "lock_date"]
+        widgets = {"lock_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "high_volume": "Refuse un-optimised Invoices/Contacts filters, as Xero does for its biggest organisations.",
+            "lock_date": "Documents dated on or before this date are refused. Leave blank for none.",
+        }
 
 
 class FaultsForm(forms.ModelForm):

@@ -7,13 +7,14 @@ shapes (PascalCase dicts), exactly what the SDK would see.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
 from .models import Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, WebhookDelivery
-from .services import apps, identity, organisations, payments
+from .services import apps, identity, organisation_settings, organisations, payments
 
 OrganisationRef = Organisation | str | uuid.UUID
 
@@ -29,10 +30,19 @@ def organisation_get(*, organisation: OrganisationRef) -> Organisation:
 
 
 def app_create(
-    *, name: str = "Test App", redirect_uri: str = "http://localhost/callback", webhook_url: str = ""
+    *,
+    name: str = "Test App",
+    redirect_uri: str = "http://localhost/callback",
+    webhook_url: str = "",
+    tier: str = "starter",
 ) -> DeveloperApp:
-    """Create a developer app; its `client_id`, `client_secret` and `webhook_key` are attributes."""
-    return apps.app_create(name=name, redirect_uris=[redirect_uri], webhook_url=webhook_url)
+    """Create a developer app (tier: starter, core, plus, advanced); `client_id`, `client_secret`… are attributes."""
+    return apps.app_create(name=name, redirect_uris=[redirect_uri], webhook_url=webhook_url, tier=tier)
+
+
+def app_tier_set(*, app: DeveloperApp, tier: str) -> DeveloperApp:
+    """Move an app to another tier."""
+    return apps.app_set_tier(app=app, tier=tier)
 
 
 def organisation_create(*, name: str = "Demo Company (UK)", base_currency: str = "GBP") -> Organisation:
@@ -48,6 +58,18 @@ def token_issue(
     return identity.token_issue_direct(
         app=app, organisations=found, scopes=scopes, expires_in=expires_in
     ).as_sdk_token()
+
+
+def organisation_settings_set(
+    *,
+    organisation: OrganisationRef,
+    high_volume: bool | None = None,
+    lock_date: dt.date | object | None = organisation_settings.UNCHANGED,
+) -> Organisation:
+    """Set the high-volume flag and/or the period lock date (None clears it)."""
+    return organisation_settings.organisation_settings_set(
+        organisation=organisation_get(organisation=organisation), high_volume=high_volume, lock_date=lock_date
+    )
 
 
 def faults_set(*, organisation: OrganisationRef, **faults: Any) -> Organisation:

@@ -131,3 +131,44 @@ def test_revoke_and_mark_paid_commands():
     assert [(i["Status"], i["AmountDue"]) for i in testing.invoices(organisation=organisation)] == [("PAID", 0.0)]
     with pytest.raises(CommandError, match="Only an AUTHORISED invoice"):
         _run("mark-paid", "--tenant", "Acme Ltd", "--invoice-number", "INV-0001")
+
+
+def test_create_app_takes_a_tier_and_refuses_an_unknown_one():
+    app = json.loads(_run("create-app", "--name", "Shop", "--redirect-uri", "http://localhost/cb", "--tier", "plus"))
+    assert (app["tier"], DeveloperApp.objects.get().tier) == ("plus", "plus")
+    default = json.loads(_run("create-app", "--name", "Other", "--redirect-uri", "http://localhost/cb"))
+    assert default["tier"] == "starter"
+    with pytest.raises(CommandError, match="invalid choice: 'gold'"):
+        _run("create-app", "--name", "Gold", "--redirect-uri", "http://localhost/cb", "--tier", "gold")
+    assert DeveloperApp.objects.count() == 2
+
+
+def test_create_org_sets_high_volume_and_lock_date():
+    import datetime as dt
+
+    tenant = _run("create-org", "--name", "Big Books Ltd", "--high-volume", "--lock-date", "2026-03-31").strip()
+    stored = Organisation.objects.get(tenant_id=tenant)
+    assert (stored.high_volume, stored.lock_date) == (True, dt.date(2026, 3, 31))
+    plain = Organisation.objects.get(tenant_id=_run("create-org", "--name", "Small Books Ltd").strip())
+    assert (plain.high_volume, plain.lock_date) == (False, None)
+    with pytest.raises(CommandError, match="'31/03/2026' is not a date"):
+        _run("create-org", "--name", "Bad Date Ltd", "--lock-date", "31/03/2026")
+    assert not Organisation.objects.filter(name="Bad Date Ltd").exists()
+
+
+def test_demo_app_is_on_the_starter_tier_unless_told():
+    first = json.loads(_run("demo", "--redirect-uri", "http://127.0.0.1:8000/xero/callback/"))
+    assert first["tier"] == "starter"
+    moved = json.loads(_run("demo", "--redirect-uri", "http://127.0.0.1:8000/xero/callback/", "--tier", "advanced"))
+    assert (moved["client_id"], moved["tier"]) == (first["client_id"], "advanced")
+
+
+def test_issue_token_refuses_past_the_connection_cap():
+    from xero_sandbox import testing
+
+    app = testing.app_create()
+    for n in range(5):
+        testing.token_issue(app=app, organisations=[testing.organisation_create(name=f"Books {n}")])
+    _run("create-org", "--name", "Books 5")
+    with pytest.raises(CommandError, match=r"reached its limit of 5 connected organisations \(Starter tier\)"):
+        _run("issue-token", "--client-id", app.client_id, "--tenant", "Books 5")

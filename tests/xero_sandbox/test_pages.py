@@ -75,3 +75,30 @@ def test_request_log_lists_calls_and_exports_json_lines_without_tokens(page, sta
     assert sdk.token["access_token"] not in export.text
     assert sdk.token["refresh_token"] not in export.text
     assert testing.request_count(organisation=tenant, method="GET") == 2
+
+
+def test_developer_portal_creates_an_app_on_the_chosen_tier(page, xero_sandbox):
+    page.goto(f"{xero_sandbox}/apps/new/")
+    page.get_by_label("App name").fill("Agency Connector")
+    page.get_by_label("Redirect URIs").fill("http://127.0.0.1:8000/xero/callback/")
+    assert page.get_by_label("App tier").input_value() == "starter"
+    page.get_by_label("App tier").select_option("advanced")
+    page.get_by_role("button", name="Create app").click()
+    assert DeveloperApp.objects.get(name="Agency Connector").tier == "advanced"
+
+
+def test_organisation_settings_set_high_volume_and_lock_date(page, xero_sandbox, sandbox_org):
+    import datetime as dt
+
+    page.goto(f"{xero_sandbox}/organisations/{sandbox_org.tenant_id}/")
+    page.get_by_label("High-volume organisation").check()
+    page.get_by_label("Period lock date").fill("2026-06-30")
+    page.get_by_role("button", name="Save settings").click()
+    assert page.get_by_text("Settings saved.").is_visible()
+    stored = Organisation.objects.get(pk=sandbox_org.pk)
+    assert (stored.high_volume, stored.lock_date) == (True, dt.date(2026, 6, 30))
+    page.get_by_label("High-volume organisation").uncheck()
+    page.get_by_label("Period lock date").fill("")
+    page.get_by_role("button", name="Save settings").click()
+    stored.refresh_from_db()
+    assert (stored.high_volume, stored.lock_date) == (False, None)

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xero_sandbox import selectors
 from xero_sandbox.api import ratelimit
-from xero_sandbox.forms import AppForm, FaultsForm, OrganisationForm, WebhookForm
+from xero_sandbox.forms import AppForm, FaultsForm, OrganisationForm, OrganisationSettingsForm, WebhookForm
 from xero_sandbox.models import DeveloperApp, Organisation
 from xero_sandbox.services.apps import app_create, app_set_webhook_url
+from xero_sandbox.services.organisation_settings import organisation_settings_set
 from xero_sandbox.services.organisations import organisation_create, organisation_revoke_connections
 from xero_sandbox.services.payments import invoice_mark_paid
 from xero_sandbox.services.webhooks import webhook_intent_check
@@ -41,6 +42,7 @@ def app_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 redirect_uris=form.uri_list(),
                 webhook_url=form.cleaned_data["webhook_url"],
+                tier=form.cleaned_data["tier"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -87,9 +89,18 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
     action = request.POST.get("action", "")
     form = FaultsForm(request.POST if action == "faults" else None, instance=organisation)
+    settings_form = OrganisationSettingsForm(request.POST if action == "settings" else None, instance=organisation)
     if action == "faults" and form.is_valid():
         form.save()
         messages.success(request, "Faults saved.")
+        return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
+    if action == "settings" and settings_form.is_valid():
+        organisation_settings_set(
+            organisation=organisation,
+            high_volume=settings_form.cleaned_data["high_volume"],
+            lock_date=settings_form.cleaned_data["lock_date"],
+        )
+        messages.success(request, "Settings saved.")
         return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
     if action == "revoke":
         count = organisation_revoke_connections(organisation=organisation)
@@ -103,10 +114,12 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
     context = {
         "organisation": organisation,
         "form": form,
+        "settings_form": settings_form,
         "invoices": invoices,
         "connections": organisation.connections.select_related("app"),
     }
-    return render(request, "xero_sandbox/organisation_detail.html", context, status=400 if form.errors else 200)
+    failed = form.errors or settings_form.errors
+    return render(request, "xero_sandbox/organisation_detail.html", context, status=400 if failed else 200)
 
 
 @staff_member_required

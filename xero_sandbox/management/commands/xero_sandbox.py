@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -12,9 +13,10 @@ from django.db import transaction
 
 from xero_sandbox import demo_books
 from xero_sandbox.api import ratelimit
-from xero_sandbox.models import DeveloperApp, Organisation
-from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_create
-from xero_sandbox.services.identity import token_issue_direct
+from xero_sandbox.models import AppTier, DeveloperApp, Organisation
+from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_create, app_set_tier
+from xero_sandbox.services.identity import OAuthError, token_issue_direct
+from xero_sandbox.services.organisation_settings import organisation_settings_set
 from xero_sandbox.services.organisations import (
     FAULT_FIELDS,
     organisation_clear_faults,
@@ -28,6 +30,16 @@ from xero_sandbox.services.payments import invoice_mark_paid
 from xero_sandbox.services.webhooks import webhook_intent_check
 
 DEMO_APP_NAME = "Channels Portal Demo"
+# Starter, as a merchant's new Xero app is: the README's demo flow connects one organisation per
+# consent and stays far below 1,000 calls a day.
+DEMO_APP_TIER = AppTier.STARTER
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD).") from None
 
 
 def _organisation_by_tenant(tenant: str) -> Organisation:
@@ -50,9 +62,12 @@ class Command(BaseCommand):
         create_app.add_argument("--name", required=True)
         create_app.add_argument("--redirect-uri", required=True, action="append", dest="redirect_uris")
         create_app.add_argument("--webhook-url", default="")
+        create_app.add_argument("--tier", choices=AppTier.values, default=AppTier.STARTER)
         create_org = sub.add_parser("create-org", help="Create an organisation with demo books; print its tenant id.")
         create_org.add_argument("--name", required=True)
         create_org.add_argument("--base-currency", default="GBP")
+        create_org.add_argument("--high-volume", action="store_true", help="Refuse un-optimised filters.")
+        create_org.add_argument("--lock-date", type=_date, help="Period lock date, YYYY-MM-DD.")
         issue = sub.add_parser("issue-token", help="Connect an app to a tenant and print a token set as JSON.")
         issue.add_argument("--client-id", required=True)
         issue.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
@@ -60,6 +75,7 @@ class Command(BaseCommand):
         demo = sub.add_parser("demo", help="Create (idempotently) the demo app and organisations.")
         demo.add_argument("--redirect-uri", required=True)
         demo.add_argument("--webhook-url", default="")
+        demo.add_argument("--tier", choices=AppTier.values, help=f"App tier (new demo app: {DEMO_APP_TIER}).")
         self._add_drill_arguments(sub)
 
     def _add_drill_arguments(self, sub: Any) -> None:
@@ -97,20 +113,29 @@ class Command(BaseCommand):
             handler(options)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
+        except OAuthError as exc:
+            raise CommandError(exc.description or exc.error) from None
 
     def _print_json(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, indent=2))
 
     def _create_app(self, options: dict[str, Any]) -> None:
         app = app_create(
-            name=options["name"], redirect_uris=options["redirect_uris"], webhook_url=options["webhook_url"]
+            name=options["name"],
+            redirect_uris=options["redirect_uris"],
+            webhook_url=options["webhook_url"],
+            tier=options["tier"],
         )
         self._print_json(app_as_json(app=app))
 
     def _create_org(self, options: dict[str, Any]) -> None:
         if Organisation.objects.filter(name=options["name"]).exists():
             raise CommandError(f"An organisation named {options['name']!r} already exists.")
-        organisation = organisation_create(name=options["name"], base_currency=options["base_currency"].upper())
+        with transaction.atomic():
+            organisation = organisation_create(name=options["name"], base_currency=options["base_currency"].upper())
+            organisation_settings_set(
+                organisation=organisation, high_volume=options["high_volume"], lock_date=options["lock_date"]
+            )
         self.stdout.write(str(organisation.tenant_id))
 
     def _issue_token(self, options: dict[str, Any]) -> None:
@@ -125,9 +150,14 @@ class Command(BaseCommand):
         app = DeveloperApp.objects.filter(name=DEMO_APP_NAME).order_by("pk").first()
         if app is None:
             app = app_create(
-                name=DEMO_APP_NAME, redirect_uris=[options["redirect_uri"]], webhook_url=options["webhook_url"]
+                name=DEMO_APP_NAME,
+                redirect_uris=[options["redirect_uri"]],
+                webhook_url=options["webhook_url"],
+                tier=options["tier"] or DEMO_APP_TIER,
             )
         else:
+            if options["tier"] and options["tier"] != app.tier:
+                app_set_tier(app=app, tier=options["tier"])
             app_add_redirect_uri(app=app, redirect_uri=options["redirect_uri"])
             if options["webhook_url"] and app.webhook_url != options["webhook_url"]:
                 app.webhook_url = options["webhook_url"]
