@@ -311,3 +311,12 @@ def test_a_lock_date_refusal_names_the_fix():
         "Financial settings), then retry."
     )
     assert refusal_of(["Item code 'X' is not valid"]).fix == ""
+
+
+def test_identity_failures_belong_to_the_same_family_with_their_retry_decision():
+    cases = {"invalid_grant": "reconnect", "http_403": "reconnect", "unreachable": "backoff", "http_503": "backoff",
+             "invalid_scope": "final"}  # fmt: skip
+    for code, decision in cases.items():
+        error = errors.XeroOAuthError(code, "described")
+        assert isinstance(error, errors.XeroError)
+        assert (error.error, error.decision.value, error.message) == (code, decision, f"{code}: described")

@@ -1,8 +1,8 @@
 """The one client of Xero's accounting API, built on the official xero-python SDK.
 
-Every call: passes the limiter (`Gate`) first, carries a request timeout, goes through a urllib3
-pool whose retries are off (the SDK's default pool would sleep through a day-long Retry-After or
-re-send a PUT after a read timeout), and turns any failure into `errors.XeroError`.
+Every call: passes the limiter (`Gate`) first, goes through the one HTTP stack (`http`: timeouts,
+urllib3 retries off, no SDK refresh), and turns any failure into `errors.XeroError` (`answers`
+reads what Xero's answer means).
 """
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-import certifi
 import urllib3
 from django.conf import settings
 from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import Account, Contact, Contacts, Invoice, Invoices, Item, Items, TaxRate
-from xero_python.api_client import ApiClient, Configuration
-from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException
 
 from . import errors
 from .answers import headers_of, translate_api_exception
+from .http import bearer_token, request_timeout, sdk_api_client
 
 API_PATH = "/api.xro/2.0"
 # The longest look-up URL sent, measured encoded as it goes out. Xero answers 404 "The resource
@@ -63,26 +61,6 @@ class OpenGate:
         return None
 
 
-def _timeout() -> tuple[float, float]:
-    # The SDK ignores a float `_request_timeout` (it only understands int or a pair): pass a pair.
-    total = float(settings.XERO_REQUEST_TIMEOUT)
-    return (min(10.0, total), total)
-
-
-def _token_dict(access_token: str) -> dict[str, Any]:
-    # No refresh token and no expiry: the SDK then never tries to refresh by itself; refreshing
-    # is accounting.tokens' job, under its row lock.
-    return {
-        "access_token": access_token,
-        "refresh_token": None,
-        "id_token": None,
-        "scope": [],
-        "expires_in": None,
-        "expires_at": None,
-        "token_type": "Bearer",
-    }
-
-
 class XeroClient:
     """Accounting API calls for one Xero organisation with one access token."""
 
@@ -98,19 +76,8 @@ class XeroClient:
         self.tenant_id = tenant_id
         self._gate = gate or OpenGate()
         self._reauth = reauth
-        self._token = _token_dict(access_token)
-        # Configuration() hands out shallow copies of one process-wide default and ignores its
-        # arguments: the token object must be this client's own, or threads would swap tokens.
-        configuration = Configuration()
-        configuration.oauth2_token = OAuth2Token()
-        api_client = ApiClient(
-            configuration,
-            oauth2_token_getter=lambda: self._token,
-            oauth2_token_saver=lambda new: None,
-        )
-        api_client.rest_client.pool_manager = urllib3.PoolManager(
-            num_pools=2, maxsize=2, retries=False, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
-        )
+        self._token = bearer_token(access_token)
+        api_client = sdk_api_client(token_getter=lambda: self._token)
         self._base_url = settings.XERO_API_URL.rstrip("/") + API_PATH
         self._api = AccountingApi(api_client, base_url=self._base_url)
 
@@ -257,7 +224,7 @@ class XeroClient:
         except errors.XeroUnauthorized:
             if self._reauth is None:
                 raise
-            self._token = _token_dict(self._reauth())
+            self._token = bearer_token(self._reauth())
             self._reauth = None
             return self._call_once(method, **kwargs)
 
@@ -265,7 +232,7 @@ class XeroClient:
         with self._permit() as answer_headers:
             try:
                 data, _status, headers = method(
-                    self.tenant_id, _return_http_data_only=False, _request_timeout=_timeout(), **kwargs
+                    self.tenant_id, _return_http_data_only=False, _request_timeout=request_timeout(), **kwargs
                 )
             except ApiException as exc:
                 answer_headers.update(headers_of(exc))

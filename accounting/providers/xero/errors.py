@@ -134,3 +134,33 @@ class XeroBudgetExhausted(XeroError):
     def __init__(self, message: str, *, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# Error codes of XeroOAuthError that are not OAuth2 error codes.
+UNREACHABLE = "unreachable"
+BAD_RESPONSE = "bad_response"
+# Answers of the identity service that mean the grant is gone: only a new consent helps.
+GRANT_GONE = ("invalid_grant", "invalid_client", "http_401", "http_403")
+
+
+class XeroOAuthError(XeroError):
+    """Raise when Xero's identity service (token, revocation, connections) refuses a request or
+    cannot be reached.
+
+    `error` is the OAuth2 error code Xero answered (`invalid_grant`, `invalid_client`, …),
+    `http_<status>` for a refused connections call, or UNREACHABLE / BAD_RESPONSE. The message
+    never contains a secret or a token.
+    """
+
+    def __init__(self, error: str, description: str = "", *, status: int | None = None) -> None:
+        super().__init__(f"{error}: {description}" if description else error, status=status)
+        self.error = error
+        self.description = description
+
+    @property  # type: ignore[override]
+    def decision(self) -> Decision:
+        if self.error == UNREACHABLE or self.error.startswith("http_5"):
+            return Decision.BACKOFF
+        if self.error in GRANT_GONE:
+            return Decision.RECONNECT
+        return Decision.FINAL
