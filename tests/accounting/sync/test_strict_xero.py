@@ -217,3 +217,29 @@ def test_an_unknown_4xx_fails_the_row_at_once_with_xeros_words(status, organizat
     assert (outcome.state, outcome.attempt) == (SyncState.FAILED, AttemptOutcome.VALIDATION)
     assert outcome.http_status == status
     assert (outcome.message, outcome.wait) == (f"Xero refused the request ({status}).", None)
+
+
+def test_a_backfill_into_a_high_volume_starter_organisation_costs_two_calls_per_batch(org, live_server):
+    """The issue's backfill, scaled down (2,000 invoices of 1,500 new customers → 200 of 150): every
+    invoice synced once, no URL over the limit, and a call budget that scales to a Starter day."""
+    Organisation.objects.filter(tenant_id=org.tenant_id).update(high_volume=True)
+    channel = connect_channel(org=org, account_nominal_code="200")
+    invoices = [
+        InvoiceFactory(store=channel.store, customer_name=f"Customer {n % 150:03d}", customer_email=long_email(n % 150))
+        for n in range(200)
+    ]
+
+    drain(channel, timeout=120)
+
+    assert {row_of(channel, i).state for i in invoices} == {SyncState.SYNCED}
+    held = [i["InvoiceNumber"] for i in testing.invoices(organisation=org.tenant_id)]
+    assert sorted(held) == sorted(i.number for i in invoices)  # each once: no duplicates
+    assert len(testing.contacts(organisation=org.tenant_id)) == 150
+    calls = list(
+        RequestLog.objects.filter(organisation__tenant_id=org.tenant_id).order_by("pk").values_list("method", "path")
+    )
+    # Tax rates once, one refused OR-joined contact look-up, then per batch of 50 one contacts PUT
+    # (the first three batches bring new customers; the fourth's are known) and one invoices PUT.
+    # So 2,000 invoices of 1,500 customers take at most 2 + 2 × 40 = 82 calls of a Starter day's 1,000.
+    assert len(calls) == 2 + 2 * 3 + 1, calls
+    assert [m for m, _p in calls].count("GET") == 2
