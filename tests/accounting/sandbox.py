@@ -17,15 +17,26 @@ from django.core.management import call_command
 from xero_sandbox.models import RequestLog
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+# Radio buttons for apps that connect one organisation per consent, checkboxes on the Advanced tier.
 ORGANISATION = re.compile(r'<input type="(?:checkbox|radio)" name="tenant" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
 FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
 
-def sandbox_app(*, redirect_uri: str, name: str = "Portal test app") -> dict:
-    """Register a Xero "Web app" in the sandbox; return its credentials."""
+def sandbox_app(*, redirect_uri: str, name: str = "Portal test app", tier: str = "starter") -> dict:
+    """Register a Xero "Web app" in the sandbox (Starter unless told); return its credentials."""
     out = io.StringIO()
-    call_command("xero_sandbox", "create-app", "--name", name, "--redirect-uri", redirect_uri, stdout=out)
+    call_command(
+        "xero_sandbox", "create-app", "--name", name, "--redirect-uri", redirect_uri, "--tier", tier, stdout=out
+    )
     return json.loads(out.getvalue())
+
+
+def sandbox_app_tier_set(*, client_id: str, tier: str) -> None:
+    """Move a sandbox app to another tier (several organisations in one consent need "advanced")."""
+    from xero_sandbox import testing
+    from xero_sandbox.models import DeveloperApp
+
+    testing.app_tier_set(app=DeveloperApp.objects.get(client_id=client_id), tier=tier)
 
 
 def sandbox_org(name: str) -> str:

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel, AuthorizationOutcome, ChannelAuthorization, ConnectionState
-from tests.accounting.sandbox import consent, sandbox_app, sandbox_org
+from tests.accounting.sandbox import consent, sandbox_app, sandbox_app_tier_set, sandbox_org
 from tests.factories import AccountingChannelFactory, StoreFactory
-from xero_sandbox.models import Connection, DeveloperApp, RequestLog
+from xero_sandbox.models import Connection, RequestLog
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 # Xero allows http redirect URIs for localhost only; the test client plays a browser on localhost.
@@ -105,8 +105,8 @@ def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member
 def test_two_organisations_authorised_lead_to_a_pick_and_the_unpicked_one_is_disconnected(
     member_client, xero_channel, tenants, xero_app
 ):
-    # Only Advanced-tier apps may connect several organisations in one consent.
-    DeveloperApp.objects.filter(client_id=xero_app["client_id"]).update(tier="advanced")
+    # Xero connects several organisations in one consent only for apps on the Advanced tier.
+    sandbox_app_tier_set(client_id=xero_channel.client_id, tier="advanced")
     location = consent(press_connect(member_client, xero_channel), organisations=list(tenants))
     response = come_back(member_client, location)
     authorization = ChannelAuthorization.objects.get(channel=xero_channel)
@@ -233,12 +233,11 @@ def test_a_channel_that_sent_records_is_not_switched_to_another_organisation(mem
 
 
 def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_records_but_allows_its_own(
-    member_client, xero_channel, tenants, xero_app
+    member_client, xero_channel, tenants
 ):
     from tests.accounting.conftest import connect_locally
 
-    DeveloperApp.objects.filter(client_id=xero_app["client_id"]).update(tier="advanced")  # bulk connections
-
+    sandbox_app_tier_set(client_id=xero_channel.client_id, tier="advanced")  # two organisations in one consent
     connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
     _sent_to_xero(xero_channel, state="pending", xero_id="9b2c3d4e-0000-4000-8000-000000000002")  # edited since
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
