@@ -156,11 +156,12 @@ class XeroOAuthError(XeroError):
         super().__init__(f"{error}: {description}" if description else error, status=status)
         self.error = error
         self.description = description
+        self.decision = _identity_decision(error)
 
-    @property  # type: ignore[override]
-    def decision(self) -> Decision:
-        if self.error == UNREACHABLE or self.error.startswith("http_5"):
-            return Decision.BACKOFF
-        if self.error in GRANT_GONE:
-            return Decision.RECONNECT
-        return Decision.FINAL
+
+def _identity_decision(error: str) -> Decision:
+    if error == UNREACHABLE or error.startswith("http_5"):
+        return Decision.BACKOFF
+    if error in GRANT_GONE:
+        return Decision.RECONNECT
+    return Decision.FINAL
