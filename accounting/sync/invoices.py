@@ -12,7 +12,7 @@ from accounting.models import AccountingChannel, LineAmountType
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import Refusal, element_refusal
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroError
+from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
 from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
@@ -49,12 +49,9 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         ):
             if not group:
                 continue
-            key = batch_key(label, _key_parts(group))
             _numbers_remember(group)
-            writing = {row.pk for row, _p, _d in group}
-            elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
-            writing = set()
-            outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
+            key = _send_fitting(send=send, label=label, group=group, writing=writing, outcomes=outcomes,
+                                refusals=refusals)  # fmt: skip
         numbers_taken_settle(
             channel=channel, client=client, pairs=live, creates=creates, refusals=refusals, outcomes=outcomes
         )
@@ -141,6 +138,33 @@ def _resolve_lost_answers(
         for row in found_rows
     )
     return pairs
+
+
+def _send_fitting(
+    *, send: Any, label: str, group: list[Prepared], writing: set[int], outcomes: dict[int, Outcome],
+    refusals: dict[int, Refusal],
+) -> str:  # fmt: skip
+    """Send a group in one request, in halves when Xero finds it too large; return the last key.
+
+    `writing` holds the rows of the request on its way, for the outcome of a failure."""
+    key = batch_key(label, _key_parts(group))
+    writing.clear()
+    writing.update(row.pk for row, _p, _d in group)
+    try:
+        elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
+    except XeroRequestTooLarge as exc:
+        writing.clear()
+        if len(group) == 1:
+            outcomes[group[0][0].pk] = rejected(messages=[f"{exc.message} Split the invoice."], http_status=413)
+            return key
+        half = len(group) // 2
+        for part in (group[:half], group[half:]):
+            key = _send_fitting(send=send, label=label, group=part, writing=writing, outcomes=outcomes,
+                                refusals=refusals)  # fmt: skip
+        return key
+    writing.clear()
+    outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
+    return key
 
 
 def _key_parts(group: list[Prepared]) -> list[str]:

@@ -239,7 +239,7 @@ def test_a_404_on_a_look_up_is_a_refused_request_not_an_empty_answer(xero):
     assert (raised.value.decision, raised.value.retryable) == (errors.Decision.FINAL, False)
 
 
-@pytest.mark.parametrize("status", [404, 409, 413, 422])
+@pytest.mark.parametrize("status", [404, 409, 422])
 def test_an_unknown_4xx_on_a_write_is_final(xero, status):
     xero.answers.append((status, {}, {"Title": "Conflict", "Detail": "Something Xero did not like"}))
 
@@ -320,3 +320,12 @@ def test_identity_failures_belong_to_the_same_family_with_their_retry_decision()
         error = errors.XeroOAuthError(code, "described")
         assert isinstance(error, errors.XeroError)
         assert (error.error, error.decision.value, error.message) == (code, decision, f"{code}: described")
+
+
+def test_a_413_asks_for_a_smaller_request(xero):
+    xero.answers.append((413, {}, {"Title": "RequestEntityTooLarge", "Detail": "PayloadTooLarge"}))
+
+    with pytest.raises(errors.XeroRequestTooLarge) as raised:
+        client().contacts_create(contacts=[Contact(name="Bo")], idempotency_key="k5")
+
+    assert (raised.value.status, raised.value.decision) == (413, errors.Decision.NARROW)

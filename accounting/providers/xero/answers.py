@@ -114,6 +114,10 @@ def translate_api_exception(exc: ApiException, *, scope: str = "", lookup: bool 
             f"Xero refused the look-up itself ({status}); this says nothing about whether the records exist.",
             status=status, headers=headers,
         )  # fmt: skip
+    if status == 413:
+        return errors.XeroRequestTooLarge(
+            "The request is larger than Xero accepts (3.5 MB).", status=413, headers=headers
+        )
     if status == 404:
         return errors.XeroNotFound("Not found in Xero.", status=404, headers=headers)
     if status is not None and status >= 500:

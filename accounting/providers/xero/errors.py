@@ -99,6 +99,12 @@ class XeroHighVolume(XeroValidationError):
         self.resource = resource
 
 
+class XeroRequestTooLarge(XeroError):
+    """413: the request body is over Xero's 3.5 MB; send fewer records per request."""
+
+    decision = Decision.NARROW
+
+
 class XeroNotFound(XeroError):
     """404 on a resource asked by its id: it does not exist."""
 

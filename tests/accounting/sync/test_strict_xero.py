@@ -202,7 +202,7 @@ def test_the_day_budget_comes_from_xeros_headers_and_is_shown_on_the_channel_pag
     assert f'<dd id="sync-day-budget">{1000 - calls} of 1000 ' in page
 
 
-@pytest.mark.parametrize("status", [404, 409, 413, 422])
+@pytest.mark.parametrize("status", [404, 409, 422])
 def test_an_unknown_4xx_fails_the_row_at_once_with_xeros_words(status, organization):
     from accounting.providers.xero.errors import XeroError
     from accounting.sync.models import SyncRecord
@@ -243,3 +243,32 @@ def test_a_backfill_into_a_high_volume_starter_organisation_costs_two_calls_per_
     # So 2,000 invoices of 1,500 customers take at most 2 + 2 × 40 = 82 calls of a Starter day's 1,000.
     assert len(calls) == 2 + 2 * 3 + 1, calls
     assert [m for m, _p in calls].count("GET") == 2
+
+
+def test_a_batch_over_xeros_size_limit_is_sent_in_halves(org):
+    channel = connect_channel(org=org, account_nominal_code="200")
+    # About 1.5 MB of JSON each: three together are over Xero's 3.5 MB, one and two are not.
+    lines = [{"description": f"{n:04d} " + "x" * 494, "quantity": Decimal("1"), "unit_price": Decimal("1.00"),
+              "tax_rate": Decimal("20")} for n in range(2500)]  # fmt: skip
+    invoices = [
+        invoice_create(
+            store=channel.store,
+            number=f"BIG-{n}",
+            customer_name="Bulk Buyer",
+            customer_email="bulk@example.com",
+            issue_date=dt.date.today(),
+            due_date=dt.date.today(),
+            lines=lines,
+        )
+        for n in range(3)
+    ]
+
+    drain(channel, timeout=120)
+
+    assert {row_of(channel, i).state for i in invoices} == {SyncState.SYNCED}
+    # Xero refuses a large body before it reads who is asking: the log has no organisation for it.
+    puts = RequestLog.objects.filter(path__endswith="/Invoices", method="PUT").order_by("pk")
+    assert [(r.status, len(r.request_body) > 0) for r in puts] == [(413, False), (200, True), (200, True)]
+    assert sorted(i["InvoiceNumber"] for i in testing.invoices(organisation=org.tenant_id)) == [
+        "BIG-0", "BIG-1", "BIG-2",
+    ]  # fmt: skip
