@@ -6,9 +6,10 @@ gets a disambiguating suffix, because Xero requires names to be unique. What is 
 remembered per organisation (`XeroContactLink`), so each customer costs calls once.
 
 A high-volume organisation refuses OR-joined filters; one GET per customer would spend a
-Starter app's 1,000 calls a day on a backfill of 1,000 customers. There the missing contacts are
-created first, in batches, and only the names Xero reports as taken are looked up, one
-single-value `Name==` filter each (a field Xero serves efficiently).
+Starter app's 1,000 calls a day on a backfill of 1,000 customers. There the missing contacts of
+a batch are created first, and only the names Xero reports as taken are looked up, one
+single-value `Name==` filter each (a field Xero serves efficiently). A batch with only a few new
+customers (the daily trickle) looks each up by e-mail first (`SINGLE_LOOKUPS`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from .facts import organisation_is_high_volume, organisation_mark_high_volume
 from .models import XeroContactLink
 
 BUSY_WAIT = 0.5
+# In a high-volume organisation, a batch with at most this many new customers looks each one up
+# by e-mail (one call each); a larger one (a backfill) creates them first.
+SINGLE_LOOKUPS = 3
 
 
 class ContactsBusy(XeroBudgetExhausted):
@@ -74,16 +78,19 @@ def _resolve_missing(*, client: XeroClient, wanted: dict[str, Customer]) -> Cont
     found = _linked(tenant=tenant, keys=list(wanted))
     missing = [c for key, c in wanted.items() if key not in found]
     taken: set[str] = set()
-    if missing and not organisation_is_high_volume(tenant_id=tenant):
+    looked_up: dict[str, str] = {}
+    if missing and organisation_is_high_volume(tenant_id=tenant):
+        if len(missing) <= SINGLE_LOOKUPS:  # a few new customers: one e-mail each, as Xero serves them
+            looked_up = _find_each_by_email(client=client, customers=[c for c in missing if c.email])
+    elif missing:
         try:
             looked_up = _find_by_email(client=client, customers=[c for c in missing if c.email])
             by_name, taken = _find_by_name(client=client, customers=[c for c in missing if c.key not in looked_up])
+            looked_up.update(by_name)
         except XeroHighVolume:
             organisation_mark_high_volume(tenant_id=tenant)  # narrow from now on: create first
-        else:
-            looked_up.update(by_name)
-            found.update(looked_up)
-            _remember(tenant=tenant, customers=wanted, contact_ids=looked_up)
+    found.update(looked_up)
+    _remember(tenant=tenant, customers=wanted, contact_ids=looked_up)
     to_create = [c for key, c in wanted.items() if key not in found]
     errors: dict[str, str] = {}
     if to_create:
@@ -100,6 +107,15 @@ def _find_by_email(*, client: XeroClient, customers: list[Customer]) -> dict[str
         for customer in customers:
             if customer.email.lower() == email and customer.key not in found:
                 found[customer.key] = contact.contact_id
+    return found
+
+
+def _find_each_by_email(*, client: XeroClient, customers: list[Customer]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for customer in customers:
+        for contact in client.contacts_equal(field="EmailAddress", value=customer.email):
+            if (contact.email_address or "").lower() == customer.email.lower():
+                found.setdefault(customer.key, contact.contact_id)
     return found
 
 
