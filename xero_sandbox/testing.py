@@ -93,6 +93,11 @@ def limits_reset(*, organisation: OrganisationRef | None = None) -> None:
     ratelimit.reset(tenant=tenant)
 
 
+def limits_day_calls_add(*, organisation: OrganisationRef, calls: int) -> None:
+    """Count `calls` more in the organisation's current day window, as if they had been made."""
+    ratelimit.day_calls_add(tenant=str(organisation_get(organisation=organisation).tenant_id), calls=calls)
+
+
 def invoices(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
     """Return the organisation's invoices as the API renders them, oldest first."""
     found = Invoice.objects.filter(organisation=organisation_get(organisation=organisation)).order_by(

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounting.models import AccountingChannel, ConnectionState
-from tests.accounting.sandbox import sandbox_app, sandbox_org
+from tests.accounting.sandbox import sandbox_app, sandbox_app_tier_set, sandbox_org
 from tests.factories import StoreFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -102,6 +102,8 @@ def test_two_organisations_authorised_in_one_consent_are_picked_from(
     logged_in_page, live_server, organization, xero_app
 ):
     sandbox_org("Northwind Traders Ltd")
+    # Xero connects several organisations in one consent only for apps on the Advanced tier.
+    sandbox_app_tier_set(client_id=xero_app["client_id"], tier="advanced")
     StoreFactory(organization=organization, name="High Street Shop")
     page = logged_in_page
     open_channel_form(page, live_server)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import requests
+from xero_python.exceptions import RateLimitException
 
 from xero_sandbox import testing
 from xero_sandbox.models import Connection
@@ -26,6 +27,20 @@ def test_day_limit_remaining_follows_the_app_tier(sdk, sandbox_app, tenant):
     assert _day_remaining(sdk, tenant) == "999"  # Starter: 1,000 calls a day
     testing.app_tier_set(app=sandbox_app, tier="core")
     assert _day_remaining(sdk, tenant) == "4998"  # Core: 5,000, the organisation's count goes on
+
+
+def test_a_starter_app_is_refused_for_the_day_after_1000_calls(sdk, sandbox_app, tenant):
+    testing.limits_day_calls_add(organisation=tenant, calls=998)
+    assert _day_remaining(sdk, tenant) == "1"
+    assert _day_remaining(sdk, tenant) == "0"  # the 1,000th call of the day is still served
+    with pytest.raises(RateLimitException) as refused:
+        sdk.accounting.get_currencies(tenant, _request_timeout=T)
+    assert refused.value.rate_limit == "day"
+    assert refused.value.headers["X-DayLimit-Remaining"] == "0"
+    assert 1 <= int(refused.value.headers["Retry-After"]) <= 86_400
+    # Moved to Core the same day: 5,000 less the 1,002 calls counted (the sandbox counts the refused one too).
+    testing.app_tier_set(app=sandbox_app, tier="core")
+    assert _day_remaining(sdk, tenant) == str(5000 - 1002)
 
 
 def _consent_page(app) -> dict:

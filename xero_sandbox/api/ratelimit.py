@@ -178,6 +178,23 @@ def reset(*, tenant: str | None = None) -> None:
     cache.clear()
 
 
+def day_calls_add(*, tenant: str, calls: int) -> None:
+    """Count `calls` more in the organisation's current day window (stages a busy day for tests and drills)."""
+    if calls < 1:
+        return
+    key = _keys(tenant, "")[2]
+    day_ms = max(1, int(window_seconds(86_400) * 1000))
+    if settings.REDIS_URL:
+        client = _redis(settings.REDIS_URL)
+        total: Any = client.incrby(key, calls)
+        if int(total) == calls:  # a new window starts now, as at a first call
+            client.pexpire(key, day_ms)
+        return
+    _cache_count(key, day_ms)  # counts one and opens the window when needed
+    if calls > 1:
+        cache.incr(key, calls - 1)
+
+
 def storm_verdict(*, per_day: int = PER_DAY) -> Verdict:
     """Return the answer of a forced 429 storm: the minute limit, retry after a (scaled) minute."""
     return Verdict("minute", 0, per_day, APP_PER_MINUTE, max(1, math.ceil(window_seconds(60))))

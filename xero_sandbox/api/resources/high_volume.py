@@ -102,8 +102,9 @@ def _order_is_optimised(call: Call, rules: Rules) -> bool:
 
 
 def _narrowed(call: Call, shape: WhereShape) -> bool:
-    """Return True when the read is paged or narrowed by an optimised filter of any kind."""
-    if "page" in call.query or shape.terms or call.headers.get("If-Modified-Since"):
+    """Return True when the read is paged (summaryOnly pages too, Xero says) or narrowed by any filter."""
+    paged = "page" in call.query or call.query.get("summaryOnly", "").lower() == "true"
+    if paged or shape.terms or call.headers.get("If-Modified-Since"):
         return True
     return any(call.query.get(name, "").strip() for name in LIST_PARAMETERS)
 
