@@ -277,3 +277,25 @@ def test_a_batch_over_xeros_size_limit_is_sent_in_halves(org):
     assert sorted(i["InvoiceNumber"] for i in testing.invoices(organisation=org.tenant_id)) == [
         "BIG-0", "BIG-1", "BIG-2",
     ]  # fmt: skip
+
+
+def test_a_day_budget_spent_elsewhere_stops_sending_before_xero_refuses(org):
+    import time
+
+    from accounting.sync.turn import channel_push_turn
+
+    testing.limits_day_calls_add(organisation=org.tenant_id, calls=995)  # other apps, earlier today
+    channel = connect_channel(org=org, account_nominal_code="200")
+    first = InvoiceFactory(store=channel.store)
+    drain(channel)
+    assert row_of(channel, first).state == SyncState.SYNCED
+    assert XeroOrganisationFacts.objects.get(tenant_id=org.tenant_id).day_remaining == 0
+
+    later = InvoiceFactory(store=channel.store)
+    time.sleep(1.1)  # Xero's "0 remaining" paused the organisation for a (scaled) minute first
+    result = channel_push_turn(channel_id=channel.pk)
+
+    assert result.more is True and result.wait > 600  # the rest of the (scaled) day
+    row = row_of(channel, later)
+    assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
+    assert not RequestLog.objects.filter(status=429).exists()  # the portal stopped first
