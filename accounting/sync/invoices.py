@@ -20,7 +20,7 @@ from .invoice_numbers import numbers_taken_settle
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
-from .settings_cache import sales_account_code, sales_tax_rates, sales_tax_rates_forget
+from .settings_cache import sales_account_code, sales_account_forget, sales_tax_rates, sales_tax_rates_forget
 
 Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
@@ -58,6 +58,8 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         _forget_refused_contacts(tenant=client.tenant_id, pairs=live, refusals=refusals)
         _forget_refused_items(tenant=client.tenant_id, refusals=refusals)
         _forget_refused_tax_rates(channel=channel, refusals=refusals)
+        if any(refusal.account_code_refused for refusal in refusals.values()):
+            sales_account_forget(channel=channel)
     except XeroError as exc:
         for row in rows:
             outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))

@@ -299,3 +299,24 @@ def test_a_day_budget_spent_elsewhere_stops_sending_before_xero_refuses(org):
     row = row_of(channel, later)
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
     assert not RequestLog.objects.filter(status=429).exists()  # the portal stopped first
+
+
+def test_a_refused_default_sales_account_is_looked_up_again_on_retry(org):
+    from accounting.sync.services import sync_retry_channel
+    from xero_sandbox.models import Account
+
+    channel = connect_channel(org=org, account_nominal_code="")
+    InvoiceFactory(store=channel.store)
+    drain(channel)  # the organisation's sales account (200) is looked up and remembered
+    Account.objects.filter(organisation__tenant_id=org.tenant_id, code="200").update(status="ARCHIVED")
+    refused = InvoiceFactory(store=channel.store)
+    drain(channel)
+    assert row_of(channel, refused).state == SyncState.FAILED
+
+    assert sync_retry_channel(channel_id=channel.pk) == 1
+    drain(channel)
+
+    assert row_of(channel, refused).state == SyncState.SYNCED
+    codes = [li["AccountCode"] for inv in testing.invoices(organisation=org.tenant_id) for li in inv["LineItems"]]
+    assert codes[0] == "200" and codes[1] != "200"
+    assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="Accounts") == 2
