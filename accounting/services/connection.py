@@ -163,7 +163,10 @@ def authorization_complete(*, authorization: ChannelAuthorization, code: str, er
     if not connections:
         raise ConnectError("Xero returned no organisation for this consent. Connect again and pick an organisation.")
     if len(connections) > 1:
-        offered = [{"id": c.id, "tenant_id": c.tenant_id, "tenant_name": c.tenant_name} for c in connections]
+        offered = [
+            {"id": c.id, "tenant_id": c.tenant_id, "tenant_name": c.tenant_name, "auth_event_id": c.auth_event_id}
+            for c in connections
+        ]
         _finish(authorization, AuthorizationOutcome.CHOOSING, token_set=token_set, connections=offered)
         return CallbackResult(channel=channel, authorization=authorization)
     notes = channel_connect_record(
@@ -193,7 +196,51 @@ def authorization_choose(*, authorization: ChannelAuthorization, connection_id: 
         channel=authorization.channel, token_set=authorization.token_set, connection=connection, user=authorization.user
     )
     _finish(authorization, AuthorizationOutcome.CONNECTED, token_set=None)
+    notes += unpicked_connections_remove(channel=authorization.channel, unpicked=_unpicked(authorization, chosen))
     return CallbackResult(channel=authorization.channel, connected=True, notes=notes)
+
+
+def _unpicked(authorization: ChannelAuthorization, chosen: dict[str, str]) -> list[dict[str, str]]:
+    """Return the connections this consent made that the user did not pick and no channel uses.
+
+    Only those of the same consent (auth event): a token without that claim lists every
+    connection of the user, and another channel may send through one of them."""
+    event = chosen.get("auth_event_id")
+    return [
+        c
+        for c in authorization.connections
+        if c["id"] != chosen["id"]
+        and event
+        and c.get("auth_event_id") == event
+        and not AccountingChannel.objects.filter(connection_id=c["id"]).exists()
+    ]
+
+
+def unpicked_connections_remove(*, channel: AccountingChannel, unpicked: list[dict[str, str]]) -> list[str]:
+    """Delete in Xero the connections of this consent to organisations the user did not pick.
+
+    One consent may connect several organisations; only the picked one is used, and an unused
+    connection still counts against the app's connection cap (Starter: 5) and keeps access open.
+    Return a note naming those Xero could not be told about (the channel stays connected).
+    """
+    if not unpicked:
+        return []
+    left: list[str] = []
+    try:
+        access_token = channel_access_grant(channel_id=channel.pk).access_token
+    except (ChannelNotConnected, TokenRefreshFailed):
+        access_token = ""
+    for connection in unpicked:
+        try:
+            if not access_token:
+                raise XeroOAuthError(UNREACHABLE)
+            connection_delete(access_token=access_token, connection_id=connection["id"])
+        except XeroOAuthError:
+            left.append(connection["tenant_name"])
+    if not left:
+        return []
+    names = ", ".join(left)
+    return [f"Xero still lists {names} as connected to your app: remove it in Xero (Settings → Connected apps)."]
 
 
 @transaction.atomic

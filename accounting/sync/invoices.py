@@ -3,7 +3,6 @@ changed ones already in Xero), each element's outcome recorded on its own row.""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,15 +10,17 @@ from django.db.models import Max
 
 from accounting.models import AccountingChannel, LineAmountType
 from accounting.providers.xero import mapping
+from accounting.providers.xero.answers import Refusal, element_refusal
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroError
+from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
 from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
+from .invoice_numbers import numbers_taken_settle
 from .items import batch_key, items_available
-from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink, XeroItemLink
+from .models import AttemptOutcome, SyncAttempt, SyncRecord, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
-from .settings_cache import sales_account_code, sales_tax_rates, sales_tax_rates_forget
+from .settings_cache import sales_account_code, sales_account_forget, sales_tax_rates, sales_tax_rates_forget
 
 Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
@@ -32,6 +33,7 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
     """
     invoices = Invoice.objects.prefetch_related("lines__product__parent").in_bulk([r.object_id for r in rows])
     outcomes: dict[int, Outcome] = {}
+    refusals: dict[int, Refusal] = {}
     writing: set[int] = set()
     key = ""
     try:
@@ -47,15 +49,17 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         ):
             if not group:
                 continue
-            key = batch_key(label, _key_parts(group))
             _numbers_remember(group)
-            writing = {row.pk for row, _p, _d in group}
-            elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
-            writing = set()
-            outcomes.update(_element_outcomes(group=group, elements=elements))
-        _forget_refused_contacts(tenant=client.tenant_id, pairs=live, outcomes=outcomes)
-        _forget_refused_items(tenant=client.tenant_id, outcomes=outcomes)
-        _forget_refused_tax_rates(channel=channel, outcomes=outcomes)
+            key = _send_fitting(send=send, label=label, group=group, writing=writing, outcomes=outcomes,
+                                refusals=refusals)  # fmt: skip
+        numbers_taken_settle(
+            channel=channel, client=client, pairs=live, creates=creates, refusals=refusals, outcomes=outcomes
+        )
+        _forget_refused_contacts(tenant=client.tenant_id, pairs=live, refusals=refusals)
+        _forget_refused_items(tenant=client.tenant_id, refusals=refusals)
+        _forget_refused_tax_rates(channel=channel, refusals=refusals)
+        if any(refusal.account_code_refused for refusal in refusals.values()):
+            sales_account_forget(channel=channel)
     except XeroError as exc:
         for row in rows:
             outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
@@ -65,40 +69,29 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
     return None
 
 
-def _forget_refused_contacts(*, tenant: str, pairs: list[Pair], outcomes: dict[int, Outcome]) -> None:
+def _forget_refused_contacts(*, tenant: str, pairs: list[Pair], refusals: dict[int, Refusal]) -> None:
     """Forget the remembered contact of invoices Xero refused over their contact (archived or
     deleted in Xero meanwhile), so that their next attempt finds or creates it afresh."""
     stale = [
         mapping.customer_key(name=invoice.customer_name, email=invoice.customer_email)
         for row, invoice in pairs
-        if row.pk in outcomes
-        and outcomes[row.pk].state == SyncState.FAILED
-        and "contact" in outcomes[row.pk].message.lower()
+        if row.pk in refusals and refusals[row.pk].contact_refused
     ]
     if stale:
         XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=stale).delete()
 
 
-def _forget_refused_tax_rates(*, channel: AccountingChannel, outcomes: dict[int, Outcome]) -> None:
+def _forget_refused_tax_rates(*, channel: AccountingChannel, refusals: dict[int, Refusal]) -> None:
     """Forget the cached tax rates when Xero refused a tax type (archived or deleted in Xero
     meanwhile), so that the next attempt looks them up afresh."""
-    if any(o.state == SyncState.FAILED and "taxtype" in o.message.lower() for o in outcomes.values()):
+    if any(refusal.tax_type_refused for refusal in refusals.values()):
         sales_tax_rates_forget(channel=channel)
 
 
-# Xero's answer for a line whose item code it does not know (deleted or archived meanwhile).
-REFUSED_ITEM_CODE = re.compile(r"Item code '(.+?)' is not valid")
-
-
-def _forget_refused_items(*, tenant: str, outcomes: dict[int, Outcome]) -> None:
+def _forget_refused_items(*, tenant: str, refusals: dict[int, Refusal]) -> None:
     """Forget the remembered items Xero refused on an invoice's lines, so that the next attempt
     looks them up afresh (and creates them when "Create Nonexistent Products" is on)."""
-    codes = {
-        code
-        for outcome in outcomes.values()
-        if outcome.state == SyncState.FAILED
-        for code in REFUSED_ITEM_CODE.findall(outcome.message)
-    }
+    codes = {code for refusal in refusals.values() for code in refusal.item_codes}
     if codes:
         XeroItemLink.objects.filter(tenant_id=tenant, code__in=codes).delete()
 
@@ -147,6 +140,33 @@ def _resolve_lost_answers(
         for row in found_rows
     )
     return pairs
+
+
+def _send_fitting(
+    *, send: Any, label: str, group: list[Prepared], writing: set[int], outcomes: dict[int, Outcome],
+    refusals: dict[int, Refusal],
+) -> str:  # fmt: skip
+    """Send a group in one request, in halves when Xero finds it too large; return the last key.
+
+    `writing` holds the rows of the request on its way, for the outcome of a failure."""
+    key = batch_key(label, _key_parts(group))
+    writing.clear()
+    writing.update(row.pk for row, _p, _d in group)
+    try:
+        elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
+    except XeroRequestTooLarge as exc:
+        writing.clear()
+        if len(group) == 1:
+            outcomes[group[0][0].pk] = rejected(messages=[f"{exc.message} Split the invoice."], http_status=413)
+            return key
+        half = len(group) // 2
+        for part in (group[:half], group[half:]):
+            key = _send_fitting(send=send, label=label, group=part, writing=writing, outcomes=outcomes,
+                                refusals=refusals)  # fmt: skip
+        return key
+    writing.clear()
+    outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
+    return key
 
 
 def _key_parts(group: list[Prepared]) -> list[str]:
@@ -249,7 +269,10 @@ def _with_tax_types(
     return kept
 
 
-def _element_outcomes(*, group: list[Prepared], elements: list[Any]) -> dict[int, Outcome]:
+def _element_outcomes(
+    *, group: list[Prepared], elements: list[Any], refusals: dict[int, Refusal]
+) -> dict[int, Outcome]:
+    """Return each row's outcome from its element of the answer; note Xero's typed refusals."""
     by_number = {e.invoice_number: e for e in elements if getattr(e, "invoice_number", None)}
     outcomes: dict[int, Outcome] = {}
     for position, (row, payload, digest) in enumerate(group):
@@ -259,9 +282,12 @@ def _element_outcomes(*, group: list[Prepared], elements: list[Any]) -> dict[int
         if element is None:
             outcomes[row.pk] = rejected(messages=["Xero's answer did not include this invoice."])
             continue
-        messages = mapping.element_errors(element)
-        if messages or not element.invoice_id:
-            outcomes[row.pk] = rejected(messages=messages or ["Xero did not return an invoice id."])
+        refusal = element_refusal(element)
+        if refusal is not None:
+            refusals[row.pk] = refusal
+            outcomes[row.pk] = rejected(messages=[*refusal.messages, refusal.fix] if refusal.fix else refusal.messages)
+        elif not element.invoice_id:
+            outcomes[row.pk] = rejected(messages=["Xero did not return an invoice id."])
         else:
             status = _enum(element.status) or _enum(payload.status)
             outcomes[row.pk] = synced(xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status)

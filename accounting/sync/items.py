@@ -103,9 +103,8 @@ def items_available(
     tenant = client.tenant_id
     known = set(XeroItemLink.objects.filter(tenant_id=tenant, code__in=list(by_code)).values_list("code", flat=True))
     unknown = [code for code in by_code if code not in known]
-    for start in range(0, len(unknown), 25):
-        chunk = unknown[start : start + 25]
-        found = client.items_where(where=mapping.where_any("Code", chunk))
+    if unknown:
+        found = client.items_by_code(codes=unknown)
         links = [XeroItemLink(tenant_id=tenant, code=str(i.code), item_id=str(i.item_id)) for i in found if i.code]
         XeroItemLink.objects.bulk_create(links, ignore_conflicts=True)
         known.update(link.code for link in links)

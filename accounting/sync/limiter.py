@@ -1,8 +1,11 @@
 """The one rate limiter every Xero call of every worker passes (DESIGN invariant 5).
 
-Per Xero organisation: 5 calls in flight, 60 per minute, 5,000 per day; per Xero app: 10,000 per
-minute. State lives in Redis and every decision is one Lua script, so workers on any machine
-agree. A refused call raises `XeroBudgetExhausted` with the wait: callers reschedule, never sleep.
+Per Xero organisation: 5 calls in flight, 60 per minute, and the day limit Xero's headers show
+(1,000 on the Starter tier until an `X-DayLimit-Remaining` proves more; see `facts`); per Xero
+app: 10,000 per minute. Xero's remaining count also corrects the day counter, so calls made by
+other apps or processes on the same organisation are planned for. State lives in Redis and
+every decision is one Lua script, so workers on any machine agree. A refused call raises
+`XeroBudgetExhausted` with the wait: callers reschedule, never sleep.
 
 The minute windows are sliding and a call counts from when it is granted until a full window
 after its answer arrived: Xero counts a call when it arrives, somewhere in between, so no window
@@ -26,12 +29,14 @@ from django.conf import settings
 
 from accounting.providers.xero.errors import XeroBudgetExhausted
 
+from .facts import day_remaining_of, facts_day_report
+
 
 @dataclass(frozen=True)
 class Limits:
     in_flight: int = 5
     per_minute: int = 60
-    per_day: int = 5000
+    per_day: int = 1000  # until Xero's headers say otherwise (accounting.sync.facts)
     app_per_minute: int = 10_000
 
 
@@ -118,6 +123,17 @@ return 1
 """
 
 
+DAY_USED = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+  else redis.call('SET', KEYS[1], ARGV[1], 'PX', math.ceil(tonumber(ARGV[2]) * 1000)) end
+end
+return 1
+"""
+
+
 @lru_cache(maxsize=4)
 def _redis_for(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
@@ -148,8 +164,9 @@ class RedisLimiter:
         self._release = self.redis.register_script(RELEASE)
         self._pause = self.redis.register_script(PAUSE)
         self._cancel = self.redis.register_script(CANCEL)
+        self._day_used = self.redis.register_script(DAY_USED)
 
-    def acquire(self, *, tenant_id: str, app_key: str) -> str:
+    def acquire(self, *, tenant_id: str, app_key: str, day_limit: int | None = None) -> str:
         """Return a permit for one call; raise XeroBudgetExhausted with the wait otherwise."""
         keys = _keys(tenant_id, app_key)
         token = uuid.uuid4().hex
@@ -162,7 +179,7 @@ class RedisLimiter:
                 LEASE_SECONDS,
                 LIMITS.in_flight,
                 LIMITS.per_minute,
-                LIMITS.per_day,
+                day_limit or LIMITS.per_day,
                 LIMITS.app_per_minute,
                 IN_FLIGHT_WAIT,
             ],
@@ -180,6 +197,10 @@ class RedisLimiter:
         """Forget a permit that was never used for a call."""
         keys = _keys(tenant_id, app_key)
         self._cancel(keys=[keys["in_flight"], keys["minute"], keys["day"], keys["app_minute"]], args=[permit])
+
+    def day_used(self, *, tenant_id: str, used: int) -> None:
+        """Raise the organisation's day count to `used` (its day limit less Xero's remaining count)."""
+        self._day_used(keys=[_keys(tenant_id, "")["day"]], args=[used, day_seconds()])
 
     def pause(self, *, tenant_id: str, app_key: str, seconds: float, app_wide: bool = False, count: bool) -> None:
         """Stop every worker from calling this organisation (or app) for `seconds`."""
@@ -213,16 +234,23 @@ def remaining_pause(headers: Mapping[str, str]) -> tuple[float, bool] | None:
 class LimiterGate:
     """The client's view of the limiter for one organisation of one Xero app."""
 
-    def __init__(self, *, limiter: Any, tenant_id: str, app_key: str):
+    def __init__(self, *, limiter: Any, tenant_id: str, app_key: str, day_limit: int | None = None):
+        """`day_limit`: the organisation's, as learnt from Xero (`facts.day_limit_of`)."""
         self.limiter = limiter
         self.tenant_id = tenant_id
         self.app_key = app_key
+        self.day_limit = day_limit or LIMITS.per_day
 
     def acquire(self) -> object:
-        return self.limiter.acquire(tenant_id=self.tenant_id, app_key=self.app_key)
+        return self.limiter.acquire(tenant_id=self.tenant_id, app_key=self.app_key, day_limit=self.day_limit)
 
     def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
         self.limiter.release(tenant_id=self.tenant_id, app_key=self.app_key, permit=permit)
+        remaining = day_remaining_of(headers)
+        if remaining is not None:
+            # Xero's count is the truth: it sees every app's calls to the organisation.
+            self.day_limit = facts_day_report(tenant_id=self.tenant_id, remaining=remaining)
+            self.limiter.day_used(tenant_id=self.tenant_id, used=self.day_limit - remaining)
         pause = remaining_pause(headers)
         if pause is not None:
             seconds, app_wide = pause

@@ -30,7 +30,7 @@ def _seconds(value: float) -> dt.timedelta:
 class DatabaseLimiter:
     """Per organisation and per app limits, decided under a row lock."""
 
-    def acquire(self, *, tenant_id: str, app_key: str) -> str:
+    def acquire(self, *, tenant_id: str, app_key: str, day_limit: int | None = None) -> str:
         org, app = f"org:{tenant_id}", f"app:{app_key}"
         with transaction.atomic():
             now = timezone.now()
@@ -44,7 +44,7 @@ class DatabaseLimiter:
             self._check(org=org, app=app, now=now)
             if org_row.day_started_at is None or now - org_row.day_started_at >= _seconds(rules.day_seconds()):
                 org_row.day_started_at, org_row.day_count = now, 0
-            if org_row.day_count >= rules.LIMITS.per_day:
+            if org_row.day_count >= (day_limit or rules.LIMITS.per_day):
                 wait = org_row.day_started_at + _seconds(rules.day_seconds()) - now
                 raise XeroBudgetExhausted("Xero day limit: waiting.", retry_after=wait.total_seconds())
             org_row.day_count += 1
@@ -81,6 +81,17 @@ class DatabaseLimiter:
             if LimiterCall.objects.filter(token=str(permit)).delete()[0] and row.day_count:
                 row.day_count -= 1
                 row.save(update_fields=["day_count"])
+
+    def day_used(self, *, tenant_id: str, used: int) -> None:
+        """Raise the organisation's day count to `used` (its day limit less Xero's remaining count)."""
+        with transaction.atomic():
+            row = _locked_scope(f"org:{tenant_id}")
+            now = timezone.now()
+            if row.day_started_at is None or now - row.day_started_at >= _seconds(rules.day_seconds()):
+                row.day_started_at, row.day_count = now, 0
+            if used > row.day_count:
+                row.day_count = used
+                row.save(update_fields=["day_started_at", "day_count"])
 
     def pause(self, *, tenant_id: str, app_key: str, seconds: float, app_wide: bool = False, count: bool) -> None:
         scope = f"app:{app_key}" if app_wide else f"org:{tenant_id}"

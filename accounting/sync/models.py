@@ -87,6 +87,7 @@ class AttemptOutcome(models.TextChoices):
     OK = "ok", "Accepted by Xero"
     UNCHANGED = "unchanged", "Unchanged, not resent"
     FOUND = "found", "Found in Xero after a lost answer"
+    ADOPTED = "adopted", "Xero already held it: adopted"
     VALIDATION = "validation", "Rejected by Xero"
     RATE_LIMITED = "rate_limited", "Rate limited"
     SERVER_ERROR = "server_error", "Xero server error"
@@ -184,3 +185,19 @@ class LimiterScope(models.Model):
 
     def __str__(self) -> str:
         return self.scope
+
+
+class XeroOrganisationFacts(models.Model):
+    """What Xero's answers taught the engine about one organisation: its day budget (from the
+    `X-DayLimit-Remaining` header; any tier) and whether it refuses un-optimised filters."""
+
+    tenant_id = models.CharField(max_length=64, unique=True)
+    # The day limit learnt from Xero's headers: 1,000 (Starter tier) until an answer shows more.
+    day_limit = models.PositiveIntegerField(default=1000)
+    day_remaining = models.PositiveIntegerField(null=True, blank=True)
+    day_reported_at = models.DateTimeField(null=True, blank=True)
+    # Set when Xero refused a filter as inefficient for its volume (a high-volume organisation).
+    high_volume_since = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Xero organisation {self.tenant_id}"

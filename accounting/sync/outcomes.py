@@ -71,25 +71,29 @@ def skipped(*, reason: str) -> Outcome:
 
 
 def after_error(*, row: SyncRecord, error: errors.XeroError, wrote: bool) -> Outcome:
-    """Return what a row becomes after a batch-level failure; `wrote`: the failed call was its write."""
+    """Return what a row becomes after a batch-level failure; `wrote`: the failed call was its write.
+
+    The provider decided what may cure the failure (`error.decision`); only BACKOFF is retried
+    here, up to MAX_ATTEMPTS. Any other refusal of Xero's (an unknown 4xx too) is final.
+    """
     lookup = True if (wrote and error.ambiguous) else None
-    if isinstance(error, errors.XeroBudgetExhausted):
-        # Nothing was sent: not an attempt, just later.
-        return Outcome(state=SyncState.PENDING, attempt="", wait=error.retry_after, count_attempt=False)
-    if isinstance(error, errors.XeroRateLimited):
+    decision = error.decision
+    if decision == errors.Decision.WAIT:
+        wait = getattr(error, "retry_after", 60.0)
+        if not error.sent:  # the portal's own limiter: nothing was sent, not an attempt
+            return Outcome(state=SyncState.PENDING, attempt="", wait=wait, count_attempt=False)
         return Outcome(
             state=SyncState.PENDING, attempt=AttemptOutcome.RATE_LIMITED, message=error.message,
-            http_status=429, wait=error.retry_after,
+            http_status=error.status, wait=wait,
         )  # fmt: skip
-    if isinstance(error, errors.XeroValidationError):
-        return rejected(messages=error.messages or [error.message], http_status=400)
-    if isinstance(error, errors.XeroReconnectRequired):
+    if decision == errors.Decision.RECONNECT:
         # The channel stops sending; the row waits for the reconnect, showing why.
         return Outcome(
-            state=SyncState.PENDING, attempt=AttemptOutcome.RECONNECT, message=error.message, http_status=403
+            state=SyncState.PENDING, attempt=AttemptOutcome.RECONNECT, message=error.message, http_status=error.status
         )
+    if decision != errors.Decision.BACKOFF:
+        return rejected(messages=error.messages, http_status=error.status)
     kinds: dict[type[errors.XeroError], str] = {
-        errors.XeroServerError: AttemptOutcome.SERVER_ERROR,
         errors.XeroNetworkError: AttemptOutcome.NETWORK,
         errors.XeroUnauthorized: AttemptOutcome.UNAUTHORIZED,
     }

@@ -11,7 +11,7 @@ from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
 from stores.models import Invoice, Product
 
-from .models import RecordKind, SyncRecord, SyncState
+from .models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
 
 LAST_ERRORS = 10
 
@@ -103,3 +103,14 @@ def sync_record_of_channel(
         path="channel__store__organization",
         pk=record_id,
     )
+
+
+def xero_day_budget(*, channel: AccountingChannel) -> dict[str, Any] | None:
+    """Return the day budget Xero last reported for the channel's organisation
+    ({"limit", "remaining", "reported_at"}), or None before Xero reported one. One query."""
+    if not channel.tenant_id:
+        return None
+    facts = XeroOrganisationFacts.objects.filter(tenant_id=channel.tenant_id, day_remaining__isnull=False).first()
+    if facts is None:
+        return None
+    return {"limit": facts.day_limit, "remaining": facts.day_remaining, "reported_at": facts.day_reported_at}

@@ -64,6 +64,12 @@ def sales_tax_rates_forget(*, channel: AccountingChannel) -> None:
     ChannelSyncSettings.objects.filter(channel=channel).update(sales_tax_rates={})
 
 
+def sales_account_forget(*, channel: AccountingChannel) -> None:
+    """Drop the cached default sales account (Xero refused it, e.g. archived since): the next
+    turn looks it up again. The channel's own Account Nominal Code is the user's: kept."""
+    ChannelSyncSettings.objects.filter(channel=channel).update(default_sales_account="")
+
+
 def _decimals(stored: object) -> dict[str, Decimal]:
     if not isinstance(stored, dict):
         return {}

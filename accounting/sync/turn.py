@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroBudgetExhausted, XeroReconnectRequired
+from accounting.providers.xero.errors import Decision, XeroBudgetExhausted
 from accounting.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
@@ -28,6 +28,7 @@ from accounting.tokens import (
     channel_mark_needs_reconnect,
 )
 
+from .facts import day_limit_of
 from .invoices import invoices_push
 from .items import products_push
 from .limiter import LEASE_SECONDS, LimiterGate, limiter
@@ -155,7 +156,10 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
         return TurnResult(more=False)  # rows wait; the channel shows why
     except TokenRefreshFailed:
         return TurnResult(more=True, wait=backoff_seconds(1) + TOKEN_RETRY_SECONDS)
-    gate = LimiterGate(limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id)
+    gate = LimiterGate(
+        limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id,
+        day_limit=day_limit_of(tenant_id=grant.tenant_id),
+    )  # fmt: skip
     try:
         held = HeldGate(gate, gate.acquire())
     except XeroBudgetExhausted as exc:
@@ -184,7 +188,7 @@ def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: li
     push = products_push if kind == RecordKind.PRODUCT else invoices_push
     try:
         error = push(channel=channel, client=client, rows=rows)
-        if isinstance(error, XeroReconnectRequired):
+        if error is not None and error.decision == Decision.RECONNECT:
             channel_mark_needs_reconnect(channel_id=channel.pk, reason=error.message)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
         # The forced refresh after a 401 failed. Earlier calls of this turn may have written

@@ -20,7 +20,7 @@ from ..forms import ChannelForm
 from ..models import AccountingChannel
 from ..providers import PROVIDERS
 from ..selectors import channel_events, channel_for_member, channels_of_store
-from ..sync.selectors import channel_sync_overview
+from ..sync.selectors import channel_sync_overview, xero_day_budget
 from .common import current_organization, current_user, redirect_uri, safe_next
 
 
@@ -100,6 +100,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "form": form,
             "events": channel_events(channel=channel),
             "sync": channel_sync_overview(channel=channel),
+            "day_budget": xero_day_budget(channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },

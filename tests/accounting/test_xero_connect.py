@@ -102,7 +102,9 @@ def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member
     assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
 
 
-def test_two_organisations_authorised_lead_to_a_pick(member_client, xero_channel, tenants):
+def test_two_organisations_authorised_lead_to_a_pick_and_the_unpicked_one_is_disconnected(
+    member_client, xero_channel, tenants, xero_app
+):
     # Xero connects several organisations in one consent only for apps on the Advanced tier.
     sandbox_app_tier_set(client_id=xero_channel.client_id, tier="advanced")
     location = consent(press_connect(member_client, xero_channel), organisations=list(tenants))
@@ -123,6 +125,9 @@ def test_two_organisations_authorised_lead_to_a_pick(member_client, xero_channel
     assert (authorization.outcome, authorization.token_set) == (AuthorizationOutcome.CONNECTED, None)
     # The pick is single-use too.
     assert member_client.post(choose_url, {"connection": picked["id"]}).status_code == 404
+    # The organisation not picked is no longer connected to the app in Xero; the picked one is.
+    connected = Connection.objects.filter(app__client_id=xero_app["client_id"])
+    assert sorted(connected.values_list("organisation__name", flat=True)) == ["Second Books Ltd"]
 
 
 def test_disconnect_deletes_the_connection_in_xero_and_keeps_the_history(member_client, xero_channel, tenants):

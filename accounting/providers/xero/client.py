@@ -1,31 +1,36 @@
 """The one client of Xero's accounting API, built on the official xero-python SDK.
 
-Every call: passes the limiter (`Gate`) first, carries a request timeout, goes through a urllib3
-pool whose retries are off (the SDK's default pool would sleep through a day-long Retry-After or
-re-send a PUT after a read timeout), and turns any failure into `errors.XeroError`.
+Every call: passes the limiter (`Gate`) first, goes through the one HTTP stack (`http`: timeouts,
+urllib3 retries off, no SDK refresh), and turns any failure into `errors.XeroError` (`answers`
+reads what Xero's answer means).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
-import certifi
 import urllib3
 from django.conf import settings
 from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import Account, Contact, Contacts, Invoice, Invoices, Item, Items, TaxRate
-from xero_python.api_client import ApiClient, Configuration
-from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException
 
 from . import errors
+from .answers import headers_of, translate_api_exception
+from .http import bearer_token, request_timeout, sdk_api_client
 
 API_PATH = "/api.xro/2.0"
-# Invoice numbers per look-up, keeping the `where` filter of one GET well under URL limits.
-NUMBERS_PER_LOOKUP = 25
+# The longest look-up URL sent, measured encoded as it goes out. Xero answers 404 "The resource
+# you're looking for cannot be found" to URLs past about 2,050 characters (xero-node#404,
+# Xero-NetStandard#413): look-ups are split by this length, never by a count of records.
+URL_BUDGET = 2000
+# The granular scope each resource needs: named when Xero answers 401 AuthorizationUnsuccessful.
+SCOPES = {"invoice": "accounting.invoices", "contact": "accounting.contacts"}
+SETTINGS_SCOPE = "accounting.settings"
+SUMMARY = ("summaryOnly", "True")  # as the SDK sends it
 
 
 def where_quote(value: str) -> str:
@@ -56,26 +61,6 @@ class OpenGate:
         return None
 
 
-def _timeout() -> tuple[float, float]:
-    # The SDK ignores a float `_request_timeout` (it only understands int or a pair): pass a pair.
-    total = float(settings.XERO_REQUEST_TIMEOUT)
-    return (min(10.0, total), total)
-
-
-def _token_dict(access_token: str) -> dict[str, Any]:
-    # No refresh token and no expiry: the SDK then never tries to refresh by itself; refreshing
-    # is accounting.tokens' job, under its row lock.
-    return {
-        "access_token": access_token,
-        "refresh_token": None,
-        "id_token": None,
-        "scope": [],
-        "expires_in": None,
-        "expires_at": None,
-        "token_type": "Bearer",
-    }
-
-
 class XeroClient:
     """Accounting API calls for one Xero organisation with one access token."""
 
@@ -91,20 +76,10 @@ class XeroClient:
         self.tenant_id = tenant_id
         self._gate = gate or OpenGate()
         self._reauth = reauth
-        self._token = _token_dict(access_token)
-        # Configuration() hands out shallow copies of one process-wide default and ignores its
-        # arguments: the token object must be this client's own, or threads would swap tokens.
-        configuration = Configuration()
-        configuration.oauth2_token = OAuth2Token()
-        api_client = ApiClient(
-            configuration,
-            oauth2_token_getter=lambda: self._token,
-            oauth2_token_saver=lambda new: None,
-        )
-        api_client.rest_client.pool_manager = urllib3.PoolManager(
-            num_pools=2, maxsize=2, retries=False, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
-        )
-        self._api = AccountingApi(api_client, base_url=settings.XERO_API_URL.rstrip("/") + API_PATH)
+        self._token = bearer_token(access_token)
+        api_client = sdk_api_client(token_getter=lambda: self._token)
+        self._base_url = settings.XERO_API_URL.rstrip("/") + API_PATH
+        self._api = AccountingApi(api_client, base_url=self._base_url)
 
     # Invoices ----------------------------------------------------------------------------
 
@@ -133,23 +108,40 @@ class XeroClient:
     def invoices_by_number(self, *, numbers: Sequence[str]) -> list[Invoice]:
         """Return the invoices of this organisation whose numbers are in `numbers`.
 
-        Asked with a quoted `where` filter, never `InvoiceNumbers`: the SDK joins that list with
-        commas, so a number containing a comma would be split and never found.
+        Asked with Xero's dedicated `InvoiceNumbers=` parameter, in as few GETs as the URL budget
+        allows. The SDK joins that list with commas, so a number containing a comma is asked alone
+        with a single-value `where` filter instead.
         """
+        plain = [n for n in numbers if "," not in n]
         found: list[Invoice] = []
-        numbers = list(numbers)
-        for start in range(0, len(numbers), NUMBERS_PER_LOOKUP):
-            chunk = numbers[start : start + NUMBERS_PER_LOOKUP]
-            where = " OR ".join(f'InvoiceNumber=="{where_quote(n)}"' for n in chunk)
-            result = self._call(self._api.get_invoices, where=where, summary_only=True)
-            found += result.invoices or []
+        for group in self._packed(plain, lambda g: ("Invoices", [("InvoiceNumbers", ",".join(g)), SUMMARY])):
+            found += self._call(self._api.get_invoices, invoice_numbers=group, summary_only=True).invoices or []
+        for number in (n for n in numbers if "," in n):
+            where = f'InvoiceNumber=="{where_quote(number)}"'
+            found += self._call(self._api.get_invoices, where=where, summary_only=True).invoices or []
         return found
 
     # Contacts ----------------------------------------------------------------------------
 
-    def contacts_where(self, *, where: str) -> list[Contact]:
-        """Return the contacts matching a Xero `where` filter."""
-        result = self._call(self._api.get_contacts, where=where, summary_only=True)
+    def contacts_matching(self, *, field: str, values: Iterable[str]) -> list[Contact]:
+        """Return the active contacts whose `field` equals one of `values`, asked with OR-joined
+        `where` filters split by the URL budget.
+
+        Raise `errors.XeroHighVolume` when the organisation refuses OR-joined filters: then ask
+        one value at a time (`contacts_equal`).
+        """
+        found: list[Contact] = []
+        for group in self._packed(list(values), lambda g: ("Contacts", [("where", where_any(field, g)), SUMMARY])):
+            found += self._call(self._api.get_contacts, where=where_any(field, group), summary_only=True).contacts or []
+        return found
+
+    def contacts_equal(self, *, field: str, value: str) -> list[Contact]:
+        """Return the active contacts whose `field` (Name, EmailAddress, ContactNumber: the fields
+        Xero serves efficiently) equals `value`: a single-value filter even a high-volume
+        organisation answers."""
+        if self._url_length("Contacts", [("where", where_any(field, [value])), SUMMARY]) > URL_BUDGET:
+            return []  # too long to ask (an absurd name): treated as not found, then created
+        result = self._call(self._api.get_contacts, where=where_any(field, [value]), summary_only=True)
         return list(result.contacts or [])
 
     def contacts_create(self, *, contacts: Sequence[Contact], idempotency_key: str) -> list[Contact]:
@@ -168,6 +160,13 @@ class XeroClient:
         """Return the items matching a Xero `where` filter (Items has no paging)."""
         result = self._call(self._api.get_items, where=where)
         return list(result.items or [])
+
+    def items_by_code(self, *, codes: Iterable[str]) -> list[Item]:
+        """Return the items whose Code is one of `codes`, in as few GETs as the URL budget allows."""
+        found: list[Item] = []
+        for group in self._packed(list(codes), lambda g: ("Items", [("where", where_any("Code", g))])):
+            found += self._call(self._api.get_items, where=where_any("Code", group)).items or []
+        return found
 
     def items_upsert(self, *, items: Sequence[Item], idempotency_key: str) -> list[Item]:
         """POST items (upsert on Code); return every element with its own errors."""
@@ -190,6 +189,28 @@ class XeroClient:
         result = self._call(self._api.get_tax_rates)
         return list(result.tax_rates or [])
 
+    # Look-ups within the URL budget -------------------------------------------------------
+
+    def _url_length(self, resource: str, params: list[tuple[str, str]]) -> int:
+        """Return the length of the GET's URL as it goes out (urllib3 encodes GET fields so)."""
+        return len(f"{self._base_url}/{resource}?{urlencode(params)}")
+
+    def _packed(
+        self, values: list[str], request: Callable[[list[str]], tuple[str, list[tuple[str, str]]]]
+    ) -> Iterator[list[str]]:
+        """Yield groups of `values` whose look-up URL (`request(group)` → resource, params) fits
+        the budget. A value too long to be asked even alone is left out (not found)."""
+        group: list[str] = []
+        for value in dict.fromkeys(values):
+            if self._url_length(*request([*group, value])) <= URL_BUDGET:
+                group.append(value)
+                continue
+            if group:
+                yield group
+            group = [value] if self._url_length(*request([value])) <= URL_BUDGET else []
+        if group:
+            yield group
+
     # The one request path ---------------------------------------------------------------
 
     def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
@@ -203,7 +224,7 @@ class XeroClient:
         except errors.XeroUnauthorized:
             if self._reauth is None:
                 raise
-            self._token = _token_dict(self._reauth())
+            self._token = bearer_token(self._reauth())
             self._reauth = None
             return self._call_once(method, **kwargs)
 
@@ -211,11 +232,11 @@ class XeroClient:
         with self._permit() as answer_headers:
             try:
                 data, _status, headers = method(
-                    self.tenant_id, _return_http_data_only=False, _request_timeout=_timeout(), **kwargs
+                    self.tenant_id, _return_http_data_only=False, _request_timeout=request_timeout(), **kwargs
                 )
             except ApiException as exc:
-                answer_headers.update(_headers_of(exc))
-                error = translate_api_exception(exc)
+                answer_headers.update(headers_of(exc))
+                error = translate_api_exception(exc, scope=_scope(method), lookup=method.__name__.startswith("get_"))
                 if isinstance(error, errors.XeroRateLimited):
                     self._gate.pause(seconds=error.retry_after, problem=error.problem)
                 raise error from None
@@ -234,11 +255,14 @@ class XeroClient:
             self._gate.release(permit, headers=headers)
 
 
-def _headers_of(exc: ApiException) -> dict[str, str]:
-    try:
-        return dict(exc.headers or {})
-    except Exception:  # a response-less exception (SSL) has no headers
-        return {}
+def _scope(method: Callable[..., Any]) -> str:
+    name = method.__name__
+    return next((scope for word, scope in SCOPES.items() if word in name), SETTINGS_SCOPE)
+
+
+def where_any(field: str, values: Iterable[str]) -> str:
+    """Return a Xero `where` filter matching `field` equal to any of `values`."""
+    return " OR ".join(f'{field}=="{where_quote(v)}"' for v in values)
 
 
 def translate_transport_error(exc: urllib3.exceptions.HTTPError) -> errors.XeroNetworkError:
@@ -247,76 +271,3 @@ def translate_transport_error(exc: urllib3.exceptions.HTTPError) -> errors.XeroN
     # reset, truncated answer) may come after Xero acted on the request.
     not_sent = isinstance(exc, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
     return errors.XeroNetworkError(f"Network error talking to Xero: {type(exc).__name__}", ambiguous=not not_sent)
-
-
-def translate_api_exception(exc: ApiException) -> errors.XeroError:
-    """Return the typed error for an SDK exception carrying an HTTP answer."""
-    status = exc.status if isinstance(exc.status, int) else getattr(exc.http_resp, "status", None)
-    headers = _headers_of(exc)
-    body = _json_body(exc)
-    if status == 429:
-        retry_after = _float(headers.get("Retry-After") or headers.get("retry-after"), default=60.0)
-        problem = (headers.get("X-Rate-Limit-Problem") or headers.get("x-rate-limit-problem") or "").lower()
-        return errors.XeroRateLimited(
-            f"Xero rate limit reached ({problem or 'unknown'} limit).",
-            retry_after=retry_after,
-            problem=problem,
-            status=429,
-            headers=headers,
-        )
-    if status == 400:
-        messages = validation_messages(body)
-        return errors.XeroValidationError(
-            "; ".join(messages) or "Xero refused the request.", messages=messages, status=400, headers=headers
-        )
-    if status == 401:
-        return errors.XeroUnauthorized(_detail(body) or "Xero refused the access token.", status=401, headers=headers)
-    if status == 403:
-        detail = _detail(body) or "AuthenticationUnsuccessful"
-        return errors.XeroReconnectRequired(
-            f"Xero refused access to this organisation ({detail}): reconnect the channel.", status=403, headers=headers
-        )
-    if status == 404:
-        return errors.XeroNotFound("Not found in Xero.", status=404, headers=headers)
-    if status is not None and status >= 500:
-        return errors.XeroServerError(f"Xero server error {status}.", status=status, headers=headers)
-    return errors.XeroError(f"Unexpected answer from Xero ({status}).", status=status, headers=headers)
-
-
-def validation_messages(body: Any) -> list[str]:
-    """Return Xero's validation messages from a 400 body (top-level or per element)."""
-    if not isinstance(body, dict):
-        return []
-    messages: list[str] = []
-    for element in body.get("Elements") or []:
-        for error in element.get("ValidationErrors") or []:
-            if error.get("Message") and error["Message"] not in messages:
-                messages.append(error["Message"])
-    if not messages and body.get("Message"):
-        messages.append(str(body["Message"]))
-    if not messages and body.get("Detail"):
-        messages.append(str(body["Detail"]))
-    return messages
-
-
-def _json_body(exc: ApiException) -> Any:
-    raw = exc.body
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, TypeError):
-        return None
-
-
-def _detail(body: Any) -> str:
-    if isinstance(body, dict):
-        return str(body.get("Detail") or body.get("Title") or body.get("Message") or "")
-    return ""
-
-
-def _float(value: str | None, *, default: float) -> float:
-    try:
-        return max(0.0, float(value)) if value is not None else default
-    except ValueError:
-        return default

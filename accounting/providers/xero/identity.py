@@ -1,27 +1,24 @@
 """Xero connections (the organisations a token set reaches), through the xero-python SDK's IdentityApi.
 
-The SDK client is built with urllib3 retries turned off and an explicit timeout on every call,
-and with a token saver that refuses: tokens are refreshed only by `accounting.tokens`, under a
-row lock, never by the SDK on its own.
+Calls go through the one HTTP stack of `http` (retries off, timeouts, no SDK refresh) and fail
+with the one error family of `errors` (`XeroOAuthError`, with its retry decision).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import certifi
 import jwt
 import urllib3
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 from xero_python.api_client import ApiClient
-from xero_python.api_client.configuration import Configuration
-from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException, HTTPStatusException
 from xero_python.identity import IdentityApi
 
-from .oauth import UNREACHABLE, XeroOAuthError
+from .errors import UNREACHABLE, XeroOAuthError
+from .http import bearer_token, request_timeout
+from .http import sdk_api_client as http_client
 
 # The errors of a call Xero refused because the token no longer grants access (e.g. revoked in Xero).
 ACCESS_REFUSED = ("http_401", "http_403")
@@ -36,30 +33,11 @@ class XeroConnection:
     auth_event_id: str
 
 
-def request_timeout() -> tuple[float, float]:
-    # The SDK ignores a float timeout; a (connect, read) pair is honoured.
-    return (settings.XERO_REQUEST_TIMEOUT, settings.XERO_REQUEST_TIMEOUT)
-
-
-def _refuse_token_save(token: dict[str, Any]) -> None:
-    raise RuntimeError("The SDK tried to refresh a token by itself; refresh through accounting.tokens.")
-
-
 @sensitive_variables("access_token")
 def sdk_api_client(*, access_token: str) -> ApiClient:
-    """Return an SDK ApiClient that authenticates with `access_token`, never retries and never refreshes."""
-    token = {"access_token": access_token, "token_type": "Bearer", "scope": [], "expires_in": 1800}
-    # Configuration() hands out shallow copies of one process-wide default and ignores its
-    # arguments, so the token object must be set on the copy: a shared one would let two
-    # threads send each other's tokens.
-    configuration = Configuration()
-    configuration.oauth2_token = OAuth2Token(expiration_buffer=0)
-    client = ApiClient(configuration, oauth2_token_getter=lambda: token, oauth2_token_saver=_refuse_token_save)
-    # The SDK's pool keeps urllib3's default retries (sleeping through Retry-After, re-sending writes).
-    client.rest_client.pool_manager = urllib3.PoolManager(
-        num_pools=4, maxsize=4, retries=False, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
-    )
-    return client
+    """Return an SDK ApiClient of the one HTTP stack (`http`) that authenticates with `access_token`."""
+    token = bearer_token(access_token)
+    return http_client(token_getter=lambda: token)
 
 
 class _IdentityApi(IdentityApi):
@@ -101,7 +79,7 @@ def connections_list(*, access_token: str, only_auth_event: bool = True) -> list
         else:
             rows = api.get_connections(_request_timeout=request_timeout())
     except HTTPStatusException as exc:
-        raise XeroOAuthError(f"http_{exc.status}", "GET connections was refused.") from None
+        raise XeroOAuthError(f"http_{exc.status}", "GET connections was refused.", status=exc.status) from None
     except (ApiException, urllib3.exceptions.HTTPError) as exc:
         # The SDK's other kinds (ApiSSLException, status 0): no answer from Xero came back.
         raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None
@@ -126,7 +104,7 @@ def connection_delete(*, access_token: str, connection_id: str) -> None:
     except HTTPStatusException as exc:
         if exc.status == 404:
             return
-        raise XeroOAuthError(f"http_{exc.status}", "DELETE connection was refused.") from None
+        raise XeroOAuthError(f"http_{exc.status}", "DELETE connection was refused.", status=exc.status) from None
     except (ApiException, urllib3.exceptions.HTTPError) as exc:
         # The SDK's other kinds (ApiSSLException, status 0): no answer from Xero came back.
         raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None

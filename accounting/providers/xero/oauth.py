@@ -20,25 +20,10 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+from .errors import BAD_RESPONSE, UNREACHABLE, XeroOAuthError
+
 # The only keys xero-python's OAuth2Token accepts; any other key makes it raise.
 SDK_TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at", "token_type")
-
-# Error codes of XeroOAuthError that are not OAuth2 error codes.
-UNREACHABLE = "unreachable"
-BAD_RESPONSE = "bad_response"
-
-
-class XeroOAuthError(Exception):
-    """Raise when Xero's identity service refuses a request or cannot be reached.
-
-    `error` is the OAuth2 error code Xero answered (`invalid_grant`, `invalid_client`, …),
-    or UNREACHABLE / BAD_RESPONSE. The message never contains a secret or a token.
-    """
-
-    def __init__(self, error: str, description: str = "") -> None:
-        self.error = error
-        self.description = description
-        super().__init__(f"{error}: {description}" if description else error)
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,29 @@ def test_without_redis_the_database_limiter_applies_the_same_limits(settings):
         gate.acquire()
     assert "minute" in refused.value.message
     assert 55 < refused.value.retry_after <= 60
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("backend", ["redis", "database"])
+def test_xeros_remaining_day_count_is_the_budget_the_limiter_plans_within(backend, clean_redis, settings):
+    from accounting.sync.facts import day_limit_of
+
+    settings.XERO_RATE_TIME_SCALE = 1.0
+    if backend == "database":
+        settings.REDIS_URL = ""
+    gate = LimiterGate(limiter=limiter(), tenant_id=f"tenant-{backend}", app_key="app-1")
+    # Other apps spent most of the organisation's Starter day: Xero says 3 calls are left.
+    gate.release(gate.acquire(), headers={"X-DayLimit-Remaining": "3"})
+    for _ in range(3):
+        gate.release(gate.acquire(), headers={})
+
+    with pytest.raises(XeroBudgetExhausted) as refused:
+        gate.acquire()
+    assert "day" in refused.value.message
+    assert refused.value.retry_after > 3600  # the rest of the day, not a minute
+    assert day_limit_of(tenant_id=f"tenant-{backend}") == 1000
+
+    # A Xero that reports more than a Starter day proves the larger budget.
+    other = LimiterGate(limiter=limiter(), tenant_id=f"big-{backend}", app_key="app-1")
+    other.release(other.acquire(), headers={"x-daylimit-remaining": "4999"})
+    assert (other.day_limit, day_limit_of(tenant_id=f"big-{backend}")) == (5000, 5000)
