@@ -28,9 +28,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def test_an_invoice_arrives_with_the_channels_mapping(org, live_server):
     store = StoreFactory(currency="GBP")
-    channel = connect_channel(
-        org=org, store=store, invoice_number_prefix="WEB-", account_nominal_code="260", default_tax_type="OUTPUT2"
-    )
+    channel = connect_channel(org=org, store=store, invoice_number_prefix="WEB-", account_nominal_code="260")
     invoice = invoice_create(
         store=store, number="1001", customer_name="Ada Lovelace", customer_email="ada@example.com",
         issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1),
