@@ -21,10 +21,13 @@ from stores.models import InvoiceLine
 
 from ..models import AccountingChannel, ChannelTaxMapping, TaxMappingOrigin
 from ..providers.xero.client import XeroClient
+from ..providers.xero.errors import XeroError
 from ..providers.xero.mapping import percent_text, tax_unmapped_message
 from ..providers.xero.tax import SalesTaxRate, sales_tax_types_at
 from ..sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 from ..sync.settings_cache import sales_tax_rates, sales_tax_rates_cached
+from ..tokens import ChannelNotConnected, TokenRefreshFailed
+from .xero_access import channel_xero_client
 
 TaxKey = tuple[Decimal, str]  # (store rate, line kind)
 
@@ -102,6 +105,22 @@ def _row(
     )
 
 
+def channel_tax_mapping_check(*, channel: AccountingChannel, choices: Mapping[TaxKey, str]) -> None:
+    """Raise ValidationError unless every choice is one of the organisation's active sales tax
+    types at its rate, as last read from Xero's TaxRates."""
+    rates = sales_tax_rates_cached(channel=channel)
+    if rates is None:
+        raise ValidationError("The organisation's tax rates have not been read from Xero yet: read them first.")
+    errors = []
+    for (rate, _kind), tax_type in sorted(choices.items()):
+        if tax_type not in {r.tax_type for r in sales_tax_types_at(rates, rate)}:
+            errors.append(
+                f"“{tax_type}” is not one of the organisation's active sales tax types at {percent_text(rate)}%."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def channel_tax_mapping_set(
     *, channel: AccountingChannel, choices: Mapping[TaxKey, str], user: User | None = None
@@ -112,18 +131,7 @@ def channel_tax_mapping_set(
     Every choice must be one of the organisation's active sales tax types at that rate (as last
     read from Xero's TaxRates); otherwise nothing changes and ValidationError says which.
     """
-    rates = sales_tax_rates_cached(channel=channel)
-    if rates is None:
-        raise ValidationError("The organisation's tax rates have not been read from Xero yet: reload the page.")
-    errors = []
-    for (rate, _kind), tax_type in sorted(choices.items()):
-        offered = {r.tax_type for r in sales_tax_types_at(rates, rate)}
-        if tax_type not in offered:
-            errors.append(
-                f"“{tax_type}” is not one of the organisation's active sales tax types at {percent_text(rate)}%."
-            )
-    if errors:
-        raise ValidationError(errors)
+    channel_tax_mapping_check(channel=channel, choices=choices)
     changed = []
     for key, tax_type in choices.items():
         row, created = ChannelTaxMapping.objects.select_for_update().get_or_create(
@@ -135,6 +143,20 @@ def channel_tax_mapping_set(
             row.save()
             changed.append(key)
     return _tax_failures_retry(channel=channel, rates=[rate for rate, _kind in changed])
+
+
+def channel_tax_rates_refresh(*, channel: AccountingChannel) -> list[SalesTaxRate]:
+    """Read the organisation's sales tax rates from Xero again and cache them; return them.
+
+    Raise ValidationError with a message for the page when Xero cannot be asked.
+    """
+    try:
+        client, _gate = channel_xero_client(channel=channel)
+        return sales_tax_rates(channel=channel, client=client, refresh=True)
+    except (ChannelNotConnected, TokenRefreshFailed) as exc:
+        raise ValidationError(f"The tax rates could not be read from Xero: {exc}") from None
+    except XeroError as exc:
+        raise ValidationError(f"The tax rates could not be read from Xero: {exc.message}") from None
 
 
 def _tax_failures_retry(*, channel: AccountingChannel, rates: list[Decimal]) -> int:

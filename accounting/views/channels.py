@@ -22,6 +22,7 @@ from ..providers import PROVIDERS
 from ..selectors import channel_events, channel_for_member, channels_of_store
 from ..sync.selectors import channel_sync_overview
 from .common import current_organization, current_user, redirect_uri, safe_next
+from .tax import tax_mapping_context
 
 
 @login_required
@@ -100,6 +101,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "form": form,
             "events": channel_events(channel=channel),
             "sync": channel_sync_overview(channel=channel),
+            "tax": tax_mapping_context(channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },
