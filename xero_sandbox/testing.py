@@ -7,6 +7,7 @@ shapes (PascalCase dicts), exactly what the SDK would see.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -35,9 +36,27 @@ def app_create(
     return apps.app_create(name=name, redirect_uris=[redirect_uri], webhook_url=webhook_url)
 
 
-def organisation_create(*, name: str = "Demo Company (UK)", base_currency: str = "GBP") -> Organisation:
-    """Create an organisation with the demo chart of accounts, tax rates and currencies."""
-    return organisations.organisation_create(name=name, base_currency=base_currency)
+def organisation_create(
+    *,
+    name: str = "Demo Company (UK)",
+    country: str = "GB",
+    base_currency: str = "",
+    currencies: list[str] | None = None,
+) -> Organisation:
+    """Create an organisation with its region's demo books (GB, AU, NZ, US); only the base currency enabled."""
+    return organisations.organisation_create(
+        name=name, country=country, base_currency=base_currency, currencies=currencies
+    )
+
+
+def currency_enable(*, organisation: OrganisationRef, code: str) -> None:
+    """Enable a currency in the organisation (only the base currency is enabled at first)."""
+    organisations.currency_enable(organisation=organisation_get(organisation=organisation), code=code)
+
+
+def lock_date_set(*, organisation: OrganisationRef, lock_date: dt.date | None) -> None:
+    """Set (or clear, with None) the organisation's period lock date."""
+    Organisation.objects.filter(pk=organisation_get(organisation=organisation).pk).update(lock_date=lock_date)
 
 
 def token_issue(
@@ -76,7 +95,9 @@ def invoices(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
     found = Invoice.objects.filter(organisation=organisation_get(organisation=organisation)).order_by(
         "created_at", "pk"
     )
-    related = found.select_related("contact").prefetch_related("line_items", "payments__account", "payments__invoice")
+    related = found.select_related("contact").prefetch_related(
+        "line_items", "payments__account", "payments__invoice", "allocations__credit_note"
+    )
     return [invoice_json(invoice) for invoice in related]
 
 

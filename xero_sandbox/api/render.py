@@ -6,7 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from xero_sandbox.models import Account, Contact, Currency, Invoice, Item, LineItem, Organisation, Payment, TaxRate
+from xero_sandbox.demo_books import region_for
+from xero_sandbox.models import (
+    Account,
+    Allocation,
+    Contact,
+    Currency,
+    Invoice,
+    Item,
+    LineItem,
+    Organisation,
+    Payment,
+    TaxRate,
+)
 
 
 def ms_date(value: dt.date | None) -> str | None:
@@ -42,7 +54,7 @@ def organisation_json(organisation: Organisation) -> dict[str, Any]:
             "Name": organisation.name,
             "LegalName": organisation.name,
             "PaysTax": True,
-            "Version": "UK" if organisation.country_code == "GB" else organisation.country_code,
+            "Version": _version(organisation.country_code),
             "OrganisationType": "COMPANY",
             "BaseCurrency": organisation.base_currency,
             "CountryCode": organisation.country_code,
@@ -66,6 +78,13 @@ def organisation_json(organisation: Organisation) -> dict[str, Any]:
             "PaymentTerms": {},
         }
     )
+
+
+def _version(country_code: str) -> str:
+    try:
+        return region_for(country_code).version
+    except ValueError:
+        return "GLOBAL"
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -96,22 +115,25 @@ def account_json(account: Account) -> dict[str, Any]:
     return data
 
 
-def tax_rate_json(rate: TaxRate) -> dict[str, Any]:
+def tax_rate_json(rate: TaxRate, *, component: str = "VAT") -> dict[str, Any]:
+    """Render a tax rate; `component` names its tax (VAT, GST, Sales Tax). US rates have no ReportTaxType."""
     percent = float(rate.rate)
-    return {
-        "Name": rate.name,
-        "TaxType": rate.tax_type,
-        "ReportTaxType": rate.report_tax_type or None,
-        "CanApplyToAssets": rate.can_apply_to_expenses,
-        "CanApplyToEquity": rate.can_apply_to_expenses,
-        "CanApplyToExpenses": rate.can_apply_to_expenses,
-        "CanApplyToLiabilities": rate.can_apply_to_expenses,
-        "CanApplyToRevenue": rate.can_apply_to_revenue,
-        "DisplayTaxRate": percent,
-        "EffectiveRate": percent,
-        "Status": rate.status,
-        "TaxComponents": [{"Name": "VAT", "Rate": percent, "IsCompound": False, "IsNonRecoverable": False}],
-    }
+    return compact(
+        {
+            "Name": rate.name,
+            "TaxType": rate.tax_type,
+            "ReportTaxType": rate.report_tax_type or None,
+            "CanApplyToAssets": rate.can_apply_to_assets,
+            "CanApplyToEquity": rate.can_apply_to_equity,
+            "CanApplyToExpenses": rate.can_apply_to_expenses,
+            "CanApplyToLiabilities": rate.can_apply_to_liabilities,
+            "CanApplyToRevenue": rate.can_apply_to_revenue,
+            "DisplayTaxRate": percent,
+            "EffectiveRate": percent,
+            "Status": rate.status,
+            "TaxComponents": [{"Name": component, "Rate": percent, "IsCompound": False, "IsNonRecoverable": False}],
+        }
+    )
 
 
 def currency_json(currency: Currency) -> dict[str, Any]:
@@ -211,6 +233,22 @@ def payment_json(payment: Payment, *, with_invoice: bool = True) -> dict[str, An
     return data
 
 
+def _applied_credit_json(allocation: Allocation) -> dict[str, Any]:
+    """A credit note as an invoice lists it: the part of it allocated to that invoice."""
+    note = allocation.credit_note
+    return compact(
+        {
+            "CreditNoteID": str(note.credit_note_id),
+            "CreditNoteNumber": note.credit_note_number,
+            "Type": note.type,
+            "Date": ms_date(allocation.date),
+            "AppliedAmount": money(allocation.amount),
+            "Total": money(note.total),
+            "Status": note.status,
+        }
+    )
+
+
 def invoice_json(invoice: Invoice, *, unitdp: int = 2, with_lines: bool = True) -> dict[str, Any]:
     """Render an invoice; `invoice.contact`, lines and payments should be prefetched."""
     data: dict[str, Any] = {
@@ -219,12 +257,12 @@ def invoice_json(invoice: Invoice, *, unitdp: int = 2, with_lines: bool = True) 
         "InvoiceNumber": invoice.invoice_number,
         "Reference": invoice.reference,
         "Payments": [payment_json(p, with_invoice=False) for p in invoice.payments.all()],
-        "CreditNotes": [],
+        "CreditNotes": [_applied_credit_json(a) for a in invoice.allocations.all()],
         "Prepayments": [],
         "Overpayments": [],
         "AmountDue": money(invoice.amount_due),
         "AmountPaid": money(invoice.amount_paid),
-        "AmountCredited": 0.0,
+        "AmountCredited": money(invoice.amount_credited),
         "CurrencyRate": float(invoice.currency_rate),
         "IsDiscounted": False,
         "HasAttachments": False,

@@ -11,15 +11,19 @@ from .accounting import (
     Payment,
     TaxRate,
 )
+from .credit_notes import Allocation, CreditNote, CreditNoteLine
 from .identity import AppTier, AuthorizationCode, Connection, DeveloperApp, Grant, RefreshToken
 from .operations import IdempotencyRecord, RequestLog, WebhookDelivery
 
 __all__ = [
     "Account",
+    "Allocation",
     "AppTier",
     "AuthorizationCode",
     "Connection",
     "Contact",
+    "CreditNote",
+    "CreditNoteLine",
     "Currency",
     "DeveloperApp",
     "Grant",

@@ -23,6 +23,8 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Xero numbers sales invoices sent without an InvoiceNumber: INV-0001, INV-0002, …
     next_invoice_number = models.PositiveIntegerField(default=1)
+    # … and sales credit notes sent without a CreditNoteNumber: CN-0001, CN-0002, …
+    next_credit_note_number = models.PositiveIntegerField(default=1)
     # Xero's "extremely high volume" organisations refuse un-optimised filters (pyxero#373,
     # xero-python#148); the sandbox also treats an organisation as one above a size (settings).
     high_volume = models.BooleanField("High-volume organisation", default=False)
@@ -89,6 +91,9 @@ class TaxRate(models.Model):
     report_tax_type = models.CharField(max_length=30, blank=True)
     can_apply_to_revenue = models.BooleanField(default=True)
     can_apply_to_expenses = models.BooleanField(default=True)
+    can_apply_to_liabilities = models.BooleanField(default=True)
+    can_apply_to_equity = models.BooleanField(default=True)
+    can_apply_to_assets = models.BooleanField(default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "tax_type"], name="xs_taxrate_unique")]
@@ -165,6 +170,8 @@ class Invoice(models.Model):
     total_tax = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     total = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     amount_paid = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
+    # What allocated credit notes took off the invoice.
+    amount_credited = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     fully_paid_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,7 +192,7 @@ class Invoice(models.Model):
 
     @property
     def amount_due(self) -> Decimal:
-        return self.total - self.amount_paid
+        return self.total - self.amount_paid - self.amount_credited
 
 
 class LineItem(models.Model):

@@ -11,6 +11,15 @@ CENT = Decimal("0.01")
 # System accounts and bank accounts cannot carry lines of a sales or purchase document.
 NOT_FOR_DOCUMENTS = {"DEBTORS", "CREDITORS", "GST", "RETAINEDEARNINGS", "HISTORICAL", "ROUNDING"}
 
+# Which CanApplyTo… flag of a tax rate an account class asks for.
+CLASS_FLAGS = {
+    "REVENUE": "can_apply_to_revenue",
+    "EXPENSE": "can_apply_to_expenses",
+    "ASSET": "can_apply_to_assets",
+    "LIABILITY": "can_apply_to_liabilities",
+    "EQUITY": "can_apply_to_equity",
+}
+
 
 def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -45,8 +54,20 @@ class Books:
             return f"Account code '{code}' is not a valid code for this document."
         return None
 
-    def tax_type_error(self, tax_type: str, *, sales: bool) -> str | None:
+    def tax_type_error(self, tax_type: str, *, account_code: str = "", sales: bool = True) -> str | None:
+        """Return why `tax_type` cannot be used on a line (with `account_code`), or None when it can.
+
+        Xero checks a rate against the class of the line's account (CanApplyToRevenue for revenue
+        accounts, CanApplyToAssets for asset accounts, …); without an account, against the document.
+        """
         rate = self.tax_rates.get(tax_type)
-        if rate is None or rate.status != "ACTIVE" or (sales and not rate.can_apply_to_revenue):
+        if rate is None or rate.status != "ACTIVE":
+            return f"The TaxType code '{tax_type}' does not exist or cannot be used with this type of transaction."
+        account = self.accounts.get(account_code)
+        if account is not None:
+            flag = CLASS_FLAGS.get(account.account_class, "can_apply_to_revenue")
+            if not getattr(rate, flag):
+                return f"The TaxType code '{tax_type}' cannot be used with account code '{account_code}'."
+        elif sales and not rate.can_apply_to_revenue:
             return f"The TaxType code '{tax_type}' does not exist or cannot be used with this type of transaction."
         return None

@@ -1,25 +1,40 @@
-"""Create and update invoices in batches, with Xero's validation and per-line tax rounding."""
+"""Create and update invoices in batches, with Xero's validation, status rules and per-line tax rounding."""
 
 from __future__ import annotations
 
 import copy
-import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xero_sandbox.api.parse import BadValue, parse_date, parse_decimal, text
-from xero_sandbox.models import Contact, Invoice, Item, LineItem, Organisation
+from xero_sandbox.api.parse import BadValue, parse_date, text
+from xero_sandbox.models import Invoice, LineItem, Organisation
 
-from .books import Books, round_cents
+from .documents import POSTED, DocumentBatch, lines_of, lock_date_error, totals_apply, uuids
 
 TYPES = {"ACCREC", "ACCPAY"}
 CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
 LINE_AMOUNT_TYPES = {"Exclusive", "Inclusive", "NoTax"}
-NOT_UNIQUE = "This invoice number must be unique."
+# Xero-Net#236 and many integrations quote this wording.
+NOT_UNIQUE = "Invoice # must be unique."
+NEGATIVE = "The invoice total cannot be negative. Use a credit note (ACCRECCREDIT) instead."
+NOT_VALID_STATUS = "Invoice not of valid status for modification"
+HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
+STATUS_ONLY = (
+    "A change to status {status} must be sent with only InvoiceID (or InvoiceNumber) and Status, not the whole invoice."
+)
+# Status changes Xero allows (developer.xero.com Invoices "valid status changes"; xeroizer#48).
+TRANSITIONS = {
+    "DRAFT": {"SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"DRAFT", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"VOIDED"},
+}
+# Fields that change what an invoice books: refused once it has payments or allocated credit.
+BOOKED_FIELDS = {"LineItems", "Contact", "Date", "CurrencyCode", "CurrencyRate", "LineAmountTypes"}
+# A status change may name the invoice and carry flags the SDKs always send (xero-python: HasErrors…).
+IDENTITY_FIELDS = {"InvoiceID", "InvoiceNumber", "Status", "HasAttachments", "HasErrors", "IsDiscounted"}
 
 
 @dataclass
@@ -29,6 +44,7 @@ class InvoiceResult:
     submitted: dict[str, Any]
     invoice: Invoice | None = None
     errors: list[str] = field(default_factory=list)
+    creating: bool = True
 
 
 @dataclass
@@ -38,104 +54,9 @@ class _Draft:
     contact_name: str = ""
 
 
-class _Batch:
-    """State shared by the elements of one request: books, items, contacts (few queries)."""
-
-    def __init__(self, *, organisation: Organisation, payloads: list[dict[str, Any]], unitdp: int) -> None:
-        self.organisation = organisation
-        self.books = Books.load(organisation)
-        self.unitdp = unitdp
-        codes = {text(line.get("ItemCode")) for p in payloads for line in _lines(p) if line.get("ItemCode")}
-        self.items = {i.code: i for i in Item.objects.filter(organisation=organisation, code__in=codes)}
-        contacts: list[dict[str, Any]] = [p["Contact"] for p in payloads if isinstance(p.get("Contact"), dict)]
-        ids = {text(c.get("ContactID")) for c in contacts if c.get("ContactID")}
-        names = {text(c.get("Name")) for c in contacts if c.get("Name") and not c.get("ContactID")}
-        self.contacts_by_id = {
-            str(c.contact_id): c for c in Contact.objects.filter(organisation=organisation, contact_id__in=_uuids(ids))
-        }
-        self.contacts_by_name = {
-            c.name: c for c in Contact.objects.filter(organisation=organisation, name__in=names, status="ACTIVE")
-        }
-
-
-def _uuids(values: set[str]) -> list[str]:
-    valid = []
-    for value in values:
-        try:
-            valid.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    return valid
-
-
-def _lines(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    lines = payload.get("LineItems")
-    return [line for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
-
-
-def _line_build(batch: _Batch, raw: dict[str, Any], *, invoice: Invoice, position: int, errors: list[str]) -> LineItem:
-    """Return an unsaved line with amounts computed; append Xero's messages to `errors`."""
-    line = LineItem(position=position, description=text(raw.get("Description")))
-    line.item_code = text(raw.get("ItemCode"))
-    item = batch.items.get(line.item_code) if line.item_code else None
-    if line.item_code and item is None:
-        errors.append(f"Item code '{line.item_code}' is not valid")
-    try:
-        line.quantity = parse_decimal(raw.get("Quantity"), field="Quantity", default=Decimal(1)) or Decimal(0)
-        unit = parse_decimal(raw.get("UnitAmount"), field="UnitAmount")
-        line.discount_rate = parse_decimal(raw.get("DiscountRate"), field="DiscountRate")
-    except BadValue as exc:
-        errors.append(str(exc))
-        return line
-    if unit is None:
-        unit = item.sales_unit_price if item and item.sales_unit_price is not None else Decimal(0)
-    line.unit_amount = unit.quantize(Decimal(1).scaleb(-batch.unitdp))
-    line.account_code = text(raw.get("AccountCode")) or (item.sales_account_code if item else "")
-    if not line.description and item is not None:
-        line.description = item.description or item.name
-    if line.account_code:
-        problem = batch.books.account_error(line.account_code)
-        if problem:
-            errors.append(problem)
-    elif invoice.status in {"AUTHORISED", "SUBMITTED"}:
-        errors.append("Account code or ID must be specified")
-    account = batch.books.accounts.get(line.account_code)
-    default_tax = (item.sales_tax_type if item else "") or (account.tax_type if account else "") or "NONE"
-    line.tax_type = "NONE" if invoice.line_amount_types == "NoTax" else text(raw.get("TaxType")) or default_tax
-    problem = batch.books.tax_type_error(line.tax_type, sales=invoice.type == "ACCREC")
-    if problem:
-        errors.append(problem)
-        return line
-    _line_amounts(batch, line, line_amount_types=invoice.line_amount_types)
-    return line
-
-
-def _line_amounts(batch: _Batch, line: LineItem, *, line_amount_types: str) -> None:
-    """Compute the line amount and its tax, rounded per line to 2 dp as Xero does."""
-    gross = line.quantity * line.unit_amount
-    if line.discount_rate:
-        gross = gross * (Decimal(100) - line.discount_rate) / Decimal(100)
-    line.line_amount = round_cents(gross)
-    rate = batch.books.tax_rates[line.tax_type].rate / Decimal(100)
-    if line_amount_types == "Exclusive":
-        line.tax_amount = round_cents(line.line_amount * rate)
-    elif line_amount_types == "Inclusive":
-        line.tax_amount = round_cents(line.line_amount - line.line_amount / (1 + rate))
-    else:
-        line.tax_amount = Decimal("0.00")
-
-
-def _totals(invoice: Invoice, lines: list[LineItem]) -> None:
-    tax = sum((line.tax_amount for line in lines), Decimal("0.00"))
-    amounts = sum((line.line_amount for line in lines), Decimal("0.00"))
-    if invoice.line_amount_types == "Inclusive":
-        invoice.sub_total, invoice.total = amounts - tax, amounts
-    else:
-        invoice.sub_total, invoice.total = amounts, amounts + tax
-    invoice.total_tax = tax
-
-
-def _header_apply(batch: _Batch, invoice: Invoice, raw: dict[str, Any], errors: list[str], *, creating: bool) -> None:
+def _header_apply(
+    batch: DocumentBatch, invoice: Invoice, raw: dict[str, Any], errors: list[str], *, creating: bool
+) -> None:
     """Copy the header fields of `raw` onto `invoice`, collecting Xero's messages."""
     if creating or raw.get("Type"):
         invoice.type = text(raw.get("Type"))
@@ -171,55 +92,59 @@ def _header_apply(batch: _Batch, invoice: Invoice, raw: dict[str, Any], errors: 
         errors.append(str(exc))
 
 
-def _contact_apply(batch: _Batch, invoice: Invoice, raw: dict[str, Any], errors: list[str]) -> str:
-    """Attach the named contact; return a name to create when the contact is new."""
-    contact = raw.get("Contact")
-    if not isinstance(contact, dict) or not (contact.get("ContactID") or contact.get("Name")):
-        errors.append("A Contact must be specified for this type of transaction")
-        return ""
-    if contact.get("ContactID"):
-        found = batch.contacts_by_id.get(text(contact.get("ContactID")).lower())
-        if found is None:
-            errors.append(f"Contact ID '{text(contact.get('ContactID'))}' is not valid")
-            return ""
-        invoice.contact = found
-        return ""
-    name = text(contact.get("Name"))
-    if name in batch.contacts_by_name:
-        invoice.contact = batch.contacts_by_name[name]
-        return ""
-    return name
-
-
-def _draft_build(batch: _Batch, raw: dict[str, Any], invoice: Invoice, *, creating: bool) -> tuple[_Draft, list[str]]:
+def _draft_build(
+    batch: DocumentBatch, raw: dict[str, Any], invoice: Invoice, *, creating: bool
+) -> tuple[_Draft, list[str]]:
     errors: list[str] = []
     _header_apply(batch, invoice, raw, errors, creating=creating)
-    new_contact = _contact_apply(batch, invoice, raw, errors) if creating or "Contact" in raw else ""
+    new_contact = batch.contact_apply(invoice, raw, errors) if creating or "Contact" in raw else ""
     lines: list[LineItem] = []
     if creating or "LineItems" in raw:
-        raw_lines = _lines(raw)
+        raw_lines = lines_of(raw)
         if not raw_lines and (creating or invoice.status != "DRAFT"):
             errors.append("One or more line items must be specified")
-        lines = [_line_build(batch, r, invoice=invoice, position=i, errors=errors) for i, r in enumerate(raw_lines)]
+        lines = [
+            batch.line_build(LineItem(position=i), r, document=invoice, errors=errors)  # type: ignore[misc]
+            for i, r in enumerate(raw_lines)
+        ]
         if not errors:
-            _totals(invoice, lines)
+            totals_apply(invoice, lines)  # type: ignore[arg-type]
+            if invoice.type == "ACCREC" and invoice.total < 0:
+                errors.append(NEGATIVE)
     return _Draft(invoice=invoice, lines=lines, contact_name=new_contact), errors
 
 
-def _contacts_create(batch: _Batch, drafts: list[_Draft]) -> None:
+def _update_errors(before: Invoice, after: Invoice, raw: dict[str, Any]) -> list[str]:
+    """Return why an existing invoice cannot take the update `raw` (already applied to `after`)."""
+    if before.status in {"PAID", "VOIDED", "DELETED"}:
+        return [NOT_VALID_STATUS]
+    settled = before.amount_paid > 0 or before.amount_credited > 0
+    if settled and BOOKED_FIELDS & set(raw):
+        return [HAS_PAYMENTS]
+    if after.status == before.status:
+        return []
+    if after.status in {"VOIDED", "DELETED"} and set(raw) - IDENTITY_FIELDS:
+        # xero-node#407: voiding with the whole invoice (as GET answered it) is a 400.
+        return [STATUS_ONLY.format(status=after.status)]
+    if after.status not in TRANSITIONS.get(before.status, set()):
+        return [NOT_VALID_STATUS]
+    if after.status == "VOIDED" and settled:
+        return [HAS_PAYMENTS]
+    return []
+
+
+def _lock_errors(organisation: Organisation, before: Invoice | None, after: Invoice) -> list[str]:
+    """Documents dated on or before the period lock date cannot be posted, changed once posted, or voided."""
+    posted = after.status in POSTED or (before is not None and before.status in POSTED)
+    dates = [after.date] + ([before.date] if before is not None and before.status in POSTED else [])
+    problems = {lock_date_error(organisation, date=d) for d in dates} if posted else set()
+    return sorted(p for p in problems if p)
+
+
+def _contacts_create(batch: DocumentBatch, drafts: list[_Draft]) -> None:
     for draft in drafts:
-        if not draft.contact_name:
-            continue
-        contact = batch.contacts_by_name.get(draft.contact_name)
-        if contact is None:
-            contact, _ = Contact.objects.get_or_create(
-                organisation=batch.organisation,
-                name=draft.contact_name,
-                status="ACTIVE",
-                defaults={"is_customer": True},
-            )
-            batch.contacts_by_name[draft.contact_name] = contact
-        draft.invoice.contact = contact
+        if draft.contact_name:
+            draft.invoice.contact = batch.contact_create(draft.contact_name)
 
 
 def _insert(drafts: list[_Draft], results: dict[int, InvoiceResult]) -> None:
@@ -253,7 +178,7 @@ def _lines_insert(drafts: list[_Draft]) -> None:
 
 def _existing_for_update(organisation: Organisation, payloads: list[dict[str, Any]]) -> dict[str, Invoice]:
     """Return the invoices a POST names, keyed by InvoiceID and by ACCREC InvoiceNumber (one query)."""
-    ids = _uuids({text(p.get("InvoiceID")) for p in payloads if p.get("InvoiceID")})
+    ids = uuids({text(p.get("InvoiceID")) for p in payloads if p.get("InvoiceID")})
     numbers = {text(p.get("InvoiceNumber")) for p in payloads if p.get("InvoiceNumber") and not p.get("InvoiceID")}
     found = Invoice.objects.select_for_update().filter(organisation=organisation)
     found = found.filter(invoice_id__in=ids) | found.filter(invoice_number__in=numbers, type="ACCREC")
@@ -273,12 +198,13 @@ def invoices_save(
     Valid elements are written even when others fail, as Xero does. Run inside a transaction.
     """
     clean = [p if isinstance(p, dict) else {} for p in payloads]
-    batch = _Batch(organisation=organisation, payloads=clean, unitdp=unitdp)
+    batch = DocumentBatch(organisation=organisation, payloads=clean, unitdp=unitdp)
     existing = _existing_for_update(organisation, clean) if update else {}
+    numbers = {text(p.get("InvoiceNumber")) for p in clean}
     taken = set(
-        Invoice.objects.filter(
-            organisation=organisation, type="ACCREC", invoice_number__in={text(p.get("InvoiceNumber")) for p in clean}
-        ).values_list("invoice_number", flat=True)
+        Invoice.objects.filter(organisation=organisation, type="ACCREC", invoice_number__in=numbers).values_list(
+            "invoice_number", flat=True
+        )
     )
     results: dict[int, InvoiceResult] = {}
     new: list[_Draft] = []
@@ -286,28 +212,21 @@ def invoices_save(
     for index, raw in enumerate(clean):
         target = _target(existing, raw) if update else None
         if update and raw.get("InvoiceID") and target is None:
-            results[index] = InvoiceResult(
-                raw, errors=[f"Invoice ID '{text(raw.get('InvoiceID'))}' could not be found"]
-            )
+            missing = f"Invoice ID '{text(raw.get('InvoiceID'))}' could not be found"
+            results[index] = InvoiceResult(raw, errors=[missing], creating=False)
             continue
         creating = target is None
         # Work on a copy: a failing element must leave the invoice as later elements will find it.
         invoice = _copy(target) if target is not None else Invoice(organisation=organisation)
-        if not creating and invoice.status in {"PAID", "VOIDED", "DELETED"}:
-            results[index] = InvoiceResult(
-                raw, errors=[f"Invoice not of valid status for modification: {invoice.status}"]
-            )
-            continue
-        before = invoice.status
         draft, errors = _draft_build(batch, raw, invoice, creating=creating)
-        if not creating:
-            problem = _transition_error(before, invoice.status, paid=invoice.amount_paid > 0)
-            errors.extend([problem] if problem else [])
+        if target is not None:
+            errors = _update_errors(target, invoice, raw) or errors
+        errors = errors or _lock_errors(organisation, target, invoice)
         if creating and invoice.type == "ACCREC" and invoice.invoice_number:
             if invoice.invoice_number in taken:
                 errors.append(NOT_UNIQUE)
             taken.add(invoice.invoice_number)
-        results[index] = InvoiceResult(raw, invoice=None if errors else invoice, errors=errors)
+        results[index] = InvoiceResult(raw, invoice=None if errors else invoice, errors=errors, creating=creating)
         if not errors:
             (new if creating else changed).append(draft)
             if not creating:
@@ -339,19 +258,6 @@ def _numbers_assign(organisation: Organisation, invoices: list[Invoice], *, take
         invoice.invoice_number = f"INV-{counter:04d}"
         counter += 1
     Organisation.objects.filter(pk=organisation.pk).update(next_invoice_number=counter)
-
-
-def _transition_error(current: str, wanted: str, *, paid: bool) -> str | None:
-    """Return why an existing invoice cannot move from `current` to `wanted` status, or None."""
-    if wanted == current:
-        return None
-    if wanted == "DELETED" and current not in {"DRAFT", "SUBMITTED"}:
-        return "Only DRAFT or SUBMITTED invoices can be deleted; void an AUTHORISED invoice instead."
-    if wanted == "VOIDED" and (current != "AUTHORISED" or paid):
-        return "Only AUTHORISED invoices without payments can be voided."
-    if current == "AUTHORISED" and wanted in {"DRAFT", "SUBMITTED"}:
-        return f"Invoice status cannot be changed from {current} to {wanted}."
-    return None
 
 
 def _copy(invoice: Invoice) -> Invoice:

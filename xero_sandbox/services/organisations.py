@@ -28,52 +28,71 @@ def _short_code(name: str) -> str:
 
 @transaction.atomic
 def organisation_create(
-    *, name: str, base_currency: str = "GBP", currencies: list[str] | None = None, country_code: str = "GB"
+    *, name: str, country: str = "GB", base_currency: str = "", currencies: list[str] | None = None
 ) -> Organisation:
-    """Create an organisation with the demo chart of accounts, tax rates and currencies."""
+    """Create an organisation with its region's demo chart of accounts and tax rates.
+
+    `country` picks the region (GB — the default —, AU, NZ, US). Only the base currency (the
+    region's unless `base_currency` is given) is enabled, plus any listed in `currencies`.
+    """
+    region = demo_books.region_for(country)
+    base = base_currency or region.base_currency
     organisation = Organisation.objects.create(
-        name=name, short_code=_short_code(name), base_currency=base_currency, country_code=country_code
+        name=name,
+        short_code=_short_code(name),
+        base_currency=base,
+        country_code=region.country_code,
+        timezone=region.timezone,
     )
-    codes = list(dict.fromkeys([base_currency, *(currencies or demo_books.DEFAULT_CURRENCIES)]))
-    Currency.objects.bulk_create(
-        Currency(organisation=organisation, code=code, description=demo_books.CURRENCY_NAMES.get(code, code))
-        for code in codes
-    )
-    accounts = [(row, "ACTIVE") for row in demo_books.CHART_OF_ACCOUNTS]
-    accounts += [(row, "ARCHIVED") for row in demo_books.ARCHIVED_ACCOUNTS]
+    for code in dict.fromkeys([base, *(currencies or [])]):
+        currency_enable(organisation=organisation, code=code)
     Account.objects.bulk_create(
         Account(
             organisation=organisation,
-            code=code,
-            name=account_name,
-            type=type_,
-            account_class=class_,
-            tax_type=tax_type,
-            system_account=system,
-            status=status,
-            enable_payments=code in demo_books.PAYMENT_ACCOUNT_CODES,
+            code=row.code,
+            name=row.name,
+            type=row.type,
+            account_class=row.account_class,
+            tax_type=row.tax_type,
+            system_account=row.system_account,
+            status="ARCHIVED" if row.archived else "ACTIVE",
+            enable_payments=row.enable_payments,
         )
-        for (code, account_name, type_, class_, tax_type, system), status in accounts
+        for row in region.accounts
     )
     TaxRate.objects.bulk_create(
         TaxRate(
             organisation=organisation,
-            name=rate_name,
-            tax_type=tax_type,
-            rate=rate,
-            report_tax_type=report,
-            can_apply_to_revenue=revenue,
-            can_apply_to_expenses=expenses,
+            name=row.name,
+            tax_type=row.tax_type,
+            rate=row.rate,
+            report_tax_type=row.report_tax_type,
+            can_apply_to_revenue="R" in row.applies,
+            can_apply_to_expenses="X" in row.applies,
+            can_apply_to_liabilities="L" in row.applies,
+            can_apply_to_equity="E" in row.applies,
+            can_apply_to_assets="A" in row.applies,
         )
-        for rate_name, tax_type, rate, report, revenue, expenses in demo_books.TAX_RATES
+        for row in region.tax_rates
     )
     return organisation
 
 
-def organisation_get_or_create(*, name: str) -> Organisation:
+def currency_enable(*, organisation: Organisation, code: str) -> Currency:
+    """Enable a currency in the organisation (as adding it under Settings › Currencies does); idempotent."""
+    code = code.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"{code!r} is not a three-letter currency code.")
+    currency, _ = Currency.objects.get_or_create(
+        organisation=organisation, code=code, defaults={"description": demo_books.CURRENCY_NAMES.get(code, code)}
+    )
+    return currency
+
+
+def organisation_get_or_create(*, name: str, country: str = "GB") -> Organisation:
     """Return the organisation named `name`, creating it with the demo books when missing."""
     existing = Organisation.objects.filter(name=name).first()
-    return existing or organisation_create(name=name)
+    return existing or organisation_create(name=name, country=country)
 
 
 def organisation_seed_demo_records(*, organisation: Organisation) -> None:
@@ -85,15 +104,15 @@ def organisation_seed_demo_records(*, organisation: Organisation) -> None:
             status="ACTIVE",
             defaults={"email_address": email, "is_customer": True},
         )
-    for code, item_name, price, account, tax_type in demo_books.DEMO_ITEMS:
+    for row in demo_books.region_for(organisation.country_code).items:
         Item.objects.get_or_create(
             organisation=organisation,
-            code=code,
+            code=row.code,
             defaults={
-                "name": item_name,
-                "sales_unit_price": price,
-                "sales_account_code": account,
-                "sales_tax_type": tax_type,
+                "name": row.name,
+                "sales_unit_price": row.price,
+                "sales_account_code": row.account_code,
+                "sales_tax_type": row.tax_type,
             },
         )
 

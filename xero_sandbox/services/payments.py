@@ -12,6 +12,7 @@ from django.utils import timezone
 from xero_sandbox.api.parse import BadValue, parse_date, parse_decimal, text
 from xero_sandbox.models import Account, Invoice, Organisation, Payment
 
+from .documents import lock_date_error
 from .webhooks import invoice_event_send
 
 
@@ -76,9 +77,11 @@ def _payment_one(organisation: Organisation, raw: dict[str, Any]) -> PaymentResu
     except BadValue as exc:
         return PaymentResult(raw, errors=[*errors, str(exc)])
     if amount is None or amount <= 0:
-        errors.append("Payment amount must be greater than zero")
+        errors.append("Payment amounts must be positive amounts")
     elif invoice is not None and amount > invoice.amount_due:
         errors.append("Payment amount exceeds the amount outstanding on this document")
+    locked = lock_date_error(organisation, date=date or timezone.now().date())
+    errors.extend([locked] if locked else [])
     if errors or invoice is None or account is None or amount is None:
         return PaymentResult(raw, errors=errors)
     payment = payment_apply(

@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from xero_sandbox.api.render import invoice_json, payment_json
 from xero_sandbox.api.responses import envelope, not_found
 from xero_sandbox.models import Invoice, Payment
-from xero_sandbox.services.invoices import invoices_save
+from xero_sandbox.services.documents import ZERO_ID
+from xero_sandbox.services.invoices import InvoiceResult, invoices_save
 from xero_sandbox.services.payments import payments_create
 
 from .common import ApiError, Call, batch_answer, filtered, ordered, paged
@@ -42,7 +43,9 @@ ORDER_FIELDS = {
 
 
 def _with_related(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    return invoices.select_related("contact").prefetch_related("line_items", "payments__account", "payments__invoice")
+    return invoices.select_related("contact").prefetch_related(
+        "line_items", "payments__account", "payments__invoice", "allocations__credit_note"
+    )
 
 
 def _csv(call: Call, name: str) -> list[str]:
@@ -99,10 +102,17 @@ def invoices_handle(call: Call) -> tuple[int, dict[str, Any]]:
         call,
         "Invoices",
         [
-            (invoice_json(saved[r.invoice.pk], unitdp=call.unitdp) if r.invoice else None, r.submitted, r.errors)
+            (invoice_json(saved[r.invoice.pk], unitdp=call.unitdp) if r.invoice else None, _as_failed(r), r.errors)
             for r in results
         ],
     )
+
+
+def _as_failed(result: InvoiceResult) -> dict[str, Any]:
+    """A failed new invoice comes back with the all-zero InvoiceID, as Xero answers it."""
+    if result.errors and result.creating and isinstance(result.submitted, dict):
+        return {**result.submitted, "InvoiceID": ZERO_ID}
+    return result.submitted
 
 
 def payments_handle(call: Call) -> tuple[int, dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from xero_sandbox.api.render import account_json, currency_json, organisation_json, tax_rate_json
 from xero_sandbox.api.responses import envelope, not_found
+from xero_sandbox.demo_books import region_for
 from xero_sandbox.models import Account, Currency, TaxRate
 
 from .common import ApiError, Call, filtered
@@ -55,7 +56,15 @@ def tax_rates_handle(call: Call) -> tuple[int, dict[str, Any]]:
     rates = filtered(call, TaxRate.objects.filter(organisation=call.organisation), TAX_RATE_FIELDS)
     if call.ident:
         rates = rates.filter(tax_type=call.ident)
-    return 200, envelope("TaxRates", [tax_rate_json(r) for r in rates])
+    component = _tax_component(call.organisation.country_code)
+    return 200, envelope("TaxRates", [tax_rate_json(r, component=component) for r in rates])
+
+
+def _tax_component(country_code: str) -> str:
+    try:
+        return region_for(country_code).tax_component
+    except ValueError:
+        return "Tax"
 
 
 def currencies_handle(call: Call) -> tuple[int, dict[str, Any]]:

@@ -17,6 +17,7 @@ from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_cr
 from xero_sandbox.services.identity import token_issue_direct
 from xero_sandbox.services.organisations import (
     FAULT_FIELDS,
+    currency_enable,
     organisation_clear_faults,
     organisation_create,
     organisation_get_or_create,
@@ -52,7 +53,12 @@ class Command(BaseCommand):
         create_app.add_argument("--webhook-url", default="")
         create_org = sub.add_parser("create-org", help="Create an organisation with demo books; print its tenant id.")
         create_org.add_argument("--name", required=True)
-        create_org.add_argument("--base-currency", default="GBP")
+        create_org.add_argument("--country", default="GB", choices=["GB", "UK", "AU", "NZ", "US"], help="Region.")
+        create_org.add_argument("--base-currency", default="", help="Default: the region's (GBP, AUD, NZD, USD).")
+        create_org.add_argument("--currency", action="append", default=[], dest="currencies", help="Enable another.")
+        enable = sub.add_parser("enable-currency", help="Enable a currency in an organisation.")
+        enable.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
+        enable.add_argument("--code", required=True)
         issue = sub.add_parser("issue-token", help="Connect an app to a tenant and print a token set as JSON.")
         issue.add_argument("--client-id", required=True)
         issue.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
@@ -85,6 +91,7 @@ class Command(BaseCommand):
         handler = {
             "create-app": self._create_app,
             "create-org": self._create_org,
+            "enable-currency": self._enable_currency,
             "issue-token": self._issue_token,
             "demo": self._demo,
             "faults": self._faults,
@@ -110,8 +117,20 @@ class Command(BaseCommand):
     def _create_org(self, options: dict[str, Any]) -> None:
         if Organisation.objects.filter(name=options["name"]).exists():
             raise CommandError(f"An organisation named {options['name']!r} already exists.")
-        organisation = organisation_create(name=options["name"], base_currency=options["base_currency"].upper())
+        organisation = organisation_create(
+            name=options["name"],
+            country=options["country"],
+            base_currency=options["base_currency"].upper(),
+            currencies=[code.upper() for code in options["currencies"]],
+        )
         self.stdout.write(str(organisation.tenant_id))
+
+    def _enable_currency(self, options: dict[str, Any]) -> None:
+        try:
+            currency = currency_enable(organisation=_organisation_by_tenant(options["tenant"]), code=options["code"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"{currency.code} enabled")
 
     def _issue_token(self, options: dict[str, Any]) -> None:
         app = DeveloperApp.objects.filter(client_id=options["client_id"]).first()

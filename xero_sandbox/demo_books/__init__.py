@@ -1,0 +1,40 @@
+"""The books a new sandbox organisation starts with, one region per module, modelled on Xero's demo companies.
+
+Sources (see xero_sandbox/README.md "Regional books"): the TaxType enum of Xero's OpenAPI spec, Xero's
+"Default tax rates" help pages (UK, AU), and the published per-region tables of Xero's default tax types
+with the account classes each can apply to.
+"""
+
+from __future__ import annotations
+
+from .regions import (
+    CURRENCY_NAMES,
+    REGIONS,
+    AccountRow,
+    ItemRow,
+    Region,
+    TaxRateRow,
+    region_for,
+)
+
+# Organisations the `demo` command creates (both UK, the default region).
+DEMO_ORGANISATIONS = ["Demo Company (UK)", "Northwind Traders Ltd"]
+
+# A few records like Xero's demo company has, so a demo organisation does not look empty.
+DEMO_CONTACTS: list[tuple[str, str]] = [
+    ("Ridgeway University", "accounts@ridgeway.example.com"),
+    ("Boom FM", "billing@boomfm.example.com"),
+    ("City Limousines", "office@citylimo.example.com"),
+]
+
+__all__ = [
+    "CURRENCY_NAMES",
+    "DEMO_CONTACTS",
+    "DEMO_ORGANISATIONS",
+    "REGIONS",
+    "AccountRow",
+    "ItemRow",
+    "Region",
+    "TaxRateRow",
+    "region_for",
+]

@@ -1,0 +1,165 @@
+"""What invoices and credit notes share: line building with per-line tax, totals, contacts, lock date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any, Protocol
+
+from xero_sandbox.api.parse import BadValue, parse_decimal, text
+from xero_sandbox.models import Contact, CreditNoteLine, Item, LineItem, Organisation
+
+from .books import Books, round_cents
+
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
+# Statuses that post a document to the ledger: the period lock date applies to them.
+POSTED = {"AUTHORISED", "PAID", "VOIDED"}
+Line = LineItem | CreditNoteLine
+
+
+class Document(Protocol):
+    status: str
+    type: str
+    line_amount_types: str
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+    contact: Contact
+
+
+def uuids(values: set[str]) -> list[str]:
+    """Return the values that are GUIDs (normalised), dropping the others."""
+    valid = []
+    for value in values:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return valid
+
+
+def lines_of(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = payload.get("LineItems")
+    return [line for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
+
+
+def lock_date_error(organisation: Organisation, *, date: dt.date | None) -> str | None:
+    """Return Xero's refusal for a document dated on or before the period lock date, or None."""
+    lock = organisation.lock_date
+    if lock is None or date is None or date > lock:
+        return None
+    return f"The document date cannot be before the period lock date, currently set at {lock:%d-%b-%Y}"
+
+
+class DocumentBatch:
+    """State shared by the documents of one request: books, items, contacts (a few queries)."""
+
+    def __init__(self, *, organisation: Organisation, payloads: list[dict[str, Any]], unitdp: int) -> None:
+        self.organisation = organisation
+        self.books = Books.load(organisation)
+        self.unitdp = unitdp
+        codes = {text(line.get("ItemCode")) for p in payloads for line in lines_of(p) if line.get("ItemCode")}
+        self.items = {i.code: i for i in Item.objects.filter(organisation=organisation, code__in=codes)}
+        contacts: list[dict[str, Any]] = [p["Contact"] for p in payloads if isinstance(p.get("Contact"), dict)]
+        ids = {text(c.get("ContactID")) for c in contacts if c.get("ContactID")}
+        names = {text(c.get("Name")) for c in contacts if c.get("Name") and not c.get("ContactID")}
+        self.contacts_by_id = {
+            str(c.contact_id): c for c in Contact.objects.filter(organisation=organisation, contact_id__in=uuids(ids))
+        }
+        self.contacts_by_name = {
+            c.name: c for c in Contact.objects.filter(organisation=organisation, name__in=names, status="ACTIVE")
+        }
+
+    def contact_apply(self, document: Document, raw: dict[str, Any], errors: list[str]) -> str:
+        """Attach the named contact; return a name to create when the contact is new."""
+        contact = raw.get("Contact")
+        if not isinstance(contact, dict) or not (contact.get("ContactID") or contact.get("Name")):
+            errors.append("A Contact must be specified for this type of transaction")
+            return ""
+        if contact.get("ContactID"):
+            found = self.contacts_by_id.get(text(contact.get("ContactID")).lower())
+            if found is None:
+                errors.append(f"Contact ID '{text(contact.get('ContactID'))}' is not valid")
+                return ""
+            document.contact = found
+            return ""
+        name = text(contact.get("Name"))
+        if name in self.contacts_by_name:
+            document.contact = self.contacts_by_name[name]
+            return ""
+        return name
+
+    def contact_create(self, name: str) -> Contact:
+        """Return the active contact named `name`, creating it (as Xero does for an unknown Name)."""
+        contact = self.contacts_by_name.get(name)
+        if contact is None:
+            contact, _ = Contact.objects.get_or_create(
+                organisation=self.organisation, name=name, status="ACTIVE", defaults={"is_customer": True}
+            )
+            self.contacts_by_name[name] = contact
+        return contact
+
+    def line_build(self, line: Line, raw: dict[str, Any], *, document: Document, errors: list[str]) -> Line:
+        """Fill `line` from `raw` with amounts computed; append Xero's messages to `errors`."""
+        line.description = text(raw.get("Description"))
+        line.item_code = text(raw.get("ItemCode"))
+        item = self.items.get(line.item_code) if line.item_code else None
+        if line.item_code and item is None:
+            errors.append(f"Item code '{line.item_code}' is not valid")
+        try:
+            line.quantity = parse_decimal(raw.get("Quantity"), field="Quantity", default=Decimal(1)) or Decimal(0)
+            unit = parse_decimal(raw.get("UnitAmount"), field="UnitAmount")
+            line.discount_rate = parse_decimal(raw.get("DiscountRate"), field="DiscountRate")
+        except BadValue as exc:
+            errors.append(str(exc))
+            return line
+        if unit is None:
+            unit = item.sales_unit_price if item and item.sales_unit_price is not None else Decimal(0)
+        line.unit_amount = unit.quantize(Decimal(1).scaleb(-self.unitdp))
+        line.account_code = text(raw.get("AccountCode")) or (item.sales_account_code if item else "")
+        if not line.description and item is not None:
+            line.description = item.description or item.name
+        if line.account_code:
+            problem = self.books.account_error(line.account_code)
+            errors.extend([problem] if problem else [])
+        elif document.status in {"AUTHORISED", "SUBMITTED"}:
+            errors.append("Account code or ID must be specified")
+        account = self.books.accounts.get(line.account_code)
+        default_tax = (item.sales_tax_type if item else "") or (account.tax_type if account else "") or "NONE"
+        line.tax_type = "NONE" if document.line_amount_types == "NoTax" else text(raw.get("TaxType")) or default_tax
+        problem = self.books.tax_type_error(line.tax_type, account_code=line.account_code, sales=_sales(document))
+        if problem:
+            errors.append(problem)
+            return line
+        self._line_amounts(line, line_amount_types=document.line_amount_types)
+        return line
+
+    def _line_amounts(self, line: Line, *, line_amount_types: str) -> None:
+        """Compute the line amount and its tax, rounded per line to 2 dp as Xero does."""
+        gross = line.quantity * line.unit_amount
+        if line.discount_rate:
+            gross = gross * (Decimal(100) - line.discount_rate) / Decimal(100)
+        line.line_amount = round_cents(gross)
+        rate = self.books.tax_rates[line.tax_type].rate / Decimal(100)
+        if line_amount_types == "Exclusive":
+            line.tax_amount = round_cents(line.line_amount * rate)
+        elif line_amount_types == "Inclusive":
+            line.tax_amount = round_cents(line.line_amount - line.line_amount / (1 + rate))
+        else:
+            line.tax_amount = Decimal("0.00")
+
+
+def _sales(document: Document) -> bool:
+    return document.type in {"ACCREC", "ACCRECCREDIT"}
+
+
+def totals_apply(document: Document, lines: list[Line]) -> None:
+    """Set SubTotal, TotalTax and Total from the lines (tax already rounded per line)."""
+    tax = sum((line.tax_amount for line in lines), Decimal("0.00"))
+    amounts = sum((line.line_amount for line in lines), Decimal("0.00"))
+    if document.line_amount_types == "Inclusive":
+        document.sub_total, document.total = amounts - tax, amounts
+    else:
+        document.sub_total, document.total = amounts, amounts + tax
+    document.total_tax = tax
