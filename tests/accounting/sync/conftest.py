@@ -40,12 +40,13 @@ class SandboxOrg:
     token_set: dict[str, Any]
 
 
-def sandbox_org(name: str, *, expires_in: int = 1800) -> SandboxOrg:
-    """Create a sandbox organisation and app, connected: return the ids and a token set."""
+def sandbox_org(name: str, *, expires_in: int = 1800, country: str = "GB") -> SandboxOrg:
+    """Create a sandbox organisation (with its country's books) and app, connected: return the
+    ids and a token set."""
     from xero_sandbox import testing
 
     app = testing.app_create(name=f"App for {name}")
-    organisation = testing.organisation_create(name=name)
+    organisation = testing.organisation_create(name=name, country=country)
     token_set = testing.token_issue(app=app, organisations=[organisation], expires_in=expires_in)
     return SandboxOrg(name, str(organisation.tenant_id), app.client_id, app.client_secret, token_set)
 

@@ -19,6 +19,7 @@ from accounting.services.tax_mapping import channel_tax_mapping_set
 from accounting.sync.models import AttemptOutcome, SyncState
 from accounting.sync.services import sync_retry
 from stores.services import invoice_create
+from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
 from xero_sandbox.models import TaxRate as SandboxTaxRate
@@ -99,6 +100,37 @@ def test_a_mixed_20_and_0_percent_invoice_gets_the_mapped_tax_type_per_line_and_
     assert money(sent["Total"]) == invoice.total == Decimal("22.00")
     assert money(sent["TotalTax"]) == invoice.total_tax == Decimal("2.00")
     assert money(sent["SubTotal"]) == invoice.subtotal
+    assert row_of(channel, invoice).state == SyncState.SYNCED
+
+
+@pytest.mark.parametrize(
+    ("country", "currency", "tax_mapping", "rates", "expected"),
+    [
+        # UK 0%: zero-rated, exempt, EC goods, EC services, no VAT: the operator chose zero-rated.
+        ("GB", "GBP", {"20": "OUTPUT2", "0": "ZERORATEDOUTPUT"}, ["20", "0"], ["OUTPUT2", "ZERORATEDOUTPUT"]),
+        # AU 0%: GST free income, exports, input taxed, BAS excluded; 10% has one type (pre-filled).
+        ("AU", "AUD", {"0": "EXEMPTOUTPUT"}, ["10", "0"], ["OUTPUT", "EXEMPTOUTPUT"]),
+        # NZ 0%: zero-rated and no GST; 15% has one type (pre-filled).
+        ("NZ", "NZD", {"0": "ZERORATED"}, ["15", "0"], ["OUTPUT2", "ZERORATED"]),
+    ],
+)
+def test_zero_rate_lines_go_out_with_the_mapped_type_only_in_uk_au_and_nz(
+    sandbox, clean_redis, country, currency, tax_mapping, rates, expected
+):
+    books = sandbox_org(f"Books {country}", country=country)
+    organisation = testing.organisation_get(organisation=books.tenant_id)
+    zero_types = SandboxTaxRate.objects.filter(
+        organisation=organisation, rate=Decimal("0"), can_apply_to_revenue=True, status="ACTIVE"
+    )
+    assert zero_types.count() > 1  # Xero would accept any of them: only the mapping may choose
+    channel = connect_channel(org=books, store=StoreFactory(currency=currency), tax_mapping=tax_mapping)
+    invoice = store_invoice(channel, number=f"{country}-1", lines=[line("Item", "1", "10", r) for r in rates])
+
+    drain(channel)
+
+    sent = sent_invoice(books, f"{country}-1")
+    assert sent_tax_types(sent) == expected
+    assert (money(sent["Total"]), money(sent["TotalTax"])) == (invoice.total, invoice.total_tax)
     assert row_of(channel, invoice).state == SyncState.SYNCED
 
 
