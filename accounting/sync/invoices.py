@@ -17,6 +17,7 @@ from accounting.services.tax_mapping import channel_tax_types_resolve
 from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
+from .invoice_status import updates_against_held
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
@@ -39,6 +40,9 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
         live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
         creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        updates = updates_against_held(
+            channel=channel, client=client, group=updates, invoices=invoices, outcomes=outcomes
+        )
         # Creates and updates never share a key: a PUT whose answer was lost and the POST that
         # follows its look-up may carry the same rows and hashes, and Xero refuses a key reused
         # with a different request.
@@ -173,7 +177,7 @@ def _numbers_remember(group: list[Prepared]) -> None:
     its lost answer is resolved by sending it again.)
     """
     for row, payload, digest in group:
-        row.xero_number = payload.invoice_number or ""
+        row.xero_number = payload.invoice_number or row.xero_number  # a status change carries no number
         if not row.xero_id:
             row.payload_hash = digest
     SyncRecord.objects.bulk_update([row for row, _p, _d in group], ["xero_number", "payload_hash"])

@@ -16,7 +16,18 @@ import certifi
 import urllib3
 from django.conf import settings
 from xero_python.accounting import AccountingApi
-from xero_python.accounting.models import Account, Contact, Contacts, Invoice, Invoices, Item, Items, TaxRate
+from xero_python.accounting.models import (
+    Account,
+    Contact,
+    Contacts,
+    Currency,
+    Invoice,
+    Invoices,
+    Item,
+    Items,
+    Organisation,
+    TaxRate,
+)
 from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException
@@ -26,6 +37,8 @@ from . import errors
 API_PATH = "/api.xro/2.0"
 # Invoice numbers per look-up, keeping the `where` filter of one GET well under URL limits.
 NUMBERS_PER_LOOKUP = 25
+# GUIDs per `IDs=` look-up: 53 make a URL Xero refuses with a 404 (xero-node#404), 40 stay clear.
+IDS_PER_LOOKUP = 40
 
 
 def where_quote(value: str) -> str:
@@ -145,6 +158,16 @@ class XeroClient:
             found += result.invoices or []
         return found
 
+    def invoices_by_ids(self, *, ids: Sequence[str]) -> list[Invoice]:
+        """Return the invoices (summaries: status and amounts, no lines) whose InvoiceIDs are in `ids`."""
+        found: list[Invoice] = []
+        ids = list(ids)
+        for start in range(0, len(ids), IDS_PER_LOOKUP):
+            chunk = ids[start : start + IDS_PER_LOOKUP]
+            result = self._call(self._api.get_invoices, i_ds=chunk, summary_only=True)
+            found += result.invoices or []
+        return found
+
     # Contacts ----------------------------------------------------------------------------
 
     def contacts_where(self, *, where: str) -> list[Contact]:
@@ -184,6 +207,21 @@ class XeroClient:
         """Return the chart-of-accounts entries matching a Xero `where` filter."""
         result = self._call(self._api.get_accounts, where=where)
         return list(result.accounts or [])
+
+    def accounts(self) -> list[Account]:
+        """Return the whole chart of accounts (every status)."""
+        result = self._call(self._api.get_accounts)
+        return list(result.accounts or [])
+
+    def organisation(self) -> Organisation | None:
+        """Return the organisation this client talks to."""
+        result = self._call(self._api.get_organisations)
+        return (result.organisations or [None])[0]
+
+    def currencies(self) -> list[Currency]:
+        """Return the currencies enabled in the organisation."""
+        result = self._call(self._api.get_currencies)
+        return list(result.currencies or [])
 
     def tax_rates(self) -> list[TaxRate]:
         """Return the organisation's tax rates (every status; the caller picks the usable ones)."""
