@@ -242,8 +242,8 @@ def _with_tax_types(
     resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys)
     kept: list[Pair] = []
     for row, invoice in pairs:
-        keys = dict.fromkeys(line_tax_key(line) for line in invoice.lines.all())
-        problems = [resolution.problems[k] for k in keys if k in resolution.problems]
+        own = dict.fromkeys(line_tax_key(line) for line in invoice.lines.all())
+        problems = [resolution.problems[k] for k in own if k in resolution.problems]
         if problems:
             outcomes[row.pk] = rejected(messages=problems, http_status=None, attempt=AttemptOutcome.LOCAL)
         else:
