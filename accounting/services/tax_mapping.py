@@ -67,8 +67,8 @@ def channel_tax_types_resolve(
     """
     keys = sorted(set(keys))
     mapped = {(m.rate, m.line_kind): m.tax_type for m in ChannelTaxMapping.objects.filter(channel=channel)}
-    rates = sales_tax_rates(channel=channel, client=client)
-    if any(_problem(key=k, mapped=mapped.get(k, ""), rates=rates) for k in keys):
+    rates = sales_tax_rates_cached(channel=channel)
+    if rates is None or any(_changed_in_xero(key=k, mapped=mapped.get(k, ""), rates=rates) for k in keys):
         rates = sales_tax_rates(channel=channel, client=client, refresh=True)
     resolution = TaxResolution()
     prefills = []
@@ -85,6 +85,13 @@ def channel_tax_types_resolve(
     # A concurrent choice by the operator wins over a pre-fill.
     ChannelTaxMapping.objects.bulk_create(prefills, ignore_conflicts=True)
     return resolution
+
+
+def _changed_in_xero(*, key: TaxKey, mapped: str, rates: list[SalesTaxRate]) -> bool:
+    """Return whether the cache lacks what the key needs (the mapped type, or any type at its
+    rate): Xero may have it since. Several types and no choice is the operator's to settle."""
+    at_rate = sales_tax_types_at(rates, key[0])
+    return mapped not in {r.tax_type for r in at_rate} if mapped else not at_rate
 
 
 def _problem(*, key: TaxKey, mapped: str, rates: list[SalesTaxRate]) -> str:

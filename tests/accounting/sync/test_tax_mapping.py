@@ -266,6 +266,8 @@ def test_an_unmapped_rate_fails_its_invoice_until_mapped_then_the_mapping_retrie
     assert sent_tax_types(sent) == ["OUTPUT2", "ZERORATEDOUTPUT"]
     assert money(sent["Total"]) == zero.total == Decimal("22.00")
     assert ("0.00", "goods", "ZERORATEDOUTPUT", TaxMappingOrigin.CHOSEN) in mappings(channel)
+    # A rate waiting for the operator's choice is not a reason to read the tax rates again.
+    assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 1
 
 
 def test_a_tax_type_not_offered_at_that_rate_is_refused_and_changes_nothing(org):
