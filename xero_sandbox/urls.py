@@ -25,6 +25,12 @@ urlpatterns = [
     ),
     re_path(r"^api/api\.xro/2\.0/(?P<resource>[A-Za-z]+)/?$", accounting_api, name="accounting"),
     re_path(r"^api/api\.xro/2\.0/(?P<resource>[A-Za-z]+)/(?P<ident>[^/]+)/?$", accounting_api, name="accounting-one"),
+    # PUT /CreditNotes/{id}/Allocations: the handler sees ident "<id>/Allocations".
+    re_path(
+        r"^api/api\.xro/2\.0/(?P<resource>CreditNotes)/(?P<ident>[^/]+/Allocations)/?$",
+        accounting_api,
+        name="accounting-allocations",
+    ),
     # The sandbox's own pages
     path("", portal.home, name="home"),
     path("apps/new/", portal.app_new, name="app-new"),

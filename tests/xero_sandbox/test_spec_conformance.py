@@ -115,3 +115,67 @@ def test_writes_and_reads_of_invoices_contacts_items_payments_match_the_spec(che
     assert missing["Title"] == "Not Found"
     connection_id = checker.call("GET", "/Connections", spec="identity")[0]["id"]
     checker.call("DELETE", f"/Connections/{connection_id}", spec="identity", status=204)
+
+
+CREDIT_NOTE = {
+    "Type": "ACCRECCREDIT",
+    "Contact": {"Name": "Jane Buyer"},
+    "Date": "2026-11-10",
+    "Status": "AUTHORISED",
+    "LineItems": [
+        {"Description": "Refund", "Quantity": 1, "UnitAmount": 5, "AccountCode": "200", "TaxType": "OUTPUT2"}
+    ],
+}
+
+
+def test_credit_notes_and_allocations_match_the_spec(checker):
+    checker.call("GET", "/TaxRates", params={"where": 'TaxType=="ECZROUTPUTSERVICES"'})
+    invoice = checker.call("PUT", "/Invoices", json={"Invoices": [INVOICE]})["Invoices"][0]
+    negative = {
+        **INVOICE,
+        "InvoiceNumber": "INV-SPEC-NEG",
+        "LineItems": [{**INVOICE["LineItems"][0], "UnitAmount": -1}],
+    }
+    refused = checker.call("PUT", "/Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [negative]})
+    assert refused["Invoices"][0]["InvoiceID"] == "00000000-0000-0000-0000-000000000000"
+    bad = {**CREDIT_NOTE, "LineItems": [{**CREDIT_NOTE["LineItems"][0], "AccountCode": "999"}]}
+    mixed = checker.call(
+        "PUT", "/CreditNotes", params={"summarizeErrors": "false"}, json={"CreditNotes": [CREDIT_NOTE, bad]}
+    )
+    assert [n["StatusAttributeString"] for n in mixed["CreditNotes"]] == ["OK", "ERROR"]
+    note_id = mixed["CreditNotes"][0]["CreditNoteID"]
+    error = checker.call("PUT", "/CreditNotes", json={"CreditNotes": [bad]}, status=400)
+    assert error["Type"] == "ValidationException"
+    checker.call("POST", "/CreditNotes", json={"CreditNotes": [{"CreditNoteID": note_id, "Reference": "RMA 4"}]})
+    checker.call("POST", f"/CreditNotes/{note_id}", json={"CreditNotes": [{"Reference": "RMA 5"}]})
+    allocation = {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": 6.0, "Date": "2026-11-12"}
+    allocated = checker.call("PUT", f"/CreditNotes/{note_id}/Allocations", json={"Allocations": [allocation]})
+    assert allocated["Allocations"][0]["Amount"] == 6.0
+    too_much = checker.call(
+        "PUT",
+        f"/CreditNotes/{note_id}/Allocations",
+        params={"summarizeErrors": "false"},
+        json={"Allocations": [allocation]},
+    )
+    assert too_much["Allocations"][0]["StatusAttributeString"] == "ERROR"
+    checker.call("PUT", f"/CreditNotes/{note_id}/Allocations", json={"Allocations": [allocation]}, status=400)
+    assert checker.call("GET", f"/CreditNotes/{note_id}")["CreditNotes"][0]["Status"] == "PAID"
+    checker.call("GET", "/CreditNotes", params={"where": 'Status=="PAID"', "page": "1", "order": "Date DESC"})
+    credited = checker.call("GET", f"/Invoices/{invoice['InvoiceID']}")["Invoices"][0]
+    assert (credited["AmountCredited"], credited["AmountDue"]) == (6.0, 4.8)
+
+
+@pytest.mark.parametrize("country", ["AU", "NZ", "US"])
+def test_every_regions_settings_match_the_spec(xero_sandbox, sandbox_app, specs, country):
+    from xero_sandbox import testing
+
+    organisation = testing.organisation_create(name=f"Demo Company ({country})", country=country)
+    testing.limits_reset()
+    token = testing.token_issue(app=sandbox_app, organisations=[organisation])
+    checker = Checker(base=xero_sandbox, token=token["access_token"], tenant=str(organisation.tenant_id), specs=specs)
+    assert checker.call("GET", "/Organisation")["Organisations"][0]["Version"] == country
+    checker.call("GET", "/TaxRates")
+    checker.call("GET", "/Accounts")
+    assert [c["Code"] for c in checker.call("GET", "/Currencies")["Currencies"]] == [
+        {"AU": "AUD", "NZ": "NZD", "US": "USD"}[country]
+    ]

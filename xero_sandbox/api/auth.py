@@ -19,6 +19,7 @@ from .responses import problem
 RESOURCE_SCOPES = {
     "Invoices": ("accounting.invoices", "accounting.transactions"),
     "Payments": ("accounting.payments", "accounting.invoices", "accounting.transactions"),
+    "CreditNotes": ("accounting.invoices", "accounting.transactions"),
     "Contacts": ("accounting.contacts",),
     "Items": ("accounting.settings",),
     "Accounts": ("accounting.settings",),

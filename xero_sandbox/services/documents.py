@@ -16,6 +16,27 @@ ZERO_ID = "00000000-0000-0000-0000-000000000000"
 # Statuses that post a document to the ledger: the period lock date applies to them.
 POSTED = {"AUTHORISED", "PAID", "VOIDED"}
 Line = LineItem | CreditNoteLine
+HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
+STATUS_ONLY = "A change to status {status} must be sent with only the document's ID (or number) and Status."
+# Status changes Xero allows (developer.xero.com Invoices "valid status changes"; xeroizer#48).
+TRANSITIONS = {
+    "DRAFT": {"SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"DRAFT", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"VOIDED"},
+}
+# Fields that change what a document books: refused once it has payments or allocations.
+BOOKED_FIELDS = {"LineItems", "Contact", "Date", "CurrencyCode", "CurrencyRate", "LineAmountTypes"}
+# A status change may name the document and carry flags the SDKs always send (xero-python: HasErrors…).
+IDENTITY_FIELDS = {
+    "InvoiceID",
+    "InvoiceNumber",
+    "CreditNoteID",
+    "CreditNoteNumber",
+    "Status",
+    "HasAttachments",
+    "HasErrors",
+    "IsDiscounted",
+}
 
 
 class Document(Protocol):
@@ -50,6 +71,43 @@ def lock_date_error(organisation: Organisation, *, date: dt.date | None) -> str 
     if lock is None or date is None or date > lock:
         return None
     return f"The document date cannot be before the period lock date, currently set at {lock:%d-%b-%Y}"
+
+
+class Dated(Protocol):
+    status: str
+    date: dt.date
+
+
+def update_errors(before: str, after: str, raw: dict[str, Any], *, settled: bool, noun: str) -> list[str]:
+    """Return why an existing document in status `before` cannot take the update `raw` (to status `after`).
+
+    `settled`: the document has payments or allocations.
+    """
+    if before in {"PAID", "VOIDED", "DELETED"}:
+        return [f"{noun} not of valid status for modification"]
+    if settled and BOOKED_FIELDS & set(raw):
+        return [HAS_PAYMENTS]
+    if after == before:
+        return []
+    if after in {"VOIDED", "DELETED"} and set(raw) - IDENTITY_FIELDS:
+        # xero-node#407: voiding with the whole document (as GET answered it) is a 400.
+        return [STATUS_ONLY.format(status=after)]
+    if after not in TRANSITIONS.get(before, set()):
+        return [f"{noun} not of valid status for modification"]
+    if after == "VOIDED" and settled:
+        return [HAS_PAYMENTS]
+    return []
+
+
+def lock_errors(organisation: Organisation, before: Dated | None, after: Dated) -> list[str]:
+    """Documents dated on or before the period lock date cannot be posted, changed once posted, or voided.
+
+    Drafts (DRAFT, SUBMITTED) are not posted: the lock does not apply to them.
+    """
+    posted = after.status in POSTED or (before is not None and before.status in POSTED)
+    dates = [after.date] + ([before.date] if before is not None and before.status in POSTED else [])
+    problems = {lock_date_error(organisation, date=d) for d in dates} if posted else set()
+    return sorted(p for p in problems if p)
 
 
 class DocumentBatch:

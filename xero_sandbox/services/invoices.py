@@ -12,7 +12,7 @@ from django.utils import timezone
 from xero_sandbox.api.parse import BadValue, parse_date, text
 from xero_sandbox.models import Invoice, LineItem, Organisation
 
-from .documents import POSTED, DocumentBatch, lines_of, lock_date_error, totals_apply, uuids
+from .documents import DocumentBatch, lines_of, lock_errors, totals_apply, update_errors, uuids
 
 TYPES = {"ACCREC", "ACCPAY"}
 CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
@@ -20,21 +20,6 @@ LINE_AMOUNT_TYPES = {"Exclusive", "Inclusive", "NoTax"}
 # Xero-Net#236 and many integrations quote this wording.
 NOT_UNIQUE = "Invoice # must be unique."
 NEGATIVE = "The invoice total cannot be negative. Use a credit note (ACCRECCREDIT) instead."
-NOT_VALID_STATUS = "Invoice not of valid status for modification"
-HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
-STATUS_ONLY = (
-    "A change to status {status} must be sent with only InvoiceID (or InvoiceNumber) and Status, not the whole invoice."
-)
-# Status changes Xero allows (developer.xero.com Invoices "valid status changes"; xeroizer#48).
-TRANSITIONS = {
-    "DRAFT": {"SUBMITTED", "AUTHORISED", "DELETED"},
-    "SUBMITTED": {"DRAFT", "AUTHORISED", "DELETED"},
-    "AUTHORISED": {"VOIDED"},
-}
-# Fields that change what an invoice books: refused once it has payments or allocated credit.
-BOOKED_FIELDS = {"LineItems", "Contact", "Date", "CurrencyCode", "CurrencyRate", "LineAmountTypes"}
-# A status change may name the invoice and carry flags the SDKs always send (xero-python: HasErrors…).
-IDENTITY_FIELDS = {"InvoiceID", "InvoiceNumber", "Status", "HasAttachments", "HasErrors", "IsDiscounted"}
 
 
 @dataclass
@@ -112,33 +97,6 @@ def _draft_build(
             if invoice.type == "ACCREC" and invoice.total < 0:
                 errors.append(NEGATIVE)
     return _Draft(invoice=invoice, lines=lines, contact_name=new_contact), errors
-
-
-def _update_errors(before: Invoice, after: Invoice, raw: dict[str, Any]) -> list[str]:
-    """Return why an existing invoice cannot take the update `raw` (already applied to `after`)."""
-    if before.status in {"PAID", "VOIDED", "DELETED"}:
-        return [NOT_VALID_STATUS]
-    settled = before.amount_paid > 0 or before.amount_credited > 0
-    if settled and BOOKED_FIELDS & set(raw):
-        return [HAS_PAYMENTS]
-    if after.status == before.status:
-        return []
-    if after.status in {"VOIDED", "DELETED"} and set(raw) - IDENTITY_FIELDS:
-        # xero-node#407: voiding with the whole invoice (as GET answered it) is a 400.
-        return [STATUS_ONLY.format(status=after.status)]
-    if after.status not in TRANSITIONS.get(before.status, set()):
-        return [NOT_VALID_STATUS]
-    if after.status == "VOIDED" and settled:
-        return [HAS_PAYMENTS]
-    return []
-
-
-def _lock_errors(organisation: Organisation, before: Invoice | None, after: Invoice) -> list[str]:
-    """Documents dated on or before the period lock date cannot be posted, changed once posted, or voided."""
-    posted = after.status in POSTED or (before is not None and before.status in POSTED)
-    dates = [after.date] + ([before.date] if before is not None and before.status in POSTED else [])
-    problems = {lock_date_error(organisation, date=d) for d in dates} if posted else set()
-    return sorted(p for p in problems if p)
 
 
 def _contacts_create(batch: DocumentBatch, drafts: list[_Draft]) -> None:
@@ -220,8 +178,9 @@ def invoices_save(
         invoice = _copy(target) if target is not None else Invoice(organisation=organisation)
         draft, errors = _draft_build(batch, raw, invoice, creating=creating)
         if target is not None:
-            errors = _update_errors(target, invoice, raw) or errors
-        errors = errors or _lock_errors(organisation, target, invoice)
+            settled = target.amount_paid > 0 or target.amount_credited > 0
+            errors = update_errors(target.status, invoice.status, raw, settled=settled, noun="Invoice") or errors
+        errors = errors or lock_errors(organisation, target, invoice)
         if creating and invoice.type == "ACCREC" and invoice.invoice_number:
             if invoice.invoice_number in taken:
                 errors.append(NOT_UNIQUE)

@@ -7,6 +7,7 @@ from typing import Any
 
 from .common import Call
 from .contacts import contacts_handle
+from .credit_notes import credit_notes_handle
 from .invoices import invoices_handle, payments_handle
 from .items import items_handle
 from .settings import accounts_handle, currencies_handle, organisation_handle, tax_rates_handle
@@ -16,6 +17,7 @@ Handler = Callable[[Call], tuple[int, dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {
     "Invoices": invoices_handle,
     "Payments": payments_handle,
+    "CreditNotes": credit_notes_handle,
     "Contacts": contacts_handle,
     "Items": items_handle,
     "Accounts": accounts_handle,
