@@ -8,7 +8,6 @@ as a bookkeeper's action would leave it.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import pytest
 
@@ -32,6 +31,39 @@ def held(org, number: str) -> tuple[str, str]:
 
 def bookkeeper_sets(org, number: str, **fields) -> None:
     SandboxInvoice.objects.filter(organisation__tenant_id=org.tenant_id, invoice_number=number).update(**fields)
+
+
+def bookkeeper_credits(org, *, number: str, amount: str) -> None:
+    """Allocate a credit note to the invoice in Xero, over the API as a bookkeeper's tool would."""
+    from xero_python.accounting.models import (
+        Allocation,
+        Allocations,
+        Contact,
+        CreditNote,
+        CreditNotes,
+        LineAmountTypes,
+        LineItem,
+    )  # fmt: skip
+    from xero_python.accounting.models import Invoice as XeroInvoice
+
+    from accounting.providers.xero.client import XeroClient
+
+    client = XeroClient(access_token=org.token_set["access_token"], tenant_id=org.tenant_id)
+    [invoice] = client.invoices_by_number(numbers=[number])
+    note = CreditNote(
+        type="ACCRECCREDIT", contact=Contact(contact_id=invoice.contact.contact_id), date=invoice.date,
+        status="AUTHORISED", line_amount_types=LineAmountTypes("NoTax"), currency_code=invoice.currency_code,
+        line_items=[LineItem(description="Goodwill", quantity=1, unit_amount=float(amount), account_code="200")],
+    )  # fmt: skip
+    [created] = client._call(
+        client._api.create_credit_notes, credit_notes=CreditNotes(credit_notes=[note])
+    ).credit_notes
+    allocation = Allocation(invoice=XeroInvoice(invoice_id=invoice.invoice_id), amount=float(amount), date=invoice.date)
+    client._call(
+        client._api.create_credit_note_allocation,
+        credit_note_id=created.credit_note_id,
+        allocations=Allocations(allocations=[allocation]),
+    )
 
 
 def invoice_posts(org) -> list[dict]:
@@ -116,7 +148,8 @@ def test_voiding_an_invoice_with_a_credit_note_allocated_in_xero_fails_with_why(
     channel = connect_channel(org=org)
     invoice = InvoiceFactory(store=channel.store, number="S-6")
     drain(channel)
-    bookkeeper_sets(org, "S-6", amount_credited=Decimal("5.00"))
+    bookkeeper_credits(org, number="S-6", amount="5.00")
+    assert testing.invoices(organisation=org.tenant_id)[0]["AmountCredited"] == 5.0
 
     invoice_update(invoice=invoice, status="void")
     drain(channel)
