@@ -221,6 +221,7 @@ class ChannelTaxMappingAdmin(admin.ModelAdmin):
     list_select_related = ["channel__store__organization", "chosen_by"]
     search_fields = ["channel__name", "channel__store__name", "tax_type"]
     readonly_fields = ["origin", "chosen_by", "updated_at"]
+    raw_id_fields = ["channel"]
 
     @admin.display(description="Organization", ordering="channel__store__organization__name")
     def organization(self, obj: ChannelTaxMapping) -> str:

@@ -70,3 +70,23 @@ def test_a_type_not_offered_at_that_rate_is_refused_and_changes_nothing(admin_cl
     assert "“OUTPUT2” is not one of the organisation&#x27;s active sales tax types at 0%." in answer.content.decode()
     mapping.refresh_from_db()
     assert mapping.tax_type == "EXEMPTOUTPUT"
+
+
+def test_a_mapping_added_in_the_admin_is_checked_and_saved_as_chosen(admin_client, mapping):
+    url = reverse("admin:accounting_channeltaxmapping_add")
+    form = {"channel": mapping.channel_id, "rate": "20", "line_kind": "goods"}
+
+    refused = admin_client.post(url, {**form, "tax_type": "EXEMPTOUTPUT"})
+    added = admin_client.post(url, {**form, "tax_type": "OUTPUT2"})
+
+    assert refused.status_code == 200
+    assert (
+        "“EXEMPTOUTPUT” is not one of the organisation&#x27;s active sales tax types at 20%."
+        in refused.content.decode()
+    )
+    assert added.status_code == 302
+    rows = ChannelTaxMapping.objects.filter(channel=mapping.channel).order_by("rate")
+    assert [(str(r.rate), r.tax_type, r.origin) for r in rows] == [
+        ("0.00", "EXEMPTOUTPUT", TaxMappingOrigin.CHOSEN),
+        ("20.00", "OUTPUT2", TaxMappingOrigin.CHOSEN),
+    ]
