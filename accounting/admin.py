@@ -21,7 +21,8 @@ from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent
+from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelTaxMapping
+from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -190,3 +191,54 @@ class AccountingChannelAdmin(admin.ModelAdmin):
             services.channel_deactivate(channel=channel, user=request.user)  # type: ignore[arg-type]
             done += 1
         self.message_user(request, f"{done} channel(s) deactivated.", level=messages.SUCCESS)
+
+
+class ChannelTaxMappingAdminForm(forms.ModelForm):
+    class Meta:
+        model = ChannelTaxMapping
+        fields = ["channel", "rate", "line_kind", "tax_type"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # On a change the channel, rate and kind are read-only: take them from the row.
+        channel = cleaned.get("channel") or getattr(self.instance, "channel", None)
+        rate = cleaned.get("rate", self.instance.rate)
+        kind = cleaned.get("line_kind", self.instance.line_kind)
+        if channel is not None and rate is not None and cleaned.get("tax_type"):
+            # The same rule as the channel page: one of the organisation's sales tax types at that rate.
+            channel_tax_mapping_check(channel=channel, choices={(rate, kind): cleaned["tax_type"]})
+        return cleaned
+
+
+@admin.register(ChannelTaxMapping)
+class ChannelTaxMappingAdmin(admin.ModelAdmin):
+    """Channels' tax mappings; a save goes through the same service as the channel page (checked
+    against the organisation's tax rates, and retrying the invoices that waited for it)."""
+
+    form = ChannelTaxMappingAdminForm
+    list_display = ["channel", "organization", "rate", "line_kind", "tax_type", "origin", "chosen_by", "updated_at"]
+    list_filter = ["origin", "line_kind", ("channel__store__organization", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["channel__store__organization", "chosen_by"]
+    search_fields = ["channel__name", "channel__store__name", "tax_type"]
+    readonly_fields = ["origin", "chosen_by", "updated_at"]
+    raw_id_fields = ["channel"]
+
+    @admin.display(description="Organization", ordering="channel__store__organization__name")
+    def organization(self, obj: ChannelTaxMapping) -> str:
+        return obj.channel.store.organization.name
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A row stays the mapping of its channel, rate and kind; only its tax type changes.
+        fixed = ["channel", "rate", "line_kind"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: ChannelTaxMapping, form: forms.ModelForm, change: bool) -> None:
+        retried = channel_tax_mapping_set(
+            channel=obj.channel,
+            choices={(obj.rate, obj.line_kind): obj.tax_type},
+            user=request.user,  # type: ignore[arg-type]
+        )
+        saved = ChannelTaxMapping.objects.get(channel=obj.channel, rate=obj.rate, line_kind=obj.line_kind)
+        obj.pk, obj.origin, obj.chosen_by = saved.pk, saved.origin, saved.chosen_by
+        if retried:
+            self.message_user(request, f"{retried} invoice(s) that waited for this mapping were queued again.")

@@ -34,8 +34,6 @@ class ChannelForm(forms.ModelForm):
             "add_products": "Create or update the store's products as Xero items.",
             "create_nonexistent_products": "When an invoice names a product Xero does not have, create the item first.",
             "invoice_status": "Draft, or Awaiting Payment (approved) in Xero.",
-            "default_tax_type": "A Xero tax type such as OUTPUT2, used on lines at its rate. Other lines get "
-            "Xero's sales tax rate of their own rate.",
             "invoice_number_prefix": "Put before every invoice number, e.g. when several stores send to one Xero "
             "organisation.",
         }

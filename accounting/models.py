@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -42,7 +45,6 @@ SENDING_SETTINGS = (
     "create_nonexistent_products",
     "invoice_status",
     "line_amount_type",
-    "default_tax_type",
     "invoice_number_prefix",
 )
 
@@ -71,7 +73,6 @@ class AccountingChannel(models.Model):
     line_amount_type = models.CharField(
         "Line amounts", max_length=10, choices=LineAmountType.choices, default=LineAmountType.EXCLUSIVE
     )
-    default_tax_type = models.CharField("Default tax type", max_length=50, blank=True)
     invoice_number_prefix = models.CharField("Invoice number prefix", max_length=10, blank=True)
     is_active = models.BooleanField("Is Active", default=False)
 
@@ -183,3 +184,51 @@ class ChannelEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LineKind(models.TextChoices):
+    """What an invoice line sells; each kind has its own tax mapping (shipping etc. join here)."""
+
+    GOODS = "goods", "Goods"
+
+
+def line_tax_key(line: Any) -> tuple[Decimal, str]:
+    """Return the (rate, line kind) a store invoice line is mapped by.
+
+    Store lines carry no kind yet: every line is goods.
+    """
+    return Decimal(line.tax_rate).quantize(Decimal("0.01")), LineKind.GOODS
+
+
+class TaxMappingOrigin(models.TextChoices):
+    PREFILLED = "prefilled", "Pre-filled (the organisation's only sales tax type at this rate)"
+    CHOSEN = "chosen", "Chosen by the operator"
+
+
+class ChannelTaxMapping(models.Model):
+    """Which of the organisation's sales tax types a store rate goes out as, per line kind.
+
+    Never guessed: pre-filled only when exactly one of the organisation's active sales tax types
+    has the rate, otherwise chosen by the operator (`services.tax_mapping`).
+    """
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="tax_mappings")
+    rate = models.DecimalField("store tax rate (%)", max_digits=5, decimal_places=2)
+    line_kind = models.CharField(max_length=20, choices=LineKind.choices, default=LineKind.GOODS)
+    tax_type = models.CharField("Xero tax type", max_length=50)
+    origin = models.CharField(max_length=10, choices=TaxMappingOrigin.choices)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel_id", "line_kind", "rate"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "rate", "line_kind"], name="accounting_tax_mapping_one_per_rate_and_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}% {self.line_kind} → {self.tax_type}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
@@ -10,15 +12,20 @@ from django.utils import timezone
 
 from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
-from stores.models import Store
+from stores.models import InvoiceLine, Store
 
 from .models import (
     AccountingChannel,
     AuthorizationOutcome,
     ChannelAuthorization,
     ChannelEvent,
+    ChannelTaxMapping,
     ConnectionState,
+    LineKind,
+    TaxMappingOrigin,
 )
+from .providers.xero.mapping import percent_text
+from .providers.xero.tax import SalesTaxRate, sales_tax_types_at
 
 
 def channels_of_store(*, store: Store) -> QuerySet[AccountingChannel]:
@@ -75,4 +82,75 @@ def idle_channel_ids(*, idle_for: dt.timedelta) -> list[int]:
         .filter(Q(last_token_refresh_at__lte=before) | Q(last_token_refresh_at__isnull=True, connected_at__lte=before))
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+# Tax mapping ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaxMappingRow:
+    """One (rate, line kind) of the channel's tax mapping as the channel page shows it."""
+
+    rate: Decimal
+    line_kind: str
+    options: list[SalesTaxRate]  # the organisation's sales tax types at this rate
+    selected: str  # the mapped type, else the only option, else ""
+    origin: str  # TaxMappingOrigin value, "" when not mapped
+    status: str  # what the operator needs to know about this row
+
+    @property
+    def field_name(self) -> str:
+        return tax_mapping_field_name(rate=self.rate, line_kind=self.line_kind)
+
+    @property
+    def rate_text(self) -> str:
+        return percent_text(self.rate)
+
+    @property
+    def kind_label(self) -> str:
+        return LineKind(self.line_kind).label
+
+
+def tax_mapping_field_name(*, rate: Decimal, line_kind: str) -> str:
+    return f"tax-{line_kind}-{Decimal(rate).quantize(Decimal('0.01'))}"
+
+
+def store_tax_keys(*, store_id: int) -> list[tuple[Decimal, str]]:
+    """Return the (rate, line kind) of every rate the store's invoice lines use (one query)."""
+    rates = InvoiceLine.objects.filter(invoice__store_id=store_id).values_list("tax_rate", flat=True)
+    return [(rate, LineKind.GOODS) for rate in rates.order_by("tax_rate").distinct()]
+
+
+def channel_tax_mapping_rows(*, channel: AccountingChannel, rates: list[SalesTaxRate] | None) -> list[TaxMappingRow]:
+    """Return a row for every rate the store uses or the channel maps, by kind and rate.
+
+    `rates` are the organisation's sales tax rates as cached (None: not read from Xero yet).
+    """
+    mapped = {(m.rate, m.line_kind): m for m in ChannelTaxMapping.objects.filter(channel=channel)}
+    keys = sorted({*store_tax_keys(store_id=channel.store_id), *mapped}, key=lambda k: (k[1], k[0]))
+    return [_tax_mapping_row(key=key, mapping=mapped.get(key), rates=rates) for key in keys]
+
+
+def _tax_mapping_row(
+    *, key: tuple[Decimal, str], mapping: ChannelTaxMapping | None, rates: list[SalesTaxRate] | None
+) -> TaxMappingRow:
+    options = sales_tax_types_at(rates or [], key[0])
+    offered = {o.tax_type for o in options}
+    if mapping is not None:
+        selected, origin = mapping.tax_type, mapping.origin
+        if rates is not None and selected not in offered:
+            status = f"{selected} is no longer an active sales tax type at this rate in Xero: choose another."
+        else:
+            status = TaxMappingOrigin(origin).label
+    elif rates is None:
+        selected, origin, status = "", "", "Not mapped yet."
+    elif len(options) == 1:
+        selected, origin, status = options[0].tax_type, "", "The organisation's only sales tax type at this rate."
+    elif options:
+        selected, origin, status = "", "", "Choose one: invoices with lines at this rate wait for it."
+    else:
+        selected, origin, status = "", "", "Xero has no active sales tax rate of this rate: add one in Xero."
+    return TaxMappingRow(
+        rate=key[0], line_kind=key[1], options=options, selected=selected, origin=origin, status=status
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("channels/<int:channel_id>/delete/", views.channel_delete, name="channel-delete"),
     path("channels/<int:channel_id>/sync/retry/", views.channel_sync_retry_all, name="channel-sync-retry-all"),
     path("channels/<int:channel_id>/sync/<int:record_id>/retry/", views.channel_sync_retry, name="channel-sync-retry"),
+    path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",

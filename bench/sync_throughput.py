@@ -203,7 +203,7 @@ def main() -> None:
 def connect_channels(setups: list) -> list:
     from django.db import transaction
 
-    from accounting.models import AccountingChannel, ConnectionState
+    from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
 
     channels = []
     with transaction.atomic():
@@ -223,6 +223,10 @@ def connect_channels(setups: list) -> list:
                     is_active=True,
                     account_nominal_code="200",
                 )
+            )
+            # The operator's choice at 20% (the UK books have two sales tax types at that rate).
+            ChannelTaxMapping.objects.create(
+                channel=channels[-1], rate=Decimal("20"), tax_type="OUTPUT2", origin=TaxMappingOrigin.CHOSEN
             )
     return channels
 

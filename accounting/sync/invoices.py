@@ -8,19 +8,21 @@ from typing import Any
 
 from django.db.models import Max
 
-from accounting.models import AccountingChannel, LineAmountType
+from accounting.models import AccountingChannel, LineAmountType, line_tax_key
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import Refusal, element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
+from accounting.services.tax_mapping import channel_tax_types_resolve
 from stores.models import Invoice, InvoiceStatus
 
 from .contacts import Customer, contacts_resolve
 from .invoice_numbers import numbers_taken_settle
+from .invoice_status import updates_against_held
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
-from .settings_cache import sales_account_code, sales_account_forget, sales_tax_rates, sales_tax_rates_forget
+from .settings_cache import sales_account_code, sales_account_forget, sales_tax_rates_forget
 
 Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
@@ -40,6 +42,9 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
         live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
         creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        updates = updates_against_held(
+            channel=channel, client=client, group=updates, invoices=invoices, outcomes=outcomes
+        )
         # Creates and updates never share a key: a PUT whose answer was lost and the POST that
         # follows its look-up may carry the same rows and hashes, and Xero refuses a key reused
         # with a different request.
@@ -192,7 +197,7 @@ def _numbers_remember(group: list[Prepared]) -> None:
     its lost answer is resolved by sending it again.)
     """
     for row, payload, digest in group:
-        row.xero_number = payload.invoice_number or ""
+        row.xero_number = payload.invoice_number or row.xero_number  # a status change carries no number
         if not row.xero_id:
             row.payload_hash = digest
     SyncRecord.objects.bulk_update([row for row, _p, _d in group], ["xero_number", "payload_hash"])
@@ -205,11 +210,9 @@ def _prepare(
     if not pairs:
         return [], []
     account = sales_account_code(channel=channel, client=client)
-    tax_rates: dict[str, Decimal] = {}
+    tax_types: dict[tuple[Decimal, str], str] = {}
     if channel.line_amount_type != LineAmountType.NO_TAX:
-        needed = {mapping.quantize(line.tax_rate) for _r, i in pairs for line in i.lines.all()}
-        tax_rates = sales_tax_rates(channel=channel, client=client, rates_needed=needed)
-        pairs = _with_tax_types(channel=channel, pairs=pairs, tax_rates=tax_rates, outcomes=outcomes)
+        tax_types, pairs = _with_tax_types(channel=channel, client=client, pairs=pairs, outcomes=outcomes)
         if not pairs:
             return [], []
     customers = {Customer(name=i.customer_name, email=i.customer_email) for _r, i in pairs}
@@ -231,7 +234,7 @@ def _prepare(
         try:
             payload = mapping.invoice_payload(
                 invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
-                account_code=account, item_codes=codes, tax_rates=tax_rates,
+                account_code=account, item_codes=codes, tax_types=tax_types,
             )  # fmt: skip
         except mapping.MappingError as exc:
             outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
@@ -251,22 +254,21 @@ def _prepare(
 
 
 def _with_tax_types(
-    *, channel: AccountingChannel, pairs: list[Pair], tax_rates: dict[str, Decimal], outcomes: dict[int, Outcome]
-) -> list[Pair]:
-    """Return the pairs whose every line rate has a Xero tax type; the others fail now, before
-    anything (contact, item, invoice) is sent for them."""
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> tuple[dict[tuple[Decimal, str], str], list[Pair]]:
+    """Return the channel's Xero tax type of every line's (rate, kind), and the pairs whose every
+    line has one; the others fail now, before anything (contact, item, invoice) is sent for them."""
+    keys = {line_tax_key(line) for _r, invoice in pairs for line in invoice.lines.all()}
+    resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys)
     kept: list[Pair] = []
     for row, invoice in pairs:
-        try:
-            for line in invoice.lines.all():
-                mapping.line_tax_type(
-                    rate=line.tax_rate, tax_rates=tax_rates, default_tax_type=channel.default_tax_type
-                )
-        except mapping.MappingError as exc:
-            outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
-            continue
-        kept.append((row, invoice))
-    return kept
+        own = dict.fromkeys(line_tax_key(line) for line in invoice.lines.all())
+        problems = [resolution.problems[k] for k in own if k in resolution.problems]
+        if problems:
+            outcomes[row.pk] = rejected(messages=problems, http_status=None, attempt=AttemptOutcome.LOCAL)
+        else:
+            kept.append((row, invoice))
+    return resolution.tax_types, kept
 
 
 def _element_outcomes(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from accounting.models import AccountingChannel, LineAmountType
+from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
@@ -22,10 +22,6 @@ from .settings_cache import sales_account_code
 def batch_key(prefix: str, parts: Sequence[str]) -> str:
     """Return an Idempotency-Key (≤128 chars) derived from what a batch sends."""
     return f"cp-{prefix}-" + hashlib.sha256("|".join(sorted(parts)).encode()).hexdigest()
-
-
-def _tax_type(channel: AccountingChannel) -> str:
-    return "" if channel.line_amount_type == LineAmountType.NO_TAX else channel.default_tax_type
 
 
 def products_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
@@ -46,7 +42,7 @@ def products_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
                 outcomes[row.pk] = skipped(reason="The product was deleted from the store.")
                 continue
             try:
-                item = mapping.item_payload(product=product, account_code=account, tax_type=_tax_type(channel))
+                item = mapping.item_payload(product=product, account_code=account)
             except mapping.MappingError as exc:
                 outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
                 continue
@@ -117,7 +113,7 @@ def items_available(
 def _items_create(*, channel: AccountingChannel, client: XeroClient, products: list[Product], turn: str) -> set[str]:
     """Create Items for products an invoice needs; record them on the products' ledger rows."""
     account = sales_account_code(channel=channel, client=client)
-    items = [mapping.item_payload(product=p, account_code=account, tax_type=_tax_type(channel)) for p in products]
+    items = [mapping.item_payload(product=p, account_code=account) for p in products]
     parts = [f"{p.pk}:{mapping.payload_hash(i)}" for p, i in zip(products, items, strict=True)]
     key = batch_key("new-items", [*parts, f"turn:{turn}"])
     elements = client.items_upsert(items=items, idempotency_key=key)

@@ -152,7 +152,7 @@ class ChannelSyncSettings(models.Model):
     channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="sync_settings")
     tenant_id = models.CharField(max_length=64, blank=True)
     default_sales_account = models.CharField(max_length=10, blank=True)
-    # {TaxType: EffectiveRate as a string} of the organisation's ACTIVE rates usable on sales.
+    # {"rates": [{tax_type, name, rate}]}: the organisation's ACTIVE tax rates usable on sales.
     sales_tax_rates = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,12 +3,10 @@ its sales tax rates)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
-
 from accounting.models import AccountingChannel
-from accounting.providers.xero import mapping
+from accounting.providers.xero import mapping, tax
 from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.tax import SalesTaxRate, sales_tax_rates_dump, sales_tax_rates_load
 
 from .models import ChannelSyncSettings
 
@@ -30,24 +28,19 @@ def sales_account_code(*, channel: AccountingChannel, client: XeroClient) -> str
     return code
 
 
-def sales_tax_rates(
-    *, channel: AccountingChannel, client: XeroClient, rates_needed: Iterable[Decimal] = ()
-) -> dict[str, Decimal]:
-    """Return the organisation's sales tax rates ({TaxType: EffectiveRate}).
+def sales_tax_rates(*, channel: AccountingChannel, client: XeroClient, refresh: bool = False) -> list[SalesTaxRate]:
+    """Return the organisation's sales tax rates (ACTIVE, can apply to revenue).
 
-    Looked up once (GET TaxRates) and cached per channel and tenant. The cache is looked up again
-    (one call) when it lacks one of `rates_needed` or the channel's default tax type: a rate may
-    have been added in Xero since, and only then does a line at that rate fail.
+    Looked up once (GET TaxRates) and cached per channel and tenant; `refresh` looks them up
+    again (a mapped tax type or a rate is missing: it may have changed in Xero since).
     """
     cached = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=client.tenant_id).first()
-    if cached is not None and cached.sales_tax_rates:
-        rates = _decimals(cached.sales_tax_rates)
-        known = set(rates.values())
-        default = channel.default_tax_type
-        if rates and all(r in known for r in rates_needed) and (not default or default in rates):
+    if cached is not None and not refresh:
+        rates = sales_tax_rates_load(cached.sales_tax_rates)
+        if rates is not None:
             return rates
-    rates = mapping.sales_tax_rates(client.tax_rates())
-    stored = {tax_type: str(rate) for tax_type, rate in rates.items()}
+    rates = tax.sales_tax_rates(client.tax_rates())
+    stored = sales_tax_rates_dump(rates)
     if cached is None:
         # A row of another tenant (the channel was reconnected elsewhere) forgets that tenant's account.
         ChannelSyncSettings.objects.update_or_create(
@@ -59,6 +52,12 @@ def sales_tax_rates(
     return rates
 
 
+def sales_tax_rates_cached(*, channel: AccountingChannel) -> list[SalesTaxRate] | None:
+    """Return the cached sales tax rates of the channel's current organisation, or None."""
+    cached = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=channel.tenant_id).first()
+    return None if cached is None else sales_tax_rates_load(cached.sales_tax_rates)
+
+
 def sales_tax_rates_forget(*, channel: AccountingChannel) -> None:
     """Drop the cached tax rates (Xero refused one of them): the next turn looks them up again."""
     ChannelSyncSettings.objects.filter(channel=channel).update(sales_tax_rates={})
@@ -68,15 +67,3 @@ def sales_account_forget(*, channel: AccountingChannel) -> None:
     """Drop the cached default sales account (Xero refused it, e.g. archived since): the next
     turn looks it up again. The channel's own Account Nominal Code is the user's: kept."""
     ChannelSyncSettings.objects.filter(channel=channel).update(default_sales_account="")
-
-
-def _decimals(stored: object) -> dict[str, Decimal]:
-    if not isinstance(stored, dict):
-        return {}
-    rates: dict[str, Decimal] = {}
-    for tax_type, rate in stored.items():
-        try:
-            rates[str(tax_type)] = Decimal(str(rate))
-        except InvalidOperation:
-            return {}
-    return rates

@@ -16,6 +16,7 @@ from .connect import (
     xero_callback,
 )
 from .sync import channel_sync_retry, channel_sync_retry_all
+from .tax import channel_tax_mapping
 
 __all__ = [
     "channel_active",
@@ -29,6 +30,7 @@ __all__ = [
     "channel_disconnect",
     "channel_sync_retry",
     "channel_sync_retry_all",
+    "channel_tax_mapping",
     "store_channels",
     "xero_callback",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounting.models import AccountingChannel
+from accounting.models import AccountingChannel, ChannelTaxMapping
 
 from ..models import Product, Store
 from ..selectors import products_of
@@ -71,15 +71,28 @@ class ChannelStatusSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(help_text="Whether the channel is switched on (sync runs).")
 
 
+class ChannelTaxMappingSerializer(serializers.ModelSerializer):
+    """Which Xero tax type lines of one store rate and kind go out as (set on the channel page)."""
+
+    xero_tax_type = serializers.CharField(source="tax_type", help_text="One of the organisation's sales tax types.")
+
+    class Meta:
+        model = ChannelTaxMapping
+        fields = ["rate", "line_kind", "xero_tax_type", "origin"]
+        read_only_fields = fields
+        extra_kwargs = {"origin": {"help_text": "prefilled (the only sales tax type at the rate) or chosen."}}
+
+
 class AccountingChannelSerializer(serializers.ModelSerializer):
     """A store's accounting channel: never its client secret nor its tokens."""
 
     status = ChannelStatusSerializer(source="*", read_only=True)
     xero_organisation_name = serializers.SerializerMethodField()
+    tax_mapping = ChannelTaxMappingSerializer(source="tax_mappings", many=True, read_only=True)
 
     class Meta:
         model = AccountingChannel
-        fields = ["id", "name", "provider", "account_nominal_code", "status", "xero_organisation_name"]
+        fields = ["id", "name", "provider", "account_nominal_code", "status", "xero_organisation_name", "tax_mapping"]
         read_only_fields = fields
 
     def get_xero_organisation_name(self, channel: AccountingChannel) -> str | None:

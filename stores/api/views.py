@@ -213,4 +213,4 @@ class StoreAccountingChannelsView(StoreScopedView, generics.ListAPIView):
         if self.schema_only:
             return AccountingChannel.objects.none()
         # Deferred: never needed here, and loading them would decrypt them for nothing.
-        return self.store.accounting_channels.defer("client_secret", "token_set")
+        return self.store.accounting_channels.defer("client_secret", "token_set").prefetch_related("tax_mappings")

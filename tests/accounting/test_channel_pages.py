@@ -20,7 +20,6 @@ FORM = {
     "create_nonexistent_products": "on",
     "invoice_status": "AUTHORISED",
     "line_amount_type": "Exclusive",
-    "default_tax_type": "OUTPUT2",
     "invoice_number_prefix": "HS-",
 }
 
@@ -68,11 +67,7 @@ def test_save_creates_a_switched_off_unconnected_channel(member_client, store, m
     assert (channel.name, channel.account_nominal_code, channel.client_id) == ("UK books", "200", "ABCDEF0123456789")
     assert channel.client_secret == "brand-new-secret-4321"
     assert (channel.add_products, channel.create_nonexistent_products) == (True, True)
-    assert (channel.invoice_status, channel.line_amount_type, channel.default_tax_type) == (
-        "AUTHORISED",
-        "Exclusive",
-        "OUTPUT2",
-    )
+    assert (channel.invoice_status, channel.line_amount_type) == ("AUTHORISED", "Exclusive")
     assert channel.invoice_number_prefix == "HS-"
     assert (channel.is_active, channel.connection_state) == (False, ConnectionState.NOT_CONNECTED)
     assert list(ChannelEvent.objects.filter(channel=channel).values_list("kind", "user")) == [("created", member.pk)]

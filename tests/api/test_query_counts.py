@@ -30,7 +30,7 @@ LISTS = {
     "stores": ("/api/v1/stores/", 2),  # count, page
     "products": ("/api/v1/stores/{store}/products/", 3),  # store, count, page (+ parent joined)
     "invoices": ("/api/v1/stores/{store}/invoices/", 4),  # store, count, page, lines
-    "accounting-channels": ("/api/v1/stores/{store}/accounting-channels/", 3),  # store, count, page
+    "accounting-channels": ("/api/v1/stores/{store}/accounting-channels/", 4),  # store, count, page, tax mappings
 }
 
 

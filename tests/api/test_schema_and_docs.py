@@ -74,6 +74,7 @@ def test_schema_never_exposes_channel_secrets(client):
         "account_nominal_code",
         "status",
         "xero_organisation_name",
+        "tax_mapping",
     }
 
 

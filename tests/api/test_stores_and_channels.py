@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from accounting.models import ConnectionState
+from accounting.models import ChannelTaxMapping, ConnectionState
 from tests.factories import AccountingChannelFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,8 @@ def test_accounting_channels_show_status_and_never_secrets(api, store):
         client_secret="very-secret-value",
         token_set={"access_token": "access-token-value", "refresh_token": "refresh-token-value"},
     )
+    ChannelTaxMapping.objects.create(channel=connected, rate=Decimal("20"), tax_type="OUTPUT2", origin="prefilled")
+    ChannelTaxMapping.objects.create(channel=connected, rate=Decimal("0"), tax_type="ZERORATEDOUTPUT", origin="chosen")
     fresh = AccountingChannelFactory(store=store, name="Xero Spare")
     AccountingChannelFactory(store=StoreFactory(organization=store.organization), name="Other store's")
 
@@ -62,6 +66,7 @@ def test_accounting_channels_show_status_and_never_secrets(api, store):
                 "is_active": False,
             },
             "xero_organisation_name": None,
+            "tax_mapping": [],
         },
         {
             "id": connected.pk,
@@ -74,6 +79,10 @@ def test_accounting_channels_show_status_and_never_secrets(api, store):
                 "is_active": True,
             },
             "xero_organisation_name": "Demo Company (UK)",
+            "tax_mapping": [
+                {"rate": "0.00", "line_kind": "goods", "xero_tax_type": "ZERORATEDOUTPUT", "origin": "chosen"},
+                {"rate": "20.00", "line_kind": "goods", "xero_tax_type": "OUTPUT2", "origin": "prefilled"},
+            ],
         },
     ]
     text = response.content.decode()

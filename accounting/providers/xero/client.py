@@ -15,7 +15,18 @@ from urllib.parse import urlencode
 import urllib3
 from django.conf import settings
 from xero_python.accounting import AccountingApi
-from xero_python.accounting.models import Account, Contact, Contacts, Invoice, Invoices, Item, Items, TaxRate
+from xero_python.accounting.models import (
+    Account,
+    Contact,
+    Contacts,
+    Currency,
+    Invoice,
+    Invoices,
+    Item,
+    Items,
+    Organisation,
+    TaxRate,
+)
 from xero_python.exceptions import ApiException
 
 from . import errors
@@ -121,6 +132,13 @@ class XeroClient:
             found += self._call(self._api.get_invoices, where=where, summary_only=True).invoices or []
         return found
 
+    def invoices_by_ids(self, *, ids: Sequence[str]) -> list[Invoice]:
+        """Return the invoices (summaries: status and amounts, no lines) whose InvoiceIDs are in `ids`."""
+        found: list[Invoice] = []
+        for group in self._packed(list(ids), lambda g: ("Invoices", [("IDs", ",".join(g)), SUMMARY])):
+            found += self._call(self._api.get_invoices, i_ds=group, summary_only=True).invoices or []
+        return found
+
     # Contacts ----------------------------------------------------------------------------
 
     def contacts_matching(self, *, field: str, values: Iterable[str]) -> list[Contact]:
@@ -183,6 +201,21 @@ class XeroClient:
         """Return the chart-of-accounts entries matching a Xero `where` filter."""
         result = self._call(self._api.get_accounts, where=where)
         return list(result.accounts or [])
+
+    def accounts(self) -> list[Account]:
+        """Return the whole chart of accounts (every status)."""
+        result = self._call(self._api.get_accounts)
+        return list(result.accounts or [])
+
+    def organisation(self) -> Organisation | None:
+        """Return the organisation this client talks to."""
+        result = self._call(self._api.get_organisations)
+        return (result.organisations or [None])[0]
+
+    def currencies(self) -> list[Currency]:
+        """Return the currencies enabled in the organisation."""
+        result = self._call(self._api.get_currencies)
+        return list(result.currencies or [])
 
     def tax_rates(self) -> list[TaxRate]:
         """Return the organisation's tax rates (every status; the caller picks the usable ones)."""

@@ -27,7 +27,7 @@ from xero_python.accounting.models import (
 )
 from xero_python.api_client.serializer import serialize
 
-from accounting.models import AccountingChannel, LineAmountType
+from accounting.models import AccountingChannel, LineAmountType, line_tax_key
 from stores.models import Invoice as StoreInvoice
 from stores.models import InvoiceStatus, Product
 
@@ -77,11 +77,13 @@ def item_name(*, product: Product) -> str:
     return name[:ITEM_NAME_MAX]
 
 
-def item_payload(*, product: Product, account_code: str, tax_type: str) -> Item:
-    """Return the Xero Item for a product (sold, with a sales price and account)."""
+def item_payload(*, product: Product, account_code: str) -> Item:
+    """Return the Xero Item for a product (sold, with a sales price and account).
+
+    No TaxType: products carry no rate in the store, and an invoice line gets the type mapped
+    for its own rate; in Xero the item then takes its sales account's default tax type.
+    """
     sales = Purchase(unit_price=quantize(product.unit_price), account_code=account_code or None)
-    if tax_type:
-        sales.tax_type = tax_type
     return Item(
         code=item_code(product=product),
         name=item_name(product=product),
@@ -98,23 +100,22 @@ def invoice_payload(
     contact_id: str,
     account_code: str,
     item_codes: set[str],
-    tax_rates: Mapping[str, Decimal],
+    tax_types: Mapping[tuple[Decimal, str], str],
     invoice_id: str = "",
 ) -> Invoice:
     """Return the Xero sales invoice (ACCREC) for a store invoice.
 
     `item_codes` are the codes known to exist in the organisation: a line whose product is not
-    among them goes without ItemCode (description, quantity and price only). `tax_rates` are the
-    organisation's sales tax rates ({TaxType: EffectiveRate}, see `sales_tax_rates`): each line
-    gets the TaxType of its own rate (`line_tax_type`). Store prices are tax exclusive: an
-    Inclusive channel gets gross unit prices, a NoTax channel no tax at all.
+    among them goes without ItemCode (description, quantity and price only). `tax_types` maps
+    each line's (rate, kind) to the channel's Xero TaxType (`line_tax_type`). Store prices are
+    tax exclusive: an Inclusive channel gets gross unit prices, a NoTax channel no tax at all.
     """
     amounts = channel.line_amount_type
     lines = []
     for line in invoice.lines.all():
         tax_type = ""
         if amounts != LineAmountType.NO_TAX:
-            tax_type = line_tax_type(rate=line.tax_rate, tax_rates=tax_rates, default_tax_type=channel.default_tax_type)
+            tax_type = line_tax_type(line=line, tax_types=tax_types)
         unit_price = Decimal(line.unit_price)
         if amounts == LineAmountType.INCLUSIVE:
             unit_price = unit_price * (HUNDRED + Decimal(line.tax_rate)) / HUNDRED
@@ -185,33 +186,22 @@ def _line_payload(
     return item
 
 
-def sales_tax_rates(rates: Iterable[Any]) -> dict[str, Decimal]:
-    """Return {TaxType: EffectiveRate (4 dp)} of the ACTIVE tax rates that can apply to revenue."""
-    usable: dict[str, Decimal] = {}
-    for rate in rates:
-        if not rate.tax_type or rate.effective_rate is None or not rate.can_apply_to_revenue:
-            continue
-        if _enum_value(rate.status) == "ACTIVE":
-            usable[str(rate.tax_type)] = quantize(Decimal(str(rate.effective_rate)))
-    return usable
+def line_tax_type(*, line: Any, tax_types: Mapping[tuple[Decimal, str], str]) -> str:
+    """Return the Xero TaxType mapped for the line's (rate, kind); raise MappingError when none is.
 
-
-def line_tax_type(*, rate: Decimal, tax_rates: Mapping[str, Decimal], default_tax_type: str) -> str:
-    """Return the TaxType for a line taxed at `rate` percent.
-
-    The channel's default tax type when its rate is the line's; otherwise the organisation's sales
-    tax rate of that rate, the first by TaxType name (deterministic). Raise MappingError when the
-    organisation has none.
+    The mapping is the operator's (or the pre-fill of a rate with one sales tax type), resolved
+    before the payload is built (`accounting.services.tax_mapping`): nothing is guessed here.
     """
-    wanted = quantize(rate)
-    if default_tax_type and tax_rates.get(default_tax_type) == wanted:
-        return default_tax_type
-    for tax_type in sorted(tax_rates):
-        if tax_rates[tax_type] == wanted:
-            return tax_type
-    raise MappingError(
-        f"Xero has no active sales tax rate of {percent_text(rate)}%. "
-        "Add one in Xero or set the channel's default tax type."
+    key = line_tax_key(line)
+    if key not in tax_types:
+        raise MappingError(tax_unmapped_message(rate=key[0]))
+    return tax_types[key]
+
+
+def tax_unmapped_message(*, rate: Decimal) -> str:
+    return (
+        f"No Xero tax type is mapped for {percent_text(rate)}% on this channel: "
+        "choose one under Tax mapping on the channel page."
     )
 
 

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from accounting.models import AccountingChannel, ConnectionState
+from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
 from tests.factories import AccountingChannelFactory, StoreFactory
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,20 +40,31 @@ class SandboxOrg:
     token_set: dict[str, Any]
 
 
-def sandbox_org(name: str, *, expires_in: int = 1800) -> SandboxOrg:
-    """Create a sandbox organisation and app, connected: return the ids and a token set."""
+def sandbox_org(name: str, *, expires_in: int = 1800, country: str = "GB") -> SandboxOrg:
+    """Create a sandbox organisation (with its country's books) and app, connected: return the
+    ids and a token set."""
     from xero_sandbox import testing
 
     app = testing.app_create(name=f"App for {name}")
-    organisation = testing.organisation_create(name=name)
+    organisation = testing.organisation_create(name=name, country=country)
     token_set = testing.token_issue(app=app, organisations=[organisation], expires_in=expires_in)
     return SandboxOrg(name, str(organisation.tenant_id), app.client_id, app.client_secret, token_set)
 
 
-def connect_channel(*, org: SandboxOrg, store: Any = None, **fields: Any) -> AccountingChannel:
-    """Return an accounting channel connected to `org` (active unless told otherwise)."""
+# The tax mapping an operator of a UK organisation (the sandbox's default region) would choose.
+UK_TAX_MAPPING = {"0": "ZERORATEDOUTPUT", "5": "RROUTPUT", "20": "OUTPUT2"}
+
+
+def connect_channel(
+    *, org: SandboxOrg, store: Any = None, tax_mapping: dict[str, str] | None = None, **fields: Any
+) -> AccountingChannel:
+    """Return an accounting channel connected to `org` (active unless told otherwise).
+
+    Its tax mapping is `tax_mapping` ({rate: Xero tax type} of goods lines), by default the
+    operator's choice for a UK organisation; `{}` leaves it unmapped.
+    """
     fields.setdefault("is_active", True)
-    return AccountingChannelFactory(
+    channel = AccountingChannelFactory(
         store=store or StoreFactory(),
         client_id=org.client_id,
         client_secret=org.client_secret,
@@ -64,6 +76,11 @@ def connect_channel(*, org: SandboxOrg, store: Any = None, **fields: Any) -> Acc
         connected_at=timezone.now(),
         **fields,
     )
+    for rate, tax_type in (UK_TAX_MAPPING if tax_mapping is None else tax_mapping).items():
+        ChannelTaxMapping.objects.create(
+            channel=channel, rate=Decimal(rate), tax_type=tax_type, origin=TaxMappingOrigin.CHOSEN
+        )
+    return channel
 
 
 # Real Xero answers 404 to longer URLs (about 2,050 characters and up).

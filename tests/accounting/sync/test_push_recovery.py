@@ -21,11 +21,6 @@ from .conftest import connect_channel, sandbox_org
 from .turns import drain, lose_first_put, one_line, row_of, seed_contact
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-# The sandbox now refuses a status change to VOIDED/DELETED sent with the whole invoice (xero-node#407).
-PORTAL_VOIDS_WITH_FULL_BODY = pytest.mark.xfail(
-    reason="portal fix pending: a void/delete is sent as the whole invoice; Xero wants only InvoiceID and Status",
-    strict=True,
-)
 
 
 def test_a_contact_gone_from_xero_fails_once_then_a_retry_finds_or_creates_it_afresh(org):
@@ -174,7 +169,6 @@ def test_a_number_with_a_comma_is_found_after_a_lost_answer(org):
     assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
 
 
-@PORTAL_VOIDS_WITH_FULL_BODY
 def test_a_store_void_follows_the_status_xero_holds_not_the_channels_current_setting(org):
     channel = connect_channel(org=org, invoice_status="DRAFT")
     invoice = InvoiceFactory(store=channel.store, number="D-1")

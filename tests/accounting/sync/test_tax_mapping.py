@@ -1,4 +1,5 @@
-"""Each line's tax rate reaches Xero: the TaxType is chosen by the line's own rate, and the
+"""Each line's tax rate reaches Xero as the tax type mapped for it on the channel (never guessed:
+pre-filled only where the organisation has exactly one sales tax type at that rate), and the
 channel's line amount type (Exclusive, Inclusive, NoTax) keeps Xero's totals equal to the store's.
 
 Real sandbox over HTTP, one turn at a time in this process, as in test_push.
@@ -11,11 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from accounting.models import LineAmountType
+from accounting.models import ChannelTaxMapping, LineAmountType, LineKind, TaxMappingOrigin
+from accounting.services.tax_mapping import channel_tax_mapping_set
 from accounting.sync.models import AttemptOutcome, SyncState
 from accounting.sync.services import sync_retry
 from stores.services import invoice_create
+from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
 from xero_sandbox.models import TaxRate as SandboxTaxRate
@@ -24,15 +28,12 @@ from .conftest import connect_channel, sandbox_org
 from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-# The sandbox now carries Xero's full UK tax list (several sales rates at 20% and at 0%).
-PORTAL_GUESSES_TAX = pytest.mark.xfail(
-    reason="portal fix pending: the portal guesses the TaxType at a rate (first by name: CAPEXOUTPUT2 at 20%, "
-    "ECZROUTPUT at 0%) instead of using the operator's tax mapping",
-    strict=True,
-)
 
 MISSING_RATE_MESSAGE = (
-    "Xero has no active sales tax rate of 12.5%. Add one in Xero or set the channel's default tax type."
+    "Xero has no active sales tax rate of 12.5%: add one in Xero, then choose it under Tax mapping on the channel page."
+)
+UNMAPPED_ZERO_MESSAGE = (
+    "No Xero tax type is mapped for 0% on this channel: choose one under Tax mapping on the channel page."
 )
 
 
@@ -63,6 +64,11 @@ def sent_tax_types(sent: dict[str, Any]) -> list[str]:
     return [li.tax_type for li in stored]
 
 
+def mappings(channel) -> list[tuple[str, str, str, str]]:
+    rows = ChannelTaxMapping.objects.filter(channel=channel).order_by("rate")
+    return [(str(m.rate), m.line_kind, m.tax_type, m.origin) for m in rows]
+
+
 def money(value: Any) -> Decimal:
     return Decimal(str(value))
 
@@ -82,24 +88,52 @@ def org(sandbox, clean_redis):
     return sandbox_org("Tax Books Ltd")
 
 
-@PORTAL_GUESSES_TAX
-def test_a_mixed_20_and_0_percent_invoice_gets_a_tax_type_per_line_and_the_stores_total(org):
-    channel = connect_channel(org=org, account_nominal_code="", default_tax_type="")
+def test_a_mixed_20_and_0_percent_invoice_gets_the_mapped_tax_type_per_line_and_the_stores_total(org):
+    channel = connect_channel(org=org, account_nominal_code="", tax_mapping={"20": "OUTPUT2", "0": "ZERORATEDOUTPUT"})
     invoice = store_invoice(channel, number="T-1", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
 
     drain(channel)
 
     sent = sent_invoice(org, "T-1")
     assert sent["LineAmountTypes"] == "Exclusive"
-    # 20% → the organisation's 20% sales rate; 0% → the first 0% sales rate by TaxType name.
-    assert sent_tax_types(sent) == ["OUTPUT2", "EXEMPTOUTPUT"]
+    assert sent_tax_types(sent) == ["OUTPUT2", "ZERORATEDOUTPUT"]
     assert money(sent["Total"]) == invoice.total == Decimal("22.00")
     assert money(sent["TotalTax"]) == invoice.total_tax == Decimal("2.00")
     assert money(sent["SubTotal"]) == invoice.subtotal
     assert row_of(channel, invoice).state == SyncState.SYNCED
 
 
-@PORTAL_GUESSES_TAX
+@pytest.mark.parametrize(
+    ("country", "currency", "tax_mapping", "rates", "expected"),
+    [
+        # UK 0%: zero-rated, exempt, EC goods, EC services, no VAT: the operator chose zero-rated.
+        ("GB", "GBP", {"20": "OUTPUT2", "0": "ZERORATEDOUTPUT"}, ["20", "0"], ["OUTPUT2", "ZERORATEDOUTPUT"]),
+        # AU 0%: GST free income, exports, input taxed, BAS excluded; 10% has one type (pre-filled).
+        ("AU", "AUD", {"0": "EXEMPTOUTPUT"}, ["10", "0"], ["OUTPUT", "EXEMPTOUTPUT"]),
+        # NZ 0%: zero-rated and no GST; 15% has one type (pre-filled).
+        ("NZ", "NZD", {"0": "ZERORATED"}, ["15", "0"], ["OUTPUT2", "ZERORATED"]),
+    ],
+)
+def test_zero_rate_lines_go_out_with_the_mapped_type_only_in_uk_au_and_nz(
+    sandbox, clean_redis, country, currency, tax_mapping, rates, expected
+):
+    books = sandbox_org(f"Books {country}", country=country)
+    organisation = testing.organisation_get(organisation=books.tenant_id)
+    zero_types = SandboxTaxRate.objects.filter(
+        organisation=organisation, rate=Decimal("0"), can_apply_to_revenue=True, status="ACTIVE"
+    )
+    assert zero_types.count() > 1  # Xero would accept any of them: only the mapping may choose
+    channel = connect_channel(org=books, store=StoreFactory(currency=currency), tax_mapping=tax_mapping)
+    invoice = store_invoice(channel, number=f"{country}-1", lines=[line("Item", "1", "10", r) for r in rates])
+
+    drain(channel)
+
+    sent = sent_invoice(books, f"{country}-1")
+    assert sent_tax_types(sent) == expected
+    assert (money(sent["Total"]), money(sent["TotalTax"])) == (invoice.total, invoice.total_tax)
+    assert row_of(channel, invoice).state == SyncState.SYNCED
+
+
 def test_exclusive_totals_match_the_store_exactly_with_per_line_rounding(org):
     channel = connect_channel(org=org, line_amount_type=LineAmountType.EXCLUSIVE)
     invoice = store_invoice(channel, number="T-2", lines=ROUNDING_LINES)
@@ -107,7 +141,7 @@ def test_exclusive_totals_match_the_store_exactly_with_per_line_rounding(org):
     drain(channel)
 
     sent = sent_invoice(org, "T-2")
-    assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "OUTPUT2"]
+    assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "ZERORATEDOUTPUT", "OUTPUT2"]
     assert (money(sent["SubTotal"]), money(sent["TotalTax"]), money(sent["Total"])) == (
         invoice.subtotal,
         invoice.total_tax,
@@ -115,7 +149,6 @@ def test_exclusive_totals_match_the_store_exactly_with_per_line_rounding(org):
     )
 
 
-@PORTAL_GUESSES_TAX
 def test_tax_rates_are_looked_up_once_and_cached_for_the_channel(org):
     channel = connect_channel(org=org)
     store_invoice(channel, number="T-3", lines=[line("Tea", "1", "10", "20")])
@@ -123,11 +156,13 @@ def test_tax_rates_are_looked_up_once_and_cached_for_the_channel(org):
     store_invoice(channel, number="T-4", lines=[line("Book", "1", "10", "0")])
     drain(channel)
 
-    assert [sent_tax_types(i) for i in testing.invoices(organisation=org.tenant_id)] == [["OUTPUT2"], ["EXEMPTOUTPUT"]]
+    assert [sent_tax_types(i) for i in testing.invoices(organisation=org.tenant_id)] == [
+        ["OUTPUT2"],
+        ["ZERORATEDOUTPUT"],
+    ]
     assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 1
 
 
-@PORTAL_GUESSES_TAX
 def test_an_inclusive_channel_sends_gross_prices_and_xeros_totals_match_the_store(org):
     channel = connect_channel(org=org, line_amount_type=LineAmountType.INCLUSIVE)
     invoice = store_invoice(channel, number="T-5", lines=ROUNDING_LINES)
@@ -136,7 +171,7 @@ def test_an_inclusive_channel_sends_gross_prices_and_xeros_totals_match_the_stor
 
     sent = sent_invoice(org, "T-5")
     assert sent["LineAmountTypes"] == "Inclusive"
-    assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "OUTPUT2"]
+    assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "ZERORATEDOUTPUT", "OUTPUT2"]
     stored = SandboxLineItem.objects.filter(invoice__invoice_id=sent["InvoiceID"]).order_by("position")
     # Unit prices grossed up by each line's own rate, kept at 4 dp.
     assert [li.unit_amount for li in stored] == [
@@ -148,7 +183,7 @@ def test_an_inclusive_channel_sends_gross_prices_and_xeros_totals_match_the_stor
 
 
 def test_a_no_tax_channel_sends_no_tax_and_xeros_total_is_the_stores_subtotal(org):
-    channel = connect_channel(org=org, line_amount_type=LineAmountType.NO_TAX, default_tax_type="OUTPUT2")
+    channel = connect_channel(org=org, line_amount_type=LineAmountType.NO_TAX, tax_mapping={})
     # Even a rate Xero lacks is no obstacle: a merchant not registered for tax charges none.
     invoice = store_invoice(channel, number="T-6", lines=[*ROUNDING_LINES, line("Odd", "1", "8", "12.5")])
 
@@ -200,27 +235,99 @@ def test_a_rate_added_in_xero_is_found_when_the_operator_retries(org):
     assert row_of(channel, bad).state == SyncState.SYNCED
     assert sent_tax_types(sent_invoice(org, "T-10")) == ["TAX001"]
     assert money(sent_invoice(org, "T-10")["Total"]) == Decimal("9.00")
+    # The organisation's only sales tax type at 12.5% is pre-filled as the channel's mapping.
+    assert ("12.50", "goods", "TAX001", TaxMappingOrigin.PREFILLED) in mappings(channel)
 
 
-@PORTAL_GUESSES_TAX
-def test_the_channels_default_tax_type_is_honoured_when_its_rate_matches(org):
+def test_an_unmapped_rate_fails_its_invoice_until_mapped_then_the_mapping_retries_it_and_it_lands(org):
+    channel = connect_channel(org=org, tax_mapping={"20": "OUTPUT2"})
+    zero = store_invoice(
+        channel, number="T-20", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")], customer="Zero"
+    )
+    odd = store_invoice(channel, number="T-21", lines=[line("Odd", "1", "8", "12.5")], customer="Odd")
+
+    drain(channel)
+
+    assert testing.invoices(organisation=org.tenant_id) == []
+    assert testing.contacts(organisation=org.tenant_id) == []
+    failed = row_of(channel, zero)
+    assert (failed.state, failed.last_error) == (SyncState.FAILED, UNMAPPED_ZERO_MESSAGE)
+    assert [a.outcome for a in failed.attempts.all()] == [AttemptOutcome.LOCAL]
+    assert ("0.00", "goods") not in {m[:2] for m in mappings(channel)}
+
+    retried = channel_tax_mapping_set(channel=channel, choices={(Decimal("0"), LineKind.GOODS): "ZERORATEDOUTPUT"})
+
+    assert retried == 1
+    assert row_of(channel, zero).state == SyncState.PENDING
+    assert row_of(channel, odd).state == SyncState.FAILED  # it failed for another rate
+    drain(channel)
+    assert row_of(channel, zero).state == SyncState.SYNCED
+    sent = sent_invoice(org, "T-20")
+    assert sent_tax_types(sent) == ["OUTPUT2", "ZERORATEDOUTPUT"]
+    assert money(sent["Total"]) == zero.total == Decimal("22.00")
+    assert ("0.00", "goods", "ZERORATEDOUTPUT", TaxMappingOrigin.CHOSEN) in mappings(channel)
+    # A rate waiting for the operator's choice is not a reason to read the tax rates again.
+    assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 1
+
+
+def test_a_tax_type_not_offered_at_that_rate_is_refused_and_changes_nothing(org):
+    channel = connect_channel(org=org, tax_mapping={})
+    zero = store_invoice(channel, number="T-22", lines=[line("Book", "1", "10", "0")])
+    drain(channel)
+    assert row_of(channel, zero).state == SyncState.FAILED
+
+    with pytest.raises(ValidationError) as refused:
+        channel_tax_mapping_set(
+            channel=channel,
+            choices={
+                (Decimal("0"), LineKind.GOODS): "ZERORATEDOUTPUT",
+                (Decimal("20"), LineKind.GOODS): "RROUTPUT",  # the organisation's 5% type
+                (Decimal("12.5"), LineKind.GOODS): "INPUT2",  # not a sales tax type at all
+            },
+        )
+
+    assert refused.value.messages == [
+        "“INPUT2” is not one of the organisation's active sales tax types at 12.5%.",
+        "“RROUTPUT” is not one of the organisation's active sales tax types at 20%.",
+    ]
+    assert mappings(channel) == []
+    assert row_of(channel, zero).state == SyncState.FAILED
+
+
+def test_a_rate_is_prefilled_only_where_exactly_one_sales_tax_type_has_it_and_stays_as_prefilled(org):
+    channel = connect_channel(org=org, tax_mapping={})
+    reduced = store_invoice(channel, number="T-30", lines=[line("Fuel", "1", "10", "5")], customer="Reduced")
+    zero = store_invoice(channel, number="T-31", lines=[line("Book", "1", "10", "0")], customer="Zero")
+
+    drain(channel)
+
+    assert sent_tax_types(sent_invoice(org, "T-30")) == ["RROUTPUT"]
+    assert row_of(channel, reduced).state == SyncState.SYNCED
+    assert (row_of(channel, zero).state, row_of(channel, zero).last_error) == (
+        SyncState.FAILED,
+        UNMAPPED_ZERO_MESSAGE,
+    )
+    assert mappings(channel) == [("5.00", "goods", "RROUTPUT", TaxMappingOrigin.PREFILLED)]
+
+    # A second 5% sales type added in Xero later leaves the pre-filled choice as it was.
     organisation = testing.organisation_get(organisation=org.tenant_id)
-    # A second 20% sales rate that sorts before OUTPUT2, and an archived one that would sort first.
-    SandboxTaxRate.objects.create(organisation=organisation, name="20% Special", tax_type="AAA20",
-                                  rate=Decimal("20"), can_apply_to_revenue=True)  # fmt: skip
-    SandboxTaxRate.objects.create(organisation=organisation, name="0% Old", tax_type="AAA0", rate=Decimal("0"),
-                                  can_apply_to_revenue=True, status="ARCHIVED")  # fmt: skip
-    plain = connect_channel(org=org, default_tax_type="")
-    store_invoice(plain, number="T-11", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
-    drain(plain)
-    chosen = connect_channel(org=org, default_tax_type="OUTPUT2", invoice_number_prefix="D-")
-    store_invoice(chosen, number="T-12", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
-    drain(chosen)
-    zero = connect_channel(org=org, default_tax_type="ZERORATEDOUTPUT", invoice_number_prefix="Z-")
-    store_invoice(zero, number="T-13", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")])
-    drain(zero)
+    SandboxTaxRate.objects.create(organisation=organisation, name="5% Special", tax_type="AAA5",
+                                  rate=Decimal("5"), can_apply_to_revenue=True)  # fmt: skip
+    store_invoice(channel, number="T-32", lines=[line("Fuel", "2", "10", "5")], customer="Reduced")
+    drain(channel)
+    assert sent_tax_types(sent_invoice(org, "T-32")) == ["RROUTPUT"]
 
-    assert sent_tax_types(sent_invoice(org, "T-11")) == ["AAA20", "EXEMPTOUTPUT"]
-    assert sent_tax_types(sent_invoice(org, "D-T-12")) == ["OUTPUT2", "EXEMPTOUTPUT"]
-    assert sent_tax_types(sent_invoice(org, "Z-T-13")) == ["AAA20", "ZERORATEDOUTPUT"]
-    assert {money(i["Total"]) for i in testing.invoices(organisation=org.tenant_id)} == {Decimal("22.00")}
+
+def test_a_mapped_type_archived_in_xero_fails_the_invoice_with_where_to_choose_another(org):
+    channel = connect_channel(org=org, tax_mapping={"0": "EXEMPTOUTPUT"})
+    organisation = testing.organisation_get(organisation=org.tenant_id)
+    SandboxTaxRate.objects.filter(organisation=organisation, tax_type="EXEMPTOUTPUT").update(status="ARCHIVED")
+    zero = store_invoice(channel, number="T-40", lines=[line("Book", "1", "10", "0")])
+
+    drain(channel)
+
+    assert testing.invoices(organisation=org.tenant_id) == []
+    assert row_of(channel, zero).last_error == (
+        "The Xero tax type EXEMPTOUTPUT mapped for 0% on this channel is no longer an active sales tax rate of 0% "
+        "in Xero: choose another under Tax mapping on the channel page."
+    )

@@ -1,0 +1,46 @@
+"""A Xero client for one channel outside the sync engine (pages, checks): a fresh access grant,
+and the same limiter as the workers, so a page's call counts against the organisation's budget."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..models import AccountingChannel
+from ..providers.xero.client import XeroClient
+from ..sync.limiter import LimiterGate, limiter
+from ..tokens import channel_access_grant
+
+
+class RecordingGate:
+    """A limiter gate that keeps the headers of the last answer (Xero's limits remaining)."""
+
+    def __init__(self, gate: LimiterGate):
+        self._gate = gate
+        self.last_headers: dict[str, str] = {}
+
+    def acquire(self) -> object:
+        return self._gate.acquire()
+
+    def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
+        if headers:
+            self.last_headers = dict(headers)
+        self._gate.release(permit, headers=headers)
+
+    def pause(self, *, seconds: float, problem: str) -> None:
+        self._gate.pause(seconds=seconds, problem=problem)
+
+
+def channel_xero_client(*, channel: AccountingChannel) -> tuple[XeroClient, RecordingGate]:
+    """Return a client of the channel's Xero organisation and its gate.
+
+    Raise `tokens.ChannelNotConnected` or `tokens.TokenRefreshFailed` when no access token can be had.
+    """
+    grant = channel_access_grant(channel_id=channel.pk)
+    gate = RecordingGate(LimiterGate(limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id))
+    client = XeroClient(
+        access_token=grant.access_token,
+        tenant_id=grant.tenant_id,
+        gate=gate,
+        reauth=lambda: channel_access_grant(channel_id=channel.pk, force_refresh=True).access_token,
+    )
+    return client, gate
