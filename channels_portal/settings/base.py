@@ -171,7 +171,10 @@ LOGIN_REDIRECT_URL = "stores:list"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are counted per username (from any address) and per address (for any username): a
+# guesser who changes address, or username, is still stopped. A locked username also refuses
+# its owner's right password until the cool-off ends (the lock-out page says so).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: use REMOTE_ADDR).
