@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = BASE_DIR / ".local"  # runtime files of a local portal (gitignored)
@@ -17,9 +18,19 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-# Local-only fallback; production.py refuses to start without a real DJANGO_SECRET_KEY.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# DEBUG is off unless asked for (`make run` asks). The built-in key is for a development
+# machine only: with DEBUG off the portal refuses to start on it.
+LOCAL_ONLY_SECRET_KEY = "django-insecure-local-development-only"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=LOCAL_ONLY_SECRET_KEY)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if not DEBUG and SECRET_KEY == LOCAL_ONLY_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off, so the built-in development secret key may not be used. "
+        "Set the DJANGO_SECRET_KEY environment variable to a long random string "
+        "(or DJANGO_DEBUG=true on a development machine)."
+    )
+# A shared demo server (DEBUG off) that may load the demo data and its well-known log-ins.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The portal's own absolute address, for links sent to Xero (invoice Url) and e-mails.
