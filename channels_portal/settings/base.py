@@ -153,6 +153,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(LOCAL_DIR / "celerybeat-schedule"))
+# Starts afresh, instead of exiting, from a schedule file a killed beat left half-written.
+CELERY_BEAT_SCHEDULER = "channels_portal.beat:RecoveringPersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Dispatch every due sync ledger row, so nothing waits on a lost broker message.
     "sync-sweep-due": {
