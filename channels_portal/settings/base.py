@@ -218,6 +218,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
 }
+# Requests per API key and per organization ("N/s|min|hour|day"; 429 with Retry-After beyond),
+# the largest request body in bytes (413 beyond) and the most lines an invoice may have (400).
+BILLING_API_KEY_RATE = env("BILLING_API_KEY_RATE", default="600/min")
+BILLING_API_ORGANIZATION_RATE = env("BILLING_API_ORGANIZATION_RATE", default="1200/min")
+BILLING_API_MAX_BODY_BYTES = env.int("BILLING_API_MAX_BODY_BYTES", default=256 * 1024)
+BILLING_API_MAX_INVOICE_LINES = env.int("BILLING_API_MAX_INVOICE_LINES", default=200)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channels Portal Billing API",
     "DESCRIPTION": "Stores, products, invoices and accounting channels of one organization.",
