@@ -38,7 +38,7 @@ class _BillingApiThrottle(SimpleRateThrottle):
             self.cache.set(self.key, self.history, self.duration)
 
     def get_rate(self) -> str | None:
-        return getattr(settings, self.setting)
+        return getattr(settings, self.setting) or None  # empty: no limit
 
     def _ident(self, principal: ApiKeyPrincipal) -> int:
         raise NotImplementedError

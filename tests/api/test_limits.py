@@ -111,3 +111,9 @@ def test_a_body_over_the_cap_answers_413_and_is_not_saved(api, store, settings):
 def test_the_default_limits_are_generous_and_documented(settings):
     assert (settings.BILLING_API_KEY_RATE, settings.BILLING_API_ORGANIZATION_RATE) == ("600/min", "1200/min")
     assert (settings.BILLING_API_MAX_BODY_BYTES, settings.BILLING_API_MAX_INVOICE_LINES) == (262144, 200)
+
+
+def test_an_empty_rate_setting_means_no_limit(api, settings):
+    settings.BILLING_API_KEY_RATE = ""
+    settings.BILLING_API_ORGANIZATION_RATE = "5/min"
+    assert [api.get("/api/v1/stores/").status_code for _ in range(6)] == [200] * 5 + [429]
