@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiKey, Membership, Organization
+from .models import ApiKey, Invitation, Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,6 +37,24 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "organization__name"]
     list_select_related = ["organization"]
     fields = ("organization", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent and withdrawn in the portal; the admin only looks (the token is never stored)."""
+
+    list_display = ["email", "organization", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["organization", "role"]
+    search_fields = ["email", "organization__name"]
+    list_select_related = ["organization"]
+    fields = (
+        "organization", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at", "accepted_by",
+        "revoked_at",
+    )  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

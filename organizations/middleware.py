@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
 SESSION_KEY = "current_organization_id"
@@ -13,7 +14,8 @@ class CurrentOrganizationMiddleware:
     """Set `request.organization` and `request.membership` (None when the user has none).
 
     The session holds the chosen organization id; it is honoured only while the user is
-    still a member, otherwise the first membership is taken.
+    still a member. Otherwise (a new log-in) the organization the user chose last is taken, or
+    the first by name for one who never chose.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -32,7 +34,8 @@ class CurrentOrganizationMiddleware:
             if chosen is not None:
                 membership = memberships.filter(organization_id=chosen).first()
             if membership is None:
-                membership = memberships.order_by("organization__name", "pk").first()
+                last_used = F("last_used_at").desc(nulls_last=True)
+                membership = memberships.order_by(last_used, "organization__name", "pk").first()
                 if membership is not None:
                     request.session[SESSION_KEY] = membership.organization_id
             if membership is not None:

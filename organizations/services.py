@@ -1,20 +1,20 @@
 """Writes about memberships: who belongs to an organization, and with which role.
 
 Rules: owners and admins manage members; only an owner grants, changes or removes the owner
-role; an organization always keeps at least one owner.
+role; an organization always keeps at least one owner. Members join by invitation
+(organizations.invitations).
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.utils import timezone
 
-from .models import Membership, Organization, Role
+from .models import Membership, Role
 
 
-def _check_may_touch(*, actor: Membership, role: str) -> None:
+def check_may_touch(*, actor: Membership, role: str) -> None:
     if not actor.can_manage:
         raise ValidationError("Only owners and admins can manage members.")
     if role == Role.OWNER and actor.role != Role.OWNER:
@@ -28,29 +28,12 @@ def _check_keeps_an_owner(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_add(*, organization: Organization, actor: Membership, identifier: str, role: str) -> Membership:
-    """Add the existing user whose username or e-mail is `identifier` to `organization`."""
-    _check_may_touch(actor=actor, role=role)
-    identifier = identifier.strip()
-    users = get_user_model().objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
-    users = users.filter(is_active=True)
-    if not identifier or not users.exists():
-        raise ValidationError({"identifier": "No active user has this username or e-mail address."})
-    if users.count() > 1:
-        raise ValidationError({"identifier": "Several users share this e-mail address: use the username."})
-    user = users.get()
-    if Membership.objects.filter(organization=organization, user=user).exists():
-        raise ValidationError({"identifier": f"{user.get_username()} is already a member of {organization.name}."})
-    return Membership.objects.create(organization=organization, user=user, role=role)
-
-
-@transaction.atomic
 def membership_role_change(*, membership: Membership, actor: Membership, role: str) -> Membership:
     """Give `membership` another role."""
     if role not in Role.values:
         raise ValidationError("Unknown role.")
-    _check_may_touch(actor=actor, role=membership.role)
-    _check_may_touch(actor=actor, role=role)
+    check_may_touch(actor=actor, role=membership.role)
+    check_may_touch(actor=actor, role=role)
     if role != Role.OWNER:
         _check_keeps_an_owner(membership=membership)
     membership.role = role
@@ -61,6 +44,11 @@ def membership_role_change(*, membership: Membership, actor: Membership, role: s
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: Membership) -> None:
     """Remove a member from the organization (their user account stays)."""
-    _check_may_touch(actor=actor, role=membership.role)
+    check_may_touch(actor=actor, role=membership.role)
     _check_keeps_an_owner(membership=membership)
     membership.delete()
+
+
+def membership_mark_used(*, membership: Membership) -> None:
+    """Record that the user chose this organization now: their next log-in starts in it."""
+    Membership.objects.filter(pk=membership.pk).update(last_used_at=timezone.now())

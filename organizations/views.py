@@ -5,14 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .decorators import manager_required
-from .forms import MemberAddForm, MemberRoleForm
+from .forms import MemberInviteForm, MemberRoleForm
 from .middleware import SESSION_KEY
 from .models import Role
 from .selectors import members_of, membership_in_organization, memberships_for_user
-from .services import membership_add, membership_remove, membership_role_change
+from .services import membership_mark_used, membership_remove, membership_role_change
 
 
 @login_required
@@ -29,6 +29,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         messages.error(request, "You are not a member of that organization.")
     else:
         request.session[SESSION_KEY] = membership.organization_id
+        membership_mark_used(membership=membership)
         messages.success(request, f"Now working in {membership.organization.name}.")
     return redirect("stores:list")
 
@@ -38,20 +39,12 @@ def _error_text(error: ValidationError) -> str:
 
 
 @manager_required
+@require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
-    """List the organization's members, with forms to add, re-role and remove them."""
+    """List the organization's members, with forms to re-role and remove them and to invite someone."""
     organization = request.organization  # type: ignore[attr-defined]
-    form = MemberAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            added = membership_add(organization=organization, actor=request.membership, **form.cleaned_data)  # type: ignore[attr-defined]
-        except ValidationError as error:
-            form.add_error("identifier" if hasattr(error, "error_dict") else None, _error_text(error))
-        else:
-            messages.success(request, f"{added.user.get_username()} added as {added.get_role_display()}.")
-            return redirect("organizations:members")
-    context = {"members": members_of(organization=organization), "form": form, "roles": Role.choices}
-    return render(request, "organizations/member_list.html", context, status=400 if form.errors else 200)
+    context = {"members": members_of(organization=organization), "form": MemberInviteForm(), "roles": Role.choices}
+    return render(request, "organizations/member_list.html", context)
 
 
 @manager_required

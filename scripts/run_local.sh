@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 HOST="${HOST:-127.0.0.1}"
 export SITE_URL="${SITE_URL:-http://${HOST}:${PORT}}"
+# A development machine: DEBUG on (the settings default to off, and then want a real secret key).
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
 PY=.venv/bin/python
 mkdir -p .local
 

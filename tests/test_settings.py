@@ -56,8 +56,12 @@ def _settings(module: str, names: list[str], **env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+# What `make run` (scripts/run_local.sh) puts in the environment of a development machine.
+LOCAL = {"DJANGO_DEBUG": "true"}
+
+
 def test_local_defaults_need_no_services():
-    values = _settings("channels_portal.settings.base", ["DATABASES", "CELERY_BROKER_URL", "CACHES", "DEBUG"])
+    values = _settings("channels_portal.settings.base", ["DATABASES", "CELERY_BROKER_URL", "CACHES", "DEBUG"], **LOCAL)
     assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert values["CELERY_BROKER_URL"] == "filesystem://"
     assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
@@ -70,6 +74,7 @@ def test_database_and_redis_urls_switch_to_the_services():
         ["DATABASES", "CELERY_BROKER_URL", "CACHES"],
         DATABASE_URL="postgres://u:p@db:5432/portal",
         REDIS_URL="redis://cache:6379/2",
+        **LOCAL,
     )
     assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert values["DATABASES"]["default"]["NAME"] == "portal"
@@ -86,7 +91,7 @@ def test_celery_is_json_only_late_ack_prefetch_one_with_time_limits():
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env=_clean_env(DJANGO_SETTINGS_MODULE="channels_portal.settings.base"),
+        env=_clean_env(DJANGO_SETTINGS_MODULE="channels_portal.settings.base", **LOCAL),
         capture_output=True,
         text=True,
         timeout=120,
@@ -190,7 +195,7 @@ def test_env_example_values_give_a_working_configuration():
             key, _, value = line.partition("=")
             parsed[key] = value.strip().strip('"')
     names = ["DEBUG", "DATABASES", "AXES_FAILURE_LIMIT", "DEFAULT_FROM_EMAIL", "XERO_SANDBOX_ENABLED"]
-    settings = _settings("channels_portal.settings.base", names, **parsed)
+    settings = _settings("channels_portal.settings.base", names, **parsed, **LOCAL)
     assert settings["AXES_FAILURE_LIMIT"] == 5
     assert settings["DEFAULT_FROM_EMAIL"] == "Channels Portal <portal@localhost>"
     assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"

@@ -17,6 +17,7 @@ CELERY = Path(sys.executable).parent / "celery"
 def test_a_worker_runs_tasks_sent_through_the_filesystem_broker(tmp_path):
     env = _clean_env(
         DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
+        DJANGO_DEBUG="true",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         CELERY_FILESYSTEM_BROKER_DIR=str(tmp_path / "broker"),
         CELERY_BEAT_SCHEDULE_FILENAME=str(tmp_path / "beat"),

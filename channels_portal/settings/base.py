@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = BASE_DIR / ".local"  # runtime files of a local portal (gitignored)
@@ -17,9 +18,19 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-# Local-only fallback; production.py refuses to start without a real DJANGO_SECRET_KEY.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# DEBUG is off unless asked for (`make run` asks). The built-in key is for a development
+# machine only: with DEBUG off the portal refuses to start on it.
+LOCAL_ONLY_SECRET_KEY = "django-insecure-local-development-only"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=LOCAL_ONLY_SECRET_KEY)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if not DEBUG and SECRET_KEY == LOCAL_ONLY_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off, so the built-in development secret key may not be used. "
+        "Set the DJANGO_SECRET_KEY environment variable to a long random string "
+        "(or DJANGO_DEBUG=true on a development machine)."
+    )
+# A shared demo server (DEBUG off) that may load the demo data and its well-known log-ins.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The portal's own absolute address, for links sent to Xero (invoice Url) and e-mails.
@@ -142,6 +153,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(LOCAL_DIR / "celerybeat-schedule"))
+# Starts afresh, instead of exiting, from a schedule file a killed beat left half-written.
+CELERY_BEAT_SCHEDULER = "channels_portal.beat:RecoveringPersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Dispatch every due sync ledger row, so nothing waits on a lost broker message.
     "sync-sweep-due": {
@@ -171,7 +184,10 @@ LOGIN_REDIRECT_URL = "stores:list"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are counted per username (from any address) and per address (for any username): a
+# guesser who changes address, or username, is still stopped. A locked username also refuses
+# its owner's right password until the cool-off ends (the lock-out page says so).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -202,6 +218,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
 }
+# Requests per API key and per organization ("N/s|min|hour|day"; 429 with Retry-After beyond),
+# the largest request body in bytes (413 beyond) and the most lines an invoice may have (400).
+BILLING_API_KEY_RATE = env("BILLING_API_KEY_RATE", default="600/min")
+BILLING_API_ORGANIZATION_RATE = env("BILLING_API_ORGANIZATION_RATE", default="1200/min")
+BILLING_API_MAX_BODY_BYTES = env.int("BILLING_API_MAX_BODY_BYTES", default=256 * 1024)
+BILLING_API_MAX_INVOICE_LINES = env.int("BILLING_API_MAX_INVOICE_LINES", default=200)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channels Portal Billing API",
     "DESCRIPTION": "Stores, products, invoices and accounting channels of one organization.",
@@ -255,8 +277,29 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Channels Portal <portal@
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Django's own runserver format (this config replaces its django.server logger).
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Request lines are logged without their query string (an OAuth code travels in one).
+    "filters": {"without_query": {"()": "channels_portal.log_filters.RequestLineWithoutQuery"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["without_query"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

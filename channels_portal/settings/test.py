@@ -42,6 +42,8 @@ if os.environ.get("REQUIRE_SERVICES") == "1" and SERVICES_MISSING:
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 os.environ.setdefault("XERO_SANDBOX_ENABLED", "true")
 os.environ.setdefault("DJANGO_DEBUG", "false")
+# DEBUG is off as in production, so the settings need a key of their own (a test-only one).
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + "not-a-secret-" * 4)
 
 from .base import *  # noqa: E402,F403
 from .base import LOCAL_DIR  # noqa: E402

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from ..models import Invoice, InvoiceLine, InvoiceStatus
 from ..selectors import invoices_of, products_of
+from .limits import check_invoice_lines
 
 # Paid comes from the accounting system (Xero webhooks), never from the store.
 WRITABLE_STATUSES = [InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.VOID]
@@ -92,6 +93,8 @@ class InvoiceLinesField(serializers.Field):
     def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
         if data == []:
             raise serializers.ValidationError("An invoice needs at least one line.")
+        if isinstance(data, list):
+            check_invoice_lines(data)  # before validating each of them
         lines = InvoiceLineInputSerializer(many=True, data=data)
         lines.is_valid(raise_exception=True)
         return list(lines.validated_data)

@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,8 +27,10 @@ from organizations.models import Organization
 
 from .. import selectors, services
 from ..models import Invoice, Product, Store
+from . import limits
 from .filters import InvoiceFilters, ProductFilters, filter_invoices, filter_products
 from .invoice_serializers import InvoiceInputSerializer, InvoiceSerializer
+from .limits import ApiKeyThrottle, CappedJSONParser, OrganizationThrottle
 from .schema import BillingApiSchema
 from .serializers import (
     AccountingChannelSerializer,
@@ -60,12 +61,17 @@ class BillingApiView(generics.GenericAPIView):
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasOrganizationApiKey]
-    # Invoices nest their lines: JSON only, form encodings cannot carry them.
-    parser_classes = [JSONParser]
+    # Invoices nest their lines: JSON only, form encodings cannot carry them. Bodies are capped.
+    parser_classes = [CappedJSONParser]
+    # Per key and per organization (429 with Retry-After), counted in the shared cache.
+    throttle_classes = [ApiKeyThrottle, OrganizationThrottle]
     # A Bearer-key API has no use for DRF's browsable HTML pages (a browser cannot send the key).
     renderer_classes = [JSONRenderer]
     pagination_class = BillingApiPagination
     schema = BillingApiSchema()
+
+    def check_throttles(self, request: Request) -> None:
+        limits.check_throttles(throttles=self.get_throttles(), request=request, view=self)
 
     @property
     def organization(self) -> Organization:

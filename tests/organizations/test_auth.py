@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -97,23 +99,51 @@ def test_change_password_applies_the_password_rules(client, user):
     assert user.check_password("plum-tractor-88-lantern")
 
 
-def test_behind_a_proxy_the_lock_out_counts_the_client_not_the_proxy(client, user, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
-    proxy = {"REMOTE_ADDR": "10.0.0.1"}
-    for _ in range(5):
-        client.post(
-            reverse("login"), {"username": "carol", "password": "wrong"}, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
-        )
-    # Another client through the same proxy is not locked out; a forged left-hand entry changes nothing.
-    other = client.post(
+def _attempt(client, username, password, *, forwarded_for):
+    """Post the log-in form as a client reaching the portal through one reverse proxy."""
+    return client.post(
         reverse("login"),
-        {"username": "carol", "password": PASSWORD},
-        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
-        **proxy,
+        {"username": username, "password": password},
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        REMOTE_ADDR="10.0.0.1",
     )
-    assert other.status_code == 302
-    client.logout()
-    same = client.post(
-        reverse("login"), {"username": "carol", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
-    )
-    assert same.status_code == 429
+
+
+def test_a_username_is_locked_whatever_address_the_guesses_come_from(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        # A client that forges its own X-Forwarded-For, or hops between addresses, each time.
+        _attempt(client, "carol", "wrong", forwarded_for=f"198.51.100.{n}, 203.0.113.{n}")
+    response = _attempt(client, "carol", PASSWORD, forwarded_for="192.0.2.77")
+    assert response.status_code == 429
+    assert "log-ins for this account, or from this address, are paused" in response.content.decode()
+
+
+def test_an_address_is_locked_whatever_usernames_it_tries(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="dave")
+    for n in range(5):
+        _attempt(client, f"guess{n}", "wrong", forwarded_for="203.0.113.9")
+    # From that address even a right password of another account is refused ...
+    assert _attempt(client, "dave", PASSWORD, forwarded_for="203.0.113.9").status_code == 429
+    # ... and a forged left-hand entry does not make it another address.
+    assert _attempt(client, "dave", PASSWORD, forwarded_for="192.0.2.1, 203.0.113.9").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another client through the same proxy is not locked out.
+    assert _attempt(client, "dave", PASSWORD, forwarded_for="203.0.113.10").status_code == 302
+
+
+def test_the_published_port_answers_on_localhost_only():
+    """The proxy in front is the only way in: a client reaching gunicorn directly could forge the header."""
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    published = {name: service.get("ports", []) for name, service in compose["services"].items()}
+    assert published == {
+        "db": [],
+        "redis": [],
+        "migrate": [],
+        "web": ["127.0.0.1:8000:8000"],
+        "worker": [],
+        "beat": [],
+    }

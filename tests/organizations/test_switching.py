@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from organizations.middleware import SESSION_KEY
@@ -70,3 +71,20 @@ def test_a_user_without_organization_gets_403_on_store_pages(client):
     client.force_login(UserFactory(username="loner"))
     assert client.get(reverse("stores:list")).status_code == 403
     assert client.get(reverse("stores:create")).status_code == 403
+
+
+def _log_in(client) -> None:
+    response = client.post(reverse("login"), {"username": "multi", "password": "correct horse battery staple"})
+    assert response.status_code == 302
+
+
+def test_a_new_log_in_returns_to_the_organization_used_last(two_orgs_client):
+    client, _alpha, beta = two_orgs_client
+    client.post(reverse("organizations:switch"), {"organization": beta.pk})
+    client.post(reverse("logout"))
+    _log_in(client)
+    assert _store_names(client) == ["Beta Store"]
+    # Another browser too: the choice is the user's, not the session's.
+    other_browser = Client()
+    _log_in(other_browser)
+    assert _store_names(other_browser) == ["Beta Store"]

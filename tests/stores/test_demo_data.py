@@ -15,6 +15,12 @@ from stores.models import Invoice, InvoiceLine, Product, Store
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def demo_server(settings):
+    """The command runs only on a development machine or a demo server (DEMO_MODE)."""
+    settings.DEMO_MODE = True
+
+
 def _load() -> str:
     out = StringIO()
     call_command("load_demo_data", stdout=out)

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from stores.demo_data import demo_data_load
 
@@ -10,6 +10,12 @@ class Command(BaseCommand):
     help = "Create the demo organizations, users, stores, products and invoices (safe to run again)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo users have published passwords: never create them on a real portal.
+        if not (settings.DEBUG or settings.DEMO_MODE):
+            raise CommandError(
+                "load_demo_data creates users with published passwords, so it runs only on a development "
+                "machine (DJANGO_DEBUG=true) or a demo server (DEMO_MODE=true). Nothing was changed."
+            )
         summary = demo_data_load()
         self.stdout.write(
             self.style.SUCCESS(

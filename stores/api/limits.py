@@ -1,0 +1,113 @@
+"""Billing API limits: request rates per API key and per organization, body size, invoice lines.
+
+Rates are counted in the cache (Redis in production, shared by every web process) over a
+sliding window; beyond them the API answers 429 with Retry-After. A body larger than the cap,
+or an invoice with more lines than the cap, is refused with a 4xx before anything is saved.
+The values come from settings (BILLING_API_*), read at each request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from io import BytesIO
+from typing import IO, Any
+
+from django.conf import settings
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from organizations.authentication import ApiKeyPrincipal
+
+
+class _BillingApiThrottle(SimpleRateThrottle):
+    """A rate counted only for admitted requests: a refused one costs no limit anything."""
+
+    cache_format = "billing-api-throttle:%(scope)s:%(ident)s"
+    setting = ""
+    key: str | None = None
+    duration: int  # set from the rate by SimpleRateThrottle
+
+    def throttle_success(self) -> bool:
+        return True  # counted by count_admitted() once every limit has let the request through
+
+    def count_admitted(self) -> None:
+        if self.key is not None:
+            self.history.insert(0, self.now)
+            self.cache.set(self.key, self.history, self.duration)
+
+    def get_rate(self) -> str | None:
+        return getattr(settings, self.setting) or None  # empty: no limit
+
+    def _ident(self, principal: ApiKeyPrincipal) -> int:
+        raise NotImplementedError
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        principal = request.user
+        if not isinstance(principal, ApiKeyPrincipal):
+            return None  # refused by the permission check anyway
+        return self.cache_format % {"scope": self.scope, "ident": self._ident(principal)}
+
+
+class ApiKeyThrottle(_BillingApiThrottle):
+    """At most BILLING_API_KEY_RATE requests per API key."""
+
+    scope = "key"
+    setting = "BILLING_API_KEY_RATE"
+
+    def _ident(self, principal: ApiKeyPrincipal) -> int:
+        return principal.api_key.pk
+
+
+class OrganizationThrottle(_BillingApiThrottle):
+    """At most BILLING_API_ORGANIZATION_RATE requests per organization, whichever of its keys sends them."""
+
+    scope = "organization"
+    setting = "BILLING_API_ORGANIZATION_RATE"
+
+    def _ident(self, principal: ApiKeyPrincipal) -> int:
+        return principal.organization.pk
+
+
+def check_throttles(*, throttles: list[Any], request: Request, view: Any) -> None:
+    """Refuse (429 with Retry-After) a request over any limit; otherwise count it against each.
+
+    DRF's own check counts a request against every limit that let it through even when another
+    refused it, so a key retrying past its own limit would use up its organization's.
+    """
+    waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, view)]
+    if waits:
+        view.throttled(request, max((wait for wait in waits if wait is not None), default=None))
+    for throttle in throttles:
+        throttle.count_admitted()
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+class CappedJSONParser(JSONParser):
+    """JSON bodies up to BILLING_API_MAX_BODY_BYTES; a larger one answers 413 unread."""
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        limit: int = settings.BILLING_API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        too_large = RequestTooLarge(f"The request body is larger than the {limit} bytes the Billing API accepts.")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise too_large
+        return super().parse(BytesIO(body), media_type, parser_context)
+
+
+def check_invoice_lines(lines: list[Any]) -> None:
+    """Refuse (400) an invoice with more lines than BILLING_API_MAX_INVOICE_LINES."""
+    limit: int = settings.BILLING_API_MAX_INVOICE_LINES
+    if len(lines) > limit:
+        raise exceptions.ValidationError(f"An invoice has at most {limit} lines; this one has {len(lines)}.")
