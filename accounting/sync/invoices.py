@@ -15,6 +15,7 @@ from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
 from stores.models import Invoice, InvoiceStatus
 
+from .batch_writes import numbers_write
 from .contacts import Customer, contacts_resolve
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState, XeroContactLink, XeroItemLink
@@ -175,7 +176,7 @@ def _numbers_remember(group: list[Prepared]) -> None:
         row.xero_number = payload.invoice_number or ""
         if not row.xero_id:
             row.payload_hash = digest
-    SyncRecord.objects.bulk_update([row for row, _p, _d in group], ["xero_number", "payload_hash"])
+    numbers_write(rows=[(row.pk, row.xero_number, row.payload_hash) for row, _p, _d in group])
 
 
 def _prepare(
