@@ -2,9 +2,11 @@
 
 Django's `bulk_update` builds a `CASE WHEN id = … THEN …` expression per row and field, and
 resolving those expressions cost most of a worker's CPU per invoice. These statements join the
-table to a `VALUES` list of the batch instead (a common table expression, so that PostgreSQL
-and SQLite read the same SQL). Values are cast on PostgreSQL, where a column of NULLs in a
-`VALUES` list would otherwise be text; SQLite has no column types to cast to.
+table to the batch instead, a common table expression `batch` with one row per ledger row. On
+PostgreSQL it unnests one typed array per column: the statement's text is the same whatever the
+batch size, so the driver's cache of parsed statements keeps it (a `VALUES` list of 600
+placeholders is longer than that cache takes, and re-parsing it cost as much as the rest of the
+write). SQLite, which has no arrays, reads a `VALUES` list.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ FINISH_COLUMNS = [
     ("new_xero_status", "varchar"),
 ]
 
+_UNNEST = "WITH batch({names}) AS (SELECT * FROM unnest({arrays}))"
+
 # A row whose record changed after this turn claimed it (and that is not already pending).
 _STALE = "r.changed_at > COALESCE(r.claimed_at, %s) AND batch.new_state <> %s"
 
@@ -62,14 +66,13 @@ def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _placeholder(pg_type: str) -> str:
-    return f"%s::{pg_type}" if connection.vendor == "postgresql" else "%s"
-
-
 def _batch_list(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]]) -> tuple[str, list[object]]:
-    """Return `WITH batch(…) AS (VALUES (…), …)` and its parameters."""
+    """Return `WITH batch(…) AS (…)` holding `rows`, and its parameters."""
     names = ", ".join(name for name, _type in columns)
-    one = "(" + ", ".join(_placeholder(pg_type) for _name, pg_type in columns) + ")"
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{pg_type}[]" for _name, pg_type in columns)
+        return _UNNEST.format(names=names, arrays=arrays), [list(column) for column in zip(*rows, strict=True)]
+    one = "(" + ", ".join("%s" for _column in columns) + ")"
     values = ", ".join([one] * len(rows))
     return f"WITH batch({names}) AS (VALUES {values})", [value for row in rows for value in row]
 
