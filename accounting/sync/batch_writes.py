@@ -66,7 +66,7 @@ def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _batch_list(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]]) -> tuple[str, list[object]]:
+def _batch_list(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
     """Return `WITH batch(…) AS (…)` holding `rows`, and its parameters."""
     names = ", ".join(name for name, _type in columns)
     if connection.vendor == "postgresql":
@@ -77,7 +77,7 @@ def _batch_list(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[obje
     return f"WITH batch({names}) AS (VALUES {values})", [value for row in rows for value in row]
 
 
-def _when(value: dt.datetime | None) -> object:
+def _when(value: dt.datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
