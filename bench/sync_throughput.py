@@ -48,6 +48,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database", default="bench_sync", help="PostgreSQL database to (re)create")
     parser.add_argument("--redis-db", type=int, default=5, help="Redis database number to flush and use")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--conn-max-age", type=int, default=60,
+                        help="DATABASE_CONN_MAX_AGE of workers and sandbox (production: 60)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=1800.0, help="give up after this many seconds")
     return parser.parse_args()
 
@@ -70,6 +72,8 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         XERO_SANDBOX_TIME_SCALE=str(args.scale),
         XERO_RATE_TIME_SCALE=str(args.scale),
         SYNC_SWEEP_SECONDS="1",
+        # As production runs (settings.production: 60 s); base settings' 0 opens a connection per task.
+        DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
         LOG_LEVEL="WARNING",
         CELERY_BEAT_SCHEDULE_FILENAME=str(ROOT / ".local" / "bench-celerybeat-schedule"),
     )
