@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Summarise py-spy raw (collapsed) stacks: the functions with the most samples.
 
-    .venv/bin/python bench/profile_summary.py .local/profile/worker-*.txt [--top 25]
+    .venv/bin/python bench/profile_summary.py .local/profile/worker-*.txt [--top 25] [--match accounting/]
 
 "inclusive" counts the samples where the function is anywhere on the stack (once per sample),
 "own" those where it is the innermost frame. Percentages are of all samples of the files given.
@@ -57,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--match", default="", help="list only frames containing this (e.g. accounting/)")
     args = parser.parse_args()
     total, inclusive, own = summarise(args.files)
     if not total:
@@ -64,7 +65,8 @@ def main() -> None:
         return
     print(f"{total} samples")
     print(f"\nTop {args.top} by inclusive samples:")
-    for frame, count in inclusive.most_common(args.top):
+    chosen = [(frame, count) for frame, count in inclusive.most_common() if args.match in frame]
+    for frame, count in chosen[: args.top]:
         print(f"{100 * count / total:5.1f}%  {frame}")
     print(f"\nTop {args.top} by own samples:")
     for frame, count in own.most_common(args.top):

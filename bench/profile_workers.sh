@@ -59,3 +59,5 @@ wait "$BENCH" || true
 cat "$OUT/bench.txt"
 echo
 .venv/bin/python bench/profile_summary.py "$OUT"/worker-*.txt
+echo
+.venv/bin/python bench/profile_summary.py "$OUT"/worker-*.txt --top 20 --match accounting/ | sed -n '/inclusive/,/^$/p'
