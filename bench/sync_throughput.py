@@ -10,8 +10,11 @@ on both sides (10 → a Xero minute lasts 6 s).
 
 It prints: invoices per scaled minute and the ratio to the ceiling (60 calls × 50 invoices =
 3,000 per minute per organisation), Xero calls per invoice, 429s received, duplicates found in
-the sandbox (must be 0), the spread of finish times across organisations, and each worker's
-peak RSS.
+the sandbox (must be 0), the spread of finish times across organisations, each worker's
+peak RSS, and the CPU time per invoice of the portal's workers, of the sandbox (gunicorn) and of
+the PostgreSQL server, with how many organisations one worker core keeps at Xero's ceiling
+(60,000 ms ÷ (3,000 × worker CPU ms per invoice)). CPU is counted from /proc between the moment
+the channels are connected and the moment the last organisation finishes.
 
     .venv/bin/python bench/sync_throughput.py --invoices 6000 --orgs 1 --workers 2 --scale 10
 """
@@ -45,6 +48,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database", default="bench_sync", help="PostgreSQL database to (re)create")
     parser.add_argument("--redis-db", type=int, default=5, help="Redis database number to flush and use")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--conn-max-age", type=int, default=60,
+                        help="DATABASE_CONN_MAX_AGE of workers and sandbox (production: 60)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=1800.0, help="give up after this many seconds")
     return parser.parse_args()
 
@@ -67,6 +72,8 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         XERO_SANDBOX_TIME_SCALE=str(args.scale),
         XERO_RATE_TIME_SCALE=str(args.scale),
         SYNC_SWEEP_SECONDS="1",
+        # As production runs (settings.production: 60 s); base settings' 0 opens a connection per task.
+        DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
         LOG_LEVEL="WARNING",
         CELERY_BEAT_SCHEDULE_FILENAME=str(ROOT / ".local" / "bench-celerybeat-schedule"),
     )
@@ -152,6 +159,8 @@ def load_store(*, organisation, index: int, count: int, customers: int):
 
 def main() -> None:
     args = parse_args()
+    # A TERM (a profile script stopping the bench, a CI timeout) still stops the workers it started.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     env = environment(args)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -193,8 +202,15 @@ def main() -> None:
             cmd += ["--beat"]
         workers.append(start(cmd, env))
     time.sleep(4)
+    from cpu import CpuMeter, postmaster_pid
+
+    trees = {"workers": [w.pid for w in workers], "sandbox": [web.pid]}
+    postmaster = postmaster_pid()
+    if postmaster is not None:
+        trees["database"] = [postmaster]
+    meter = CpuMeter(trees)
     try:
-        report(args=args, setups=setups, workers=workers, per_org=per_org)
+        report(args=args, setups=setups, workers=workers, per_org=per_org, meter=meter)
     finally:
         for process in [*workers, web]:
             stop(process)
@@ -231,7 +247,7 @@ def connect_channels(setups: list) -> list:
     return channels
 
 
-def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: int) -> None:
+def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: int, meter) -> None:
     from django.db.models import Count
 
     from accounting.sync.models import SyncRecord, SyncState
@@ -239,6 +255,7 @@ def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: in
     from xero_sandbox.models import RequestLog
 
     print(f"Sending with {args.workers} worker(s) × {args.concurrency} threads, scale {args.scale}…", flush=True)
+    meter.start()
     started = time.monotonic()
     channels = connect_channels(setups)
     finished: dict[int, float] = {}
@@ -254,6 +271,7 @@ def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: in
             if channel.pk not in finished and done.get(channel.pk, 0) >= per_org:
                 finished[channel.pk] = time.monotonic() - started
     elapsed = max(finished.values(), default=time.monotonic() - started)
+    cpu = meter.stop()
     rss = [peak_rss_mb(w.pid) for w in workers]
     tenants = [str(x.tenant_id) for _s, _a, x, _t in setups]
     synced = SyncRecord.objects.filter(kind="invoice", state=SyncState.SYNCED).count()
@@ -282,6 +300,22 @@ def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: in
     if len(finished) < len(channels):
         print(f"TIMED OUT: {len(channels) - len(finished)} organisation(s) unfinished after {args.timeout:.0f} s")
     print("worker peak RSS (MB): " + ", ".join(f"{value:.0f}" for value in rss))
+    cpu_report(cpu=cpu, synced=synced, elapsed=elapsed)
+
+
+def cpu_report(*, cpu: dict[str, float], synced: int, elapsed: float) -> None:
+    per_invoice = {name: 1000 * seconds / max(synced, 1) for name, seconds in cpu.items()}
+    worker_ms = per_invoice["workers"]
+    print(f"CPU: workers {cpu['workers']:.1f} s = {worker_ms:.2f} ms per invoice; "
+          f"sandbox {per_invoice['sandbox']:.2f} ms; "
+          f"database {per_invoice.get('database', 0.0):.2f} ms (whole server)")  # fmt: skip
+    print(f"organisations one worker core keeps at the ceiling: {60_000 / (CEILING_PER_ORG * worker_ms):.1f}"
+          if worker_ms else "organisations one worker core keeps at the ceiling: n/a")  # fmt: skip
+    cores = os.cpu_count() or 1
+    print(
+        f"machine busy: {cpu['machine']:.1f} CPU-s of {elapsed * cores:.1f} ({cores} cores); "
+        f"outside the bench's processes: {cpu['machine'] - sum(v for k, v in cpu.items() if k != 'machine'):.1f} s"
+    )
 
 
 if __name__ == "__main__":

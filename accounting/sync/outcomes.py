@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from accounting.providers.xero import errors
 
-from .models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState
+from .batch_writes import attempts_write, rows_finish_write
+from .models import AttemptOutcome, SyncRecord, SyncState
 
 logger = logging.getLogger(__name__)
 
@@ -119,41 +120,29 @@ def records_finish(*, rows: Iterable[SyncRecord], outcomes: dict[int, Outcome], 
     if not rows:
         return
     now = timezone.now()
+    claims = {row.pk: row.claim for row in rows}
+    for row in rows:
+        _apply(row=row, outcome=outcomes[row.pk], now=now)
     with transaction.atomic():
-        # Lock first: a change committing meanwhile waits, then sees the final state and re-queues.
-        current = {
-            pk: (state, claim, changed)
-            for pk, state, claim, changed in SyncRecord.objects.select_for_update()
-            .filter(pk__in=[r.pk for r in rows])
-            .values_list("pk", "state", "claim", "changed_at")
-        }
-        held = [r for r in rows if r.claim and current.get(r.pk, ("", "", None))[:2] == (SyncState.IN_FLIGHT, r.claim)]
-        if len(held) < len(rows):
-            logger.warning("%d row(s) were reclaimed while this turn sent them; left alone.", len(rows) - len(held))
-        rows = held
-        changed_at = {pk: changed for pk, (_state, _claim, changed) in current.items()}
+        # One statement for the batch; it writes only the rows whose claim still holds, and a row
+        # changed while in flight goes back to pending (the statement compares `changed_at`
+        # under the row lock it takes, so a change committing meanwhile is seen or waits).
+        written = rows_finish_write(rows=rows, claims=claims, now=now)
+        if len(written) < len(rows):
+            logger.warning("%d row(s) were reclaimed while this turn sent them; left alone.", len(rows) - len(written))
         attempts = []
         for row in rows:
+            if row.pk not in written:
+                continue
+            row.state, row.next_attempt_at = written[row.pk]
             outcome = outcomes[row.pk]
-            _apply(row=row, outcome=outcome, now=now, changed_at=changed_at.get(row.pk))
             if outcome.attempt:
-                attempts.append(
-                    SyncAttempt(
-                        record=row, outcome=outcome.attempt, http_status=outcome.http_status,
-                        message=outcome.message, idempotency_key=idempotency_key,
-                    )
-                )  # fmt: skip
-        SyncRecord.objects.bulk_update(rows, FINISH_FIELDS)
-        SyncAttempt.objects.bulk_create(attempts)
+                attempts.append((row.pk, outcome.attempt, outcome.http_status, outcome.message))
+        attempts_write(attempts=attempts, idempotency_key=idempotency_key, now=now)
 
 
-FINISH_FIELDS = [
-    "state", "next_attempt_at", "lease_until", "claim", "attempt_count", "needs_lookup", "xero_id",
-    "payload_hash", "last_error", "synced_at", "updated_at", "xero_number", "xero_status",
-]  # fmt: skip
-
-
-def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime, changed_at: dt.datetime | None) -> None:
+def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime) -> None:
+    """Set the row's fields as the outcome says (a change made meanwhile is `rows_finish_write`'s)."""
     row.state = outcome.state
     row.claim = ""
     row.lease_until = None
@@ -177,8 +166,3 @@ def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime, changed_at: d
     else:
         row.last_error = outcome.message
         row.next_attempt_at = None
-    claimed_at = row.claimed_at or now
-    if changed_at is not None and changed_at > claimed_at and row.state != SyncState.PENDING:
-        # The record changed while this attempt was on its way: send the newer version.
-        row.state = SyncState.PENDING
-        row.next_attempt_at = now
