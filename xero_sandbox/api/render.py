@@ -11,6 +11,7 @@ from xero_sandbox.models import (
     Account,
     Allocation,
     Contact,
+    CreditNoteLine,
     Currency,
     Invoice,
     Item,
@@ -192,7 +193,8 @@ def item_json(item: Item, *, unitdp: int = 2) -> dict[str, Any]:
     )
 
 
-def line_item_json(line: LineItem, *, unitdp: int = 2) -> dict[str, Any]:
+def line_item_json(line: LineItem | CreditNoteLine, *, unitdp: int = 2) -> dict[str, Any]:
+    """Render an invoice's or a credit note's line (they have the same fields)."""
     return compact(
         {
             "LineItemID": str(line.line_item_id),

@@ -4,27 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from xero_sandbox.models import Allocation, CreditNote, CreditNoteLine
+from xero_sandbox.models import Allocation, CreditNote
 
-from .render import compact, contact_json, money, ms_date, ms_datetime
-
-
-def _line_json(line: CreditNoteLine, *, unitdp: int) -> dict[str, Any]:
-    return compact(
-        {
-            "LineItemID": str(line.line_item_id),
-            "Description": line.description,
-            "Quantity": float(line.quantity),
-            "UnitAmount": money(line.unit_amount, unitdp),
-            "ItemCode": line.item_code or None,
-            "AccountCode": line.account_code or None,
-            "TaxType": line.tax_type or None,
-            "TaxAmount": money(line.tax_amount),
-            "LineAmount": money(line.line_amount),
-            "DiscountRate": money(line.discount_rate) if line.discount_rate is not None else None,
-            "Tracking": [],
-        }
-    )
+from .render import compact, contact_json, line_item_json, money, ms_date, ms_datetime
 
 
 def allocation_json(allocation: Allocation, *, with_credit_note: bool = True) -> dict[str, Any]:
@@ -86,5 +68,5 @@ def credit_note_json(note: CreditNote, *, unitdp: int = 2, with_lines: bool = Tr
         "SentToContact": False,
     }
     if with_lines:
-        data["LineItems"] = [_line_json(line, unitdp=unitdp) for line in note.line_items.all()]
+        data["LineItems"] = [line_item_json(line, unitdp=unitdp) for line in note.line_items.all()]
     return compact(data)

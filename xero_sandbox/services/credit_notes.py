@@ -7,12 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from xero_sandbox.api.parse import BadValue, parse_date, text
+from xero_sandbox.api.parse import text
 from xero_sandbox.models import CreditNote, CreditNoteLine, Organisation
 
-from .documents import DocumentBatch, lines_of, lock_errors, totals_apply, update_errors, uuids
+from .documents import (
+    DocumentBatch,
+    currency_and_dates_apply,
+    lines_of,
+    lock_errors,
+    totals_apply,
+    update_errors,
+    uuids,
+)
 
 TYPES = {"ACCRECCREDIT", "ACCPAYCREDIT"}
 CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
@@ -55,17 +62,7 @@ def _header_apply(
     for key, attribute in (("CreditNoteNumber", "credit_note_number"), ("Reference", "reference")):
         if key in raw:
             setattr(note, attribute, text(raw.get(key))[:255])
-    if "CurrencyCode" in raw or creating:
-        note.currency_code = text(raw.get("CurrencyCode")) or batch.organisation.base_currency
-        if note.currency_code not in batch.books.currencies:
-            errors.append(f"Organisation is not subscribed to currency {note.currency_code}")
-    try:
-        if "Date" in raw or creating:
-            note.date = parse_date(raw.get("Date"), field="Date") or timezone.now().date()
-        if "DueDate" in raw:
-            note.due_date = parse_date(raw.get("DueDate"), field="DueDate")
-    except BadValue as exc:
-        errors.append(str(exc))
+    currency_and_dates_apply(batch, note, raw, errors, creating=creating)
 
 
 def _draft_build(

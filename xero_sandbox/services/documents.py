@@ -7,7 +7,9 @@ import uuid
 from decimal import Decimal
 from typing import Any, Protocol
 
-from xero_sandbox.api.parse import BadValue, parse_decimal, text
+from django.utils import timezone
+
+from xero_sandbox.api.parse import BadValue, parse_date, parse_decimal, text
 from xero_sandbox.models import Contact, CreditNoteLine, Item, LineItem, Organisation
 
 from .books import Books, round_cents
@@ -63,6 +65,23 @@ def uuids(values: set[str]) -> list[str]:
 def lines_of(payload: dict[str, Any]) -> list[dict[str, Any]]:
     lines = payload.get("LineItems")
     return [line for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
+
+
+def currency_and_dates_apply(
+    batch: DocumentBatch, document: Any, raw: dict[str, Any], errors: list[str], *, creating: bool
+) -> None:
+    """Set a document's CurrencyCode (enabled in the organisation), Date and DueDate from `raw`."""
+    if "CurrencyCode" in raw or creating:
+        document.currency_code = text(raw.get("CurrencyCode")) or batch.organisation.base_currency
+        if document.currency_code not in batch.books.currencies:
+            errors.append(f"Organisation is not subscribed to currency {document.currency_code}")
+    try:
+        if "Date" in raw or creating:
+            document.date = parse_date(raw.get("Date"), field="Date") or timezone.now().date()
+        if "DueDate" in raw:
+            document.due_date = parse_date(raw.get("DueDate"), field="DueDate")
+    except BadValue as exc:
+        errors.append(str(exc))
 
 
 def lock_date_error(organisation: Organisation, *, date: dt.date | None) -> str | None:

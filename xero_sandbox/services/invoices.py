@@ -7,12 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from xero_sandbox.api.parse import BadValue, parse_date, text
+from xero_sandbox.api.parse import text
 from xero_sandbox.models import Invoice, LineItem, Organisation
 
-from .documents import DocumentBatch, lines_of, lock_errors, totals_apply, update_errors, uuids
+from .documents import (
+    DocumentBatch,
+    currency_and_dates_apply,
+    lines_of,
+    lock_errors,
+    totals_apply,
+    update_errors,
+    uuids,
+)
 
 TYPES = {"ACCREC", "ACCPAY"}
 CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
@@ -64,17 +71,7 @@ def _header_apply(
             setattr(invoice, attribute, text(raw.get(key)))
     if len(invoice.invoice_number) > 255:
         errors.append("Invoice Number must be no more than 255 characters long.")
-    if "CurrencyCode" in raw or creating:
-        invoice.currency_code = text(raw.get("CurrencyCode")) or batch.organisation.base_currency
-        if invoice.currency_code not in batch.books.currencies:
-            errors.append(f"Organisation is not subscribed to currency {invoice.currency_code}")
-    try:
-        if "Date" in raw or creating:
-            invoice.date = parse_date(raw.get("Date"), field="Date") or timezone.now().date()
-        if "DueDate" in raw:
-            invoice.due_date = parse_date(raw.get("DueDate"), field="DueDate")
-    except BadValue as exc:
-        errors.append(str(exc))
+    currency_and_dates_apply(batch, invoice, raw, errors, creating=creating)
 
 
 def _draft_build(
