@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,17 +54,23 @@ def outsider_client(client, db):
 
 
 @pytest.fixture
-def xero_sandbox(live_server, settings):
+def xero_sandbox(request, live_server, settings):
     """Point the portal's three Xero hosts at the sandbox served by the live server.
 
-    Return the sandbox base URL (e.g. http://localhost:PORT/xero-sandbox).
+    Return the sandbox base URL (e.g. http://localhost:PORT/xero-sandbox). After each test of the
+    portal (not of the sandbox itself, whose tests send over-long URLs on purpose), the sandbox's
+    request log must hold no URL over Xero's limit: the whole suite stays within the URL budget.
     """
     base = f"{live_server.url}/xero-sandbox"
     settings.SITE_URL = live_server.url
     settings.XERO_LOGIN_URL = f"{base}/login"
     settings.XERO_IDENTITY_URL = f"{base}/identity"
     settings.XERO_API_URL = f"{base}/api"
-    return base
+    yield base
+    if Path(request.node.path).parent.name == "xero_sandbox":
+        return
+    too_long = [entry for entry in logged_url_lengths(base_url=live_server.url) if entry[0] > XERO_URL_LIMIT]
+    assert too_long == [], f"requests over Xero's URL limit: {too_long[:3]}"
 
 
 # A real browser ------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ import pytest
 
 from accounting.sync.models import RecordKind, SyncState
 from tests.factories import InvoiceFactory
+from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 from xero_sandbox import testing
 from xero_sandbox.models import AppTier, DeveloperApp, RequestLog
 
-from .conftest import XERO_URL_LIMIT, connect_channel, logged_url_lengths
+from .conftest import connect_channel
 from .turns import drain
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

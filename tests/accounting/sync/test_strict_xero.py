@@ -19,10 +19,11 @@ from accounting.providers.xero.mapping import contact_payload
 from accounting.sync.models import AttemptOutcome, SyncState, XeroContactLink, XeroOrganisationFacts
 from stores.services import invoice_create
 from tests.factories import InvoiceFactory, StoreFactory
+from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 from xero_sandbox import testing
 from xero_sandbox.models import Organisation, RequestLog
 
-from .conftest import XERO_URL_LIMIT, SandboxOrg, connect_channel, logged_url_lengths
+from .conftest import SandboxOrg, connect_channel
 from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
