@@ -13,6 +13,8 @@ urlpatterns = [
     path("channels/<int:channel_id>/delete/", views.channel_delete, name="channel-delete"),
     path("channels/<int:channel_id>/sync/retry/", views.channel_sync_retry_all, name="channel-sync-retry-all"),
     path("channels/<int:channel_id>/sync/<int:record_id>/retry/", views.channel_sync_retry, name="channel-sync-retry"),
+    path("stores/<int:store_id>/sync/<int:record_id>/retry/", views.record_sync_retry, name="record-sync-retry"),
+    path("stores/<int:store_id>/sync/<int:record_id>/skip/", views.record_sync_skip, name="record-sync-skip"),
     path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(

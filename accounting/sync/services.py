@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .dispatch import sync_wake_channel
-from .models import SyncRecord, SyncState
+from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 
 RETRYABLE_STATES = (SyncState.FAILED, SyncState.PENDING)
 
@@ -34,3 +35,47 @@ def sync_retry(*, records: QuerySet[SyncRecord] | Iterable[SyncRecord]) -> int:
 def sync_retry_channel(*, channel_id: int) -> int:
     """Send every failed row of a channel again; return how many were queued."""
     return sync_retry(records=SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.FAILED))
+
+
+# One record, from its invoice or product page ------------------------------------------------
+
+SKIPPABLE_STATES = (SyncState.FAILED, SyncState.PENDING)
+REASON_MAX = 500
+
+
+def _operator_note(*, record: SyncRecord, text: str) -> None:
+    SyncAttempt.objects.create(record=record, outcome=AttemptOutcome.LOCAL, message=text)
+
+
+@transaction.atomic
+def sync_record_skip(*, record: SyncRecord, by: str, reason: str = "") -> bool:
+    """Stop sending one failed or pending row until it is retried; note who and why as an attempt.
+
+    Return False (and change nothing) when the row is in flight, synced or already skipped.
+    """
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"The reason is too long: at most {REASON_MAX} characters.")
+    note = f"Skipped by {by}" + (f": {reason}" if reason else ".")
+    rows = SyncRecord.objects.filter(pk=record.pk, state__in=SKIPPABLE_STATES)
+    if not rows.update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note):
+        return False
+    _operator_note(record=record, text=note)
+    return True
+
+
+@transaction.atomic
+def sync_record_retry(*, record: SyncRecord, by: str) -> bool:
+    """Send one failed, pending or skipped row again now; note who asked as an attempt.
+
+    A product skipped because its channel's "Add Products to Xero" is off stays skipped (a
+    ValidationError says so). Return False when the row is in flight or synced.
+    """
+    if record.kind == RecordKind.PRODUCT and record.state == SyncState.SKIPPED and not record.channel.add_products:
+        raise ValidationError("Add Products to Xero is off for this channel: turn it on to send products.")
+    rows = SyncRecord.objects.filter(pk=record.pk, state__in=(*RETRYABLE_STATES, SyncState.SKIPPED))
+    if not rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), attempt_count=0):
+        return False
+    _operator_note(record=record, text=f"Retried by {by}.")
+    transaction.on_commit(lambda: sync_wake_channel(channel_id=record.channel_id), robust=True)
+    return True

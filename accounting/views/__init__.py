@@ -15,6 +15,7 @@ from .connect import (
     channel_disconnect,
     xero_callback,
 )
+from .records import record_sync_retry, record_sync_skip
 from .sync import channel_sync_retry, channel_sync_retry_all
 from .tax import channel_tax_mapping
 
@@ -31,6 +32,8 @@ __all__ = [
     "channel_sync_retry",
     "channel_sync_retry_all",
     "channel_tax_mapping",
+    "record_sync_retry",
+    "record_sync_skip",
     "store_channels",
     "xero_callback",
 ]

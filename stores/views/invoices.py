@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounting.sync.models import RecordKind
+from accounting.sync.record_selectors import attach_sync_badges, sync_of_record
 from organizations.decorators import member_required
 
 from ..forms import InvoiceForm, InvoiceLineFormSet
@@ -18,7 +20,8 @@ def invoice_list(request: HttpRequest, store_id: int) -> HttpResponse:
     """List the store's invoices, newest first, a page at a time."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     page = paginate(request, invoices_of(store=store))
-    context = {"store": store, "page": page, "invoices": page.object_list, "active_tab": "invoices"}
+    invoices = attach_sync_badges(store=store, kind=RecordKind.INVOICE, records=page.object_list)
+    context = {"store": store, "page": page, "invoices": invoices, "active_tab": "invoices"}
     return render(request, "stores/invoice_list.html", context)
 
 
@@ -44,8 +47,15 @@ def invoice_create(request: HttpRequest, store_id: int) -> HttpResponse:
 
 @member_required
 def invoice_detail(request: HttpRequest, store_id: int, invoice_id: int) -> HttpResponse:
-    """Show an invoice with its lines and totals."""
+    """Show an invoice with its lines and totals, and where it stands in each channel's Xero."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     invoice = invoice_of_store(store=store, invoice_id=invoice_id)
-    context = {"store": store, "invoice": invoice, "lines": invoice.lines.all(), "active_tab": "invoices"}
+    sync = sync_of_record(store=store, kind=RecordKind.INVOICE, object_id=invoice.pk)
+    context = {
+        "store": store,
+        "invoice": invoice,
+        "lines": invoice.lines.all(),
+        "sync": sync,
+        "active_tab": "invoices",
+    }
     return render(request, "stores/invoice_detail.html", context)

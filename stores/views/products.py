@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounting.sync.models import RecordKind
+from accounting.sync.record_selectors import attach_sync_badges, sync_of_record
 from organizations.decorators import member_required
 
 from ..forms import ProductForm
@@ -21,7 +23,8 @@ def product_list(request: HttpRequest, store_id: int) -> HttpResponse:
     """List the store's products (main products and variants), a page at a time."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     page = paginate(request, products_for_list(store=store))
-    context = {"store": store, "page": page, "products": page.object_list, "active_tab": "products"}
+    products = attach_sync_badges(store=store, kind=RecordKind.PRODUCT, records=page.object_list)
+    context = {"store": store, "page": page, "products": products, "active_tab": "products"}
     return render(request, "stores/product_list.html", context)
 
 
@@ -43,7 +46,7 @@ def product_create(request: HttpRequest, store_id: int) -> HttpResponse:
 
 @member_required
 def product_edit(request: HttpRequest, store_id: int, product_id: int) -> HttpResponse:
-    """Change one of the store's products."""
+    """Change one of the store's products; show where it stands in each channel's Xero."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     product = product_of_store(store=store, product_id=product_id)
     form = ProductForm(request.POST or None, instance=copy.copy(product), store=store)
@@ -55,5 +58,6 @@ def product_edit(request: HttpRequest, store_id: int, product_id: int) -> HttpRe
         else:
             messages.success(request, f"Product {product.sku} saved.")
             return redirect("stores:products", store_id=store.pk)
-    context = {"store": store, "product": product, "form": form, "active_tab": "products"}
+    sync = sync_of_record(store=store, kind=RecordKind.PRODUCT, object_id=product.pk)
+    context = {"store": store, "product": product, "form": form, "sync": sync, "active_tab": "products"}
     return render(request, "stores/product_form.html", context)

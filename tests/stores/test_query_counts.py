@@ -46,8 +46,8 @@ def test_product_list_queries_do_not_grow(member_client, organization, django_as
     for _ in range(products):
         ProductFactory(store=store, parent=main)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
-    # store, count, products with main product and variant counts
-    with django_assert_num_queries(REQUEST_OVERHEAD + 3):
+    # store, count, products with main product and variant counts, their sync badges
+    with django_assert_num_queries(REQUEST_OVERHEAD + 4):
         response = _get(member_client, reverse("stores:products", args=[store.pk]))
     assert len(response.context["products"]) == min(products + 1, 25)
 
@@ -58,8 +58,8 @@ def test_invoice_list_queries_do_not_grow(member_client, organization, django_as
     for _ in range(invoices):
         InvoiceFactory(store=store, lines=2)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
-    # store, count, invoices
-    with django_assert_num_queries(REQUEST_OVERHEAD + 3):
+    # store, count, invoices, their sync badges
+    with django_assert_num_queries(REQUEST_OVERHEAD + 4):
         response = _get(member_client, reverse("stores:invoices", args=[store.pk]))
     assert len(response.context["invoices"]) == min(invoices, 25)
 
@@ -71,8 +71,8 @@ def test_invoice_detail_queries_do_not_grow_with_lines(member_client, organizati
     invoice = InvoiceFactory(store=store, lines=lines)
     invoice.lines.update(product=product)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
-    # store, invoice, its lines, their products
-    with django_assert_num_queries(REQUEST_OVERHEAD + 4):
+    # store, invoice, its lines, their products, its sync rows (none: no channel)
+    with django_assert_num_queries(REQUEST_OVERHEAD + 5):
         response = _get(member_client, reverse("stores:invoice-detail", args=[store.pk, invoice.pk]))
     assert len(response.context["lines"]) == lines
 

@@ -1,0 +1,120 @@
+"""Reads of the sync ledger for one store's records: the badges of the invoice and product lists,
+and the Xero section of an invoice's or product's page (rows, Xero links, attempts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from accounting.providers.xero.links import xero_invoice_url, xero_item_url
+from channels_portal.tenancy import get_in_organization
+from stores.models import Store
+
+from .models import RecordKind, SyncAttempt, SyncRecord, SyncState
+
+XERO_PAID = "PAID"
+
+# The badge of each ledger state: (key, label, css modifier).
+_BADGES = {
+    SyncState.PENDING: ("pending", "Pending", "muted"),
+    SyncState.IN_FLIGHT: ("sending", "Sending", "warn"),
+    SyncState.SYNCED: ("in_xero", "In Xero", "ok"),
+    SyncState.FAILED: ("failed", "Failed", "error"),
+    SyncState.SKIPPED: ("skipped", "Skipped", "muted"),
+}
+_PAID_BADGE = ("paid_in_xero", "Paid in Xero", "ok")
+_ATTEMPTS_SHOWN = 20
+_BADGE_FIELDS = ("id", "kind", "object_id", "state", "xero_id", "xero_status", "last_error")
+_CHANNEL_FIELDS = ("channel__id", "channel__name", "channel__tenant_id")
+
+
+@dataclass(frozen=True)
+class SyncBadge:
+    """One channel's sync state of one record, as an operator sees it."""
+
+    record_id: int
+    channel_id: int
+    channel_name: str
+    key: str  # pending, sending, in_xero, paid_in_xero, failed, skipped
+    label: str
+    css: str
+    xero_id: str
+    xero_url: str
+    last_error: str
+    can_retry: bool
+    can_skip: bool
+    attempts: list[SyncAttempt] = field(default_factory=list)
+
+
+def _badge(row: SyncRecord, *, attempts: list[SyncAttempt] | None = None) -> SyncBadge:
+    paid = row.state == SyncState.SYNCED and row.xero_status == XERO_PAID
+    key, label, css = _PAID_BADGE if paid else _BADGES[SyncState(row.state)]
+    if row.kind == RecordKind.INVOICE:
+        url = xero_invoice_url(invoice_id=row.xero_id, tenant_id=row.channel.tenant_id)
+    else:
+        url = xero_item_url(item_id=row.xero_id, tenant_id=row.channel.tenant_id)
+    return SyncBadge(
+        record_id=row.pk,
+        channel_id=row.channel_id,
+        channel_name=row.channel.name,
+        key=key,
+        label=label,
+        css=css,
+        xero_id=row.xero_id,
+        xero_url=url,
+        last_error=row.last_error,
+        can_retry=row.state in (SyncState.FAILED, SyncState.PENDING, SyncState.SKIPPED),
+        can_skip=row.state in (SyncState.FAILED, SyncState.PENDING),
+        attempts=attempts or [],
+    )
+
+
+def _rows_of_store(*, store: Store, kind: str) -> QuerySet[SyncRecord]:
+    # The channel's secrets are not loaded: a badge needs its name and tenant only.
+    return (
+        SyncRecord.objects.filter(channel__store=store, kind=kind)
+        .select_related("channel")
+        .only(*_BADGE_FIELDS, *_CHANNEL_FIELDS)
+        .order_by("channel__name", "channel_id")
+    )
+
+
+def sync_badges_for(*, store: Store, kind: str, object_ids: Iterable[int]) -> dict[int, list[SyncBadge]]:
+    """Return {object id: its badges, one per channel} for records of `store`. One query (none
+    without ids), whatever the number of records."""
+    ids = list(object_ids)
+    badges: dict[int, list[SyncBadge]] = {pk: [] for pk in ids}
+    if not ids:
+        return badges
+    for row in _rows_of_store(store=store, kind=kind).filter(object_id__in=ids):
+        badges[row.object_id].append(_badge(row))
+    return badges
+
+
+def attach_sync_badges(*, store: Store, kind: str, records: Iterable[Any]) -> list[Any]:
+    """Return `records` as a list, each with `sync_badges` set (one query, see `sync_badges_for`)."""
+    rows = list(records)
+    badges = sync_badges_for(store=store, kind=kind, object_ids=[r.pk for r in rows])
+    for record in rows:
+        record.sync_badges = badges[record.pk]
+    return rows
+
+
+def sync_of_record(*, store: Store, kind: str, object_id: int) -> list[SyncBadge]:
+    """Return one badge per channel of the record, each with its latest attempts. Two queries."""
+    attempts = Prefetch("attempts", queryset=SyncAttempt.objects.order_by("-created_at", "-pk"), to_attr="shown")
+    rows = _rows_of_store(store=store, kind=kind).filter(object_id=object_id).prefetch_related(attempts)
+    return [_badge(row, attempts=row.shown[:_ATTEMPTS_SHOWN]) for row in rows]  # type: ignore[attr-defined]
+
+
+def sync_record_of_store(*, store: Store, record_id: object) -> SyncRecord:
+    """Return the ledger row `record_id` of one of `store`'s channels; Http404 for any other."""
+    return get_in_organization(
+        SyncRecord.objects.filter(channel__store=store).select_related("channel"),
+        organization=store.organization_id,
+        path="channel__store__organization",
+        pk=record_id,
+    )

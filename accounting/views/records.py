@@ -1,0 +1,70 @@
+"""Retry and Skip of one record's sync row, from its invoice or product page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from organizations.decorators import member_required
+from stores.selectors import store_for_member
+
+from ..sync.models import RecordKind, SyncRecord
+from ..sync.record_selectors import sync_record_of_store
+from ..sync.services import sync_record_retry, sync_record_skip
+from .common import current_user
+
+
+@member_required
+@require_POST
+def record_sync_retry(request: HttpRequest, store_id: int, record_id: int) -> HttpResponse:
+    """Send one of the store's records to one channel again."""
+    return _act(request, store_id=store_id, record_id=record_id, action=_retry)
+
+
+@member_required
+@require_POST
+def record_sync_skip(request: HttpRequest, store_id: int, record_id: int) -> HttpResponse:
+    """Stop sending one of the store's records to one channel until it is retried."""
+    return _act(request, store_id=store_id, record_id=record_id, action=_skip)
+
+
+def _retry(request: HttpRequest, record: SyncRecord) -> None:
+    if sync_record_retry(record=record, by=current_user(request).get_username()):
+        text = f"Queued for sending to {record.channel.name} again."
+        if not record.channel.is_sending:
+            text += " It is sent once the channel is sending again."
+        messages.success(request, text)
+    else:
+        messages.info(request, f"Nothing to retry: the record is {record.get_state_display().lower()} now.")
+
+
+def _skip(request: HttpRequest, record: SyncRecord) -> None:
+    by = current_user(request).get_username()
+    if sync_record_skip(record=record, by=by, reason=request.POST.get("reason", "")):
+        messages.success(request, f"Skipped for {record.channel.name}: not sent until retried.")
+    else:
+        messages.info(request, f"Nothing to skip: the record is {record.get_state_display().lower()} now.")
+
+
+def _act(
+    request: HttpRequest, *, store_id: int, record_id: int, action: Callable[[HttpRequest, SyncRecord], None]
+) -> HttpResponse:
+    store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
+    record = sync_record_of_store(store=store, record_id=record_id)
+    try:
+        action(request, record)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_record_page(record) + "#xero")
+
+
+def _record_page(record: SyncRecord) -> str:
+    if record.kind == RecordKind.INVOICE:
+        return reverse("stores:invoice-detail", args=[record.channel.store_id, record.object_id])
+    return reverse("stores:product-edit", args=[record.channel.store_id, record.object_id])
