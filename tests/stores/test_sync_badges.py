@@ -17,6 +17,7 @@ from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, Sync
 from accounting.sync.outcomes import records_finish, rejected, synced
 from accounting.sync.services import sync_record_skip
 from accounting.sync.turn import rows_claim
+from organizations.models import Membership
 from stores.services import invoice_create, product_create
 from tests.accounting.conftest import connect_locally
 from tests.factories import AccountingChannelFactory, StoreFactory
@@ -241,8 +242,12 @@ def test_another_organizations_rows_are_404_and_unchanged(outsider_client, store
     invoice = new_invoice(store, "INV-1")
     send(channel, RecordKind.INVOICE, answers={invoice.pk: rejected(messages=[ACCOUNT_REFUSED])})
     row = row_of(channel, invoice)
+    outsiders_store = StoreFactory(organization=Membership.objects.get(user__username="outsider").organization)
     for action in ("record-sync-retry", "record-sync-skip"):
         assert outsider_client.post(reverse(f"accounting:{action}", args=[store.pk, row.pk])).status_code == 404
+        # Their row under the outsider's own store: still 404.
+        url = reverse(f"accounting:{action}", args=[outsiders_store.pk, row.pk])
+        assert outsider_client.post(url).status_code == 404
     row.refresh_from_db()
     assert row.state == SyncState.FAILED and row.attempts.count() == 1
 
