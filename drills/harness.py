@@ -79,7 +79,16 @@ def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) ->
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     args = [str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
             "-w", str(web_workers), "--threads", "8", "--log-level", "warning"]  # fmt: skip
-    web = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    (ROOT / ".local").mkdir(exist_ok=True)
+    log = open(ROOT / ".local" / "drill-gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
+    web = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     try:
         _wait_for_port(port)
         yield env["SITE_URL"]
@@ -90,3 +99,4 @@ def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) ->
                 web.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(web.pid, signal.SIGKILL)
+        log.close()
