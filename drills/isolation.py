@@ -100,11 +100,13 @@ def victim_create() -> Victim:
     today = dt.date.today()
     invoice = Invoice.objects.create(store=store, number="VICTIM-INV-1", customer_name=f"{MARKER} customer",
                                      currency="GBP", issue_date=today, due_date=today)  # fmt: skip
-    channel = AccountingChannel.objects.create(
+    channel = AccountingChannel(
         store=store, name=f"{MARKER} books", client_id="VICTIMCLIENT", client_secret="victim-secret",
-        token_set={"access_token": "a", "refresh_token": "r", "expires_at": 0}, tenant_id="victim-tenant",
+        tenant_id="victim-tenant",
         tenant_name=f"{MARKER} (UK)", connection_state=ConnectionState.CONNECTED, connected_at=timezone.now(),
     )  # fmt: skip
+    channel.token_set = {"access_token": "a", "refresh_token": "r", "expires_at": 0}
+    channel.save()
     record, _ = SyncRecord.objects.get_or_create(channel=channel, kind="invoice", object_id=invoice.pk)
     authorization = ChannelAuthorization.objects.create(
         channel=channel, user=owner, state_digest="0" * 64, code_verifier="v",

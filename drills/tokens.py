@@ -49,12 +49,11 @@ def connected_channel_create(*, organization: Any, name: str = "Drill books") ->
     app = testing.app_create(name=f"{name} app")
     xero_org = testing.organisation_create(name=f"{name} (UK)")
     token = testing.token_issue(app=app, organisations=[xero_org], expires_in=1800)
-    return AccountingChannel.objects.create(
+    channel = AccountingChannel(
         store=Store.objects.create(organization=organization, name=f"{name} store", currency="GBP"),
         name=name,
         client_id=app.client_id,
         client_secret=app.client_secret,
-        token_set=token,
         token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
         tenant_id=str(xero_org.tenant_id),
         tenant_name=xero_org.name,
@@ -62,6 +61,9 @@ def connected_channel_create(*, organization: Any, name: str = "Drill books") ->
         connected_at=timezone.now(),
         last_token_refresh_at=timezone.now(),
     )
+    channel.token_set = token  # (an encrypted JSON field: django-stubs types its constructor argument as text)
+    channel.save()
+    return channel
 
 
 def _refresh_rows(client_id: str) -> Any:
