@@ -1,0 +1,102 @@
+"""A standalone sandbox for a drill: its own PostgreSQL database, Redis database and gunicorn.
+
+The portal and the Xero sandbox are served by gunicorn from the drill's database; the drill
+process itself runs Django against the same database, as a Celery worker would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _environment(*, database: str, redis_db: int, port: int) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    site = f"http://127.0.0.1:{port}"
+    base = f"{site}/xero-sandbox"
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="drill-only-not-a-secret",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        FIELD_ENCRYPTION_KEYS=os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
+        XERO_SANDBOX_ENABLED="true",
+        SITE_URL=site,
+        XERO_LOGIN_URL=f"{base}/login",
+        XERO_IDENTITY_URL=f"{base}/identity",
+        XERO_API_URL=f"{base}/api",
+        LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+def _recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+@contextlib.contextmanager
+def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) -> Iterator[str]:
+    """Set up Django on a fresh database, serve it with gunicorn; yield the site URL, then stop."""
+    env = _environment(database=database, redis_db=redis_db, port=port)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    _recreate_database(database)
+    import django
+    import redis
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    args = [str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
+            "-w", str(web_workers), "--threads", "8", "--log-level", "warning"]  # fmt: skip
+    (ROOT / ".local").mkdir(exist_ok=True)
+    log = open(ROOT / ".local" / "drill-gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
+    web = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    try:
+        _wait_for_port(port)
+        yield env["SITE_URL"]
+    finally:
+        if web.poll() is None:
+            os.killpg(web.pid, signal.SIGTERM)
+            try:
+                web.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(web.pid, signal.SIGKILL)
+        log.close()
