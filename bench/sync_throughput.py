@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -78,25 +77,6 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         CELERY_BEAT_SCHEDULE_FILENAME=str(ROOT / ".local" / "bench-celerybeat-schedule"),
     )
     return env
-
-
-def recreate_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -164,6 +144,8 @@ def main() -> None:
     env = environment(args)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    from drills.harness import recreate_database, wait_for_port
+
     (ROOT / ".local").mkdir(exist_ok=True)
     recreate_database(args.database)
 

@@ -43,7 +43,8 @@ def _environment(*, database: str, redis_db: int, port: int) -> dict[str, str]:
     return env
 
 
-def _recreate_database(name: str) -> None:
+def recreate_database(name: str) -> None:
+    """Drop (with its connections) and create the PostgreSQL database `name`."""
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
@@ -51,7 +52,8 @@ def _recreate_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _wait_for_port(port: int, timeout: float = 30.0) -> None:
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    """Return once something listens on 127.0.0.1:`port`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -68,7 +70,7 @@ def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) ->
     env = _environment(database=database, redis_db=redis_db, port=port)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    _recreate_database(database)
+    recreate_database(database)
     import django
     import redis
 
@@ -90,7 +92,7 @@ def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) ->
         stderr=log,
     )
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         yield env["SITE_URL"]
     finally:
         if web.poll() is None:
