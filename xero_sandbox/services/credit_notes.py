@@ -12,6 +12,8 @@ from xero_sandbox.api.parse import text
 from xero_sandbox.models import CreditNote, CreditNoteLine, Organisation
 
 from .documents import (
+    CREATE_STATUSES,
+    LINE_AMOUNT_TYPES,
     DocumentBatch,
     currency_and_dates_apply,
     lines_of,
@@ -22,8 +24,6 @@ from .documents import (
 )
 
 TYPES = {"ACCRECCREDIT", "ACCPAYCREDIT"}
-CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
-LINE_AMOUNT_TYPES = {"Exclusive", "Inclusive", "NoTax"}
 NOT_UNIQUE = "Credit Note # must be unique."
 NEGATIVE = "The credit note total cannot be negative."
 

@@ -41,6 +41,11 @@ IDENTITY_FIELDS = {
 }
 
 
+# What a new sales document may be created as, and the ways its line amounts may be stated.
+CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
+LINE_AMOUNT_TYPES = {"Exclusive", "Inclusive", "NoTax"}
+
+
 class Document(Protocol):
     status: str
     type: str

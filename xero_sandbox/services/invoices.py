@@ -12,6 +12,8 @@ from xero_sandbox.api.parse import text
 from xero_sandbox.models import Invoice, LineItem, Organisation
 
 from .documents import (
+    CREATE_STATUSES,
+    LINE_AMOUNT_TYPES,
     DocumentBatch,
     currency_and_dates_apply,
     lines_of,
@@ -22,8 +24,6 @@ from .documents import (
 )
 
 TYPES = {"ACCREC", "ACCPAY"}
-CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
-LINE_AMOUNT_TYPES = {"Exclusive", "Inclusive", "NoTax"}
 # Xero-Net#236 and many integrations quote this wording.
 NOT_UNIQUE = "Invoice # must be unique."
 NEGATIVE = "The invoice total cannot be negative. Use a credit note (ACCRECCREDIT) instead."
