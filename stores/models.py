@@ -180,9 +180,7 @@ class Invoice(models.Model):
         stored = Invoice.objects.filter(pk=self.pk).values("status").first() if self.pk else None
         if stored is not None and stored["status"] in FINAL_STATUSES:
             label = InvoiceStatus(stored["status"]).label.lower()
-            errors.setdefault("__all__", []).append(
-                f"A {label} invoice cannot be changed (only payments and refunds can be recorded)."
-            )
+            errors.setdefault("__all__", []).append(f"A {label} invoice cannot be changed.")
         elif self.status == InvoiceStatus.PAID and (stored is None or stored["status"] != InvoiceStatus.PAID):
             errors.setdefault("status", []).append(
                 "An invoice becomes paid when its payments cover the total: record a payment instead."
