@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -190,9 +190,9 @@ def _settle(invoice: Invoice) -> list[str]:
 
 def _open_for_money(invoice: Invoice, *, what: str) -> None:
     if invoice.status == InvoiceStatus.DRAFT:
-        raise ValidationError(f"A draft invoice cannot take {what}: issue it first.")
+        raise ValidationError({NON_FIELD_ERRORS: f"A draft invoice cannot take {what}: issue it first."})
     if invoice.status == InvoiceStatus.VOID:
-        raise ValidationError(f"A void invoice cannot take {what}.")
+        raise ValidationError({NON_FIELD_ERRORS: f"A void invoice cannot take {what}."})
 
 
 def _positive(amount: Any, *, field: str = "amount") -> Decimal:
