@@ -62,7 +62,7 @@ def product_of_store(*, store: Store, product_id: object) -> Product:
 def invoice_of_store(*, store: Store, invoice_id: object) -> Invoice:
     """Return the invoice `invoice_id` of `store` with its lines, payments and refunds; Http404 otherwise."""
     return get_in_organization(
-        invoices_of(store=store).prefetch_related(*INVOICE_DETAILS),
+        invoices_of(store=store).prefetch_related(*INVOICE_DETAILS, "refunds__lines__invoice_line"),
         organization=store.organization_id,
         path="store__organization",
         pk=invoice_id,
