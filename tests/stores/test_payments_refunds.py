@@ -234,7 +234,7 @@ def test_lines_are_fixed_once_money_moved():
     errors = _refused(invoice_update, invoice=invoice, lines=_lines())
     assert errors == {"lines": ["This invoice has payments or refunds: its lines and tax mode can no longer change."]}
     errors = _refused(invoice_update, invoice=invoice, tax_mode=TaxMode.INCLUSIVE)
-    assert errors == {"lines": ["This invoice has payments or refunds: its lines and tax mode can no longer change."]}
+    assert errors == {"tax_mode": ["This invoice has payments or refunds: its tax mode can no longer change."]}
     # Other details still can.
     assert invoice_update(invoice=invoice, customer_email="ada@example.com").customer_email == "ada@example.com"
 
