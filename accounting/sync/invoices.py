@@ -323,7 +323,10 @@ def _element_outcomes(
             outcomes[row.pk] = rejected(messages=["Xero did not return an invoice id."])
         else:
             status = _enum(element.status) or _enum(payload.status)
-            outcomes[row.pk] = synced(xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status)
+            outcomes[row.pk] = synced(
+                xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status,
+                message=mapping.rounding_note(payload),
+            )  # fmt: skip
     return outcomes
 
 

@@ -187,6 +187,22 @@ class PlannedLines:
     rounding_account: str = ""
 
 
+ROUNDING_NOTE = "Sent with a rounding line of {amount} to account {account}"
+
+
+def rounding_note(payload: Invoice) -> str:
+    """Return what the invoice page says of the payload's rounding line ("" when it has none)."""
+    lines = payload.line_items or []
+    last = lines[-1] if lines else None
+    if last is None or last.description != ROUNDING_DESCRIPTION or getattr(last, "item_code", None):
+        return ""
+    amount = Decimal(str(last.unit_amount)).quantize(TWO_DP)
+    return (
+        ROUNDING_NOTE.format(amount=amount, account=last.account_code)
+        + ": Xero rounds tax per line, and this makes its total the store's."
+    )
+
+
 def invoice_amount_type(invoice: StoreInvoice) -> str:
     """Return Xero's LineAmountTypes for the invoice's own tax mode (exclusive when it has none)."""
     return TAX_MODE_AMOUNT_TYPES.get(str(getattr(invoice, "tax_mode", "") or "exclusive"), "Exclusive")
