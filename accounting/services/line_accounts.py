@@ -167,9 +167,7 @@ def line_accounts_check(*, channel: AccountingChannel, values: Mapping[str, str]
         if account is None:
             errors[rule.field] = f"Account {code} is not in the organisation's chart as last read from Xero."
         elif not account_suits(account, rule):
-            errors[rule.field] = (
-                f"Account {account.label()} cannot carry these lines: choose one of the accounts listed."
-            )
+            errors[rule.field] = f"Account {account.label()} cannot carry these lines: choose one of those listed."
     rounding = by_code.get(cleaned["rounding_account"])
     cleaned["rounding_tax_type"] = rounding.tax_type if rounding is not None else ""
     if rounding is not None and "rounding_account" not in errors and rounding.tax_type not in chart["zero_tax_types"]:
