@@ -135,13 +135,13 @@ def books_prepare(*, tenant_id: str, access_token: str, store: Any) -> Books:
     testing.account_add(organisation=tenant_id, code=GIFT_CARD_ACCOUNT, name="Gift Card Liability",
                         type="CURRLIAB", account_class="LIABILITY")  # fmt: skip
     by_rate = {**UK_RATES, **ADDED_RATES}
-    tax_types = {
-        (rate.quantize(Decimal("0.01")), kind): by_rate[rate]
+    tax_types: dict[tuple[Decimal, str], str] = {
+        (rate.quantize(Decimal("0.01")), str(kind)): by_rate[rate]
         for rate in RATES
         for kind in (LineKind.GOODS, LineKind.SHIPPING, LineKind.DISCOUNT)
     }
     for kind in (LineKind.GIFT_CARD_SOLD, LineKind.GIFT_CARD_REDEEMED):
-        tax_types[(Decimal("0.00"), kind)] = "NONE"  # gift cards: outside the scope of VAT
+        tax_types[(Decimal("0.00"), str(kind))] = "NONE"  # gift cards: outside the scope of VAT
     client = XeroClient(access_token=access_token, tenant_id=tenant_id)
     [contact] = client.contacts_create(contacts=[Contact(name="Property Buyer")], idempotency_key=uuid.uuid4().hex)
     channel = AccountingChannel(store=store, name="Property", invoice_number_prefix="", invoice_status="AUTHORISED")
