@@ -44,7 +44,6 @@ SENDING_SETTINGS = (
     "add_products",
     "create_nonexistent_products",
     "invoice_status",
-    "line_amount_type",
     "invoice_number_prefix",
 )
 
