@@ -21,7 +21,8 @@ from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelTaxMapping
+from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelLineAccounts, ChannelTaxMapping
+from .services.line_accounts import channel_line_accounts_set, line_accounts_check
 from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
 
 
@@ -242,3 +243,43 @@ class ChannelTaxMappingAdmin(admin.ModelAdmin):
         obj.pk, obj.origin, obj.chosen_by = saved.pk, saved.origin, saved.chosen_by
         if retried:
             self.message_user(request, f"{retried} invoice(s) that waited for this mapping were queued again.")
+
+
+class ChannelLineAccountsAdminForm(forms.ModelForm):
+    class Meta:
+        model = ChannelLineAccounts
+        fields = ["channel", "discount_mode", "shipping_account", "discount_account", "gift_card_account",
+                  "rounding_account"]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        channel = cleaned.get("channel") or getattr(self.instance, "channel", None)
+        if channel is not None:
+            # The same rule as the channel page: accounts from the organisation's chart that suit.
+            values = {name: str(cleaned.get(name) or "") for name in self.Meta.fields if name != "channel"}
+            line_accounts_check(channel=channel, values=values)
+        return cleaned
+
+
+@admin.register(ChannelLineAccounts)
+class ChannelLineAccountsAdmin(admin.ModelAdmin):
+    """Channels' line accounts; a save goes through the same service as the channel page."""
+
+    form = ChannelLineAccountsAdminForm
+    list_display = ["channel", "discount_mode", "shipping_account", "discount_account", "gift_card_account",
+                    "rounding_account", "rounding_tax_type", "updated_by", "updated_at"]  # fmt: skip
+    list_select_related = ["channel__store__organization", "updated_by"]
+    search_fields = ["channel__name", "channel__store__name"]
+    readonly_fields = ["rounding_tax_type", "updated_by", "updated_at"]
+    raw_id_fields = ["channel"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["channel", *self.readonly_fields] if obj is not None else list(self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: ChannelLineAccounts, form: forms.ModelForm, change: bool) -> None:
+        fields = ChannelLineAccountsAdminForm.Meta.fields
+        values = {name: str(getattr(obj, name)) for name in fields if name != "channel"}
+        retried = channel_line_accounts_set(channel=obj.channel, values=values, user=request.user)  # type: ignore[arg-type]
+        obj.pk = ChannelLineAccounts.objects.get(channel=obj.channel).pk
+        if retried:
+            self.message_user(request, f"{retried} invoice(s) that waited for these accounts were queued again.")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("stores/<int:store_id>/sync/<int:record_id>/retry/", views.record_sync_retry, name="record-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/skip/", views.record_sync_skip, name="record-sync-skip"),
     path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
+    path("channels/<int:channel_id>/line-accounts/", views.channel_line_accounts, name="channel-line-accounts"),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",
