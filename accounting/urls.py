@@ -15,6 +15,35 @@ urlpatterns = [
     path("channels/<int:channel_id>/sync/<int:record_id>/retry/", views.channel_sync_retry, name="channel-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/retry/", views.record_sync_retry, name="record-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/skip/", views.record_sync_skip, name="record-sync-skip"),
+    path("channels/<int:channel_id>/ledger/", views.channel_ledger, name="channel-ledger"),
+    path(
+        "channels/<int:channel_id>/ledger/retry-cause/",
+        views.channel_ledger_retry_cause,
+        name="channel-ledger-retry-cause",
+    ),
+    path(
+        "channels/<int:channel_id>/ledger/skip-cause/",
+        views.channel_ledger_skip_cause,
+        name="channel-ledger-skip-cause",
+    ),
+    path(
+        "channels/<int:channel_id>/ledger/<int:record_id>/retry/",
+        views.channel_ledger_record,
+        {"action": "retry"},
+        name="channel-ledger-retry",
+    ),
+    path(
+        "channels/<int:channel_id>/ledger/<int:record_id>/skip/",
+        views.channel_ledger_record,
+        {"action": "skip"},
+        name="channel-ledger-skip",
+    ),
+    path("channels/<int:channel_id>/sync/progress/", views.channel_sync_progress_json, name="channel-sync-progress"),
+    path(
+        "channels/<int:channel_id>/test-connection/",
+        views.channel_test_connection_view,
+        name="channel-test-connection",
+    ),
     path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
