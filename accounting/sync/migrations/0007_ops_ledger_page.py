@@ -5,10 +5,38 @@ from django.db import migrations, models
 import accounting.sync.models
 
 
+# Text search of the ledger page ("contains", case-insensitive, as Django's `icontains` asks:
+# UPPER(column) LIKE '%TEXT%'): trigram indexes on PostgreSQL, so it does not read every row.
+TRIGRAM_INDEXES = [
+    ("sync_record_error_trgm", "accounting_sync_syncrecord", "last_error"),
+    ("sync_record_number_trgm", "accounting_sync_syncrecord", "xero_number"),
+    ("stores_invoice_number_trgm", "stores_invoice", "number"),
+    ("stores_product_sku_trgm", "stores_product", "sku"),
+]
+
+
+def trigram_indexes_create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, table, column in TRIGRAM_INDEXES:
+        schema_editor.execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        )
+
+
+def trigram_indexes_drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, _table, _column in TRIGRAM_INDEXES:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounting", "0003_channel_tax_mapping"),
         ("accounting_sync", "0006_xero_organisation_facts"),
+        ("stores", "0001_initial"),
     ]
 
     operations = [
@@ -57,4 +85,5 @@ class Migration(migrations.Migration):
             model_name="syncrecord",
             index=models.Index(fields=["channel", "synced_at"], name="sync_record_synced_at"),
         ),
+        migrations.RunPython(trigram_indexes_create, trigram_indexes_drop),
     ]
