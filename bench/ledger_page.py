@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def fill(*, rows: int) -> tuple[object, object]:
+def fill(*, rows: int) -> tuple[Any, Any]:
     """Return (member, channel) after filling the store and the ledger; print how long it took."""
     import uuid
 
@@ -67,16 +68,27 @@ def fill(*, rows: int) -> tuple[object, object]:
     Membership.objects.create(organization=org, user=user, role="operator")
     store = Store.objects.create(organization=org, name="Bench store", currency="GBP")
     channel = AccountingChannel.objects.create(
-        store=store, name="Bench books", client_id="BENCHCLIENT", tenant_id=str(uuid.uuid4()),
-        tenant_name="Bench (UK)", connection_state=ConnectionState.CONNECTED, connected_at=timezone.now(),
+        store=store,
+        name="Bench books",
+        client_id="BENCHCLIENT",
+        tenant_id=str(uuid.uuid4()),
+        tenant_name="Bench (UK)",
+        connection_state=ConnectionState.CONNECTED,
+        connected_at=timezone.now(),
         is_active=True,
-    )  # fmt: skip
+    )
     today = timezone.localdate()
     batch = 5000
     for start in range(0, rows, batch):
         Invoice.objects.bulk_create(
-            Invoice(store=store, number=f"INV-{n:06d}", customer_name=f"Customer {n % 500}", currency="GBP",
-                    issue_date=today, due_date=today)  # fmt: skip
+            Invoice(
+                store=store,
+                number=f"INV-{n:06d}",
+                customer_name=f"Customer {n % 500}",
+                currency="GBP",
+                issue_date=today,
+                due_date=today,
+            )
             for n in range(start, min(start + batch, rows))
         )
     ids = list(Invoice.objects.filter(store=store).order_by("pk").values_list("pk", flat=True))
@@ -89,9 +101,15 @@ def fill(*, rows: int) -> tuple[object, object]:
             if state == SyncState.FAILED:
                 error = CAUSES[(i // 20) % len(CAUSES)].format(uuid=uuid.UUID(int=i), n=i % 7)
             records.append(
-                SyncRecord(channel=channel, kind="invoice", object_id=ids[i], state=state, last_error=error,
-                           xero_number=f"INV-{i:06d}" if state != SyncState.PENDING else "",
-                           synced_at=timezone.now() if state == SyncState.SYNCED else None)  # fmt: skip
+                SyncRecord(
+                    channel=channel,
+                    kind="invoice",
+                    object_id=ids[i],
+                    state=state,
+                    last_error=error,
+                    xero_number=f"INV-{i:06d}" if state != SyncState.PENDING else "",
+                    synced_at=timezone.now() if state == SyncState.SYNCED else None,
+                )
             )
         SyncRecord.objects.bulk_create(records)
     with connection.cursor() as cursor:
@@ -166,7 +184,11 @@ def main() -> None:
     client = Client()
     client.force_login(user)  # type: ignore[arg-type]
     ledger = reverse("accounting:channel-ledger", args=[channel.pk])  # type: ignore[attr-defined]
-    day = (django.utils.timezone.localdate() - django.utils.timezone.timedelta(days=3)).isoformat()
+    import datetime as dt
+
+    from django.utils import timezone
+
+    day = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
     cases = [
         ("no filter", ledger, {}),
         ("page 500", ledger, {"page": "500"}),

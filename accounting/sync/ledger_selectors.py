@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField, Count, Max, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounting.models import AccountingChannel

@@ -4,7 +4,6 @@ from django.db import migrations, models
 
 import accounting.sync.models
 
-
 # Text search of the ledger page ("contains", case-insensitive, as Django's `icontains` asks:
 # UPPER(column) LIKE '%TEXT%'): trigram indexes on PostgreSQL, so it does not read every row.
 TRIGRAM_INDEXES = [
