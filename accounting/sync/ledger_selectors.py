@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, Max, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import CharField, Count, Max, Min, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
@@ -25,8 +25,10 @@ from .models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
 
 LEDGER_PAGE_SIZE = 50
 CAUSES_SHOWN = 20
-# The rate of a draining backlog is measured over this window.
+# The rate of a draining backlog: records synced over the last RATE_WINDOW, divided by the time
+# since the first of them (at least RATE_FLOOR, so a drain that just started is not overrated).
 RATE_WINDOW = dt.timedelta(minutes=10)
+RATE_FLOOR = dt.timedelta(seconds=30)
 # What one Xero call carries while a backlog drains: a batch of SYNC_BATCH_SIZE records costs about
 # this many calls (its contacts, then the write), so a call moves SYNC_BATCH_SIZE / 2 records.
 CALLS_PER_BATCH = 2
@@ -161,7 +163,7 @@ def channel_sync_progress(*, channel: AccountingChannel, now: dt.datetime | None
     """Return the channel's progress while its backlog drains (three queries):
 
     {"counts": {state: n}, "total", "waiting" (pending + in flight), "settled", "percent" (settled
-     of all), "rate_per_minute" (synced over the last RATE_WINDOW), "eta_seconds" (None when there
+     of all), "rate_per_minute" (see RATE_WINDOW), "eta_seconds" (None when there
      is no rate to go by), "day_remaining", "day_limit", "fits_today" (None without a budget
      reported), "days_needed", "last_synced_at", "sending"}
     """
@@ -170,10 +172,10 @@ def channel_sync_progress(*, channel: AccountingChannel, now: dt.datetime | None
     total = sum(counts.values())
     waiting = counts[SyncState.PENDING] + counts[SyncState.IN_FLIGHT]
     recent = SyncRecord.objects.filter(channel=channel, synced_at__gte=now - RATE_WINDOW).aggregate(
-        n=Count("id"), last=Max("synced_at")
+        n=Count("*"), first=Min("synced_at"), last=Max("synced_at")
     )
-    window_minutes = RATE_WINDOW.total_seconds() / 60
-    rate = recent["n"] / window_minutes
+    span = max(now - recent["first"], RATE_FLOOR) if recent["first"] else RATE_WINDOW
+    rate = recent["n"] / (span.total_seconds() / 60)
     facts = XeroOrganisationFacts.objects.filter(tenant_id=channel.tenant_id).first() if channel.tenant_id else None
     day_remaining = facts.day_remaining if facts else None
     per_call = max(settings.SYNC_BATCH_SIZE / CALLS_PER_BATCH, 1)

@@ -26,7 +26,10 @@
       var other = document.getElementById(syncCardIds[state]);
       if (other) { other.textContent = String(data.counts[state]); }
     });
-    set("day_remaining", data.day_remaining === null ? "not reported yet" : data.day_remaining + " of " + data.day_limit);
+    var budget = data.day_remaining === null ? null : data.day_remaining + " of " + data.day_limit;
+    set("day_remaining", budget === null ? "not reported yet" : budget);
+    var syncBudget = document.getElementById("sync-day-budget");
+    if (syncBudget && budget !== null) { syncBudget.textContent = budget; }
     var updated = card.querySelector('[data-field="updated"]');
     updated.hidden = false;
     updated.textContent = "Updated " + new Date().toLocaleTimeString() + ".";

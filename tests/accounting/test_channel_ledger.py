@@ -162,10 +162,11 @@ def test_progress_json_counts_rate_and_estimate(member_client, store, sending_ch
 
     assert data["counts"] == {"pending": 4, "in_flight": 0, "synced": 3, "failed": 1, "skipped": 0}
     assert (data["total"], data["waiting"], data["settled"], data["percent"]) == (8, 4, 4, 50)
-    assert data["rate_per_minute"] == 0.3  # 3 synced in the last 10 minutes
-    assert data["eta_seconds"] == 800 and data["eta_text"] == "about 14 min"
+    # 3 synced just now: over the 30 s floor, 6 a minute; 4 waiting take 40 s.
+    assert data["rate_per_minute"] == 6.0
+    assert data["eta_seconds"] == 40 and data["eta_text"] == "under a minute"
     assert data["day_remaining"] == 990 and data["minute_remaining"] == 55
-    assert data["summary"].startswith("At 0.3 records a minute, about 14 min to go.")
+    assert data["summary"].startswith("At 6 records a minute, under a minute to go.")
 
 
 def test_channel_page_shows_progress_and_health_without_javascript(member_client, store, sending_channel):
@@ -207,3 +208,19 @@ def test_another_organizations_member_gets_404_everywhere(outsider_client, store
         assert outsider_client.post(url, {"cause": row.error_cause}).status_code == 404, url
     row.refresh_from_db()
     assert row.state == SyncState.FAILED
+
+
+def test_a_backlog_past_the_days_budget_says_how_many_days(member_client, store, sending_channel, settings):
+    settings.SYNC_BATCH_SIZE = 10  # a call carries about 5 records
+    for n in range(30):
+        new_invoice(store, f"W-{n}")
+    XeroOrganisationFacts.objects.create(
+        tenant_id="t-1", day_limit=1000, day_remaining=4, day_reported_at=timezone.now()
+    )
+
+    data = member_client.get(reverse("accounting:channel-sync-progress", args=[sending_channel.pk])).json()
+
+    assert (data["waiting"], data["fits_today"], data["days_needed"]) == (30, 20, 2)
+    assert "No record was synced in the last 10 minutes" in data["summary"]
+    assert "Xero's calls left today cover about 20 of the 30 waiting" in data["summary"]
+    assert "(2 days in all)" in data["summary"]
