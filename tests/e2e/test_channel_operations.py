@@ -18,13 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from playwright.sync_api import expect
 
 from accounting.sync.models import SyncRecord, SyncState
 from stores.services import invoice_create
-from tests.accounting.sync.conftest import (  # clean_redis: a fixture, used by name
-    clean_redis,  # noqa: F401
+from tests.accounting.sync.conftest import (
     connect_channel,
     sandbox_org,
     start_worker,
@@ -62,9 +62,18 @@ def invoices(store, count: int, *, prefix: str) -> list:
             issue_date=dt.date(2026, 11, 2),
             due_date=dt.date(2026, 12, 2),
             lines=[line],
-        )  # fmt: skip
+        )
         for n in range(1, count + 1)
     ]
+
+
+@pytest.fixture
+def clean_redis():
+    """Empty this run's Redis database (limiter, broker, sandbox limits) before and after."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
 
 
 @pytest.fixture
