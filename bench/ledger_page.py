@@ -201,12 +201,14 @@ def main() -> None:
         ("cause", ledger, {"cause": cause or ""}),
         ("progress JSON", reverse("accounting:channel-sync-progress", args=[channel.pk]), {}),  # type: ignore[attr-defined]
     ]
+    print(f"machine load average (1 min) before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'case':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     for name, url, params in cases:
         times, queries = measure(client, url, params, repeat=args.repeat)
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         print(f"{name:<22} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f} {queries:>8}")
+    print(f"machine load average (1 min) after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

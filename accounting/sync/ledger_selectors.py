@@ -143,12 +143,18 @@ def ledger_page(
     needed without filters but the state), the page (labels included) and the causes.
     """
     counts = state_counts(channel=channel)
-    rows = _with_labels(ledger_rows(channel=channel, filters=filters), store_id=channel.store_id)
+    rows = ledger_rows(channel=channel, filters=filters)
     paginator = Paginator(rows, per_page)
     if not (filters.kind or filters.date_from or filters.date_to or filters.text or filters.cause):
         # No filter but the state: the counts by state already say how many rows match.
         paginator.count = counts[filters.state] if filters.state else sum(counts.values())  # type: ignore[misc]
     page: Page = paginator.get_page(page_number)
+    # The page's ids in a subquery, the labels only for them: a deep page does not look up the
+    # labels of every row it skips (PostgreSQL computes the output columns before OFFSET).
+    bottom = (page.number - 1) * per_page
+    ids = rows.values("pk")[bottom : bottom + per_page]
+    labelled = _with_labels(SyncRecord.objects.filter(pk__in=Subquery(ids)), store_id=channel.store_id)
+    page.object_list = labelled.order_by("-updated_at", "-id")
     return {"page": page, "causes": ledger_causes(channel=channel), "counts": counts}
 
 
@@ -224,6 +230,8 @@ def duration_text(seconds: float | None) -> str:
 
 def progress_summary(progress: dict[str, Any]) -> str:
     """Return the one-line estimate the progress card shows (the page and the JSON say the same)."""
+    if not progress["total"]:
+        return "Nothing to send yet."
     if not progress["waiting"]:
         return "Nothing waiting: the backlog is drained."
     if not progress["sending"]:
