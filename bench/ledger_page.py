@@ -45,6 +45,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database", default="bench_ledger", help="PostgreSQL database to (re)create")
     parser.add_argument("--redis-db", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="keep the database a previous run filled")
+    parser.add_argument(
+        "--explain", action="store_true", help="also print the server time (EXPLAIN ANALYZE) of each query of a case"
+    )
     return parser.parse_args()
 
 
@@ -152,6 +155,26 @@ def measure(client: object, url: str, params: dict[str, str], *, repeat: int) ->
     return times, queries
 
 
+def explain(client: Any, url: str, params: dict[str, str]) -> str:
+    """Return the server time of each query one request makes (EXPLAIN ANALYZE), in ms."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, params)
+    times = []
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN ANALYZE " + sql)
+            lines = [row[0] for row in cursor.fetchall()]
+        total = next(line for line in lines if line.startswith("Execution Time"))
+        times.append(total.split(":")[1].strip().removesuffix(" ms"))
+    return " ".join(times)
+
+
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(ROOT))
@@ -208,6 +231,8 @@ def main() -> None:
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         print(f"{name:<22} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f} {queries:>8}")
+        if args.explain:
+            print(f"{'':<22} server ms per SELECT: {explain(client, url, params)}")
     print(f"machine load average (1 min) after: {os.getloadavg()[0]:.1f}")
 
 
