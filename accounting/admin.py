@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
 from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelTaxMapping
+from .preflight import channel_switch_on
 from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
 
 
@@ -177,10 +178,13 @@ class AccountingChannelAdmin(admin.ModelAdmin):
         done = 0
         for channel in queryset.select_related("store"):
             try:
-                services.channel_activate(channel=channel, user=request.user)  # type: ignore[arg-type]
+                report = channel_switch_on(channel=channel, user=request.user)  # type: ignore[arg-type]
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{channel.name}: {' '.join(exc.messages)}", level=messages.ERROR)
+            else:
+                if report.warnings:
+                    self.message_user(request, f"{channel.name}: {report.summary()}", level=messages.WARNING)
         if done:
             self.message_user(request, f"{done} channel(s) activated.", level=messages.SUCCESS)
 
