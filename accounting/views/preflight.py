@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from ..backfill import backfill_preview, backfill_queue
 from ..preflight import channel_preflight
 from ..selectors import channel_for_member
+from ..sync.limiter import LIMITS
 from .common import current_organization, current_user
 
 
@@ -60,5 +61,12 @@ def channel_backfill(request: HttpRequest, channel_id: int) -> HttpResponse:
     return render(
         request,
         "accounting/channel_backfill.html",
-        {"store": channel.store, "channel": channel, "form": form, "preview": preview, "active_tab": "channels"},
+        {
+            "store": channel.store,
+            "channel": channel,
+            "form": form,
+            "preview": preview,
+            "per_minute": LIMITS.per_minute,
+            "active_tab": "channels",
+        },
     )
