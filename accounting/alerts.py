@@ -102,11 +102,15 @@ def _email(*, episode: AlertEpisode, channel: AccountingChannel) -> int:
 
 
 def alerts_after_turn(*, channel_id: int) -> None:
-    """After a turn sent to Xero: the day budget let a call through; failures past the threshold
-    open an episode, and back under it end it. Two queries."""
+    """After a turn sent to Xero: the day budget let a call through; then the failures."""
+    alert_resolve(channel_id=channel_id, kind=AlertKind.DAY_LIMIT)
+    alerts_failures_evaluate(channel_id=channel_id)
+
+
+def alerts_failures_evaluate(*, channel_id: int) -> None:
+    """Failures past the threshold open an episode; back under it (sent, retried, skipped) end it."""
     from .sync.models import SyncRecord, SyncState
 
-    alert_resolve(channel_id=channel_id, kind=AlertKind.DAY_LIMIT)
     threshold = failures_threshold()
     failed = SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.FAILED)[:threshold].count()
     if failed >= threshold:

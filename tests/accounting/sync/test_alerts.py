@@ -17,7 +17,7 @@ from accounting.providers.xero.identity import XeroConnection
 from accounting.services.connection import channel_connect_record
 from accounting.sync.limiter import RedisLimiter
 from accounting.sync.models import SyncRecord, SyncState
-from accounting.sync.services import sync_retry_channel
+from accounting.sync.services import sync_record_skip, sync_retry_channel
 from accounting.sync.turn import channel_push_turn
 from accounting.tokens import channel_mark_needs_reconnect
 from stores.services import invoice_create
@@ -71,14 +71,18 @@ def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_un
     drain(channel)
     assert len(mail.outbox) == 1
 
-    # Fixed and retried: the episode ends and the banner goes.
+    # The operator skips three: back under the threshold, the episode ends and the banner goes.
+    for row in SyncRecord.objects.filter(channel=channel, state=SyncState.FAILED).order_by("pk")[:3]:
+        assert sync_record_skip(record=row, by="operator", reason="Entered by hand in Xero.")
+    assert AlertEpisode.objects.get(channel=channel).resolved_at is not None
+    assert banner_texts(member_client) == []
+
+    # The last one, fixed and retried, goes to Xero.
     channel.account_nominal_code = "200"
     channel.save()
     sync_retry_channel(channel_id=channel.pk)
     drain(channel)
-    assert SyncRecord.objects.filter(channel=channel, state=SyncState.SYNCED).count() == 4
-    assert AlertEpisode.objects.get(channel=channel).resolved_at is not None
-    assert banner_texts(member_client) == []
+    assert SyncRecord.objects.filter(channel=channel, state=SyncState.SYNCED).count() == 1
 
     # The problem comes back: a new episode, a new e-mail.
     channel.account_nominal_code = "999"

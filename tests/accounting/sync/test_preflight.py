@@ -90,6 +90,13 @@ def test_a_bad_account_code_blocks_switching_on_and_names_the_fix(org, organizat
     html = response.content.decode()
     assert "blocks switching on" in html and "Account 999 does not exist in Xero" in html
 
+    # Fixed in the settings, "Run pre-flight" checks again without switching on.
+    AccountingChannel.objects.filter(pk=channel.pk).update(account_nominal_code="200")
+    response = member_client.post(reverse("accounting:channel-preflight", args=[channel.pk]), follow=True)
+    assert messages_of(response) == ["Pre-flight passed."]
+    assert results_of(channel)["Account Nominal Code"][0] == "ok"
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
+
 
 def test_a_non_revenue_account_an_unmapped_rate_a_disabled_currency_and_a_missing_scope_all_fail(org, organization):
     channel = off_channel(
