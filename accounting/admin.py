@@ -11,10 +11,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -22,8 +23,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
 from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelLineAccounts, ChannelTaxMapping
+from .preflight import channel_switch_on
 from .services.line_accounts import channel_line_accounts_set, line_accounts_check
 from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
+from .staff import channels_health
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -89,6 +92,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
     search_fields = ["name", "store__name", "tenant_name", "client_id"]
     actions = ["activate", "deactivate"]
     inlines = [ChannelEventInline]
+    change_list_template = "admin/accounting/accountingchannel/change_list.html"
     readonly_fields = [
         "client_secret_stored",
         "is_active",
@@ -173,15 +177,32 @@ class AccountingChannelAdmin(admin.ModelAdmin):
             services.channel_client_id_changed(channel=obj)
         super().save_model(request, obj, form, change)
 
+    def get_urls(self) -> list[Any]:
+        health = path(
+            "health/", self.admin_site.admin_view(self.health_view), name="accounting_accountingchannel_health"
+        )
+        return [health, *super().get_urls()]
+
+    def health_view(self, request: HttpRequest) -> TemplateResponse:
+        """The staff page: every organisation's channels, those needing reconnect, failing, with a
+        refresh token near expiry, their backlog and last success; Activate/Deactivate from here."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "health": channels_health(), "opts": self.model._meta}
+        return TemplateResponse(request, "admin/accounting/accountingchannel/health.html", context)
+
     @admin.action(description="Activate")
     def activate(self, request: HttpRequest, queryset: QuerySet[AccountingChannel]) -> None:
         done = 0
         for channel in queryset.select_related("store"):
             try:
-                services.channel_activate(channel=channel, user=request.user)  # type: ignore[arg-type]
+                report = channel_switch_on(channel=channel, user=request.user)  # type: ignore[arg-type]
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{channel.name}: {' '.join(exc.messages)}", level=messages.ERROR)
+            else:
+                if report.warnings:
+                    self.message_user(request, f"{channel.name}: {report.summary()}", level=messages.WARNING)
         if done:
             self.message_user(request, f"{done} channel(s) activated.", level=messages.SUCCESS)
 

@@ -285,3 +285,60 @@ class ChannelLineAccounts(models.Model):
 
     def __str__(self) -> str:
         return f"Line accounts of {self.channel}"
+
+
+class PreflightLevel(models.TextChoices):
+    OK = "ok", "Passed"
+    WARNING = "warning", "Warning"
+    FAILURE = "failure", "Failed"
+
+
+class ChannelPreflight(models.Model):
+    """The latest pre-flight of a channel (`accounting.preflight`), shown on its page.
+
+    `results`: [{"name", "level", "detail", "fix"}, …] in the order the checks ran.
+    """
+
+    channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="preflight")
+    results = models.JSONField(default=list)
+    blocked = models.BooleanField(default=False)
+    ran_at = models.DateTimeField()
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Pre-flight of channel {self.channel_id} ({'blocked' if self.blocked else 'passed'})"
+
+
+class AlertKind(models.TextChoices):
+    NEEDS_RECONNECT = "needs_reconnect", "Channel needs reconnect"
+    FAILURES = "failures", "Failures past the threshold"
+    DAY_LIMIT = "day_limit", "Xero's daily limit reached"
+
+
+class AlertEpisode(models.Model):
+    """One stretch of a problem of a channel, from when it starts until it is resolved.
+
+    The organization's owners and admins are e-mailed when an episode opens, never again for
+    it; the portal shows a banner while it is open. A new episode (the problem came back after
+    it was resolved) e-mails again.
+    """
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="alert_episodes")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    emailed_to = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind"], condition=Q(resolved_at__isnull=True), name="accounting_one_open_alert"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on channel {self.channel_id}{'' if self.resolved_at else ' (open)'}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import preflight as preflight_views
 
 app_name = "accounting"
 
@@ -54,6 +55,8 @@ urlpatterns = [
     ),
     path("channels/<int:channel_id>/connected/", views.channel_connected, name="channel-connected"),
     path("channels/<int:channel_id>/disconnect/", views.channel_disconnect, name="channel-disconnect"),
+    path("channels/<int:channel_id>/preflight/", preflight_views.channel_preflight_run, name="channel-preflight"),
+    path("channels/<int:channel_id>/backfill/", preflight_views.channel_backfill, name="channel-backfill"),
     # The redirect URI merchants register in their Xero app: keep this path stable.
     path("xero/callback/", views.xero_callback, name="xero-callback"),
 ]

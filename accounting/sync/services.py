@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounting.alerts import alerts_failures_evaluate
+
 from .dispatch import sync_wake_channel
 from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 
@@ -61,6 +63,7 @@ def sync_record_skip(*, record: SyncRecord, by: str, reason: str = "") -> bool:
     if not rows.update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note):
         return False
     _operator_note(record=record, text=note)
+    alerts_failures_evaluate(channel_id=record.channel_id)
     return True
 
 
