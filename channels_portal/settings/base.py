@@ -235,6 +235,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Input decimals are documented as a string or a number, as DRF reads both (drill 5, schemathesis).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stores.api.fields.decimals_accept_numbers",
+    ],
 }
 
 # Secrets at rest ---------------------------------------------------------------------------

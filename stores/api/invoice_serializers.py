@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from ..models import Invoice, InvoiceLine, InvoiceStatus
 from ..selectors import invoices_of, products_of
+from .fields import EmailOrBlankField, StrictStrings
 from .limits import check_invoice_lines
 
 # Paid comes from the accounting system (Xero webhooks), never from the store.
@@ -43,6 +44,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 class InvoiceSerializer(serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    customer_email = EmailOrBlankField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -67,7 +69,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvoiceLineInputSerializer(serializers.Serializer):
+class InvoiceLineInputSerializer(StrictStrings, serializers.Serializer):
     product = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A product of the same store, or null."
     )
@@ -103,12 +105,12 @@ class InvoiceLinesField(serializers.Field):
         return InvoiceLineSerializer(value, many=True).data
 
 
-class InvoiceInputSerializer(serializers.Serializer):
+class InvoiceInputSerializer(StrictStrings, serializers.Serializer):
     """Validate an invoice of `context["store"]`; `context["invoice"]` is the one being changed."""
 
     number = serializers.CharField(max_length=50)
     customer_name = serializers.CharField(max_length=200)
-    customer_email = serializers.EmailField(required=False, allow_blank=True)
+    customer_email = EmailOrBlankField(required=False, allow_blank=True)
     currency = serializers.RegexField(
         r"^[A-Z]{3}$",
         required=False,

@@ -48,6 +48,13 @@ class BillingApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request: Request) -> int | None:
+        """Refuse (400) a `page_size` that is not a positive whole number, instead of ignoring it."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise serializers.ValidationError({self.page_size_query_param: ["Give a whole number from 1."]})
+        return super().get_page_size(request)
+
 
 class HasOrganizationApiKey(permissions.BasePermission):
     """Allow only callers authenticated by an organization API key (never a portal session)."""
