@@ -237,7 +237,7 @@ def world_create() -> World:
     from stores.models import Store
 
     organization = Organization.objects.create(name="Bad Input Drill", slug="bad-input-drill")
-    user = get_user_model().objects.create_user(username="bad-input-drill", password="drill-Pa55word-not-secret")
+    user = get_user_model().objects.create_user(username="bad-input-drill", password="drill-Pa55word-not-secret")  # nosec B106  # a throw-away value of a drill's own database
     Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
     _, raw_key = api_key_create(organization=organization, name="drill", created_by=None)
     store = services.store_create(organization=organization, name="Drill Store", platform="custom", currency="GBP")
