@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from organizations.models import Organization
 
 from .models import Invoice, InvoiceLine, Product, Store
+from .money import amounts_too_large
 
 LINE_FIELDS = ("product", "description", "quantity", "unit_price", "tax_rate", "discount_rate")
 
@@ -76,8 +78,14 @@ def invoice_update(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]] | Non
 
 def _replace_lines(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]]) -> None:
     invoice.lines.all().delete()
+    built = []
     for position, data in enumerate(lines):
         line = InvoiceLine(invoice=invoice, position=position, **{k: v for k, v in data.items() if k in LINE_FIELDS})
         line.full_clean(exclude=["invoice"])
+        built.append(line)
+    too_large = amounts_too_large(line.amounts for line in built)
+    if too_large:
+        raise ValidationError({"lines": too_large})  # the transaction rolls back: nothing saved
+    for line in built:
         line.save()
     invoice.recalculate_totals()

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.conf import settings
 
-from drills import secrets
+from drills import secret_leaks as secrets
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

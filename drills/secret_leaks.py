@@ -19,7 +19,10 @@ secret still reads the same, and a ciphertext taken before the rotation is refus
 key: reading a channel raises DecryptionError with a clear message, the rotate command stops with
 a clear error, and nothing is handed out as empty or as ciphertext.
 
-    .venv/bin/python drills/secrets.py
+    .venv/bin/python drills/secret_leaks.py
+
+(Not drills/secrets.py: a script's folder comes first on sys.path, and a secrets.py there would
+shadow the standard library's `secrets` module for every drill run as a script.)
 """
 
 from __future__ import annotations
@@ -38,8 +41,7 @@ from typing import Any, TextIO
 from urllib.parse import urljoin, urlsplit
 
 if __package__ in (None, ""):
-    # Run as a script: its folder (drills/) must not shadow the standard library's `secrets`.
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drills.oauth_attacks import PASSWORD, callback_url, login
 
