@@ -64,13 +64,19 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+def server_log(database: str) -> Path:
+    """The file a drill's gunicorn and portal log to (one per drill database)."""
+    return ROOT / ".local" / f"drill-gunicorn-{database}.log"
+
+
 @contextlib.contextmanager
 def sandbox(
     *, database: str, redis_db: int, port: int, web_workers: int = 2, log_level: str = "ERROR"
 ) -> Iterator[str]:
     """Set up Django on a fresh database, serve it with gunicorn; yield the site URL, then stop.
 
-    `log_level` is the portal's (LOG_LEVEL) and gunicorn's; their log goes to .local/drill-gunicorn.log.
+    `log_level` is the portal's (LOG_LEVEL) and gunicorn's; their log goes to `server_log(database)`,
+    gunicorn's access log too when the level is not ERROR.
     """
     env = _environment(database=database, redis_db=redis_db, port=port, log_level=log_level)
     os.environ.update(env)
@@ -88,13 +94,15 @@ def sandbox(
     args = [str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
             "-w", str(web_workers), "--threads", "8", "--log-level", gunicorn_level]  # fmt: skip
     (ROOT / ".local").mkdir(exist_ok=True)
-    log = open(ROOT / ".local" / "drill-gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
+    if log_level != "ERROR":
+        args += ["--access-logfile", "-"]
+    log = open(server_log(database), "w")  # noqa: SIM115 (closed in finally)
     web = subprocess.Popen(  # nosec B603  # fixed argument list, no shell, no user input
         args,
         cwd=ROOT,
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
+        stdout=log if log_level != "ERROR" else subprocess.DEVNULL,
         stderr=log,
     )
     try:

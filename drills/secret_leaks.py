@@ -346,7 +346,8 @@ def run(*, base_url: str, database: str, out: TextIO, server_log: Path | None = 
           f"{sorted(figures.sync_states)}",
           file=out)  # fmt: skip
     print(f"database dump: {figures.dump_bytes:,} bytes, {figures.dump_tables} tables; "
-          f"logs: {figures.log_records} records, {figures.log_bytes:,} bytes; "
+          f"logs: {figures.log_bytes:,} bytes (the portal's log and access log, {figures.log_records} records "
+          "of the drill process); "
           f"pages crawled as the owner: {figures.pages}; API answers: {figures.api_answers}", file=out)  # fmt: skip
     print(f"secrets found in clear: {len(figures.leaks)}", file=out)
     for leak in figures.leaks[:20]:
@@ -365,11 +366,11 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=7)
     parser.add_argument("--port", type=int, default=8776)
     args = parser.parse_args()
-    from drills.harness import ROOT, sandbox
+    from drills.harness import sandbox, server_log
 
     with sandbox(database=args.database, redis_db=args.redis_db, port=args.port, log_level="INFO") as base_url:
         figures = run(base_url=base_url, database=args.database, out=sys.stdout,
-                      server_log=ROOT / ".local" / "drill-gunicorn.log")  # fmt: skip
+                      server_log=server_log(args.database))  # fmt: skip
     sys.exit(1 if figures.leaks or figures.failures else 0)
 
 
