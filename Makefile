@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck clean
+.PHONY: run test lint typecheck gates clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(VENV)/.dev-installed
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy .
+
+# Security gates (CI runs them after the tests): check --deploy, bandit, pip-audit.
+gates: $(VENV)/.dev-installed
+	bash scripts/security_gates.sh
 
 clean:
 	rm -rf $(VENV) .local db.sqlite3 staticfiles

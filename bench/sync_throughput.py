@@ -25,7 +25,7 @@ import argparse
 import datetime as dt
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # starts the project's own gunicorn / pg_dump with fixed arguments
 import sys
 import time
 from decimal import Decimal
@@ -61,7 +61,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="bench-only-not-a-secret",
+        DJANGO_SECRET_KEY="bench-only-not-a-secret",  # nosec B106  # a throw-away value of a drill's own database
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
         REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
@@ -80,7 +80,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)  # nosec B603  # fixed argument list, no shell, no user input
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -10,7 +10,7 @@ the worst that follows is that each entry runs once at start-up, which every tas
 from __future__ import annotations
 
 import logging
-import shelve
+import shelve  # nosec B403  # celery beat's own schedule file under .local/, written by this process only
 from contextlib import suppress
 from pathlib import Path
 from typing import Any

@@ -19,3 +19,7 @@ urlpatterns = [
 
 if settings.XERO_SANDBOX_ENABLED:
     urlpatterns.append(path("xero-sandbox/", include("xero_sandbox.urls")))
+
+# JSON for the Billing API, HTML for the portal (channels_portal/errors.py).
+handler404 = "channels_portal.errors.page_not_found"
+handler500 = "channels_portal.errors.server_error"

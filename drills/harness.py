@@ -10,7 +10,7 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # starts the project's own gunicorn / pg_dump with fixed arguments
 import sys
 import time
 from collections.abc import Iterator
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _environment(*, database: str, redis_db: int, port: int) -> dict[str, str]:
+def _environment(*, database: str, redis_db: int, port: int, log_level: str = "ERROR") -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     site = f"http://127.0.0.1:{port}"
@@ -28,7 +28,7 @@ def _environment(*, database: str, redis_db: int, port: int) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="drill-only-not-a-secret",
+        DJANGO_SECRET_KEY="drill-only-not-a-secret",  # nosec B106  # a throw-away value of a drill's own database
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
         REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
@@ -38,7 +38,7 @@ def _environment(*, database: str, redis_db: int, port: int) -> dict[str, str]:
         XERO_LOGIN_URL=f"{base}/login",
         XERO_IDENTITY_URL=f"{base}/identity",
         XERO_API_URL=f"{base}/api",
-        LOG_LEVEL="ERROR",
+        LOG_LEVEL=log_level,
     )
     return env
 
@@ -64,10 +64,21 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+def server_log(database: str) -> Path:
+    """The file a drill's gunicorn and portal log to (one per drill database)."""
+    return ROOT / ".local" / f"drill-gunicorn-{database}.log"
+
+
 @contextlib.contextmanager
-def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) -> Iterator[str]:
-    """Set up Django on a fresh database, serve it with gunicorn; yield the site URL, then stop."""
-    env = _environment(database=database, redis_db=redis_db, port=port)
+def sandbox(
+    *, database: str, redis_db: int, port: int, web_workers: int = 2, log_level: str = "ERROR"
+) -> Iterator[str]:
+    """Set up Django on a fresh database, serve it with gunicorn; yield the site URL, then stop.
+
+    `log_level` is the portal's (LOG_LEVEL) and gunicorn's; their log goes to `server_log(database)`,
+    gunicorn's access log too when the level is not ERROR.
+    """
+    env = _environment(database=database, redis_db=redis_db, port=port, log_level=log_level)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     recreate_database(database)
@@ -79,16 +90,19 @@ def sandbox(*, database: str, redis_db: int, port: int, web_workers: int = 2) ->
 
     call_command("migrate", verbosity=0)
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    gunicorn_level = "warning" if log_level == "ERROR" else log_level.lower()
     args = [str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
-            "-w", str(web_workers), "--threads", "8", "--log-level", "warning"]  # fmt: skip
+            "-w", str(web_workers), "--threads", "8", "--log-level", gunicorn_level]  # fmt: skip
     (ROOT / ".local").mkdir(exist_ok=True)
-    log = open(ROOT / ".local" / "drill-gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
-    web = subprocess.Popen(
+    if log_level != "ERROR":
+        args += ["--access-logfile", "-"]
+    log = open(server_log(database), "w")  # noqa: SIM115 (closed in finally)
+    web = subprocess.Popen(  # nosec B603  # fixed argument list, no shell, no user input
         args,
         cwd=ROOT,
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
+        stdout=log if log_level != "ERROR" else subprocess.DEVNULL,
         stderr=log,
     )
     try:

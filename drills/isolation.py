@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 MARKER = "Victimcorp"
-PASSWORD = "drill-Pa55word-not-secret"
+PASSWORD = "drill-Pa55word-not-secret"  # nosec B105  # a throw-away password of a drill's own database
 # The Xero stand-in is not part of the portal: it is reached by the portal as Xero would be.
 NOT_PORTAL = ("xero-sandbox/",)
 # Id-less pages (but the admin's, which must all send a non-staff caller to log in): asked with GET,
@@ -101,11 +101,11 @@ def victim_create() -> Victim:
     invoice = Invoice.objects.create(store=store, number="VICTIM-INV-1", customer_name=f"{MARKER} customer",
                                      currency="GBP", issue_date=today, due_date=today)  # fmt: skip
     channel = AccountingChannel(
-        store=store, name=f"{MARKER} books", client_id="VICTIMCLIENT", client_secret="victim-secret",
+        store=store, name=f"{MARKER} books", client_id="VICTIMCLIENT", client_secret="victim-secret",  # nosec B106  # a throw-away value of a drill's own database
         tenant_id="victim-tenant",
         tenant_name=f"{MARKER} (UK)", connection_state=ConnectionState.CONNECTED, connected_at=timezone.now(),
     )  # fmt: skip
-    channel.token_set = {"access_token": "a", "refresh_token": "r", "expires_at": 0}
+    channel.token_set = {"access_token": "a", "refresh_token": "r", "expires_at": 0}  # nosec B105  # fake tokens of a drill's own database
     channel.save()
     record, _ = SyncRecord.objects.get_or_create(channel=channel, kind="invoice", object_id=invoice.pk)
     authorization = ChannelAuthorization.objects.create(

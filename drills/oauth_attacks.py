@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PASSWORD = "drill-Pa55word-not-secret"
+PASSWORD = "drill-Pa55word-not-secret"  # nosec B105  # a throw-away password of a drill's own database
 EVIL_NEXTS = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example",
               "javascript:alert(1)", "\\\\evil.example", " //evil.example/"]  # fmt: skip
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')

@@ -22,7 +22,7 @@ from .models import InvoiceStatus, LineKind, Product, Store
 from .services import invoice_create, payment_record, product_create, refund_record, store_create
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # nosec B105  # the published password of the local demo user (refused outside debug/demo mode)
 DEMO_ORGANIZATION = "Demo Retail Ltd"
 OTHER_ORGANIZATION = "Harbour Goods Co"
 

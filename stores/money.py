@@ -80,3 +80,23 @@ def invoice_totals(lines: Iterable[LineAmounts]) -> Totals:
         subtotal += line.net_amount
         total_tax += line.tax_amount
     return Totals(subtotal=subtotal, total_tax=total_tax, total=subtotal + total_tax)
+
+
+# Amounts are stored as Decimal(14, 2): each line amount, its tax and the invoice totals must stay
+# below 10^12 (in absolute value), or PostgreSQL refuses the row ("numeric field overflow").
+AMOUNT_LIMIT = Decimal(10) ** 12
+
+
+def amounts_too_large(lines: Iterable[LineAmounts]) -> list[str]:
+    """Return why these line amounts cannot be stored (a line or a total reaching 10^12), or []."""
+    amounts = list(lines)
+    problems = [
+        f"Line {index}: its amount or tax is too large (at most {AMOUNT_LIMIT - CENT:,} per line)."
+        for index, line in enumerate(amounts, start=1)
+        if abs(line.line_amount) >= AMOUNT_LIMIT or abs(line.tax_amount) >= AMOUNT_LIMIT
+    ]
+    if not problems:
+        totals = invoice_totals(amounts)
+        if max(abs(totals.subtotal), abs(totals.total_tax), abs(totals.total)) >= AMOUNT_LIMIT:
+            problems.append(f"The invoice total is too large (at most {AMOUNT_LIMIT - CENT:,}).")
+    return problems

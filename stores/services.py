@@ -25,7 +25,7 @@ from .models import (
     RefundLine,
     Store,
 )
-from .money import ZERO, invoice_totals, to_cents
+from .money import ZERO, amounts_too_large, invoice_totals, to_cents
 
 LINES_FIXED = "This invoice has payments or refunds: its lines and tax mode can no longer change."
 LINE_FIELDS = ("kind", "product", "description", "quantity", "unit_price", "tax_rate", "discount_rate")
@@ -148,8 +148,12 @@ def invoice_lines_check(
         built.append(line)
     if not built:
         errors.setdefault("lines", []).append("An invoice needs at least one line.")
-    elif "lines" not in errors and invoice_totals(line.amounts for line in built).total < ZERO:
-        errors.setdefault("lines", []).append("The invoice total cannot be below zero.")
+    elif "lines" not in errors:
+        too_large = amounts_too_large(line.amounts for line in built)
+        if too_large:  # passes every field's own limit, yet does not fit the amount columns
+            errors.setdefault("lines", []).extend(too_large)
+        elif invoice_totals(line.amounts for line in built).total < ZERO:
+            errors.setdefault("lines", []).append("The invoice total cannot be below zero.")
     if errors:
         raise ValidationError(errors)
     return built

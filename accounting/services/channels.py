@@ -32,7 +32,7 @@ def channel_create(
     if unknown:
         raise TypeError(f"Not channel settings: {', '.join(sorted(unknown))}")
     if not fields.get("client_secret"):
-        raise ValidationError({"client_secret": "Enter the Client Secret of your Xero app."})
+        raise ValidationError({"client_secret": "Enter the Client Secret of your Xero app."})  # nosec B105  # an error message naming the field, not a password
     channel = AccountingChannel(store=store, provider=provider, **fields)
     channel.full_clean()
     channel.save()

@@ -231,7 +231,7 @@ def unpicked_connections_remove(*, channel: AccountingChannel, unpicked: list[di
     try:
         access_token = channel_access_grant(channel_id=channel.pk).access_token
     except (ChannelNotConnected, TokenRefreshFailed):
-        access_token = ""
+        access_token = ""  # nosec B105  # no token (empty) when the channel cannot get one
     for connection in unpicked:
         try:
             if not access_token:

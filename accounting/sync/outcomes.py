@@ -48,7 +48,7 @@ class Outcome:
 def backoff_seconds(attempt: int) -> float:
     """Return the wait before retry number `attempt` (1-based): doubling, capped, ±25% jitter."""
     base = min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_CAP_SECONDS)
-    return base * random.uniform(0.75, 1.25) / float(settings.XERO_RATE_TIME_SCALE)
+    return base * random.uniform(0.75, 1.25) / float(settings.XERO_RATE_TIME_SCALE)  # nosec B311  # retry jitter, not security
 
 
 def synced(

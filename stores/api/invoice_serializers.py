@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from ..models import Invoice, InvoiceLine, InvoiceStatus, LineKind, Payment, Refund, RefundLine, TaxMode
 from ..selectors import products_of
+from .fields import EmailOrBlankField, StrictStrings
 from .limits import check_invoice_lines
 
 # Paid comes from payments (POST .../payments/), never from the status field.
@@ -104,6 +105,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     refunds = RefundSerializer(many=True, read_only=True)
     amount_due = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     sync = serializers.SerializerMethodField(help_text="One entry per accounting channel of the store.")
+    customer_email = EmailOrBlankField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -144,7 +146,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return list(ChannelSyncSerializer(badges, many=True).data)
 
 
-class InvoiceLineInputSerializer(serializers.Serializer):
+class InvoiceLineInputSerializer(StrictStrings, serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=LineKind.choices,
         default=LineKind.PRODUCT,
@@ -186,12 +188,12 @@ class InvoiceLinesField(serializers.Field):
         return InvoiceLineSerializer(value, many=True).data
 
 
-class InvoiceInputSerializer(serializers.Serializer):
+class InvoiceInputSerializer(StrictStrings, serializers.Serializer):
     """Validate an invoice of `context["store"]`; `context["invoice"]` is the one being changed."""
 
     number = serializers.CharField(max_length=50)
     customer_name = serializers.CharField(max_length=200)
-    customer_email = serializers.EmailField(required=False, allow_blank=True)
+    customer_email = EmailOrBlankField(required=False, allow_blank=True)
     customer_id = serializers.CharField(
         max_length=64, required=False, allow_blank=True, help_text="The store's customer id (Xero ContactNumber)."
     )

@@ -15,6 +15,7 @@ from accounting.models import AccountingChannel, ChannelTaxMapping
 
 from ..models import Product, Store
 from ..selectors import products_of
+from .fields import StrictStrings
 
 
 class StoreSerializer(serializers.ModelSerializer):
@@ -31,7 +32,7 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductInputSerializer(serializers.Serializer):
+class ProductInputSerializer(StrictStrings, serializers.Serializer):
     """Validate a product of `context["store"]`; `context["product"]` is the one being changed."""
 
     sku = serializers.CharField(max_length=64)

@@ -57,6 +57,17 @@ class BillingApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        """Refuse (400) a `page` or `page_size` that is not a whole number from 1, instead of reading
+        "1.0" as 1 or ignoring it (`page=last` stays, as DRF documents it)."""
+        for name in (self.page_query_param, self.page_size_query_param):
+            raw = request.query_params.get(name)
+            if raw is None or (name == self.page_query_param and raw in self.last_page_strings):
+                continue
+            if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+                raise serializers.ValidationError({name: ["Give a whole number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
 
 class HasOrganizationApiKey(permissions.BasePermission):
     """Allow only callers authenticated by an organization API key (never a portal session)."""

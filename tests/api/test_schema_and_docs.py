@@ -52,13 +52,17 @@ def test_schema_generates_without_warnings():
 
 def test_operations_document_their_error_answers(client):
     paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]
-    assert set(paths["/api/v1/stores/"]["get"]["responses"]) == {"200", "401"}
-    assert set(paths["/api/v1/stores/{store_id}/invoices/"]["get"]["responses"]) == {"200", "401", "404"}
-    assert set(paths["/api/v1/stores/{store_id}/invoices/"]["post"]["responses"]) == {"201", "400", "401", "404"}
-    assert set(paths["/api/v1/invoices/{invoice_id}/"]["patch"]["responses"]) == {"200", "400", "401", "404"}
+    # Lists: bad filters or page size (400), a page past the end (404); every operation: 429.
+    assert set(paths["/api/v1/stores/"]["get"]["responses"]) == {"200", "400", "401", "404", "429"}
+    assert set(paths["/api/v1/stores/{store_id}/invoices/"]["get"]["responses"]) == {"200", "400", "401", "404", "429"}
+    assert set(paths["/api/v1/invoices/{invoice_id}/"]["get"]["responses"]) == {"200", "401", "404", "429"}
+    # Writes: field errors (400), the body cap (413), a body that is not JSON (415).
+    writes = {"400", "401", "404", "413", "415", "429"}
+    assert set(paths["/api/v1/stores/{store_id}/invoices/"]["post"]["responses"]) == {"201", *writes}
+    assert set(paths["/api/v1/invoices/{invoice_id}/"]["patch"]["responses"]) == {"200", *writes}
     for money in ("payments", "refunds"):
         post = paths[f"/api/v1/invoices/{{invoice_id}}/{money}/"]["post"]
-        assert set(post["responses"]) == {"201", "400", "401", "404"}
+        assert set(post["responses"]) == {"201", *writes}
         assert post["tags"] == ["Invoices"]
 
 
@@ -117,3 +121,32 @@ def test_docs_page_loads_no_external_asset(client):
     assert assets, html
     assert [a for a in assets if re.match(r"(?i)(https?:)?//", a)] == []
     assert "cdn" not in html.lower()
+
+
+def test_unknown_api_urls_answer_json_404_and_portal_urls_html(client, api):
+    """`/api/v1/invoices/-1/` matches no route: still the API's JSON 404, as its schema documents."""
+    answer = api.get("/api/v1/invoices/-1/")
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json() == {"detail": "Not found."}
+    page = client.get("/stores/-1/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("name", ["page", "page_size"])
+def test_a_bad_page_or_page_size_is_refused_instead_of_read_loosely(api, store, name):
+    for bad in ("0", "-3", "x", "1.0", "1.5", "true", " 1"):
+        answer = api.get(f"/api/v1/stores/{store.pk}/invoices/", {name: bad})
+        assert answer.status_code == 400, bad
+        assert answer.json() == {name: ["Give a whole number from 1."]}
+    assert api.get(f"/api/v1/stores/{store.pk}/invoices/", {name: "1"}).status_code == 200
+
+
+def test_an_invoice_without_an_e_mail_address_matches_its_documented_shape(client):
+    """`customer_email` is an address or "" (blank): a bare `format: email` would refuse ""."""
+    schemas = yaml.safe_load(client.get("/api/schema/").content)["components"]["schemas"]
+    for name in ("Invoice", "InvoiceInput"):
+        email = schemas[name]["properties"]["customer_email"]
+        assert "format" not in email, name
+        assert email["anyOf"] == [{"format": "email"}, {"maxLength": 0}], name

@@ -23,7 +23,7 @@ def latency_apply(organisation: Organisation) -> None:
 
 def server_error_pick(organisation: Organisation) -> int | None:
     """Return 500 or 503 when this call should fail by the organisation's shares, else None."""
-    roll = random.random()
+    roll = random.random()  # nosec B311  # the sandbox's simulated fault rolls, not security
     if roll < organisation.fault_500_share:
         return 500
     if roll < organisation.fault_500_share + organisation.fault_503_share:
@@ -32,7 +32,7 @@ def server_error_pick(organisation: Organisation) -> int | None:
 
 
 def drop_pick(organisation: Organisation) -> bool:
-    return random.random() < organisation.fault_drop_share
+    return random.random() < organisation.fault_drop_share  # nosec B311  # the sandbox's simulated fault rolls, not security
 
 
 def _client_socket(request: HttpRequest) -> socket.socket | None:

@@ -49,7 +49,7 @@ def _prime(rng: random.Random, bits: int) -> int:
 
 @lru_cache(maxsize=2)
 def _key_for(seed: str) -> tuple[str, rsa.RSAPrivateKey]:
-    rng = random.Random(hashlib.sha256(f"xero-sandbox-rsa:{seed}".encode()).digest())
+    rng = random.Random(hashlib.sha256(f"xero-sandbox-rsa:{seed}".encode()).digest())  # nosec B311  # the sandbox's deterministic test signing key from a seed, never a real key
     p, q = _prime(rng, 1024), _prime(rng, 1024)
     n, phi = p * q, (p - 1) * (q - 1)
     d = pow(PUBLIC_EXPONENT, -1, phi)

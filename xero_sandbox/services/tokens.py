@@ -140,7 +140,7 @@ class TokenSet:
         answer: dict[str, Any] = {
             "access_token": self.access_token,
             "expires_in": self.expires_in,
-            "token_type": "Bearer",
+            "token_type": "Bearer",  # nosec B105  # OAuth token type name, not a password
             "refresh_token": self.refresh_token,
             "scope": " ".join(self.scopes),
         }
@@ -157,7 +157,7 @@ class TokenSet:
             "scope": list(self.scopes),
             "expires_in": self.expires_in,
             "expires_at": time.time() + self.expires_in,
-            "token_type": "Bearer",
+            "token_type": "Bearer",  # nosec B105  # OAuth token type name, not a password
         }
 
 

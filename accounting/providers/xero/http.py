@@ -36,12 +36,12 @@ def bearer_token(access_token: str) -> dict[str, Any]:
     never tries to refresh by itself."""
     return {
         "access_token": access_token,
-        "refresh_token": None,
-        "id_token": None,
+        "refresh_token": None,  # nosec B105  # an empty slot of a token set, not a password
+        "id_token": None,  # nosec B105  # an empty slot of a token set, not a password
         "scope": [],
         "expires_in": None,
         "expires_at": None,
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105  # OAuth token type name, not a password
     }
 
 

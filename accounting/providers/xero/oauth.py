@@ -50,7 +50,7 @@ def _session(*, client_id: str, client_secret: str = "", redirect_uri: str | Non
     return OAuth2Session(
         client_id=client_id,
         client_secret=client_secret,
-        token_endpoint_auth_method="client_secret_basic",
+        token_endpoint_auth_method="client_secret_basic",  # nosec B106  # name of an OAuth client authentication method, not a password
         revocation_endpoint_auth_method="client_secret_basic",
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
@@ -96,7 +96,7 @@ def token_revoke(*, client_id: str, client_secret: str, refresh_token: str) -> N
     """Revoke `refresh_token` (Xero then removes all of that user's connections to the app)."""
     session = _session(client_id=client_id, client_secret=client_secret)
     try:
-        response = session.revoke_token(revocation_endpoint(), token=refresh_token, token_type_hint="refresh_token")
+        response = session.revoke_token(revocation_endpoint(), token=refresh_token, token_type_hint="refresh_token")  # nosec B106  # RFC 7009 token type hint, not a password
     except requests.RequestException as exc:
         raise XeroOAuthError(UNREACHABLE, type(exc).__name__) from None
     if response.status_code != 200:
