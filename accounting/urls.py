@@ -16,6 +16,9 @@ urlpatterns = [
     path("stores/<int:store_id>/sync/<int:record_id>/retry/", views.record_sync_retry, name="record-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/skip/", views.record_sync_skip, name="record-sync-skip"),
     path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
+    path(
+        "channels/<int:channel_id>/payment-accounts/", views.channel_payment_accounts, name="channel-payment-accounts"
+    ),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",

@@ -15,6 +15,7 @@ from .connect import (
     channel_disconnect,
     xero_callback,
 )
+from .payments import channel_payment_accounts
 from .records import record_sync_retry, record_sync_skip
 from .sync import channel_sync_retry, channel_sync_retry_all
 from .tax import channel_tax_mapping
@@ -29,6 +30,7 @@ __all__ = [
     "channel_delete",
     "channel_detail",
     "channel_disconnect",
+    "channel_payment_accounts",
     "channel_sync_retry",
     "channel_sync_retry_all",
     "channel_tax_mapping",

@@ -22,6 +22,7 @@ from ..providers import PROVIDERS
 from ..selectors import channel_events, channel_for_member, channels_of_store
 from ..sync.selectors import channel_sync_overview, xero_day_budget
 from .common import current_organization, current_user, redirect_uri, safe_next
+from .payments import payment_accounts_context
 from .tax import tax_mapping_context
 
 
@@ -103,6 +104,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "sync": channel_sync_overview(channel=channel),
             "day_budget": xero_day_budget(channel=channel),
             "tax": tax_mapping_context(channel=channel),
+            "payments": payment_accounts_context(channel=channel, request=request),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },

@@ -139,15 +139,15 @@ def payment_delete(*, payment: Payment, raw: dict[str, Any]) -> PaymentResult:
         return PaymentResult(raw, errors=[locked])
     payment.status = "DELETED"
     payment.save(update_fields=["status", "updated_at"])
-    if payment.invoice_id is not None:
-        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    if payment.invoice is not None:
+        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice.pk)
         invoice.amount_paid -= payment.amount
         if invoice.status == "PAID" and invoice.amount_due > 0:
             invoice.status, invoice.fully_paid_on = "AUTHORISED", None
         invoice.save(update_fields=["amount_paid", "status", "fully_paid_on", "updated_at"])
         invoice_event_send(invoice=invoice)
     else:
-        note = CreditNote.objects.select_for_update().get(pk=payment.credit_note_id)
+        note = CreditNote.objects.select_for_update().get(pk=payment.credit_note.pk)  # type: ignore[union-attr]
         note.amount_paid -= payment.amount
         if note.status == "PAID" and note.remaining_credit > 0:
             note.status, note.fully_paid_on = "AUTHORISED", None
