@@ -63,21 +63,27 @@ def channel_kinds(*, channel: AccountingChannel) -> list[str]:
 
     kinds: list[str] = [RecordKind.PRODUCT] if channel.add_products else []
     kinds.append(RecordKind.INVOICE)
-    if channel_allows_payments(channel=channel):  # without the scope, payments wait for a reconnect
+    # Without the scope, payments wait for a reconnect. Asked once per loaded channel (a turn asks often).
+    allowed = getattr(channel, "_allows_payments", None)
+    if allowed is None:
+        allowed = channel._allows_payments = channel_allows_payments(channel=channel)  # type: ignore[attr-defined]
+    if allowed:
         kinds += PAYMENT_KINDS
     return kinds
 
 
-def due_rows(*, channel: AccountingChannel, now: dt.datetime | None = None) -> Q:
-    """Return the filter of the channel's rows that may be sent now.
+def due_rows(*, channel: AccountingChannel, now: dt.datetime | None = None, kind: str = "") -> Q:
+    """Return the filter of the channel's rows (of `kind`, or of every kind it sends) that may be sent now.
 
     The ledger enforces the order Xero needs: a payment or refund only once its invoice's row is
     synced with Xero's id; a refund only once every earlier payment and refund of its invoice is
     settled (synced or skipped).
     """
     kinds = channel_kinds(channel=channel)
+    if kind:
+        kinds = [k for k in kinds if k == kind]
     due = Q(channel=channel, state=SyncState.PENDING, kind__in=kinds, next_attempt_at__lte=now or timezone.now())
-    if RecordKind.PAYMENT not in kinds:
+    if not set(kinds) & set(PAYMENT_KINDS):
         return due
     invoice_in_xero = Exists(
         SyncRecord.objects.filter(
@@ -139,7 +145,7 @@ def rows_claim(*, channel: AccountingChannel, kind: str, limit: int | None = Non
     with transaction.atomic():
         ids = list(
             SyncRecord.objects.select_for_update(skip_locked=True)
-            .filter(due_rows(channel=channel, now=now), kind=kind)
+            .filter(due_rows(channel=channel, now=now, kind=kind))
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
