@@ -25,7 +25,7 @@ from accounting.sync.models import RecordKind, SyncRecord, SyncState
 from stores.services import invoice_create, payment_record, refund_record
 from tests.factories import StoreFactory
 from xero_sandbox import testing
-from xero_sandbox.models import Allocation, CreditNote
+from xero_sandbox.models import Allocation, CreditNote, IdempotencyRecord, RequestLog
 from xero_sandbox.models import Payment as SandboxPayment
 
 from .conftest import SandboxOrg, connect_channel, sandbox_org, wait_for
@@ -217,6 +217,12 @@ def test_answers_lost_after_commit_make_no_duplicate_payment_credit_note_or_allo
     rows = SyncRecord.objects.filter(channel=channel, kind__in=[RecordKind.PAYMENT, RecordKind.REFUND])
     assert {r.state for r in rows} == {SyncState.SYNCED}
     assert all(not r.needs_lookup for r in rows)
+    # Every write carried an Idempotency-Key (kept by Xero, or ignored as this organisation does).
+    writes = RequestLog.objects.filter(organisation__tenant_id=tenant, method__in=["PUT", "POST"])
+    assert writes.count() >= 6 and not writes.filter(idempotency_key="").exists()
+    kept = IdempotencyRecord.objects.filter(organisation__tenant_id=tenant).values_list("key", flat=True)
+    kept_here = {key.split("-")[1] for key in kept if not key.startswith(("cp-contacts", "cp-invoices"))}
+    assert kept_here == (set() if ignore_idempotency else {"payments", "credit", "allocation", "refund"})
 
 
 def test_voiding_a_paid_invoice_removes_its_payment_in_xero_then_voids_it(org):
