@@ -45,8 +45,8 @@ from accounting.services.tax_mapping import channel_tax_types_resolve
 from stores.models import InvoiceLine, Refund
 
 from .items import batch_key
-from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord
-from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
+from .outcomes import Outcome, after_error, backoff_seconds, records_finish, rejected, skipped, synced
 from .payments import scope_refused
 from .settings_cache import sales_account_code
 
@@ -99,8 +99,10 @@ def refunds_push(*, channel: AccountingChannel, client: XeroClient, rows: list[S
             return None
         except XeroError as exc:
             outcomes[row.pk] = after_error(row=row, error=exc, wrote=step.writing)
-            for other in rows:  # the others were not tried: they wait, as a whole batch would
-                outcomes.setdefault(other.pk, after_error(row=other, error=exc, wrote=False))
+            wait = float(getattr(exc, "retry_after", 0.0)) or backoff_seconds(1)
+            untried = Outcome(state=SyncState.PENDING, attempt="", wait=wait, count_attempt=False)
+            for other in rows:  # the others were not tried: they wait, without an attempt of theirs
+                outcomes.setdefault(other.pk, untried)
             records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
             return exc
     records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
@@ -119,7 +121,8 @@ def _refund_send(
         raise _Refused([f"Xero no longer holds the invoice {invoice_row.xero_number or invoice.number}."])
     found_note: Any = None
     if not row.xero_id:
-        number = credit_note_number(channel=channel, invoice_row=invoice_row, refund=refund)
+        # The number a lost write carried (saved before it), else the refund's own.
+        number = row.xero_number or credit_note_number(channel=channel, invoice_row=invoice_row, refund=refund)
         if row.needs_lookup:
             found_note = _credit_note_found(client=client, number=number)
         if found_note is None:
