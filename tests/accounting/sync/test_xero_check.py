@@ -101,7 +101,7 @@ def test_each_problem_is_named_and_the_exit_code_is_not_zero(org):
     assert "ZERORATEDOUTPUT" in failed[1] and failed[1].endswith("under Tax mapping on the channel page")
     assert failed[2:] == [
         "[FAIL] Currencies: store uses EUR, GBP; Xero has GBP enabled; enable EUR in Xero",
-        "[FAIL] Scopes: not granted: accounting.contacts; reconnect the channel to grant them",
+        "[FAIL] Scopes: not granted: accounting.payments accounting.contacts; reconnect the channel to grant them",
     ]
     assert lines[-2:] == ["4 probes failed.", "error: 4 probes failed."]
     assert {method for method, _path in requests_of(org)} == {"GET"}
