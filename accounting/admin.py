@@ -22,9 +22,18 @@ from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelLineAccounts, ChannelTaxMapping
+from .models import (
+    SENDING_SETTINGS,
+    AccountingChannel,
+    ChannelEvent,
+    ChannelLineAccounts,
+    ChannelPaymentAccount,
+    ChannelTaxMapping,
+    payment_method_key,
+)
 from .preflight import channel_switch_on
 from .services.line_accounts import channel_line_accounts_set, line_accounts_check
+from .services.payment_accounts import channel_payment_accounts_check, channel_payment_accounts_set
 from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
 from .staff import channels_health
 
@@ -304,3 +313,62 @@ class ChannelLineAccountsAdmin(admin.ModelAdmin):
         obj.pk = ChannelLineAccounts.objects.get(channel=obj.channel).pk
         if retried:
             self.message_user(request, f"{retried} invoice(s) that waited for these accounts were queued again.")
+
+
+class ChannelPaymentAccountAdminForm(forms.ModelForm):
+    class Meta:
+        model = ChannelPaymentAccount
+        fields = ["channel", "method", "account_id"]
+        help_texts = {
+            "method": "The store's payment method label (blank: the channel's default).",
+            "account_id": "The AccountID of one of the organisation's bank or payment-enabled accounts.",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        channel = cleaned.get("channel") or getattr(self.instance, "channel", None)
+        method = cleaned.get("method", self.instance.method) or ""
+        if channel is not None and cleaned.get("account_id"):
+            # The same rule as the channel page: one of the organisation's payment accounts.
+            channel_payment_accounts_check(channel=channel, choices={method: cleaned["account_id"]})
+        return cleaned
+
+
+@admin.register(ChannelPaymentAccount)
+class ChannelPaymentAccountAdmin(admin.ModelAdmin):
+    """Channels' payment accounts per method; a save goes through the same service as the channel page
+    (checked against the organisation's accounts, retrying the payments that waited for it)."""
+
+    form = ChannelPaymentAccountAdminForm
+    list_display = ["channel", "organization", "method", "account_name", "account_code", "chosen_by", "updated_at"]
+    list_filter = [("channel__store__organization", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["channel__store__organization", "chosen_by"]
+    search_fields = ["channel__name", "channel__store__name", "method", "account_name", "account_code"]
+    readonly_fields = ["account_code", "account_name", "chosen_by", "updated_at"]
+    raw_id_fields = ["channel"]
+
+    @admin.display(description="Organization", ordering="channel__store__organization__name")
+    def organization(self, obj: ChannelPaymentAccount) -> str:
+        return obj.channel.store.organization.name
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fixed = ["channel", "method"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: ChannelPaymentAccount, form: forms.ModelForm, change: bool) -> None:
+        retried = channel_payment_accounts_set(
+            channel=obj.channel,
+            choices={obj.method: obj.account_id},
+            user=request.user,  # type: ignore[arg-type]
+        )
+        saved = ChannelPaymentAccount.objects.get(channel=obj.channel, method=payment_method_key(obj.method))
+        obj.pk, obj.account_code, obj.account_name, obj.chosen_by = (
+            saved.pk,
+            saved.account_code,
+            saved.account_name,
+            saved.chosen_by,
+        )
+        if retried:
+            self.message_user(
+                request, f"{retried} payment(s) or refund(s) that waited for this account were queued again."
+            )

@@ -342,3 +342,37 @@ class AlertEpisode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on channel {self.channel_id}{'' if self.resolved_at else ' (open)'}"
+
+
+def payment_method_key(method: str) -> str:
+    """Return the key a store's payment method label is matched by ("Card " and "card" are one)."""
+    return " ".join(method.split()).casefold()
+
+
+class ChannelPaymentAccount(models.Model):
+    """The Xero account (a bank account, or one with "EnablePaymentsToAccount") that the store's
+    payments and refunds of one method go to; `method` "" is the channel's default.
+
+    Never guessed: the operator chooses it on the channel page (`services.payment_accounts`).
+    """
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="payment_accounts")
+    # The store's method label as matched (`payment_method_key`); "" for the default.
+    method = models.CharField("payment method", max_length=50, blank=True)
+    account_id = models.CharField("Xero AccountID", max_length=64)
+    account_code = models.CharField("Xero account code", max_length=10, blank=True)
+    account_name = models.CharField("Xero account name", max_length=150, blank=True)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel_id", "method"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "method"], name="accounting_payment_account_one_per_method")
+        ]
+
+    def __str__(self) -> str:
+        label = self.account_name or self.account_code or self.account_id
+        return f"{self.method or 'default'} → {label}"

@@ -47,6 +47,9 @@ urlpatterns = [
     ),
     path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
     path("channels/<int:channel_id>/line-accounts/", views.channel_line_accounts, name="channel-line-accounts"),
+    path(
+        "channels/<int:channel_id>/payment-accounts/", views.channel_payment_accounts, name="channel-payment-accounts"
+    ),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",

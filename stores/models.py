@@ -321,7 +321,7 @@ class Refund(models.Model):
 
 class RefundLine(models.Model):
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
-    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="refund_lines")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.RESTRICT, related_name="refund_lines")
     quantity = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0"))])
     # The tax-inclusive amount refunded for that line.
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])

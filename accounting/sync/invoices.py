@@ -24,6 +24,7 @@ from .invoice_status import updates_against_held
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from .payments import voids_prepare
 from .settings_cache import sales_account_code, sales_account_forget, sales_tax_rates_forget
 
 Pair = tuple[SyncRecord, Invoice]
@@ -44,6 +45,7 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
         live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
         creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        voids_prepare(channel=channel, client=client, group=updates)  # Xero voids only unpaid invoices
         updates = updates_against_held(
             channel=channel, client=client, group=updates, invoices=invoices, outcomes=outcomes
         )

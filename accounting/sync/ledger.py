@@ -20,12 +20,13 @@ PRODUCTS_OFF = "Add Products to Xero is off for this channel."
 
 _UPSERT = """
 INSERT INTO {table} (channel_id, kind, object_id, action, state, next_attempt_at, attempt_count,
-                     needs_lookup, xero_id, payload_hash, last_error, claim, changed_at, created_at, updated_at)
+                     needs_lookup, xero_id, payload_hash, last_error, claim, changed_at, created_at, updated_at,
+                     parent_id, xero_refs)
 SELECT c.id, %s, %s, %s,
        CASE WHEN %s AND NOT c.add_products THEN %s ELSE %s END,
        %s, 0, FALSE, '', '',
        CASE WHEN %s AND NOT c.add_products THEN %s ELSE '' END,
-       '', %s, %s, %s
+       '', %s, %s, %s, %s, '{{}}'
 FROM {channel_table} c WHERE c.store_id = %s
 ON CONFLICT (channel_id, kind, object_id, action) DO UPDATE SET
     state = CASE WHEN {table}.state = %s THEN {table}.state ELSE excluded.state END,
@@ -49,8 +50,11 @@ def _table() -> str:
     return connection.ops.quote_name(SyncRecord._meta.db_table)
 
 
-def ledger_record_changed(*, kind: str, store_id: int, object_id: int) -> None:
-    """Mark the record as to be sent by every channel of its store (products only where enabled)."""
+def ledger_record_changed(*, kind: str, store_id: int, object_id: int, parent_id: int | None = None) -> None:
+    """Mark the record as to be sent by every channel of its store (products only where enabled).
+
+    `parent_id`: the store invoice of a payment or refund, which must reach Xero first.
+    """
     now = timezone.now()
     is_product = kind == RecordKind.PRODUCT
     sql = _UPSERT.format(table=_table(), channel_table=connection.ops.quote_name(AccountingChannel._meta.db_table))
@@ -59,7 +63,7 @@ def ledger_record_changed(*, kind: str, store_id: int, object_id: int) -> None:
         is_product, SyncState.SKIPPED, SyncState.PENDING,
         now,
         is_product, PRODUCTS_OFF,
-        now, now, now,
+        now, now, now, parent_id,
         store_id,
         SyncState.IN_FLIGHT,
         SyncState.SKIPPED,
@@ -71,9 +75,20 @@ def ledger_record_changed(*, kind: str, store_id: int, object_id: int) -> None:
         _wake_on_commit(store_id=store_id)
 
 
+_BACKFILL_CHILDREN = """
+INSERT INTO {table} (channel_id, kind, object_id, action, state, next_attempt_at, attempt_count,
+                     needs_lookup, xero_id, payload_hash, last_error, claim, changed_at, created_at, updated_at,
+                     parent_id, xero_refs)
+SELECT %s, %s, r.id, %s, %s, %s, 0, FALSE, '', '', '', '', %s, r.created_at, %s, r.invoice_id, '{{}}'
+FROM {source} r JOIN {invoices} i ON i.id = r.invoice_id WHERE i.store_id = %s
+ON CONFLICT (channel_id, kind, object_id, action) DO NOTHING
+"""
+
+
 def ledger_backfill(*, channel: AccountingChannel) -> None:
-    """Give a new channel a row for every invoice and product its store already has."""
-    from stores.models import Invoice, Product
+    """Give a new channel a row for every invoice and product its store already has, and for the
+    payments and refunds of those invoices (in the order they were made: `created_at`)."""
+    from stores.models import Invoice, Payment, Product, Refund
 
     now = timezone.now()
     product_state = SyncState.PENDING if channel.add_products else SyncState.SKIPPED
@@ -85,6 +100,23 @@ def ledger_backfill(*, channel: AccountingChannel) -> None:
         for kind, model, state, error in sources:
             sql = _BACKFILL.format(table=_table(), source=connection.ops.quote_name(model._meta.db_table))
             cursor.execute(sql, [channel.pk, kind, SyncAction.PUSH, state, now, error, now, now, now, channel.store_id])
+        for kind, model in ((RecordKind.PAYMENT, Payment), (RecordKind.REFUND, Refund)):
+            sql = _BACKFILL_CHILDREN.format(
+                table=_table(),
+                source=connection.ops.quote_name(model._meta.db_table),
+                invoices=connection.ops.quote_name(Invoice._meta.db_table),
+            )
+            cursor.execute(sql, [channel.pk, kind, SyncAction.PUSH, SyncState.PENDING, now, now, now, channel.store_id])
+
+
+def ledger_payments_release(*, channel: AccountingChannel) -> int:
+    """Make the channel's payments and refunds that waited for the payments scope due now."""
+    return SyncRecord.objects.filter(
+        channel=channel,
+        kind__in=[RecordKind.PAYMENT, RecordKind.REFUND],
+        state=SyncState.PENDING,
+        next_attempt_at__isnull=True,
+    ).update(next_attempt_at=timezone.now(), last_error="")
 
 
 def ledger_products_toggle(*, channel: AccountingChannel) -> None:

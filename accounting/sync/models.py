@@ -18,6 +18,9 @@ from accounting.models import AccountingChannel
 class RecordKind(models.TextChoices):
     INVOICE = "invoice", "Invoice"
     PRODUCT = "product", "Product"
+    # Sent only once their invoice is in Xero (`parent_id`), refunds after its earlier payments.
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
 
 
 class SyncAction(models.TextChoices):
@@ -80,6 +83,12 @@ class SyncRecord(models.Model):
     # A write whose answer was lost: look the record up in Xero before sending it again.
     needs_lookup = models.BooleanField(default=False)
     xero_id = models.CharField("Xero id", max_length=64, blank=True)
+    # The store invoice a payment or refund belongs to: the ledger sends it only after that
+    # invoice's row is synced (`accounting.sync.turn.due_rows`).
+    parent_id = models.BigIntegerField(null=True, blank=True)
+    # What a payment or refund made in Xero besides `xero_id`, each saved as soon as Xero accepted
+    # it: {"allocation_id", "refund_payment_id", "deleted"}.
+    xero_refs = models.JSONField(default=dict, blank=True, db_default={})
     # Hash of the payload Xero last accepted, so an unchanged record is not sent again.
     payload_hash = models.CharField(max_length=64, blank=True)
     # The invoice number last sent to Xero, saved before the write: a look-up after a lost
@@ -122,6 +131,9 @@ class SyncRecord(models.Model):
                 fields=["channel", "error_cause", "kind"], condition=Q(state="failed"), name="sync_record_causes"
             ),
             models.Index(fields=["channel", "synced_at"], name="sync_record_synced_at"),
+            models.Index(
+                fields=["channel", "parent_id"], condition=Q(parent_id__isnull=False), name="sync_record_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +211,8 @@ class ChannelSyncSettings(models.Model):
     default_sales_account = models.CharField(max_length=10, blank=True)
     # {"rates": [{tax_type, name, rate}]}: the organisation's ACTIVE tax rates usable on sales.
     sales_tax_rates = models.JSONField(default=dict, blank=True)
+    # {"accounts": [{account_id, code, name, type}]}: ACTIVE bank and payment-enabled accounts.
+    payment_accounts = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from accounting.providers.xero.links import xero_invoice_url, xero_item_url
+from accounting.providers.xero.links import xero_credit_note_url, xero_invoice_url, xero_item_url
 from channels_portal.tenancy import get_in_organization
 from stores.models import Store
 
@@ -54,6 +54,10 @@ def _badge(row: SyncRecord, *, attempts: list[SyncAttempt] | None = None) -> Syn
     key, label, css = _PAID_BADGE if paid else _BADGES[SyncState(row.state)]
     if row.kind == RecordKind.INVOICE:
         url = xero_invoice_url(invoice_id=row.xero_id, tenant_id=row.channel.tenant_id)
+    elif row.kind == RecordKind.REFUND:
+        url = xero_credit_note_url(credit_note_id=row.xero_id, tenant_id=row.channel.tenant_id)
+    elif row.kind == RecordKind.PAYMENT:
+        url = ""  # a payment is seen on its invoice's page in Xero
     else:
         url = xero_item_url(item_id=row.xero_id, tenant_id=row.channel.tenant_id)
     return SyncBadge(

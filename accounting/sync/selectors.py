@@ -9,7 +9,7 @@ from django.db.models import Count, Max, QuerySet
 from accounting.models import AccountingChannel, ConnectionState
 from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
-from stores.models import Invoice, Product
+from stores.models import Invoice, Payment, Product, Refund
 
 from .models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
 
@@ -35,6 +35,7 @@ def channel_sync_summary(*, channel: AccountingChannel, last_errors: int = LAST_
             "record_id": row.pk,
             "kind": row.kind,
             "object_id": row.object_id,
+            "parent_id": row.parent_id,  # the invoice of a payment or refund
             "message": row.last_error,
             "attempts": row.attempt_count,
             "at": row.updated_at,
@@ -84,6 +85,8 @@ def _record_labels(*, store_id: int, errors: list[dict[str, Any]]) -> dict[tuple
     sources: dict[str, QuerySet[Any]] = {
         RecordKind.INVOICE: Invoice.objects.filter(store_id=store_id).values_list("pk", "number"),
         RecordKind.PRODUCT: Product.objects.filter(store_id=store_id).values_list("pk", "sku"),
+        RecordKind.PAYMENT: Payment.objects.filter(invoice__store_id=store_id).values_list("pk", "invoice__number"),
+        RecordKind.REFUND: Refund.objects.filter(invoice__store_id=store_id).values_list("pk", "invoice__number"),
     }
     labels: dict[tuple[str, int], str] = {}
     for kind, rows in sources.items():

@@ -12,9 +12,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounting.models import AccountingChannel
-from stores.models import Invoice, InvoiceLine, Product
+from stores.models import Invoice, InvoiceLine, Payment, Product, Refund, RefundLine
 
-from .ledger import ledger_backfill, ledger_products_toggle, ledger_record_changed
+from .ledger import ledger_backfill, ledger_payments_release, ledger_products_toggle, ledger_record_changed
 from .models import RecordKind
 
 CHANNEL_SWITCHES = {"is_active", "connection_state", "add_products", "tenant_id"}
@@ -40,6 +40,30 @@ def product_saved(sender: Any, instance: Product, **kwargs: Any) -> None:
     ledger_record_changed(kind=RecordKind.PRODUCT, store_id=instance.store_id, object_id=instance.pk)
 
 
+@receiver(post_save, sender=Payment, dispatch_uid="sync_payment_saved")
+def payment_saved(sender: Any, instance: Payment, **kwargs: Any) -> None:
+    invoice = instance.invoice  # cached when the payment was made from its invoice
+    ledger_record_changed(
+        kind=RecordKind.PAYMENT, store_id=invoice.store_id, object_id=instance.pk, parent_id=instance.invoice_id
+    )
+
+
+@receiver(post_save, sender=Refund, dispatch_uid="sync_refund_saved")
+def refund_saved(sender: Any, instance: Refund, **kwargs: Any) -> None:
+    invoice = instance.invoice
+    ledger_record_changed(
+        kind=RecordKind.REFUND, store_id=invoice.store_id, object_id=instance.pk, parent_id=instance.invoice_id
+    )
+
+
+@receiver(post_save, sender=RefundLine, dispatch_uid="sync_refund_line_saved")
+def refund_line_saved(sender: Any, instance: RefundLine, **kwargs: Any) -> None:
+    refund = instance.refund
+    ledger_record_changed(
+        kind=RecordKind.REFUND, store_id=refund.invoice.store_id, object_id=refund.pk, parent_id=refund.invoice_id
+    )
+
+
 @receiver(post_save, sender=AccountingChannel, dispatch_uid="sync_channel_saved")
 def channel_saved(sender: Any, instance: AccountingChannel, created: bool, **kwargs: Any) -> None:
     update_fields = kwargs.get("update_fields")
@@ -47,6 +71,13 @@ def channel_saved(sender: Any, instance: AccountingChannel, created: bool, **kwa
         ledger_backfill(channel=instance)
     elif update_fields is None or "add_products" in update_fields:
         ledger_products_toggle(channel=instance)
+    if not created and (update_fields is None or "scopes" in update_fields):
+        from accounting.services.payment_accounts import channel_allows_payments
+
+        # Reconnected with the payments scope: the payments that waited for it go (the wake below,
+        # or the sweep when only the scopes changed).
+        if channel_allows_payments(channel=instance):
+            ledger_payments_release(channel=instance)
     if created or update_fields is None or CHANNEL_SWITCHES & set(update_fields):
         from django.db import transaction
 

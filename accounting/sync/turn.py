@@ -10,18 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounting.alerts import alert_day_limit, alerts_after_turn
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import Decision, XeroBudgetExhausted
+from accounting.providers.xero.errors import Decision, XeroBudgetExhausted, XeroError
 from accounting.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
@@ -35,11 +35,15 @@ from .items import products_push
 from .limiter import LEASE_SECONDS, LimiterGate, limiter
 from .models import RecordKind, SyncRecord, SyncState
 from .outcomes import backoff_seconds
+from .payments import payments_push
+from .refunds import refunds_push
 
 logger = logging.getLogger(__name__)
 
 # How the limiter words a refusal for the organisation's day budget (both limiters).
 DAY_REFUSAL = "Xero day limit"
+# Refunds claimed per turn: each takes up to four calls (credit note, invoice, allocation, refund).
+REFUND_BATCH = 10
 
 # Xero could not be reached for a token refresh: try again after this long (scaled).
 TOKEN_RETRY_SECONDS = 30.0
@@ -51,10 +55,56 @@ class TurnResult:
     wait: float = 0.0  # seconds before the next turn may start
 
 
-def due_rows(*, channel: AccountingChannel, now: dt.datetime | None = None) -> Q:
-    """Return the filter of the channel's rows that may be sent now."""
-    kinds = [RecordKind.INVOICE] + ([RecordKind.PRODUCT] if channel.add_products else [])
-    return Q(channel=channel, state=SyncState.PENDING, kind__in=kinds, next_attempt_at__lte=now or timezone.now())
+PAYMENT_KINDS = (RecordKind.PAYMENT, RecordKind.REFUND)
+# A refund waits for every earlier payment or refund of its invoice; a failed one holds it too.
+SETTLED_STATES = (SyncState.SYNCED, SyncState.SKIPPED)
+
+
+def channel_kinds(*, channel: AccountingChannel) -> list[str]:
+    """Return the kinds the channel sends, in the order a turn takes them."""
+    from accounting.services.payment_accounts import channel_allows_payments
+
+    kinds: list[str] = [RecordKind.PRODUCT] if channel.add_products else []
+    kinds.append(RecordKind.INVOICE)
+    # Without the scope, payments wait for a reconnect. Asked once per loaded channel (a turn asks often).
+    allowed = getattr(channel, "_allows_payments", None)
+    if allowed is None:
+        allowed = channel._allows_payments = channel_allows_payments(channel=channel)  # type: ignore[attr-defined]
+    if allowed:
+        kinds += PAYMENT_KINDS
+    return kinds
+
+
+def due_rows(*, channel: AccountingChannel, now: dt.datetime | None = None, kind: str = "") -> Q:
+    """Return the filter of the channel's rows (of `kind`, or of every kind it sends) that may be sent now.
+
+    The ledger enforces the order Xero needs: a payment or refund only once its invoice's row is
+    synced with Xero's id; a refund only once every earlier payment and refund of its invoice is
+    settled (synced or skipped).
+    """
+    kinds = channel_kinds(channel=channel)
+    if kind:
+        kinds = [k for k in kinds if k == kind]
+    due = Q(channel=channel, state=SyncState.PENDING, kind__in=kinds, next_attempt_at__lte=now or timezone.now())
+    if not set(kinds) & set(PAYMENT_KINDS):
+        return due
+    invoice_in_xero = Exists(
+        SyncRecord.objects.filter(
+            channel_id=OuterRef("channel_id"), kind=RecordKind.INVOICE, object_id=OuterRef("parent_id"),
+            state=SyncState.SYNCED,
+        ).exclude(xero_id="")
+    )  # fmt: skip
+    earlier_open = Exists(
+        SyncRecord.objects.filter(
+            channel_id=OuterRef("channel_id"), kind__in=PAYMENT_KINDS, parent_id=OuterRef("parent_id"),
+            created_at__lt=OuterRef("created_at"),
+        ).exclude(state__in=SETTLED_STATES)
+    )  # fmt: skip
+    return due & (
+        ~Q(kind__in=PAYMENT_KINDS)
+        | (Q(kind=RecordKind.PAYMENT) & Q(invoice_in_xero))
+        | (Q(kind=RecordKind.REFUND) & Q(invoice_in_xero) & ~Q(earlier_open))
+    )
 
 
 def channel_has_due(*, channel: AccountingChannel) -> bool:
@@ -82,10 +132,7 @@ def _next(*, channel: AccountingChannel) -> TurnResult:
     """Return whether (and in how long) the lane should run again for the channel's next row."""
     now = timezone.now()
     soon = now + dt.timedelta(seconds=STAY_FOR_SECONDS)
-    kinds = [RecordKind.INVOICE] + ([RecordKind.PRODUCT] if channel.add_products else [])
-    pending = SyncRecord.objects.filter(
-        channel=channel, state=SyncState.PENDING, kind__in=kinds, next_attempt_at__lte=soon
-    )
+    pending = SyncRecord.objects.filter(due_rows(channel=channel, now=soon))
     first = pending.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
     if first is None:
         return TurnResult(more=False)
@@ -93,15 +140,15 @@ def _next(*, channel: AccountingChannel) -> TurnResult:
 
 
 def rows_claim(*, channel: AccountingChannel, kind: str, limit: int | None = None) -> list[SyncRecord]:
-    """Claim up to `limit` (default: settings.SYNC_BATCH_SIZE, 50) due rows of one kind, oldest
-    due first, for this turn alone."""
-    limit = limit or settings.SYNC_BATCH_SIZE
+    """Claim up to `limit` (default: settings.SYNC_BATCH_SIZE, 50; REFUND_BATCH for refunds, which
+    take several calls each) due rows of one kind, oldest due first, for this turn alone."""
+    limit = limit or (REFUND_BATCH if kind == RecordKind.REFUND else settings.SYNC_BATCH_SIZE)
     now = timezone.now()
     claim = uuid.uuid4().hex
     with transaction.atomic():
         ids = list(
             SyncRecord.objects.select_for_update(skip_locked=True)
-            .filter(due_rows(channel=channel, now=now), kind=kind)
+            .filter(due_rows(channel=channel, now=now, kind=kind))
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
@@ -170,11 +217,12 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
         if exc.message.startswith(DAY_REFUSAL):
             alert_day_limit(channel_id=channel_id, wait_seconds=exc.retry_after)
         return TurnResult(more=True, wait=exc.retry_after)
-    kind = RecordKind.PRODUCT if channel.add_products else RecordKind.INVOICE
-    rows = rows_claim(channel=channel, kind=kind) if kind == RecordKind.PRODUCT else []
-    if not rows:
-        kind = RecordKind.INVOICE
+    rows: list[SyncRecord] = []
+    kind = ""
+    for kind in channel_kinds(channel=channel):
         rows = rows_claim(channel=channel, kind=kind)
+        if rows:
+            break
     if not rows:  # other lanes took them
         held.give_back()
         return _next(channel=channel)
@@ -191,8 +239,16 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     return _next(channel=channel)
 
 
+PUSHES: dict[str, Callable[..., XeroError | None]] = {
+    RecordKind.PRODUCT: products_push,
+    RecordKind.INVOICE: invoices_push,
+    RecordKind.PAYMENT: payments_push,
+    RecordKind.REFUND: refunds_push,
+}
+
+
 def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
-    push = products_push if kind == RecordKind.PRODUCT else invoices_push
+    push = PUSHES[kind]
     try:
         error = push(channel=channel, client=client, rows=rows)
         if error is not None and error.decision == Decision.RECONNECT:

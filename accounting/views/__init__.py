@@ -24,6 +24,7 @@ from .ledger import (
     channel_test_connection_view,
 )
 from .line_accounts import channel_line_accounts
+from .payments import channel_payment_accounts
 from .records import record_sync_retry, record_sync_skip
 from .sync import channel_sync_retry, channel_sync_retry_all
 from .tax import channel_tax_mapping
@@ -43,6 +44,7 @@ __all__ = [
     "channel_ledger_retry_cause",
     "channel_ledger_skip_cause",
     "channel_line_accounts",
+    "channel_payment_accounts",
     "channel_sync_progress_json",
     "channel_sync_retry",
     "channel_sync_retry_all",

@@ -24,6 +24,7 @@ from ..selectors import channel_events, channel_for_member, channels_of_store
 from ..sync.selectors import channel_sync_overview, xero_day_budget
 from .common import current_organization, current_user, redirect_uri, safe_next
 from .line_accounts import line_accounts_context
+from .payments import payment_accounts_context
 from .tax import tax_mapping_context
 
 
@@ -107,6 +108,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "tax": tax_mapping_context(channel=channel),
             "lines": line_accounts_context(channel=channel),
             "preflight": preflight_latest(channel=channel),
+            "payments": payment_accounts_context(channel=channel, request=request),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },

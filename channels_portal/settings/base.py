@@ -259,7 +259,13 @@ else:
     XERO_LOGIN_URL = env("XERO_LOGIN_URL", default="https://login.xero.com")
     XERO_IDENTITY_URL = env("XERO_IDENTITY_URL", default="https://identity.xero.com")
     XERO_API_URL = env("XERO_API_URL", default="https://api.xero.com")
-XERO_SCOPES = ["offline_access", "accounting.invoices", "accounting.contacts", "accounting.settings"]
+XERO_SCOPES = [
+    "offline_access",
+    "accounting.invoices",
+    "accounting.payments",
+    "accounting.contacts",
+    "accounting.settings",
+]
 XERO_REQUEST_TIMEOUT = env.float("XERO_REQUEST_TIMEOUT", default=30.0)
 # Invoices or items per Xero write (Xero: about 50); smaller only to exercise the limiter.
 SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=50)

@@ -35,7 +35,10 @@ def test_connect_sends_the_browser_to_xero_with_state_pkce_and_granular_scopes(m
     assert params["response_type"] == "code"
     assert params["client_id"] == "CLIENTID0001"
     assert params["redirect_uri"] == "http://testserver/xero/callback/"
-    assert params["scope"] == "offline_access accounting.invoices accounting.contacts accounting.settings"
+    assert (
+        params["scope"]
+        == "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings"
+    )
     assert params["code_challenge_method"] == "S256"
     assert len(params["state"]) == 40
     authorization = ChannelAuthorization.objects.get(channel=channel)

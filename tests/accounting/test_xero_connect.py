@@ -64,7 +64,10 @@ def test_allow_access_records_the_organisation_and_congratulates(member_client, 
     assert channel.connection_state == ConnectionState.CONNECTED
     assert (channel.tenant_id, channel.tenant_name) == (tenants["Demo Company (UK)"], "Demo Company (UK)")
     assert channel.connection_id == str(connection.connection_id)
-    assert channel.scopes == "offline_access accounting.invoices accounting.contacts accounting.settings"
+    assert (
+        channel.scopes
+        == "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings"
+    )
     assert sorted(channel.token_set) == sorted(
         ["access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at", "token_type"]
     )

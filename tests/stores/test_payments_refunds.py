@@ -305,3 +305,13 @@ def test_payments_and_refunds_reach_the_sync_ledger_through_their_invoice():
     refund_record(invoice=invoice, amount=Decimal("4.00"), date=DAY, method="card")
     rows = SyncRecord.objects.filter(kind=RecordKind.INVOICE, object_id=invoice.pk)
     assert rows.count() == 1
+
+
+def test_an_invoice_with_refunded_lines_can_still_be_deleted_with_its_store():
+    invoice = _invoice()
+    payment_record(invoice=invoice, amount=Decimal("24.00"), date=DAY, method="card")
+    refund_record(
+        invoice=invoice, date=DAY, method="card", lines=[{"invoice_line": invoice.lines.get(), "quantity": 1}]
+    )
+    invoice.store.delete()
+    assert (Invoice.objects.count(), Payment.objects.count(), RefundLine.objects.count()) == (0, 0, 0)

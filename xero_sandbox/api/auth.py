@@ -18,7 +18,8 @@ from .responses import problem
 # Which scopes open which resource (any one of them; `.read` only for GET).
 RESOURCE_SCOPES = {
     "Invoices": ("accounting.invoices", "accounting.transactions"),
-    "Payments": ("accounting.payments", "accounting.invoices", "accounting.transactions"),
+    # Granular scopes: payments are their own (XERO_NOTES "Scopes"); `accounting.invoices` does not open them.
+    "Payments": ("accounting.payments", "accounting.transactions"),
     "CreditNotes": ("accounting.invoices", "accounting.transactions"),
     "Contacts": ("accounting.contacts",),
     "Items": ("accounting.settings",),

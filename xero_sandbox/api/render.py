@@ -214,24 +214,35 @@ def line_item_json(line: LineItem | CreditNoteLine, *, unitdp: int = 2) -> dict[
 
 
 def payment_json(payment: Payment, *, with_invoice: bool = True) -> dict[str, Any]:
+    """Render a payment; its invoice or credit note and account should be selected."""
+    if payment.credit_note is not None:
+        kind = "ARCREDITPAYMENT" if payment.credit_note.type == "ACCRECCREDIT" else "APCREDITPAYMENT"
+    else:
+        kind = "ACCRECPAYMENT" if payment.invoice is not None and payment.invoice.type == "ACCREC" else "ACCPAYPAYMENT"
     data: dict[str, Any] = {
         "PaymentID": str(payment.payment_id),
         "Date": ms_date(payment.date),
         "Amount": money(payment.amount),
         "Reference": payment.reference,
         "CurrencyRate": 1.0,
-        "PaymentType": "ACCRECPAYMENT" if payment.invoice.type == "ACCREC" else "ACCPAYPAYMENT",
-        "Status": "AUTHORISED",
+        "PaymentType": kind,
+        "Status": payment.status,
         "HasAccount": True,
         "IsReconciled": False,
         "Account": {"AccountID": str(payment.account.account_id), "Code": payment.account.code},
-        "UpdatedDateUTC": ms_datetime(payment.created_at),
+        "UpdatedDateUTC": ms_datetime(payment.updated_at or payment.created_at),
     }
-    if with_invoice:
+    if with_invoice and payment.invoice is not None:
         data["Invoice"] = {
             "InvoiceID": str(payment.invoice.invoice_id),
             "InvoiceNumber": payment.invoice.invoice_number,
             "Type": payment.invoice.type,
+        }
+    if with_invoice and payment.credit_note is not None:
+        data["CreditNote"] = {
+            "CreditNoteID": str(payment.credit_note.credit_note_id),
+            "CreditNoteNumber": payment.credit_note.credit_note_number,
+            "Type": payment.credit_note.type,
         }
     return data
 
@@ -259,7 +270,7 @@ def invoice_json(invoice: Invoice, *, unitdp: int = 2, with_lines: bool = True) 
         "InvoiceID": str(invoice.invoice_id),
         "InvoiceNumber": invoice.invoice_number,
         "Reference": invoice.reference,
-        "Payments": [payment_json(p, with_invoice=False) for p in invoice.payments.all()],
+        "Payments": [payment_json(p, with_invoice=False) for p in invoice.payments.all() if p.status != "DELETED"],
         "CreditNotes": [_applied_credit_json(a) for a in invoice.allocations.all()],
         "Prepayments": [],
         "Overpayments": [],

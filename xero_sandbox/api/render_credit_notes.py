@@ -6,7 +6,7 @@ from typing import Any
 
 from xero_sandbox.models import Allocation, CreditNote
 
-from .render import compact, contact_json, line_item_json, money, ms_date, ms_datetime
+from .render import compact, contact_json, line_item_json, money, ms_date, ms_datetime, payment_json
 
 
 def allocation_json(allocation: Allocation, *, with_credit_note: bool = True) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def credit_note_json(note: CreditNote, *, unitdp: int = 2, with_lines: bool = Tr
         "CurrencyRate": float(note.currency_rate),
         "FullyPaidOnDate": ms_date(note.fully_paid_on),
         "Allocations": [allocation_json(a, with_credit_note=False) for a in note.allocations.all()],
-        "Payments": [],
+        "Payments": [payment_json(p, with_invoice=False) for p in note.payments.all() if p.status != "DELETED"],
         "HasAttachments": False,
         "HasErrors": False,
         "SentToContact": False,

@@ -219,13 +219,22 @@ class LineItem(models.Model):
 
 
 class Payment(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    """A payment against an invoice (ACCRECPAYMENT), or a refund paid out of a sales credit
+    note's credit (ARCREDITPAYMENT): exactly one of `invoice` and `credit_note` is set."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments", null=True, blank=True)
+    credit_note = models.ForeignKey(
+        "xero_sandbox.CreditNote", on_delete=models.CASCADE, related_name="payments", null=True, blank=True
+    )
     payment_id = models.UUIDField(default=uuid.uuid4, unique=True)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
     date = models.DateField()
     amount = models.DecimalField(max_digits=18, decimal_places=2)
     reference = models.CharField(max_length=255, blank=True)
+    # AUTHORISED, or DELETED once removed (POST /Payments/{id} with Status DELETED).
+    status = models.CharField(max_length=12, default="AUTHORISED")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     def __str__(self) -> str:
         return str(self.payment_id)

@@ -27,6 +27,8 @@ class CreditNote(models.Model):
     total_tax = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     total = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     amount_allocated = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
+    # What refund payments paid out of the credit (ARCREDITPAYMENT).
+    amount_paid = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     fully_paid_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -47,7 +49,7 @@ class CreditNote(models.Model):
 
     @property
     def remaining_credit(self) -> Decimal:
-        return self.total - self.amount_allocated
+        return self.total - self.amount_allocated - self.amount_paid
 
 
 class CreditNoteLine(models.Model):

@@ -25,6 +25,7 @@ DEFAULT_SCOPES = [
     "email",
     "offline_access",
     "accounting.invoices",
+    "accounting.payments",
     "accounting.contacts",
     "accounting.settings",
 ]

@@ -66,3 +66,31 @@ def limits_remaining(headers: Mapping[str, str]) -> dict[str, int | None]:
         raw = lowered.get(header.lower())
         remaining[label] = int(raw) if raw is not None and raw.strip().isdigit() else None
     return remaining
+
+
+def payment_accounts(accounts: Iterable[Any]) -> list[dict[str, str]]:
+    """Return the ACTIVE accounts payments may go to (Type BANK, or EnablePaymentsToAccount), by name.
+
+    Xero refuses a payment to any other account; bank accounts may have no code, so each is
+    known by its AccountID.
+    """
+    usable = []
+    for account in accounts:
+        if not account.account_id or _value(account.status) != "ACTIVE":
+            continue
+        if _value(account.type) == "BANK" or account.enable_payments_to_account:
+            usable.append(
+                {
+                    "account_id": str(account.account_id),
+                    "code": str(account.code or ""),
+                    "name": str(account.name or ""),
+                    "type": _value(account.type),
+                }
+            )
+    return sorted(usable, key=lambda a: (a["name"].lower(), a["code"]))
+
+
+def payment_account_label(account: Mapping[str, str]) -> str:
+    """Return "<name> (<code>, <type>)" of an account of `payment_accounts`."""
+    details = ", ".join(part for part in (account.get("code", ""), account.get("type", "").title()) if part)
+    return f"{account.get('name') or account.get('account_id')} ({details})" if details else account.get("name", "")

@@ -17,14 +17,21 @@ from django.conf import settings
 from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import (
     Account,
+    Allocation,
+    Allocations,
     Contact,
     Contacts,
+    CreditNote,
+    CreditNotes,
     Currency,
     Invoice,
     Invoices,
     Item,
     Items,
     Organisation,
+    Payment,
+    PaymentDelete,
+    Payments,
     TaxRate,
 )
 from xero_python.exceptions import ApiException
@@ -39,7 +46,13 @@ API_PATH = "/api.xro/2.0"
 # Xero-NetStandard#413): look-ups are split by this length, never by a count of records.
 URL_BUDGET = 2000
 # The granular scope each resource needs: named when Xero answers 401 AuthorizationUnsuccessful.
-SCOPES = {"invoice": "accounting.invoices", "contact": "accounting.contacts"}
+SCOPES = {
+    "payment": "accounting.payments",
+    "invoice": "accounting.invoices",
+    "credit_note": "accounting.invoices",
+    "allocation": "accounting.invoices",
+    "contact": "accounting.contacts",
+}
 SETTINGS_SCOPE = "accounting.settings"
 SUMMARY = ("summaryOnly", "True")  # as the SDK sends it
 
@@ -138,6 +151,79 @@ class XeroClient:
         for group in self._packed(list(ids), lambda g: ("Invoices", [("IDs", ",".join(g)), SUMMARY])):
             found += self._call(self._api.get_invoices, i_ds=group, summary_only=True).invoices or []
         return found
+
+    def invoice_by_id(self, *, invoice_id: str) -> Invoice | None:
+        """Return one invoice in full (with its Payments and CreditNotes), or None if Xero has none."""
+        try:
+            result = self._call(self._api.get_invoice, invoice_id=invoice_id, unitdp=4)
+        except (errors.XeroNotFound, errors.XeroLookupRefused):  # a GET by id: 404 is "none"
+            return None
+        return (result.invoices or [None])[0]
+
+    # Payments, credit notes and allocations ------------------------------------------------
+
+    def payments_create(self, *, payments: Sequence[Payment], idempotency_key: str) -> list[Payment]:
+        """PUT payments (to invoices, or refunds out of credit notes); return every element."""
+        result = self._call(
+            self._api.create_payments,
+            payments=Payments(payments=list(payments)),
+            summarize_errors=False,
+            idempotency_key=idempotency_key,
+        )
+        return list(result.payments or [])
+
+    def payment_delete(self, *, payment_id: str, idempotency_key: str) -> Payment | None:
+        """Remove a payment (POST /Payments/{id} with Status DELETED); return Xero's answer."""
+        result = self._call(
+            self._api.delete_payment,
+            payment_id=payment_id,
+            payment_delete=PaymentDelete(status="DELETED"),
+            idempotency_key=idempotency_key,
+        )
+        return (result.payments or [None])[0]
+
+    def credit_notes_create(self, *, credit_notes: Sequence[CreditNote], idempotency_key: str) -> list[CreditNote]:
+        """PUT credit notes (create only); return every element with its own status and errors."""
+        result = self._call(
+            self._api.create_credit_notes,
+            credit_notes=CreditNotes(credit_notes=list(credit_notes)),
+            summarize_errors=False,
+            unitdp=4,
+            idempotency_key=idempotency_key,
+        )
+        return list(result.credit_notes or [])
+
+    def credit_notes_by_number(self, *, numbers: Sequence[str]) -> list[CreditNote]:
+        """Return the credit notes whose CreditNoteNumber is one of `numbers` (OR-joined, URL budget)."""
+        found: list[CreditNote] = []
+        for group in self._packed(
+            list(numbers), lambda g: ("CreditNotes", [("where", where_any("CreditNoteNumber", g))])
+        ):
+            found += (
+                self._call(self._api.get_credit_notes, where=where_any("CreditNoteNumber", group)).credit_notes or []
+            )
+        return found
+
+    def credit_note_by_id(self, *, credit_note_id: str) -> CreditNote | None:
+        """Return one credit note in full (with its Allocations and Payments), or None."""
+        try:
+            result = self._call(self._api.get_credit_note, credit_note_id=credit_note_id, unitdp=4)
+        except (errors.XeroNotFound, errors.XeroLookupRefused):  # a GET by id: 404 is "none"
+            return None
+        return (result.credit_notes or [None])[0]
+
+    def allocations_create(
+        self, *, credit_note_id: str, allocations: Sequence[Allocation], idempotency_key: str
+    ) -> list[Allocation]:
+        """PUT allocations of a credit note's credit to invoices; return every element."""
+        result = self._call(
+            self._api.create_credit_note_allocation,
+            credit_note_id=credit_note_id,
+            allocations=Allocations(allocations=list(allocations)),
+            summarize_errors=False,
+            idempotency_key=idempotency_key,
+        )
+        return list(result.allocations or [])
 
     # Contacts ----------------------------------------------------------------------------
 

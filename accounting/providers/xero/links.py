@@ -48,3 +48,13 @@ def xero_item_url(*, item_id: str, tenant_id: str, api_url: str | None = None) -
     if not _is_real_xero(api_url):
         return _sandbox_organisation_url(api_url=api_url, tenant_id=tenant_id)
     return ""
+
+
+def xero_credit_note_url(*, credit_note_id: str, tenant_id: str, api_url: str | None = None) -> str:
+    """Return the page of the Xero credit note `credit_note_id` (a refund), or ""."""
+    if not credit_note_id:
+        return ""
+    api_url = api_url or settings.XERO_API_URL
+    if not _is_real_xero(api_url):
+        return _sandbox_organisation_url(api_url=api_url, tenant_id=tenant_id)
+    return f"{GO_XERO}/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={quote(credit_note_id, safe='')}"

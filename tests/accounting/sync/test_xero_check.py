@@ -21,7 +21,12 @@ from .conftest import connect_channel
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-GRANTED = "openid profile email offline_access accounting.invoices accounting.contacts accounting.settings"
+GRANTED = " ".join(
+    [
+        "openid profile email offline_access",
+        "accounting.invoices accounting.payments accounting.contacts accounting.settings",
+    ]
+)
 
 
 def xero_check(channel_id: int) -> tuple[int, list[str]]:
@@ -66,9 +71,8 @@ def test_a_channel_ready_to_send_passes_every_probe_with_gets_only(org):
         "[ok]   Tax 20% (goods): mapped to OUTPUT2",
     ]
     assert lines[6] == "[ok]   Currencies: store uses GBP; Xero has GBP enabled"
-    assert (
-        lines[7] == "[ok]   Scopes: granted: offline_access accounting.invoices accounting.contacts accounting.settings"
-    )
+    scopes = "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings"
+    assert lines[7] == f"[ok]   Scopes: granted: {scopes}"
     assert lines[8].startswith("[ok]   Limits: ") and "calls left today" in lines[8]
     assert lines[9:] == ["All probes passed."]
     # Read-only: GETs only, and nothing of the channel changed.
@@ -97,7 +101,7 @@ def test_each_problem_is_named_and_the_exit_code_is_not_zero(org):
     assert "ZERORATEDOUTPUT" in failed[1] and failed[1].endswith("under Tax mapping on the channel page")
     assert failed[2:] == [
         "[FAIL] Currencies: store uses EUR, GBP; Xero has GBP enabled; enable EUR in Xero",
-        "[FAIL] Scopes: not granted: accounting.contacts; reconnect the channel to grant them",
+        "[FAIL] Scopes: not granted: accounting.payments accounting.contacts; reconnect the channel to grant them",
     ]
     assert lines[-2:] == ["4 probes failed.", "error: 4 probes failed."]
     assert {method for method, _path in requests_of(org)} == {"GET"}

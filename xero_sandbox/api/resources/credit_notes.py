@@ -34,7 +34,9 @@ ALLOCATIONS = "/Allocations"
 
 
 def _with_related(notes: QuerySet[CreditNote]) -> QuerySet[CreditNote]:
-    return notes.select_related("contact").prefetch_related("line_items", "allocations__invoice")
+    return notes.select_related("contact").prefetch_related(
+        "line_items", "allocations__invoice", "payments__account", "payments__credit_note"
+    )
 
 
 def _one(call: Call, ident: str, *, lock: bool = False) -> CreditNote:

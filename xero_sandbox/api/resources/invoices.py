@@ -7,14 +7,14 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from xero_sandbox.api.render import invoice_json, payment_json
 from xero_sandbox.api.responses import envelope, not_found
 from xero_sandbox.models import Invoice, Payment
 from xero_sandbox.services.documents import ZERO_ID
 from xero_sandbox.services.invoices import InvoiceResult, invoices_save
-from xero_sandbox.services.payments import payments_create
+from xero_sandbox.services.payments import payment_delete, payments_create
 
 from .common import ApiError, Call, batch_answer, changed_since, filtered, ordered, paged
 from .high_volume import INVOICES, high_volume_check
@@ -126,19 +126,61 @@ def _as_failed(result: InvoiceResult) -> dict[str, Any]:
     return result.submitted
 
 
+PAYMENT_FIELDS = {
+    "PaymentID": "payment_id",
+    "Invoice.InvoiceID": "invoice__invoice_id",
+    "Invoice.InvoiceNumber": "invoice__invoice_number",
+    "CreditNote.CreditNoteID": "credit_note__credit_note_id",
+    "Reference": "reference",
+    "Amount": "amount",
+    "Date": "date",
+    "Status": "status",
+    "PaymentType": "payment_type",
+}
+
+
 def payments_handle(call: Call) -> tuple[int, dict[str, Any]]:
-    payments = Payment.objects.filter(invoice__organisation=call.organisation).select_related("invoice", "account")
+    payments = (
+        Payment.objects.filter(account__organisation=call.organisation)
+        .select_related("invoice", "credit_note", "account")
+        .annotate(
+            payment_type=Case(
+                When(credit_note__isnull=False, then=Value("ARCREDITPAYMENT")),
+                When(invoice__type="ACCPAY", then=Value("ACCPAYPAYMENT")),
+                default=Value("ACCRECPAYMENT"),
+            )
+        )
+    )
     if call.method == "GET":
         if call.ident:
             payments = payments.filter(payment_id__in=_uuids([call.ident]))
             if not payments:
                 raise ApiError(404, not_found())
         else:
-            payments = changed_since(call, payments, stamp="created_at")  # payments are never edited here
+            payments = changed_since(call, payments, stamp="updated_at")
+            payments = ordered(call, filtered(call, payments, PAYMENT_FIELDS), {"Date": "date", "Amount": "amount"})
         return 200, envelope("Payments", [payment_json(p) for p in payments])
     records = call.records("Payments")
+    if call.ident and call.method == "POST":
+        return _payment_delete(call, records)
     with transaction.atomic():
         results = payments_create(organisation=call.organisation, payloads=records)
     return batch_answer(
         call, "Payments", [(payment_json(r.payment) if r.payment else None, r.submitted, r.errors) for r in results]
     )
+
+
+def _payment_delete(call: Call, records: list[Any]) -> tuple[int, dict[str, Any]]:
+    """POST /Payments/{id} `{"Status": "DELETED"}`: the only change Xero takes on a payment."""
+    with transaction.atomic():
+        found = (
+            Payment.objects.select_for_update()
+            .filter(account__organisation=call.organisation, payment_id__in=_uuids([call.ident]))
+            .first()
+        )
+        if found is None:
+            raise ApiError(404, not_found())
+        raw = records[0] if records and isinstance(records[0], dict) else {}
+        result = payment_delete(payment=found, raw=raw)
+    saved = Payment.objects.select_related("invoice", "credit_note", "account").get(pk=found.pk)
+    return batch_answer(call, "Payments", [(payment_json(saved) if result.payment else None, raw, result.errors)])

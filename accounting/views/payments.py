@@ -1,0 +1,107 @@
+"""The channel page's "Payment accounts" card: which Xero account each payment method goes to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from stores.models import Payment, Refund
+
+from ..models import AccountingChannel
+from ..providers.xero.books import payment_account_label
+from ..selectors import channel_for_member
+from ..services.payment_accounts import (
+    RECONNECT_FOR_PAYMENTS,
+    channel_allows_payments,
+    channel_payment_account_rows,
+    channel_payment_accounts_refresh,
+    channel_payment_accounts_set,
+    payment_accounts_cached,
+)
+from .common import current_organization, current_user
+
+DRAFT_KEY = "payment_accounts_draft"
+NEW_METHOD = "new_method"
+NEW_ACCOUNT = "new_account"
+
+
+def _store_methods(channel: AccountingChannel) -> list[str]:
+    payments = Payment.objects.filter(invoice__store_id=channel.store_id).values_list("method", flat=True)
+    refunds = (
+        Refund.objects.filter(invoice__store_id=channel.store_id).exclude(method="").values_list("method", flat=True)
+    )
+    return list(set(payments.distinct()) | set(refunds.distinct()))
+
+
+def payment_accounts_context(*, channel: AccountingChannel, request: HttpRequest | None = None) -> dict[str, Any]:
+    """Return the card's context: its rows and options, the scope notice, and a refused draft."""
+    accounts = payment_accounts_cached(channel=channel) if channel.tenant_id else None
+    draft: dict[str, str] = {}
+    if request is not None and hasattr(request, "session"):
+        stored = request.session.pop(DRAFT_KEY, None)
+        if isinstance(stored, dict) and stored.get("channel") == channel.pk:
+            draft = {str(k): str(v) for k, v in stored.get("values", {}).items()}
+    rows = channel_payment_account_rows(channel=channel, accounts=accounts, store_methods=_store_methods(channel))
+    return {
+        "rows": [{"row": row, "selected": draft.get(row.field_name, row.selected)} for row in rows],
+        "options": [{"account_id": a["account_id"], "label": payment_account_label(a)} for a in accounts or []],
+        "accounts_loaded": accounts is not None,
+        "allowed": channel_allows_payments(channel=channel) if channel.tenant_id else True,
+        "reconnect_message": RECONNECT_FOR_PAYMENTS,
+        "new_method": draft.get(NEW_METHOD, ""),
+        "new_account": draft.get(NEW_ACCOUNT, ""),
+    }
+
+
+@login_required
+@require_POST
+def channel_payment_accounts(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """Save the chosen accounts ("save"), or read the organisation's accounts again ("refresh")."""
+    channel = channel_for_member(organization=current_organization(request), channel_id=channel_id)
+    try:
+        if "refresh" in request.POST:
+            accounts = channel_payment_accounts_refresh(channel=channel)
+            messages.success(request, f"{len(accounts)} bank and payment accounts were read from Xero.")
+        else:
+            _save(request, channel=channel)
+    except ValidationError as exc:
+        # Keep what was typed for the page the user lands on again.
+        request.session[DRAFT_KEY] = {
+            "channel": channel.pk,
+            "values": {k: v for k, v in request.POST.items() if k.startswith("account_") or k.startswith("new_")},
+        }
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("accounting:channel-detail", args=[channel.pk]) + "#payment-accounts")
+
+
+def _save(request: HttpRequest, *, channel: AccountingChannel) -> None:
+    accounts = payment_accounts_cached(channel=channel)
+    rows = channel_payment_account_rows(channel=channel, accounts=accounts, store_methods=_store_methods(channel))
+    choices = {
+        row.method: request.POST.get(row.field_name, "").strip() for row in rows if row.field_name in request.POST
+    }
+    new_method = request.POST.get(NEW_METHOD, "").strip()
+    new_account = request.POST.get(NEW_ACCOUNT, "").strip()
+    if new_method or new_account:
+        if not (new_method and new_account):
+            raise ValidationError("Name the payment method and choose its account, or leave both empty.")
+        choices[new_method] = new_account
+    if not choices:
+        raise ValidationError("Choose an account for at least one payment method.")
+    retried = channel_payment_accounts_set(channel=channel, choices=choices, user=current_user(request))
+    text = "The payment accounts were saved."
+    if retried:
+        waited = (
+            "1 payment or refund that waited for it was"
+            if retried == 1
+            else f"{retried} payments and refunds that waited for them were"
+        )
+        text += f" {waited} queued again."
+    messages.success(request, text)
