@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import signal
 import subprocess
@@ -239,6 +240,7 @@ def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: in
     print(f"Sending with {args.workers} worker(s) × {args.concurrency} threads, scale {args.scale}…", flush=True)
     meter.start()
     started = time.monotonic()
+    started_wall = time.time()
     channels = connect_channels(setups)
     finished: dict[int, float] = {}
     while len(finished) < len(channels) and time.monotonic() - started < args.timeout:
@@ -282,7 +284,47 @@ def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: in
     if len(finished) < len(channels):
         print(f"TIMED OUT: {len(channels) - len(finished)} organisation(s) unfinished after {args.timeout:.0f} s")
     print("worker peak RSS (MB): " + ", ".join(f"{value:.0f}" for value in rss))
+    timeline_report(tenants=tenants, started_wall=started_wall, elapsed=elapsed, scale=args.scale, orgs=len(channels))
     cpu_report(cpu=cpu, synced=synced, elapsed=elapsed)
+
+
+def timeline_report(*, tenants: list[str], started_wall: float, elapsed: float, scale: float, orgs: int) -> None:
+    """Where a run's time goes: time to the first call and the first invoice in Xero, the steady
+    rate between 10% and 90% of the invoices, and the calls by kind."""
+    from collections import Counter
+
+    from xero_sandbox.models import Invoice as XeroInvoice
+    from xero_sandbox.models import RequestLog
+
+    stored = sorted(
+        t.timestamp() - started_wall
+        for t in XeroInvoice.objects.filter(organisation__tenant_id__in=tenants).values_list("created_at", flat=True)
+    )
+    calls = list(
+        RequestLog.objects.filter(organisation__tenant_id__in=tenants)
+        .order_by("at")
+        .values_list("at", "method", "path", "status")
+    )
+    if not stored or not calls:
+        return
+    first_call = calls[0][0].timestamp() - started_wall
+    first_write = stored[0]
+    low, high = stored[len(stored) // 10], stored[(len(stored) * 9) // 10]
+    steady = (len(stored) * 8 // 10) / (high - low) * (60.0 / scale) if high > low else 0.0
+    print(f"timeline: first Xero call answered at {first_call:.2f} s, first invoice in Xero at {first_write:.2f} s, "
+          f"10% at {low:.2f} s, 90% at {high:.2f} s, last at {stored[-1]:.2f} s "
+          f"(finish seen at {elapsed:.2f} s)")  # fmt: skip
+    print(f"steady rate (10%→90%): {steady:.0f} invoices per scaled minute, "
+          f"ratio {steady / (CEILING_PER_ORG * orgs):.2f}")  # fmt: skip
+    kinds = Counter(f"{method} {path.split('/api.xro/2.0/')[-1].split('/')[0].split('?')[0]} {status}"
+                    for _t, method, path, status in calls)  # fmt: skip
+    print("calls: " + ", ".join(f"{kind} ×{n}" for kind, n in kinds.most_common()))
+    writes = [t.timestamp() - started_wall for t, method, path, _s in calls if method == "PUT" and "Invoices" in path]
+    gaps = [b - a for a, b in itertools.pairwise(writes)]
+    if gaps:
+        gaps.sort()
+        print(f"invoice PUTs: {len(writes)}, gap between answers p50 {1000 * gaps[len(gaps) // 2]:.0f} ms, "
+              f"max {1000 * gaps[-1]:.0f} ms; one scaled call slot is {1000 * 60 / 60 / scale:.0f} ms")  # fmt: skip
 
 
 def cpu_report(*, cpu: dict[str, float], synced: int, elapsed: float) -> None:

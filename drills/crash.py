@@ -183,8 +183,19 @@ class PrivateRedis:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", str(self.folder)]  # fmt: skip
+        args = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+        ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
         wait_for_port(self.port)
 
@@ -243,12 +254,26 @@ class Workers:
     deaths: int = 0  # exits the drill did not cause
 
     def _start(self, n: int) -> subprocess.Popen:
-        command = [sys.executable, "-m", "celery", "-A", "channels_portal", "worker", "--pool=threads",
-                   f"--concurrency={self.concurrency}", f"--hostname=crash{n}@%h", "--loglevel=WARNING",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "channels_portal",
+            "worker",
+            "--pool=threads",
+            f"--concurrency={self.concurrency}",
+            f"--hostname=crash{n}@%h",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         if n == 0:
             command.append("--beat")
-        return subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=self.log)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=self.log
+        )
 
     def start(self) -> None:
         self.processes = [self._start(n) for n in range(self.count)]
@@ -293,13 +318,21 @@ def organisations_create(*, count: int) -> list[Setup]:
         store = Store.objects.create(organization=merchant, name=f"Crash store {index}", currency="GBP")
         app = testing.app_create(name=f"Crash app {index}", tier="core")
         books = testing.organisation_create(name=f"Crash Books {index}")
-        token = testing.token_issue(app=app, organisations=[books], expires_in=6 * 3600)
+        token: Any = testing.token_issue(app=app, organisations=[books], expires_in=6 * 3600)
         channel = AccountingChannel.objects.create(
-            store=store, name="Xero", client_id=app.client_id, client_secret=app.client_secret, token_set=token,
+            store=store,
+            name="Xero",
+            client_id=app.client_id,
+            client_secret=app.client_secret,
+            token_set=token,
             token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
-            tenant_id=str(books.tenant_id), tenant_name=books.name, connection_state=ConnectionState.CONNECTED,
-            connected_at=dt.datetime.now(dt.UTC), is_active=True, account_nominal_code="200",
-        )  # fmt: skip
+            tenant_id=str(books.tenant_id),
+            tenant_name=books.name,
+            connection_state=ConnectionState.CONNECTED,
+            connected_at=dt.datetime.now(dt.UTC),
+            is_active=True,
+            account_nominal_code="200",
+        )
         for rate, tax_type in (("0", "ZERORATEDOUTPUT"), ("20", "OUTPUT2")):
             ChannelTaxMapping.objects.create(
                 channel=channel, rate=Decimal(rate), tax_type=tax_type, origin=TaxMappingOrigin.CHOSEN
@@ -340,17 +373,25 @@ def invoice_write(*, setup: Setup, n: int) -> None:
     from stores.services import invoice_create
 
     number = f"C-{n:06d}"
-    line = {"description": f"Order {n}", "quantity": Decimal("1"), "unit_price": Decimal("9.99"),
-            "tax_rate": Decimal("20")}  # fmt: skip
+    line = {
+        "description": f"Order {n}",
+        "quantity": Decimal("1"),
+        "unit_price": Decimal("9.99"),
+        "tax_rate": Decimal("20"),
+    }
     committed = {"maybe": False}
 
     def create() -> None:
         committed["maybe"] = True
         invoice_create(
-            store=setup.store, number=number, customer_name=f"Customer {n % 13}",
-            customer_email=f"customer{n % 13}@example.com", issue_date=dt.date(2026, 5, 1),
-            due_date=dt.date(2026, 5, 31), lines=[line],
-        )  # fmt: skip
+            store=setup.store,
+            number=number,
+            customer_name=f"Customer {n % 13}",
+            customer_email=f"customer{n % 13}@example.com",
+            issue_date=dt.date(2026, 5, 1),
+            due_date=dt.date(2026, 5, 31),
+            lines=[line],
+        )
 
     def exists() -> bool:  # a create whose commit answer was lost with the server
         return committed["maybe"] and Invoice.objects.filter(store=setup.store, number=number).exists()
@@ -402,9 +443,7 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
         postgres.init()
         redis_server.start()
         port = free_port()
-        env = environment(
-            args=args, database_url=postgres.url, redis_url=redis_server.url, port=port, folder=folder
-        )
+        env = environment(args=args, database_url=postgres.url, redis_url=redis_server.url, port=port, folder=folder)
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
         import django
@@ -418,10 +457,24 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
         faults_set(setups, **{"503_share": args.server_errors / 2})
         faults_set([s for s in setups if not s.honours_key], ignore_idempotency=True)
         web = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
-             "-w", str(args.web_workers), "--threads", "4", "--log-level", "error"],
-            cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log,
-        )  # fmt: skip
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "channels_portal.wsgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.web_workers),
+                "--threads",
+                "4",
+                "--log-level",
+                "error",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=log,
+            stderr=log,
+        )
         wait_for_port(port)
         workers = Workers(env=env, count=args.workers, concurrency=args.concurrency, log=log)
         workers.start()
@@ -429,19 +482,30 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
         print(f"Seed {seed}; kills at {', '.join(f'{k:.0%}' for k in chaos.kills) or 'none'}", file=out, flush=True)
         started = time.monotonic()
         created = create_under_chaos(
-            args=args, setups=setups, workers=workers, chaos=chaos, postgres=postgres, redis_server=redis_server,
-            rng=rng, out=out,
-        )  # fmt: skip
+            args=args,
+            setups=setups,
+            workers=workers,
+            chaos=chaos,
+            postgres=postgres,
+            redis_server=redis_server,
+            rng=rng,
+            out=out,
+        )
         created_in = time.monotonic() - started
         drain_started = time.monotonic()
         settled = drain(setups=setups, workers=workers, timeout=args.drain_timeout)
         drained_in = time.monotonic() - drain_started
         figures = retrying(lambda: check(setups=setups, created=created))
         figures.update(
-            seed=seed, created_in_s=round(created_in, 1), drain_s=round(drained_in, 1),
-            total_s=round(time.monotonic() - started, 1), settled=settled, kills=workers.kills,
-            worker_deaths=workers.deaths, events=chaos.log,
-        )  # fmt: skip
+            seed=seed,
+            created_in_s=round(created_in, 1),
+            drain_s=round(drained_in, 1),
+            total_s=round(time.monotonic() - started, 1),
+            settled=settled,
+            kills=workers.kills,
+            worker_deaths=workers.deaths,
+            events=chaos.log,
+        )
         report(figures=figures, args=args, out=out)
         return figures
     finally:
@@ -461,9 +525,16 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
 
 
 def create_under_chaos(
-    *, args: argparse.Namespace, setups: list[Setup], workers: Workers, chaos: Chaos, postgres: PrivatePostgres,
-    redis_server: PrivateRedis, rng: random.Random, out: Any,
-) -> int:  # fmt: skip
+    *,
+    args: argparse.Namespace,
+    setups: list[Setup],
+    workers: Workers,
+    chaos: Chaos,
+    postgres: PrivatePostgres,
+    redis_server: PrivateRedis,
+    rng: random.Random,
+    out: Any,
+) -> int:
     """Write every wave's records at `args.rate` a second while the chaos plan unfolds."""
     started = time.monotonic()
     kills = list(chaos.kills)
@@ -533,9 +604,11 @@ def drain(*, setups: list[Setup], workers: Workers, timeout: float) -> bool:
     while time.monotonic() < deadline:
         workers.keep_alive()
         unsettled = retrying(
-            lambda: SyncRecord.objects.filter(channel_id__in=channels)
-            .exclude(state__in=[SyncState.SYNCED, SyncState.FAILED, SyncState.SKIPPED])
-            .count()
+            lambda: (
+                SyncRecord.objects.filter(channel_id__in=channels)
+                .exclude(state__in=[SyncState.SYNCED, SyncState.FAILED, SyncState.SKIPPED])
+                .count()
+            )
         )
         if unsettled == 0:
             return True
@@ -551,8 +624,10 @@ def check(*, setups: list[Setup], created: int) -> dict[str, Any]:
     from xero_sandbox.models import RequestLog
 
     figures: dict[str, Any] = {}
-    for mode, group in (("honoured", [s for s in setups if s.honours_key]),
-                        ("ignored", [s for s in setups if not s.honours_key])):  # fmt: skip
+    for mode, group in (
+        ("honoured", [s for s in setups if s.honours_key]),
+        ("ignored", [s for s in setups if not s.honours_key]),
+    ):
         counts = Counter[str]()
         for setup in group:
             invoices = dict(Invoice.objects.filter(store=setup.store).values_list("pk", "number"))
@@ -593,8 +668,19 @@ def check(*, setups: list[Setup], created: int) -> dict[str, Any]:
             counts["replays"] += logged.filter(note="idempotent replay").count()
         figures[mode] = {
             key: counts[key]
-            for key in ("created", "synced", "failed", "lost", "duplicated", "stuck", "calls", "answers_dropped",
-                        "answers_5xx", "answers_429", "replays")  # fmt: skip
+            for key in (
+                "created",
+                "synced",
+                "failed",
+                "lost",
+                "duplicated",
+                "stuck",
+                "calls",
+                "answers_dropped",
+                "answers_5xx",
+                "answers_429",
+                "replays",
+            )
         }
     for key in ("created", "synced", "failed", "lost", "duplicated", "stuck"):
         figures[key] = figures["honoured"][key] + figures["ignored"][key]
@@ -618,20 +704,32 @@ def report(*, figures: dict[str, Any], args: argparse.Namespace, out: Any) -> No
         f"scale {args.scale}, drop {args.drop:.0%}, 5xx {args.server_errors:.0%}, seed {figures['seed']}",
         file=out,
     )
-    print(f"worker kills: {figures['kills']} (unplanned deaths: {figures['worker_deaths']}); "
-          f"Redis and PostgreSQL restarted: {'no' if args.no_restarts else 'once each'}", file=out)  # fmt: skip
+    print(
+        f"worker kills: {figures['kills']} (unplanned deaths: {figures['worker_deaths']}); "
+        f"Redis and PostgreSQL restarted: {'no' if args.no_restarts else 'once each'}",
+        file=out,
+    )
     for mode in ("honoured", "ignored"):
         f = figures[mode]
-        print(f"Idempotency-Key {mode}: created {f['created']}, synced {f['synced']}, failed {f['failed']}, "
-              f"lost {f['lost']}, duplicated {f['duplicated']}, stuck {f['stuck']}; calls {f['calls']}, "
-              f"answers dropped {f['answers_dropped']}, 5xx {f['answers_5xx']}, 429 {f['answers_429']}, "
-              f"replays {f['replays']}", file=out)  # fmt: skip
+        print(
+            f"Idempotency-Key {mode}: created {f['created']}, synced {f['synced']}, failed {f['failed']}, "
+            f"lost {f['lost']}, duplicated {f['duplicated']}, stuck {f['stuck']}; calls {f['calls']}, "
+            f"answers dropped {f['answers_dropped']}, 5xx {f['answers_5xx']}, 429 {f['answers_429']}, "
+            f"replays {f['replays']}",
+            file=out,
+        )
     print("attempts by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["attempts"].items())), file=out)
-    print(f"created {figures['created']} (of {figures['expected']}), synced {figures['synced']}, "
-          f"failed {figures['failed']}, lost {figures['lost']}, duplicated {figures['duplicated']}, "
-          f"stuck {figures['stuck']}", file=out)  # fmt: skip
-    print(f"time: creation {figures['created_in_s']} s, drain {figures['drain_s']} s "
-          f"({'settled' if figures['settled'] else 'NOT settled'}), total {figures['total_s']} s", file=out)  # fmt: skip
+    print(
+        f"created {figures['created']} (of {figures['expected']}), synced {figures['synced']}, "
+        f"failed {figures['failed']}, lost {figures['lost']}, duplicated {figures['duplicated']}, "
+        f"stuck {figures['stuck']}",
+        file=out,
+    )
+    print(
+        f"time: creation {figures['created_in_s']} s, drain {figures['drain_s']} s "
+        f"({'settled' if figures['settled'] else 'NOT settled'}), total {figures['total_s']} s",
+        file=out,
+    )
     if args.json:
         print(json.dumps(figures), file=out)
 
