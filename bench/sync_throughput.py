@@ -219,7 +219,7 @@ def warm_up(*, site: str, web_workers: int, workers: int, timeout: float = 120.0
     with ThreadPoolExecutor(max_workers=4 * web_workers) as pool:
         list(pool.map(lambda _n: requests.get(url, timeout=timeout).status_code, range(12 * web_workers)))
     deadline = time.monotonic() + timeout
-    while len(app.control.ping(timeout=1.0)) < workers:
+    while len(app.control.ping(timeout=1.0) or []) < workers:
         if time.monotonic() > deadline:
             raise RuntimeError("the celery workers did not answer a ping")
     time.sleep(1.0)  # beat's first sweep, the workers' own start-up tasks

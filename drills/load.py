@@ -266,9 +266,9 @@ def session_cookie(world: World) -> tuple[str, str]:
     return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def query_count(page: Page, cookie: tuple[str, str]) -> tuple[int, int]:
-    """Return (status, SQL queries) of an in-process request of the page (the second one: the first
-    may pay once-only costs, such as an API key's first use)."""
+def query_count(page: Page, cookie: tuple[str, str]) -> tuple[int, int, float]:
+    """Return (status, SQL queries, their time in ms) of an in-process request of the page (the
+    second one: the first may pay once-only costs, such as an API key's first use)."""
     import json
 
     from django.db import connection
@@ -285,7 +285,8 @@ def query_count(page: Page, cookie: tuple[str, str]) -> tuple[int, int]:
                 answer = client.post(page.path(0), body, content_type="application/json", **headers)
             else:
                 answer = client.get(page.path(0), **headers)
-    return answer.status_code, len(queries.captured_queries)
+    database_ms = 1000 * sum(float(q["time"]) for q in queries.captured_queries)
+    return answer.status_code, len(queries.captured_queries), database_ms
 
 
 @dataclass
@@ -350,13 +351,14 @@ def measure(*, base_url: str, world: World, args: argparse.Namespace, label: str
         f"({world.invoices // 2} in the big channel)",
         flush=True,
     )
-    print(f"{'page':32} {'queries':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}  statuses", flush=True)
+    print(f"{'page':32} {'queries':>7} {'SQL ms':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}  statuses", flush=True)
     for page in pages_of(world):
-        status, queries = query_count(page, cookie)
+        status, queries, database_ms = query_count(page, cookie)
         result = load(base_url=base_url, page=page, cookie=cookie, users=args.users, seconds=args.seconds)
         rps = result.ok / result.seconds if result.seconds else 0.0
         figures[page.name] = {
             "queries": queries,
+            "db_ms": round(database_ms, 1),
             "status": status,
             "rps": round(rps, 1),
             "p50_ms": round(result.percentile(0.5), 1),
@@ -365,7 +367,7 @@ def measure(*, base_url: str, world: World, args: argparse.Namespace, label: str
         }
         statuses = ", ".join(f"{code}×{n}" for code, n in sorted(result.statuses.items()))
         print(
-            f"{page.name:32} {queries:>7} {rps:>7.1f} {result.percentile(0.5):>7.1f} "
+            f"{page.name:32} {queries:>7} {database_ms:>7.1f} {rps:>7.1f} {result.percentile(0.5):>7.1f} "
             f"{result.percentile(0.95):>7.1f}  {statuses}",
             flush=True,
         )
