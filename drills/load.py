@@ -187,9 +187,12 @@ def invoices_grow(world: World, *, to: int) -> None:
         cursor.execute(
             f"UPDATE {table} SET state = CASE WHEN id % 20 = 0 THEN 'failed' ELSE 'synced' END, "
             "xero_id = CASE WHEN id % 20 = 0 THEN '' ELSE md5(id::text)::uuid::text END, "
-            "last_error = CASE WHEN id % 20 = 0 THEN 'A validation error' ELSE '' END, attempt_count = 1 "
+            "last_error = CASE WHEN id % 20 = 0 THEN 'A validation error' ELSE '' END, attempt_count = 1, "
+            "synced_at = CASE WHEN id % 20 = 0 THEN NULL ELSE now() - make_interval(secs => id) END "
             "WHERE state = 'pending' AND id % 20 < 17"
         )
+    with connection.cursor() as cursor:  # what autovacuum does after a bulk load (outside a transaction)
+        cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("ANALYZE")
 
 
