@@ -19,7 +19,8 @@ service (as the Billing API and pages do) at `--rate` a second, round-robin over
 while, at points of the creation chosen at random (`--seed`):
 
 - a worker process group is SIGKILLed (`--kills` times) and started again at once;
-- every sandbox answers 429 to every call (a storm) from 20% to 30% of the creation;
+- every sandbox answers 429 to every call (a storm) from 20% to 30% of the creation (at least
+  `--storm-seconds`, and until a worker met it);
 - Redis is killed and started empty at 40% (every queued task and lane key is lost);
 - PostgreSQL is stopped with `-m immediate` (a crash: transactions in flight are lost) and
   started again at 65%.
@@ -278,6 +279,15 @@ class Workers:
     def start(self) -> None:
         self.processes = [self._start(n) for n in range(self.count)]
 
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        """Return once every worker answers a Celery ping (a loaded machine boots them slowly)."""
+        from channels_portal.celery import app
+
+        deadline = time.monotonic() + timeout
+        while len(app.control.ping(timeout=1.0) or []) < self.count:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the celery workers did not answer a ping")
+
     def kill_one(self, rng: random.Random) -> int:
         """SIGKILL a random worker's whole process group (worker and embedded beat); start it again."""
         n = rng.randrange(self.count)
@@ -478,6 +488,7 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
         wait_for_port(port)
         workers = Workers(env=env, count=args.workers, concurrency=args.concurrency, log=log)
         workers.start()
+        workers.wait_ready()
         chaos = chaos_plan(args=args, rng=rng)
         print(f"Seed {seed}; kills at {', '.join(f'{k:.0%}' for k in chaos.kills) or 'none'}", file=out, flush=True)
         started = time.monotonic()
@@ -541,6 +552,11 @@ def create_under_chaos(
     storm_on = storm_done = redis_done = postgres_done = False
     storm_at = 0.0
 
+    def storm_over() -> bool:
+        """The storm lasts `--storm-seconds`, and until the workers met it (a 429 answered), at most 120 s."""
+        lasted = time.monotonic() - storm_at
+        return lasted >= args.storm_seconds and (lasted > 120 or retrying(lambda: storm_answers(setups)) > 0)
+
     def event(text: str) -> None:
         line = f"{time.monotonic() - started:6.1f} s  {text}"
         chaos.log.append(line)
@@ -557,7 +573,7 @@ def create_under_chaos(
             retrying(lambda: faults_set(setups, **{"429_storm": True}))
             storm_on, storm_at = True, time.monotonic()
             event("429 storm on")
-        if storm_on and progress >= chaos.storm[1] and time.monotonic() - storm_at >= args.storm_seconds:
+        if storm_on and progress >= chaos.storm[1] and storm_over():
             retrying(lambda: faults_set(setups, **{"429_storm": False}))
             storm_on, storm_done = False, True
             event("429 storm off")
@@ -582,11 +598,18 @@ def create_under_chaos(
         if behind > 0:
             time.sleep(behind)
     event(f"created {total} invoices")
+    while storm_on and not storm_over():
+        time.sleep(0.5)
     if storm_on:
-        time.sleep(max(0.0, args.storm_seconds - (time.monotonic() - storm_at)))
         retrying(lambda: faults_set(setups, **{"429_storm": False}))
         event("429 storm off")
     return total
+
+
+def storm_answers(setups: list[Setup]) -> int:
+    from xero_sandbox.models import RequestLog
+
+    return RequestLog.objects.filter(organisation__tenant_id__in=[s.tenant_id for s in setups], status=429).count()
 
 
 def in_flight(setups: list[Setup]) -> int:
