@@ -77,12 +77,9 @@ class SyncRecord(models.Model):
             ),
             models.Index(fields=["channel", "state"], name="sync_record_channel_state"),
             models.Index(fields=["lease_until"], condition=Q(state="in_flight"), name="sync_record_leases"),
-            # The channel page's "last synced" and latest failures, read without scanning the
-            # channel's whole ledger (drills/load.py: a 50,000-row channel).
+            # The channel page's "last synced", read without scanning the channel's whole ledger
+            # (drills/load.py: a 50,000-row channel).
             models.Index(fields=["channel", "synced_at"], name="sync_record_last_synced"),
-            models.Index(
-                fields=["channel", "updated_at", "id"], condition=Q(state="failed"), name="sync_record_failed_recent"
-            ),
         ]
 
     def __str__(self) -> str:
