@@ -77,9 +77,6 @@ class SyncRecord(models.Model):
             ),
             models.Index(fields=["channel", "state"], name="sync_record_channel_state"),
             models.Index(fields=["lease_until"], condition=Q(state="in_flight"), name="sync_record_leases"),
-            # The channel page's "last synced", read without scanning the channel's whole ledger
-            # (drills/load.py: a 50,000-row channel).
-            models.Index(fields=["channel", "synced_at"], name="sync_record_last_synced"),
         ]
 
     def __str__(self) -> str:
