@@ -11,18 +11,22 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelTaxMapping
+from .models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelLineAccounts, ChannelTaxMapping
+from .preflight import channel_switch_on
+from .services.line_accounts import channel_line_accounts_set, line_accounts_check
 from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
+from .staff import channels_health
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -88,6 +92,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
     search_fields = ["name", "store__name", "tenant_name", "client_id"]
     actions = ["activate", "deactivate"]
     inlines = [ChannelEventInline]
+    change_list_template = "admin/accounting/accountingchannel/change_list.html"
     readonly_fields = [
         "client_secret_stored",
         "is_active",
@@ -172,15 +177,32 @@ class AccountingChannelAdmin(admin.ModelAdmin):
             services.channel_client_id_changed(channel=obj)
         super().save_model(request, obj, form, change)
 
+    def get_urls(self) -> list[Any]:
+        health = path(
+            "health/", self.admin_site.admin_view(self.health_view), name="accounting_accountingchannel_health"
+        )
+        return [health, *super().get_urls()]
+
+    def health_view(self, request: HttpRequest) -> TemplateResponse:
+        """The staff page: every organisation's channels, those needing reconnect, failing, with a
+        refresh token near expiry, their backlog and last success; Activate/Deactivate from here."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "health": channels_health(), "opts": self.model._meta}
+        return TemplateResponse(request, "admin/accounting/accountingchannel/health.html", context)
+
     @admin.action(description="Activate")
     def activate(self, request: HttpRequest, queryset: QuerySet[AccountingChannel]) -> None:
         done = 0
         for channel in queryset.select_related("store"):
             try:
-                services.channel_activate(channel=channel, user=request.user)  # type: ignore[arg-type]
+                report = channel_switch_on(channel=channel, user=request.user)  # type: ignore[arg-type]
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{channel.name}: {' '.join(exc.messages)}", level=messages.ERROR)
+            else:
+                if report.warnings:
+                    self.message_user(request, f"{channel.name}: {report.summary()}", level=messages.WARNING)
         if done:
             self.message_user(request, f"{done} channel(s) activated.", level=messages.SUCCESS)
 
@@ -242,3 +264,43 @@ class ChannelTaxMappingAdmin(admin.ModelAdmin):
         obj.pk, obj.origin, obj.chosen_by = saved.pk, saved.origin, saved.chosen_by
         if retried:
             self.message_user(request, f"{retried} invoice(s) that waited for this mapping were queued again.")
+
+
+class ChannelLineAccountsAdminForm(forms.ModelForm):
+    class Meta:
+        model = ChannelLineAccounts
+        fields = ["channel", "discount_mode", "shipping_account", "discount_account", "gift_card_account",
+                  "rounding_account"]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        channel = cleaned.get("channel") or getattr(self.instance, "channel", None)
+        if channel is not None:
+            # The same rule as the channel page: accounts from the organisation's chart that suit.
+            values = {name: str(cleaned.get(name) or "") for name in self.Meta.fields if name != "channel"}
+            line_accounts_check(channel=channel, values=values)
+        return cleaned
+
+
+@admin.register(ChannelLineAccounts)
+class ChannelLineAccountsAdmin(admin.ModelAdmin):
+    """Channels' line accounts; a save goes through the same service as the channel page."""
+
+    form = ChannelLineAccountsAdminForm
+    list_display = ["channel", "discount_mode", "shipping_account", "discount_account", "gift_card_account",
+                    "rounding_account", "rounding_tax_type", "updated_by", "updated_at"]  # fmt: skip
+    list_select_related = ["channel__store__organization", "updated_by"]
+    search_fields = ["channel__name", "channel__store__name"]
+    readonly_fields = ["rounding_tax_type", "updated_by", "updated_at"]
+    raw_id_fields = ["channel"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["channel", *self.readonly_fields] if obj is not None else list(self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: ChannelLineAccounts, form: forms.ModelForm, change: bool) -> None:
+        fields = ChannelLineAccountsAdminForm.Meta.fields
+        values = {name: str(getattr(obj, name)) for name in fields if name != "channel"}
+        retried = channel_line_accounts_set(channel=obj.channel, values=values, user=request.user)  # type: ignore[arg-type]
+        obj.pk = ChannelLineAccounts.objects.get(channel=obj.channel).pk
+        if retried:
+            self.message_user(request, f"{retried} invoice(s) that waited for these accounts were queued again.")

@@ -44,7 +44,6 @@ SENDING_SETTINGS = (
     "add_products",
     "create_nonexistent_products",
     "invoice_status",
-    "line_amount_type",
     "invoice_number_prefix",
 )
 
@@ -187,17 +186,33 @@ class ChannelEvent(models.Model):
 
 
 class LineKind(models.TextChoices):
-    """What an invoice line sells; each kind has its own tax mapping (shipping etc. join here)."""
+    """What an invoice line sells; each kind has its own tax mapping and its own account."""
 
     GOODS = "goods", "Goods"
+    SHIPPING = "shipping", "Shipping"
+    DISCOUNT = "discount", "Discounts"
+    GIFT_CARD_SOLD = "gift_card_sold", "Gift cards sold"
+    GIFT_CARD_REDEEMED = "gift_card_redeemed", "Gift cards redeemed"
 
 
-def line_tax_key(line: Any) -> tuple[Decimal, str]:
-    """Return the (rate, line kind) a store invoice line is mapped by.
+# The store's line kinds (stores.models.LineKind values) as the channel maps them.
+STORE_LINE_KINDS = {
+    "product": LineKind.GOODS,
+    "shipping": LineKind.SHIPPING,
+    "discount": LineKind.DISCOUNT,
+    "gift_card_sold": LineKind.GIFT_CARD_SOLD,
+    "gift_card_redeemed": LineKind.GIFT_CARD_REDEEMED,
+}
 
-    Store lines carry no kind yet: every line is goods.
-    """
-    return Decimal(line.tax_rate).quantize(Decimal("0.01")), LineKind.GOODS
+
+def line_kind_of(line: Any) -> str:
+    """Return the channel's LineKind of a store invoice line (lines without a kind sell goods)."""
+    return STORE_LINE_KINDS.get(str(getattr(line, "kind", "") or "product"), LineKind.GOODS)
+
+
+def line_tax_key(line: Any, *, kind: str | None = None) -> tuple[Decimal, str]:
+    """Return the (rate, line kind) a store invoice line is mapped by (`kind` overrides its own)."""
+    return Decimal(line.tax_rate).quantize(Decimal("0.01")), kind or line_kind_of(line)
 
 
 class TaxMappingOrigin(models.TextChoices):
@@ -232,3 +247,98 @@ class ChannelTaxMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate}% {self.line_kind} → {self.tax_type}"
+
+
+class DiscountMode(models.TextChoices):
+    LINE = "line", "On each line (Xero's line discount)"
+    SEPARATE = "separate", "As its own line to the discount account"
+
+
+class ChannelLineAccounts(models.Model):
+    """Where a channel's shipping, discount, gift-card and rounding lines go in Xero.
+
+    Never guessed: each account is chosen by the operator from the organisation's chart as last
+    read from Xero (`chart`), and an invoice that needs an unset one fails with where to set it
+    (`services.line_accounts`).
+    """
+
+    channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="line_accounts")
+    shipping_account = models.CharField("Shipping account", max_length=10, blank=True)
+    discount_mode = models.CharField(
+        "Discounts", max_length=10, choices=DiscountMode.choices, default=DiscountMode.LINE
+    )
+    discount_account = models.CharField("Discount account", max_length=10, blank=True)
+    gift_card_account = models.CharField("Gift card liability account", max_length=10, blank=True)
+    rounding_account = models.CharField("Rounding account", max_length=10, blank=True)
+    # The rounding account's own 0% tax type in Xero (rounding lines carry no tax).
+    rounding_tax_type = models.CharField(max_length=50, blank=True)
+    # The organisation's accounts and 0% tax types as last read from Xero, with the tenant read.
+    chart = models.JSONField(default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "channel line accounts"
+        verbose_name_plural = "channel line accounts"
+
+    def __str__(self) -> str:
+        return f"Line accounts of {self.channel}"
+
+
+class PreflightLevel(models.TextChoices):
+    OK = "ok", "Passed"
+    WARNING = "warning", "Warning"
+    FAILURE = "failure", "Failed"
+
+
+class ChannelPreflight(models.Model):
+    """The latest pre-flight of a channel (`accounting.preflight`), shown on its page.
+
+    `results`: [{"name", "level", "detail", "fix"}, …] in the order the checks ran.
+    """
+
+    channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="preflight")
+    results = models.JSONField(default=list)
+    blocked = models.BooleanField(default=False)
+    ran_at = models.DateTimeField()
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Pre-flight of channel {self.channel_id} ({'blocked' if self.blocked else 'passed'})"
+
+
+class AlertKind(models.TextChoices):
+    NEEDS_RECONNECT = "needs_reconnect", "Channel needs reconnect"
+    FAILURES = "failures", "Failures past the threshold"
+    DAY_LIMIT = "day_limit", "Xero's daily limit reached"
+
+
+class AlertEpisode(models.Model):
+    """One stretch of a problem of a channel, from when it starts until it is resolved.
+
+    The organization's owners and admins are e-mailed when an episode opens, never again for
+    it; the portal shows a banner while it is open. A new episode (the problem came back after
+    it was resolved) e-mails again.
+    """
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="alert_episodes")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    emailed_to = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind"], condition=Q(resolved_at__isnull=True), name="accounting_one_open_alert"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on channel {self.channel_id}{'' if self.resolved_at else ' (open)'}"

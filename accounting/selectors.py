@@ -15,12 +15,15 @@ from organizations.models import Organization
 from stores.models import InvoiceLine, Store
 
 from .models import (
+    STORE_LINE_KINDS,
     AccountingChannel,
     AuthorizationOutcome,
     ChannelAuthorization,
     ChannelEvent,
+    ChannelLineAccounts,
     ChannelTaxMapping,
     ConnectionState,
+    DiscountMode,
     LineKind,
     TaxMappingOrigin,
 )
@@ -116,10 +119,18 @@ def tax_mapping_field_name(*, rate: Decimal, line_kind: str) -> str:
     return f"tax-{line_kind}-{Decimal(rate).quantize(Decimal('0.01'))}"
 
 
-def store_tax_keys(*, store_id: int) -> list[tuple[Decimal, str]]:
-    """Return the (rate, line kind) of every rate the store's invoice lines use (one query)."""
-    rates = InvoiceLine.objects.filter(invoice__store_id=store_id).values_list("tax_rate", flat=True)
-    return [(rate, LineKind.GOODS) for rate in rates.order_by("tax_rate").distinct()]
+def store_tax_keys(*, store_id: int, discount_mode: str = DiscountMode.LINE) -> list[tuple[Decimal, str]]:
+    """Return the (rate, line kind) of every rate the store's invoice lines use, by kind (one
+    query). With discounts as their own lines, a discounted goods line needs its rate as a
+    discount too."""
+    used = InvoiceLine.objects.filter(invoice__store_id=store_id).values_list("tax_rate", "kind", "discount_rate")
+    keys = set()
+    for rate, kind, discount in used.order_by().distinct():
+        line_kind = STORE_LINE_KINDS.get(kind, LineKind.GOODS)
+        keys.add((rate, line_kind))
+        if discount and line_kind == LineKind.GOODS and discount_mode == DiscountMode.SEPARATE:
+            keys.add((rate, LineKind.DISCOUNT))
+    return sorted(keys)
 
 
 def channel_tax_mapping_rows(*, channel: AccountingChannel, rates: list[SalesTaxRate] | None) -> list[TaxMappingRow]:
@@ -128,7 +139,9 @@ def channel_tax_mapping_rows(*, channel: AccountingChannel, rates: list[SalesTax
     `rates` are the organisation's sales tax rates as cached (None: not read from Xero yet).
     """
     mapped = {(m.rate, m.line_kind): m for m in ChannelTaxMapping.objects.filter(channel=channel)}
-    keys = sorted({*store_tax_keys(store_id=channel.store_id), *mapped}, key=lambda k: (k[1], k[0]))
+    lines = ChannelLineAccounts.objects.filter(channel=channel).values_list("discount_mode", flat=True).first()
+    used = store_tax_keys(store_id=channel.store_id, discount_mode=lines or DiscountMode.LINE)
+    keys = sorted({*used, *mapped}, key=lambda k: (k[1], k[0]))
     return [_tax_mapping_row(key=key, mapping=mapped.get(key), rates=rates) for key in keys]
 
 

@@ -21,8 +21,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from channels_portal.locks import named_lock
 
-from .models import AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
-from .notifications import notify_needs_reconnect
+from .alerts import alert_open
+from .models import AccountingChannel, AlertKind, ChannelEvent, ChannelEventKind, ConnectionState
 from .providers.xero.oauth import XeroOAuthError, token_refresh
 
 logger = logging.getLogger(__name__)
@@ -165,8 +165,9 @@ def _mark_needs_reconnect(*, channel: AccountingChannel, reason: str) -> None:
     channel.save(update_fields=["connection_state", "state_reason", "updated_at"])
     ChannelEvent.objects.create(channel=channel, kind=ChannelEventKind.NEEDS_RECONNECT, message=reason[:500])
     channel_id = channel.pk
-    # robust: a mail server that is down must not turn the mark into an error (Django logs it).
-    transaction.on_commit(lambda: notify_needs_reconnect(channel_id=channel_id), robust=True)
+    # One e-mail per episode, sent on commit (robust: a mail server that is down must not turn
+    # the mark into an error); the episode ends when the channel is connected again.
+    alert_open(channel_id=channel_id, kind=AlertKind.NEEDS_RECONNECT, detail=reason)
     logger.warning("Channel %s needs reconnect: %s", channel_id, reason)
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import preflight as preflight_views
 
 app_name = "accounting"
 
@@ -15,7 +16,37 @@ urlpatterns = [
     path("channels/<int:channel_id>/sync/<int:record_id>/retry/", views.channel_sync_retry, name="channel-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/retry/", views.record_sync_retry, name="record-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/skip/", views.record_sync_skip, name="record-sync-skip"),
+    path("channels/<int:channel_id>/ledger/", views.channel_ledger, name="channel-ledger"),
+    path(
+        "channels/<int:channel_id>/ledger/retry-cause/",
+        views.channel_ledger_retry_cause,
+        name="channel-ledger-retry-cause",
+    ),
+    path(
+        "channels/<int:channel_id>/ledger/skip-cause/",
+        views.channel_ledger_skip_cause,
+        name="channel-ledger-skip-cause",
+    ),
+    path(
+        "channels/<int:channel_id>/ledger/<int:record_id>/retry/",
+        views.channel_ledger_record,
+        {"action": "retry"},
+        name="channel-ledger-retry",
+    ),
+    path(
+        "channels/<int:channel_id>/ledger/<int:record_id>/skip/",
+        views.channel_ledger_record,
+        {"action": "skip"},
+        name="channel-ledger-skip",
+    ),
+    path("channels/<int:channel_id>/sync/progress/", views.channel_sync_progress_json, name="channel-sync-progress"),
+    path(
+        "channels/<int:channel_id>/test-connection/",
+        views.channel_test_connection_view,
+        name="channel-test-connection",
+    ),
     path("channels/<int:channel_id>/tax-mapping/", views.channel_tax_mapping, name="channel-tax-mapping"),
+    path("channels/<int:channel_id>/line-accounts/", views.channel_line_accounts, name="channel-line-accounts"),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",
@@ -24,6 +55,8 @@ urlpatterns = [
     ),
     path("channels/<int:channel_id>/connected/", views.channel_connected, name="channel-connected"),
     path("channels/<int:channel_id>/disconnect/", views.channel_disconnect, name="channel-disconnect"),
+    path("channels/<int:channel_id>/preflight/", preflight_views.channel_preflight_run, name="channel-preflight"),
+    path("channels/<int:channel_id>/backfill/", preflight_views.channel_backfill, name="channel-backfill"),
     # The redirect URI merchants register in their Xero app: keep this path stable.
     path("xero/callback/", views.xero_callback, name="xero-callback"),
 ]

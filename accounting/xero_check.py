@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import QuerySet
 
-from .models import AccountingChannel, ChannelTaxMapping, ConnectionState, LineAmountType
+from .models import AccountingChannel, ChannelTaxMapping, ConnectionState
 from .providers.xero import books
 from .providers.xero.client import XeroClient
 from .providers.xero.errors import XeroError
@@ -108,8 +108,6 @@ def _accounts(channel: AccountingChannel, client: XeroClient) -> list[Probe]:
 
 
 def _tax_mapping(channel: AccountingChannel, client: XeroClient) -> list[Probe]:
-    if channel.line_amount_type == LineAmountType.NO_TAX:
-        return [Probe("Tax mapping", True, "line amounts are No tax: no tax type is sent")]
     rates = sales_tax_rates(client.tax_rates())
     mapped = {(m.rate, m.line_kind): m.tax_type for m in _mappings(channel)}
     keys = sorted({*store_tax_keys(store_id=channel.store_id), *mapped}, key=lambda k: (k[1], k[0]))

@@ -13,7 +13,7 @@ from typing import Any
 
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
-from .models import Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, WebhookDelivery
+from .models import Account, Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, TaxRate, WebhookDelivery
 from .services import apps, identity, organisation_settings, organisations, payments
 
 OrganisationRef = Organisation | str | uuid.UUID
@@ -56,6 +56,25 @@ def organisation_create(
     return organisations.organisation_create(
         name=name, country=country, base_currency=base_currency, currencies=currencies
     )
+
+
+def account_add(
+    *, organisation: OrganisationRef, code: str, name: str, type: str, account_class: str, tax_type: str = "NONE"
+) -> Account:
+    """Add an account to the organisation's chart, as the merchant would in Xero (e.g. a
+    CURRLIAB "Gift Card Liability")."""
+    return Account.objects.create(
+        organisation=organisation_get(organisation=organisation), code=code, name=name, type=type,
+        account_class=account_class, tax_type=tax_type,
+    )  # fmt: skip
+
+
+def tax_rate_add(*, organisation: OrganisationRef, name: str, tax_type: str, rate: Any) -> TaxRate:
+    """Add an ACTIVE tax rate for any class of account, as an organisation's own rate (TAX001…)."""
+    return TaxRate.objects.create(
+        organisation=organisation_get(organisation=organisation), name=name, tax_type=tax_type, rate=rate,
+        report_tax_type="OUTPUT",
+    )  # fmt: skip
 
 
 def currency_enable(*, organisation: OrganisationRef, code: str) -> None:

@@ -15,8 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from ..alerts import alert_resolve
 from ..models import (
     AccountingChannel,
+    AlertKind,
     AuthorizationOutcome,
     ChannelAuthorization,
     ChannelEvent,
@@ -276,6 +278,7 @@ def channel_connect_record(
             f"{connection.tenant_name} with the same invoice number prefix."
         )
     channel.save()
+    alert_resolve(channel_id=channel.pk, kind=AlertKind.NEEDS_RECONNECT)
     ChannelEvent.objects.create(
         channel=channel,
         kind=ChannelEventKind.CONNECTED,
@@ -325,6 +328,7 @@ def channel_disconnect(*, channel: AccountingChannel, user: User) -> str:
         channel.token_expires_at = None
         channel.connection_id = ""
         channel.save()
+        alert_resolve(channel_id=channel.pk, kind=AlertKind.NEEDS_RECONNECT)
         ChannelEvent.objects.create(
             channel=channel,
             kind=ChannelEventKind.DISCONNECTED,

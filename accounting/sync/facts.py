@@ -14,10 +14,11 @@ STARTER_DAY_LIMIT = 1000
 STANDARD_DAY_LIMIT = 5000
 
 
-def day_remaining_of(headers: Mapping[str, str]) -> int | None:
-    """Return Xero's `X-DayLimit-Remaining` of an answer (None when absent or unreadable)."""
+def day_remaining_of(headers: Mapping[str, str], *, header: str = "x-daylimit-remaining") -> int | None:
+    """Return Xero's `X-DayLimit-Remaining` (or another count `header`) of an answer (None when
+    absent or unreadable)."""
     for name, value in headers.items():
-        if name.lower() == "x-daylimit-remaining":
+        if name.lower() == header:
             try:
                 return max(int(value), 0)
             except ValueError:
@@ -25,17 +26,19 @@ def day_remaining_of(headers: Mapping[str, str]) -> int | None:
     return None
 
 
-def facts_day_report(*, tenant_id: str, remaining: int) -> int:
-    """Record the day budget Xero reported for the organisation; return its day limit."""
+def facts_day_report(*, tenant_id: str, remaining: int, minute_remaining: int | None = None) -> int:
+    """Record the day (and minute) budget Xero reported for the organisation; return its day limit."""
     limit = STANDARD_DAY_LIMIT if remaining >= STARTER_DAY_LIMIT else STARTER_DAY_LIMIT
+    now = timezone.now()
     facts, created = XeroOrganisationFacts.objects.get_or_create(
         tenant_id=tenant_id,
-        defaults={"day_limit": limit, "day_remaining": remaining, "day_reported_at": timezone.now()},
+        defaults={"day_limit": limit, "day_remaining": remaining, "day_reported_at": now}
+        | {"minute_remaining": minute_remaining},
     )
     if not created:
         facts.day_limit = max(facts.day_limit, limit)
-        facts.day_remaining, facts.day_reported_at = remaining, timezone.now()
-        facts.save(update_fields=["day_limit", "day_remaining", "day_reported_at"])
+        facts.day_remaining, facts.day_reported_at, facts.minute_remaining = remaining, now, minute_remaining
+        facts.save(update_fields=["day_limit", "day_remaining", "day_reported_at", "minute_remaining"])
     return facts.day_limit
 
 

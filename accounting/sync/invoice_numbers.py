@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from accounting.models import AccountingChannel, LineAmountType
+from accounting.models import AccountingChannel
 from accounting.providers.xero.answers import Refusal
 from accounting.providers.xero.client import XeroClient
 from stores.models import Invoice
@@ -59,8 +59,8 @@ def numbers_taken_settle(
 
 
 def _version(*, channel: AccountingChannel, invoice: Invoice, contact_id: str) -> dict[str, Any]:
-    # A NoTax channel sends no tax: Xero's total is the store's subtotal.
-    total = invoice.subtotal if channel.line_amount_type == LineAmountType.NO_TAX else invoice.total
+    # Xero's total is the store's: a rounding line closes any gap per-line rounding leaves.
+    total = invoice.total
     return {"contact_id": contact_id, "name": invoice.customer_name, "total": Decimal(total),
             "currency": invoice.currency}  # fmt: skip
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.db.models import Max, QuerySet
 
-from accounting.models import AccountingChannel, LineAmountType, line_tax_key
+from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import Refusal, element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
+from accounting.services.line_accounts import channel_line_accounts
 from accounting.services.tax_mapping import channel_tax_types_resolve
 from stores.models import Invoice, InvoiceLine, InvoiceStatus
 
@@ -231,11 +232,12 @@ def _prepare(
     if not pairs:
         return [], []
     account = sales_account_code(channel=channel, client=client)
-    tax_types: dict[tuple[Decimal, str], str] = {}
-    if channel.line_amount_type != LineAmountType.NO_TAX:
-        tax_types, pairs = _with_tax_types(channel=channel, client=client, pairs=pairs, outcomes=outcomes)
-        if not pairs:
-            return [], []
+    accounts = channel_line_accounts(channel=channel, sales=account)
+    tax_types, pairs = _with_tax_types(
+        channel=channel, client=client, pairs=pairs, outcomes=outcomes, accounts=accounts
+    )
+    if not pairs:
+        return [], []
     customers = {Customer(name=i.customer_name, email=i.customer_email) for _r, i in pairs}
     contacts = contacts_resolve(client=client, customers=sorted(customers, key=lambda c: c.key))
     products = {p.pk: p for _r, i in pairs for p in mapping.line_item_products(i)}
@@ -255,7 +257,7 @@ def _prepare(
         try:
             payload = mapping.invoice_payload(
                 invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
-                account_code=account, item_codes=codes, tax_types=tax_types,
+                account_code=account, item_codes=codes, tax_types=tax_types, accounts=accounts,
             )  # fmt: skip
         except mapping.MappingError as exc:
             outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
@@ -275,16 +277,24 @@ def _prepare(
 
 
 def _with_tax_types(
-    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+    *,
+    channel: AccountingChannel,
+    client: XeroClient,
+    pairs: list[Pair],
+    outcomes: dict[int, Outcome],
+    accounts: mapping.LineAccounts,
 ) -> tuple[dict[tuple[Decimal, str], str], list[Pair]]:
     """Return the channel's Xero tax type of every line's (rate, kind), and the pairs whose every
-    line has one; the others fail now, before anything (contact, item, invoice) is sent for them."""
-    keys = {line_tax_key(line) for _r, invoice in pairs for line in invoice.lines.all()}
+    line has one; the others fail now, before anything (contact, item, invoice) is sent for them.
+    Invoices without tax (NoTax) need none."""
+    needs = {row.pk: sorted(mapping.invoice_tax_keys(invoice, accounts=accounts)) for row, invoice in pairs}
+    keys = {key for own in needs.values() for key in own}
+    if not keys:
+        return {}, pairs
     resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys)
     kept: list[Pair] = []
     for row, invoice in pairs:
-        own = dict.fromkeys(line_tax_key(line) for line in invoice.lines.all())
-        problems = [resolution.problems[k] for k in own if k in resolution.problems]
+        problems = [resolution.problems[k] for k in needs[row.pk] if k in resolution.problems]
         if problems:
             outcomes[row.pk] = rejected(messages=problems, http_status=None, attempt=AttemptOutcome.LOCAL)
         else:
@@ -313,7 +323,10 @@ def _element_outcomes(
             outcomes[row.pk] = rejected(messages=["Xero did not return an invoice id."])
         else:
             status = _enum(element.status) or _enum(payload.status)
-            outcomes[row.pk] = synced(xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status)
+            outcomes[row.pk] = synced(
+                xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status,
+                message=mapping.rounding_note(payload),
+            )  # fmt: skip
     return outcomes
 
 

@@ -249,7 +249,8 @@ class LimiterGate:
         remaining = day_remaining_of(headers)
         if remaining is not None:
             # Xero's count is the truth: it sees every app's calls to the organisation.
-            self.day_limit = facts_day_report(tenant_id=self.tenant_id, remaining=remaining)
+            minute = day_remaining_of(headers, header="x-minlimit-remaining")
+            self.day_limit = facts_day_report(tenant_id=self.tenant_id, remaining=remaining, minute_remaining=minute)
             self.limiter.day_used(tenant_id=self.tenant_id, used=self.day_limit - remaining)
         pause = remaining_pause(headers)
         if pause is not None:

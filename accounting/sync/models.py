@@ -7,8 +7,10 @@ transaction as the record they describe (see `accounting.sync.signals`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounting.models import AccountingChannel
 
@@ -29,6 +31,36 @@ class SyncState(models.TextChoices):
     SYNCED = "synced", "Synced"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+
+
+# How long a normalised cause of failure may be (grouping key of the ledger page; an index key).
+CAUSE_LENGTH = 200
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+class ErrorCause(models.Func):
+    """A row's `last_error` with what is particular to the row taken out, so rows refused for the
+    same reason share one key: its own invoice number (`xero_number`) becomes "#", on PostgreSQL
+    also Xero ids (UUIDs) "…" and attempt counts "N"; cut to CAUSE_LENGTH characters.
+
+    A database expression (the ledger's generated column `error_cause`): every writer of
+    `last_error`, set-based SQL included, gets it right without knowing of it.
+    """
+
+    output_field = models.CharField(max_length=CAUSE_LENGTH)
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(models.F("last_error"), models.F("xero_number"), **extra)
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, function: str | None = None, template: str | None = None, **extra: Any
+    ) -> Any:
+        text = "REPLACE(%(expressions)s, '#')"
+        if connection.vendor == "postgresql":
+            text = f"REGEXP_REPLACE({text}, '{_UUID}', '…', 'g')"
+            text = f"REGEXP_REPLACE({text}, 'after [0-9]+ attempts', 'after N attempts', 'g')"
+        template = f"SUBSTR({text}, 1, {CAUSE_LENGTH})"
+        return super().as_sql(compiler, connection, function=function, template=template, **extra)
 
 
 class SyncRecord(models.Model):
@@ -57,6 +89,10 @@ class SyncRecord(models.Model):
     # VOIDED by what Xero holds, not by the channel's current setting.
     xero_status = models.CharField(max_length=20, blank=True, db_default="")
     last_error = models.TextField(blank=True)
+    # `last_error` less what is particular to the row: the ledger page groups failures by it.
+    error_cause = models.GeneratedField(
+        expression=ErrorCause(), output_field=models.CharField(max_length=CAUSE_LENGTH), db_persist=True
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
     synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -77,6 +113,15 @@ class SyncRecord(models.Model):
             ),
             models.Index(fields=["channel", "state"], name="sync_record_channel_state"),
             models.Index(fields=["lease_until"], condition=Q(state="in_flight"), name="sync_record_leases"),
+            # The ledger page: newest first (with or without a state), failures by cause, the rate.
+            models.Index(F("channel"), F("updated_at").desc(), F("id").desc(), name="sync_record_ledger"),
+            models.Index(
+                F("channel"), F("state"), F("updated_at").desc(), F("id").desc(), name="sync_record_ledger_state"
+            ),
+            models.Index(
+                fields=["channel", "error_cause", "kind"], condition=Q(state="failed"), name="sync_record_causes"
+            ),
+            models.Index(fields=["channel", "synced_at"], name="sync_record_synced_at"),
         ]
 
     def __str__(self) -> str:
@@ -196,6 +241,8 @@ class XeroOrganisationFacts(models.Model):
     day_limit = models.PositiveIntegerField(default=1000)
     day_remaining = models.PositiveIntegerField(null=True, blank=True)
     day_reported_at = models.DateTimeField(null=True, blank=True)
+    # `X-MinLimit-Remaining` of Xero's last answer for the organisation (this app's minute budget).
+    minute_remaining = models.PositiveIntegerField(null=True, blank=True)
     # Set when Xero refused a filter as inefficient for its volume (a high-volume organisation).
     high_volume_since = models.DateTimeField(null=True, blank=True)
 

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounting.alerts import alerts_failures_evaluate
+
 from .dispatch import sync_wake_channel
 from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 
@@ -61,6 +63,7 @@ def sync_record_skip(*, record: SyncRecord, by: str, reason: str = "") -> bool:
     if not rows.update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note):
         return False
     _operator_note(record=record, text=note)
+    alerts_failures_evaluate(channel_id=record.channel_id)
     return True
 
 
@@ -79,3 +82,23 @@ def sync_record_retry(*, record: SyncRecord, by: str) -> bool:
     _operator_note(record=record, text=f"Retried by {by}.")
     transaction.on_commit(lambda: sync_wake_channel(channel_id=record.channel_id), robust=True)
     return True
+
+
+@transaction.atomic
+def sync_skip(*, records: QuerySet[SyncRecord], by: str, reason: str = "") -> int:
+    """Skip every failed or pending row of `records` (e.g. all failures of one cause) as
+    `sync_record_skip` skips one, noting who and why on each; return how many were skipped.
+
+    Two statements whatever the number of rows.
+    """
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"The reason is too long: at most {REASON_MAX} characters.")
+    note = f"Skipped by {by}" + (f": {reason}" if reason else ".")
+    rows = SyncRecord.objects.filter(pk__in=records.values("pk"), state__in=SKIPPABLE_STATES)
+    ids = list(rows.select_for_update().values_list("pk", flat=True))
+    count = SyncRecord.objects.filter(pk__in=ids).update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note)
+    SyncAttempt.objects.bulk_create(
+        [SyncAttempt(record_id=pk, outcome=AttemptOutcome.LOCAL, message=note) for pk in ids], batch_size=1000
+    )
+    return count

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounting.alerts import alert_day_limit, alerts_after_turn
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import Decision, XeroBudgetExhausted
@@ -36,6 +37,9 @@ from .models import RecordKind, SyncRecord, SyncState
 from .outcomes import backoff_seconds
 
 logger = logging.getLogger(__name__)
+
+# How the limiter words a refusal for the organisation's day budget (both limiters).
+DAY_REFUSAL = "Xero day limit"
 
 # Xero could not be reached for a token refresh: try again after this long (scaled).
 TOKEN_RETRY_SECONDS = 30.0
@@ -166,6 +170,8 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     try:
         held = HeldGate(gate, gate.acquire())
     except XeroBudgetExhausted as exc:
+        if exc.message.startswith(DAY_REFUSAL):
+            alert_day_limit(channel_id=channel_id, wait_seconds=exc.retry_after)
         return TurnResult(more=True, wait=exc.retry_after)
     kind = RecordKind.PRODUCT if channel.add_products else RecordKind.INVOICE
     rows = rows_claim(channel=channel, kind=kind) if kind == RecordKind.PRODUCT else []
@@ -184,6 +190,7 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     )
     _push(kind=kind, channel=channel, client=client, rows=rows)
     held.give_back()
+    alerts_after_turn(channel_id=channel_id)
     return _next(channel=channel)
 
 

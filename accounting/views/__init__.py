@@ -15,6 +15,15 @@ from .connect import (
     channel_disconnect,
     xero_callback,
 )
+from .ledger import (
+    channel_ledger,
+    channel_ledger_record,
+    channel_ledger_retry_cause,
+    channel_ledger_skip_cause,
+    channel_sync_progress_json,
+    channel_test_connection_view,
+)
+from .line_accounts import channel_line_accounts
 from .records import record_sync_retry, record_sync_skip
 from .sync import channel_sync_retry, channel_sync_retry_all
 from .tax import channel_tax_mapping
@@ -29,9 +38,16 @@ __all__ = [
     "channel_delete",
     "channel_detail",
     "channel_disconnect",
+    "channel_ledger",
+    "channel_ledger_record",
+    "channel_ledger_retry_cause",
+    "channel_ledger_skip_cause",
+    "channel_line_accounts",
+    "channel_sync_progress_json",
     "channel_sync_retry",
     "channel_sync_retry_all",
     "channel_tax_mapping",
+    "channel_test_connection_view",
     "record_sync_retry",
     "record_sync_skip",
     "store_channels",

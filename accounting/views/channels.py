@@ -18,10 +18,12 @@ from stores.selectors import store_for_member
 from .. import services
 from ..forms import ChannelForm
 from ..models import AccountingChannel
+from ..preflight import channel_switch_on, preflight_latest
 from ..providers import PROVIDERS
 from ..selectors import channel_events, channel_for_member, channels_of_store
 from ..sync.selectors import channel_sync_overview, xero_day_budget
 from .common import current_organization, current_user, redirect_uri, safe_next
+from .line_accounts import line_accounts_context
 from .tax import tax_mapping_context
 
 
@@ -103,6 +105,8 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "sync": channel_sync_overview(channel=channel),
             "day_budget": xero_day_budget(channel=channel),
             "tax": tax_mapping_context(channel=channel),
+            "lines": line_accounts_context(channel=channel),
+            "preflight": preflight_latest(channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },
@@ -117,8 +121,10 @@ def channel_active(request: HttpRequest, channel_id: int) -> HttpResponse:
     target = safe_next(request, default=reverse("accounting:channel-detail", args=[channel.pk]))
     try:
         if request.POST.get("is_active"):
-            services.channel_activate(channel=channel, user=current_user(request))
+            report = channel_switch_on(channel=channel, user=current_user(request))
             messages.success(request, f"“{channel.name}” is active: invoices and products are sent to Xero.")
+            if report.warnings:
+                messages.warning(request, report.summary())
         else:
             services.channel_deactivate(channel=channel, user=current_user(request))
             messages.info(request, f"“{channel.name}” is switched off: nothing is sent to Xero.")

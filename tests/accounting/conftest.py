@@ -50,3 +50,29 @@ def channel(store):
 @pytest.fixture
 def connected_channel(channel):
     return connect_locally(channel, tenant_id="11111111-1111-1111-1111-111111111111", tenant_name="Demo Company (UK)")
+
+
+def connect_to_sandbox(channel: AccountingChannel, *, organisation=None, app=None, **fields) -> AccountingChannel:
+    """Connect `channel` to a sandbox organisation (a new one unless given) with a real token set,
+    so that what the portal asks Xero (the pre-flight of "Is Active") is answered over HTTP.
+    Needs the `xero_sandbox` fixture."""
+    from xero_sandbox import testing
+
+    app = app or testing.app_create(name=f"App of {channel.name}")
+    organisation = organisation or testing.organisation_create(name="Demo Company (UK)")
+    token_set = testing.token_issue(app=app, organisations=[organisation])
+    connect_locally(
+        channel, tenant_id=str(organisation.tenant_id), tenant_name=organisation.name, client_id=app.client_id,
+        client_secret=app.client_secret, **fields,
+    )  # fmt: skip
+    channel.token_set = token_set
+    channel.token_expires_at = dt.datetime.fromtimestamp(token_set["expires_at"], tz=dt.UTC)
+    channel.scopes = " ".join(token_set["scope"])
+    channel.save()
+    return channel
+
+
+@pytest.fixture
+def sandbox_channel_of_store(channel, xero_sandbox):
+    """`channel` connected to a sandbox organisation over real HTTP."""
+    return connect_to_sandbox(channel)

@@ -89,9 +89,12 @@ def run_action(client, action: str, channels: list[AccountingChannel]):
     )
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_activate_switches_on_connected_channels_and_refuses_the_others_with_a_message(
-    admin_client, connected_channel, organization
+    admin_client, sandbox_channel_of_store, organization
 ):
+    connected_channel = sandbox_channel_of_store  # its pre-flight asks the sandbox
     unconnected = AccountingChannelFactory(store=StoreFactory(organization=organization), name="Loose books")
     response = run_action(admin_client, "activate", [connected_channel, unconnected])
     assert [str(m) for m in response.context["messages"]] == [

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel, ChannelEvent, ConnectionState
-from tests.accounting.conftest import connect_locally
+from tests.accounting.conftest import connect_locally, connect_to_sandbox
 from tests.factories import AccountingChannelFactory, OrganizationFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,10 @@ def test_is_active_cannot_be_switched_on_before_connecting(member_client, channe
     assert channel.is_active is False
 
 
-def test_is_active_switches_a_connected_channel_on_and_off(member_client, connected_channel):
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_is_active_switches_a_connected_channel_on_and_off(member_client, sandbox_channel_of_store):
+    connected_channel = sandbox_channel_of_store  # its pre-flight asks the sandbox
     response = toggle(member_client, connected_channel, on=True)
     assert messages_of(response) == ["“Main books” is active: invoices and products are sent to Xero."]
     connected_channel.refresh_from_db()
@@ -162,16 +165,20 @@ def test_a_store_has_one_active_channel(member_client, store, connected_channel)
     assert second.is_active is False
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_one_xero_organisation_takes_one_active_channel_per_invoice_prefix(
-    member_client, organization, connected_channel
+    member_client, organization, sandbox_channel_of_store
 ):
+    from xero_sandbox import testing
+
+    connected_channel = sandbox_channel_of_store
     connected_channel.is_active = True
     connected_channel.save()
     other_store = StoreFactory(organization=organization, name="Outlet")
-    same_tenant = connect_locally(
+    same_tenant = connect_to_sandbox(
         AccountingChannelFactory(store=other_store, name="Outlet books"),
-        tenant_id=connected_channel.tenant_id,
-        tenant_name="Demo Company (UK)",
+        organisation=testing.organisation_get(organisation=connected_channel.tenant_id),
     )
     response = toggle(member_client, same_tenant, on=True)
     assert messages_of(response) == [

@@ -49,29 +49,43 @@ def fill_and_save(page, app, name="UK books"):
     page.get_by_role("button", name="Save").click()
 
 
-def test_operator_connects_a_store_to_xero_and_switches_it_on(logged_in_page, live_server, organization, xero_app):
+def test_operator_connects_a_store_to_xero_and_switches_it_on(
+    logged_in_page, live_server, organization, xero_app, shot
+):
     StoreFactory(organization=organization, name="High Street Shop")
     page = logged_in_page
     open_channel_form(page, live_server)
     expect(page.locator("#xero-redirect-uri")).to_have_text(f"{live_server.url}/xero/callback/")
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    shot("channel-form")
     fill_and_save(page, xero_app)
     expect(page.get_by_text("“UK books” was saved. Connect it to Xero next.")).to_be_visible()
     expect(page.get_by_label("Is Active")).to_be_disabled()
+    shot("saved")
 
     page.get_by_role("button", name="Connect").click()
     expect(page.get_by_role("heading", name="High Street portal wants access to your Xero data")).to_be_visible()
+    shot("xero-consent")
     page.get_by_role("button", name="Allow access").click()
 
     expect(page.get_by_text("Congratulations! Your channel is now successfully connected.")).to_be_visible()
+    shot("congratulations")
     page.get_by_role("link", name="Continue").click()
     expect(page.get_by_role("heading", name=re.compile("UK books"))).to_be_visible()
     expect(page.get_by_text("Connected", exact=True).first).to_be_visible()
+    shot("connected")
 
     page.locator("label.toggle", has_text="Is Active").click()
     expect(page.get_by_text("“UK books” is active: invoices and products are sent to Xero.")).to_be_visible()
     expect(page.get_by_label("Is Active")).to_be_checked()
+    # The pre-flight ran against the organisation before switching on, and its card says so.
+    preflight = page.locator("#preflight")
+    expect(preflight).to_contain_text("passed")
+    expect(preflight.get_by_role("row", name=re.compile("^Account Nominal Code"))).to_contain_text(
+        "Account 200 “Sales” (SALES, REVENUE) suits sales lines"
+    )
+    shot("active")
 
     channel = AccountingChannel.objects.get(store__name="High Street Shop")
     assert (channel.connection_state, channel.is_active) == (ConnectionState.CONNECTED, True)
@@ -86,15 +100,18 @@ def test_operator_connects_a_store_to_xero_and_switches_it_on(logged_in_page, li
     expect(row.get_by_label("Is Active: UK books")).to_be_checked()
 
 
-def test_cancel_on_xero_comes_back_with_a_message(logged_in_page, live_server, organization, xero_app):
+def test_cancel_on_xero_comes_back_with_a_message(logged_in_page, live_server, organization, xero_app, shot):
     StoreFactory(organization=organization, name="High Street Shop")
     page = logged_in_page
     open_channel_form(page, live_server)
     fill_and_save(page, xero_app)
     page.get_by_role("button", name="Connect").click()
+    shot("xero-consent")
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text("Xero access was not granted. The channel was not changed.")).to_be_visible()
     expect(page.get_by_text("Not connected", exact=True).first).to_be_visible()
+    expect(page.get_by_label("Is Active")).to_be_disabled()
+    shot("cancelled")
     assert AccountingChannel.objects.get().connection_state == ConnectionState.NOT_CONNECTED
 
 

@@ -4,7 +4,6 @@ of a rate that has several, and the invoice that waited for it goes to Xero with
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
 
@@ -37,13 +36,16 @@ def invoice_at(channel, *, number: str, rates: list[str]):
     )  # fmt: skip
 
 
-def test_choosing_the_zero_rate_type_sends_the_invoice_that_waited(logged_in_page, live_server, organization):
+def test_choosing_the_zero_rate_type_sends_the_invoice_that_waited(logged_in_page, live_server, organization, shot):
     org = sandbox_org("Card Books Ltd")
     channel = connect_channel(org=org, store=StoreFactory(organization=organization), tax_mapping={"20": "OUTPUT2"})
     invoice = invoice_at(channel, number="E-1", rates=["20", "0"])
     drain(channel)
     page = logged_in_page
 
+    page.goto(f"{live_server.url}/stores/{channel.store_id}/invoices/")
+    expect(page.get_by_role("row").filter(has_text="E-1").locator(".sync-badges .badge")).to_have_text("Failed")
+    shot("invoice-failed")
     page.goto(f"{live_server.url}/channels/{channel.pk}/")
     card = page.locator("#tax-mapping")
     expect(card.get_by_role("row", name=ZERO_ROW)).to_contain_text(
@@ -51,15 +53,18 @@ def test_choosing_the_zero_rate_type_sends_the_invoice_that_waited(logged_in_pag
     )
     expect(page.locator("#sync")).to_contain_text("No Xero tax type is mapped for 0% on this channel")
     card.get_by_label("Xero tax type for 0% (Goods)").select_option(label="Zero Rated Income (ZERORATEDOUTPUT)")
-    if os.environ.get("SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["SCREENSHOTS"], "tax-mapping-card.png"), full_page=True)
+    shot("tax-mapping-chosen")
     card.get_by_role("button", name="Save tax mapping").click()
 
     expect(
         page.get_by_text("The tax mapping was saved. 1 invoice that waited for it was queued again.")
     ).to_be_visible()
     expect(card.get_by_role("row", name=ZERO_ROW)).to_contain_text("Chosen by the operator")
+    shot("tax-mapping-saved")
     drain(channel)
     [sent] = testing.invoices(organisation=org.tenant_id)
     assert [line["TaxType"] for line in sent["LineItems"]] == ["OUTPUT2", "ZERORATEDOUTPUT"]
     assert row_of(channel, invoice).state == "synced"
+    page.goto(f"{live_server.url}/stores/{channel.store_id}/invoices/")
+    expect(page.get_by_role("row").filter(has_text="E-1").locator(".sync-badges .badge")).to_have_text("In Xero")
+    shot("invoice-in-xero")

@@ -207,6 +207,7 @@ def line_item_json(line: LineItem | CreditNoteLine, *, unitdp: int = 2) -> dict[
             "TaxAmount": money(line.tax_amount),
             "LineAmount": money(line.line_amount),
             "DiscountRate": money(line.discount_rate) if line.discount_rate is not None else None,
+            "DiscountAmount": money(amount) if (amount := getattr(line, "discount_amount", None)) is not None else None,
             "Tracking": [],
         }
     )
@@ -266,7 +267,7 @@ def invoice_json(invoice: Invoice, *, unitdp: int = 2, with_lines: bool = True) 
         "AmountPaid": money(invoice.amount_paid),
         "AmountCredited": money(invoice.amount_credited),
         "CurrencyRate": float(invoice.currency_rate),
-        "IsDiscounted": False,
+        "IsDiscounted": any(line.discount_rate or line.discount_amount for line in invoice.line_items.all()),
         "HasAttachments": False,
         "HasErrors": False,
         "Contact": contact_json(invoice.contact, summary=True),

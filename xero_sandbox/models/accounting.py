@@ -208,6 +208,8 @@ class LineItem(models.Model):
     tax_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     line_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     discount_rate = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    # Xero's DiscountAmount (ACCREC only): LineAmount = Quantity × UnitAmount − DiscountAmount.
+    discount_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -8,8 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from xero_sandbox.models import Account, Organisation, TaxRate
 
 CENT = Decimal("0.01")
-# System accounts and bank accounts cannot carry lines of a sales or purchase document.
-NOT_FOR_DOCUMENTS = {"DEBTORS", "CREDITORS", "GST", "RETAINEDEARNINGS", "HISTORICAL", "ROUNDING"}
+# System accounts and bank accounts cannot carry lines of a sales or purchase document. The
+# ROUNDING system account can: Xero's "Rounding in Xero" guide has integrations add a rounding
+# line for the difference, and integrations post it to 860 Rounding (see the README).
+NOT_FOR_DOCUMENTS = {"DEBTORS", "CREDITORS", "GST", "RETAINEDEARNINGS", "HISTORICAL"}
 
 # Which CanApplyTo… flag of a tax rate an account class asks for.
 CLASS_FLAGS = {

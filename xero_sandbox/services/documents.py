@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from django.utils import timezone
@@ -193,12 +193,22 @@ class DocumentBatch:
             line.quantity = parse_decimal(raw.get("Quantity"), field="Quantity", default=Decimal(1)) or Decimal(0)
             unit = parse_decimal(raw.get("UnitAmount"), field="UnitAmount")
             line.discount_rate = parse_decimal(raw.get("DiscountRate"), field="DiscountRate")
+            discount_amount = parse_decimal(raw.get("DiscountAmount"), field="DiscountAmount")
+            stated = parse_decimal(raw.get("LineAmount"), field="LineAmount")
         except BadValue as exc:
             errors.append(str(exc))
             return line
+        if unit is None and stated is not None and line.quantity and not (line.discount_rate or discount_amount):
+            # "If you wish to omit either the Quantity or UnitAmount you can provide a LineAmount".
+            unit = stated / line.quantity
         if unit is None:
             unit = item.sales_unit_price if item and item.sales_unit_price is not None else Decimal(0)
-        line.unit_amount = unit.quantize(Decimal(1).scaleb(-self.unitdp))
+        line.unit_amount = unit.quantize(Decimal(1).scaleb(-self.unitdp), rounding=ROUND_HALF_UP)
+        line.discount_amount = round_cents(discount_amount) if discount_amount is not None else None  # type: ignore[union-attr]
+        discount_problem = _discount_error(line, document=document)
+        if discount_problem:
+            errors.append(discount_problem)
+            return line
         line.account_code = text(raw.get("AccountCode")) or (item.sales_account_code if item else "")
         if not line.description and item is not None:
             line.description = item.description or item.name
@@ -215,6 +225,10 @@ class DocumentBatch:
             errors.append(problem)
             return line
         self._line_amounts(line, line_amount_types=document.line_amount_types)
+        if stated is not None and round_cents(stated) != line.line_amount:
+            # Xero-NetStandard#74 and #147 quote this refusal (no tolerance: a cent is refused).
+            expected = f"{line.line_amount:.2f}"
+            errors.append(f"The line total {round_cents(stated):.2f} does not match the expected line total {expected}")
         return line
 
     def _line_amounts(self, line: Line, *, line_amount_types: str) -> None:
@@ -222,6 +236,8 @@ class DocumentBatch:
         gross = line.quantity * line.unit_amount
         if line.discount_rate:
             gross = gross * (Decimal(100) - line.discount_rate) / Decimal(100)
+        elif (discount_amount := getattr(line, "discount_amount", None)) is not None:
+            gross = gross - discount_amount
         line.line_amount = round_cents(gross)
         rate = self.books.tax_rates[line.tax_type].rate / Decimal(100)
         if line_amount_types == "Exclusive":
@@ -232,8 +248,45 @@ class DocumentBatch:
             line.tax_amount = Decimal("0.00")
 
 
+def _discount_error(line: Line, *, document: Document) -> str | None:
+    """Return Xero's refusal of the line's DiscountRate / DiscountAmount, or None.
+
+    DiscountAmount (2 dp) may not exceed Quantity × UnitAmount, a zero amount included when that
+    is negative (Xero-OpenAPI#429, xero-php-oauth2#288 quote the message). DiscountAmount is for
+    sales invoices only (the spec's LineItem). A rate beyond 0–100 and both at once: the
+    sandbox's wording (the spec says "either").
+    """
+    amount = getattr(line, "discount_amount", None)
+    if amount is not None and line.discount_rate is not None:
+        return "A line item may have a DiscountRate or a DiscountAmount, not both."
+    if line.discount_rate is not None and not Decimal(0) <= line.discount_rate <= Decimal(100):
+        return f"The discount rate '{line.discount_rate:.2f}' is invalid. Discount must be between 0 and 100."
+    if amount is None:
+        return None
+    if document.type != "ACCREC":
+        return "DiscountAmount is only supported on sales invoices (ACCREC)."
+    if amount > line.quantity * line.unit_amount:
+        return f"The discount rate '{amount:.2f}' is invalid. Discount must not be greater than the line total."
+    return None
+
+
 def _sales(document: Document) -> bool:
     return document.type in {"ACCREC", "ACCRECCREDIT"}
+
+
+# xeroizer#23 and #86 quote Xero's refusal of a document whose stated total is not its lines' sum.
+TOTAL_MISMATCH = "The document total does not equal the sum of the lines."
+
+
+def stated_total_errors(document: Document, raw: dict[str, Any]) -> list[str]:
+    """Return Xero's refusal when the body states a Total other than the one its lines make."""
+    try:
+        stated = parse_decimal(raw.get("Total"), field="Total")
+    except BadValue as exc:
+        return [str(exc)]
+    if stated is not None and round_cents(stated) != document.total:
+        return [TOTAL_MISMATCH]
+    return []
 
 
 def totals_apply(document: Document, lines: list[Line]) -> None:

@@ -18,6 +18,7 @@ from .documents import (
     currency_and_dates_apply,
     lines_of,
     lock_errors,
+    stated_total_errors,
     totals_apply,
     update_errors,
     uuids,
@@ -91,6 +92,7 @@ def _draft_build(
         ]
         if not errors:
             totals_apply(invoice, lines)  # type: ignore[arg-type]
+            errors.extend(stated_total_errors(invoice, raw))
             if invoice.type == "ACCREC" and invoice.total < 0:
                 errors.append(NEGATIVE)
     return _Draft(invoice=invoice, lines=lines, contact_name=new_contact), errors

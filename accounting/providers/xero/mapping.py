@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -27,9 +28,12 @@ from xero_python.accounting.models import (
 )
 from xero_python.api_client.serializer import serialize
 
-from accounting.models import AccountingChannel, LineAmountType, line_tax_key
+from accounting.models import AccountingChannel, DiscountMode, LineKind, line_kind_of, line_tax_key
 from stores.models import Invoice as StoreInvoice
 from stores.models import InvoiceStatus, Product
+
+from . import totals
+from .totals import XeroLine
 
 FOUR_DP = Decimal("0.0001")
 TWO_DP = Decimal("0.01")
@@ -102,36 +106,31 @@ def invoice_payload(
     item_codes: set[str],
     tax_types: Mapping[tuple[Decimal, str], str],
     invoice_id: str = "",
+    accounts: LineAccounts | None = None,
 ) -> Invoice:
     """Return the Xero sales invoice (ACCREC) for a store invoice.
 
     `item_codes` are the codes known to exist in the organisation: a line whose product is not
     among them goes without ItemCode (description, quantity and price only). `tax_types` maps
-    each line's (rate, kind) to the channel's Xero TaxType (`line_tax_type`). Store prices are
-    tax exclusive: an Inclusive channel gets gross unit prices, a NoTax channel no tax at all.
+    each line's (rate, kind) to the channel's Xero TaxType (`line_tax_type`). The invoice's own
+    tax mode decides LineAmountTypes; each line kind goes to its account (`accounts`, the sales
+    account `account_code` for goods), and a rounding line closes any gap between Xero's total
+    and the store's (`invoice_lines`).
     """
-    amounts = channel.line_amount_type
-    lines = []
-    for line in invoice.lines.all():
-        tax_type = ""
-        if amounts != LineAmountType.NO_TAX:
-            tax_type = line_tax_type(line=line, tax_types=tax_types)
-        unit_price = Decimal(line.unit_price)
-        if amounts == LineAmountType.INCLUSIVE:
-            unit_price = unit_price * (HUNDRED + Decimal(line.tax_rate)) / HUNDRED
-        lines.append(
-            _line_payload(
-                line, unit_price=unit_price, account_code=account_code, tax_type=tax_type, item_codes=item_codes
-            )
-        )
+    planned = invoice_lines(
+        invoice=invoice,
+        accounts=accounts or LineAccounts(sales=account_code),
+        item_codes=item_codes,
+        tax_types=tax_types,
+    )
     status = xero_invoice_status(invoice=invoice, channel=channel)
     payload = Invoice(
         type="ACCREC",
         contact=Contact(contact_id=contact_id),
-        line_items=lines,
+        line_items=planned.items,
         date=invoice.issue_date,
         due_date=invoice.due_date,
-        line_amount_types=LineAmountTypes(channel.line_amount_type),
+        line_amount_types=LineAmountTypes(invoice_amount_type(invoice)),
         invoice_number=xero_invoice_number(channel=channel, invoice=invoice),
         reference=invoice.number,
         url=invoice_portal_url(invoice=invoice),
@@ -141,6 +140,192 @@ def invoice_payload(
     if invoice_id:
         payload.invoice_id = invoice_id
     return payload
+
+
+# Invoice lines by kind, and the rounding line ------------------------------------------------
+
+TAX_MODE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "no_tax": "NoTax"}
+ROUNDING_DESCRIPTION = "Rounding"
+SETTING_LABELS = {
+    LineKind.SHIPPING: ("shipping lines", "shipping account"),
+    LineKind.DISCOUNT: ("discounts", "discount account"),
+    LineKind.GIFT_CARD_SOLD: ("gift cards", "gift card liability account"),
+    LineKind.GIFT_CARD_REDEEMED: ("gift cards", "gift card liability account"),
+}
+
+
+@dataclass(frozen=True)
+class LineAccounts:
+    """The channel's accounts per line kind (codes; "" = not set) and how discounts go."""
+
+    sales: str = ""
+    shipping: str = ""
+    discount: str = ""
+    gift_card: str = ""
+    rounding: str = ""
+    rounding_tax_type: str = ""
+    discount_mode: str = DiscountMode.LINE
+
+    def for_kind(self, kind: str) -> str:
+        return {
+            LineKind.GOODS: self.sales,
+            LineKind.SHIPPING: self.shipping,
+            LineKind.DISCOUNT: self.discount,
+            LineKind.GIFT_CARD_SOLD: self.gift_card,
+            LineKind.GIFT_CARD_REDEEMED: self.gift_card,
+        }[LineKind(kind)]
+
+
+@dataclass
+class PlannedLines:
+    """The lines to send, Xero's totals for them, and the rounding line's amount (0: none)."""
+
+    items: list[LineItem]
+    xero_total: Decimal
+    store_total: Decimal
+    rounding: Decimal
+    rounding_account: str = ""
+
+
+ROUNDING_NOTE = "Sent with a rounding line of {amount} to account {account}"
+
+
+def rounding_note(payload: Invoice) -> str:
+    """Return what the invoice page says of the payload's rounding line ("" when it has none)."""
+    lines = payload.line_items or []
+    last = lines[-1] if lines else None
+    if last is None or last.description != ROUNDING_DESCRIPTION or getattr(last, "item_code", None):
+        return ""
+    amount = Decimal(str(last.unit_amount)).quantize(TWO_DP)
+    return (
+        ROUNDING_NOTE.format(amount=amount, account=last.account_code)
+        + ": Xero rounds tax per line, and this makes its total the store's."
+    )
+
+
+def invoice_amount_type(invoice: StoreInvoice) -> str:
+    """Return Xero's LineAmountTypes for the invoice's own tax mode (exclusive when it has none)."""
+    return TAX_MODE_AMOUNT_TYPES.get(str(getattr(invoice, "tax_mode", "") or "exclusive"), "Exclusive")
+
+
+def line_account_unset_message(*, kind: str) -> str:
+    what, setting = SETTING_LABELS[LineKind(kind)]
+    return (
+        f"This invoice has {what} and no {setting} is set on this channel: choose one under Line accounts "
+        "on the channel page."
+    )
+
+
+def _split_discount(line: Any, accounts: LineAccounts) -> bool:
+    """Return whether the line's discount goes as its own line to the discount account."""
+    return (
+        bool(line.discount_rate)
+        and accounts.discount_mode == DiscountMode.SEPARATE
+        and (line_kind_of(line) == LineKind.GOODS)
+    )
+
+
+def invoice_tax_keys(invoice: StoreInvoice, *, accounts: LineAccounts) -> set[tuple[Decimal, str]]:
+    """Return the (rate, kind) keys whose Xero tax types the invoice's lines need (none for NoTax)."""
+    if invoice_amount_type(invoice) == "NoTax":
+        return set()
+    keys = set()
+    for line in invoice.lines.all():
+        keys.add(line_tax_key(line))
+        if _split_discount(line, accounts):
+            keys.add(line_tax_key(line, kind=LineKind.DISCOUNT))
+    return keys
+
+
+def invoice_lines(
+    *,
+    invoice: StoreInvoice,
+    accounts: LineAccounts,
+    item_codes: set[str],
+    tax_types: Mapping[tuple[Decimal, str], str],
+) -> PlannedLines:
+    """Return the Xero lines of a store invoice: each line to its kind's account and tax type, a
+    split discount as its own line, and a rounding line when Xero's total would differ.
+
+    Raise MappingError when a needed account or tax type is not set, or when the totals differ
+    by more than rounding can explain.
+    """
+    amounts = invoice_amount_type(invoice)
+    items: list[LineItem] = []
+    money: list[XeroLine] = []
+
+    def tax_type_of(line: Any, kind: str | None = None) -> str:
+        if amounts == "NoTax":
+            return ""
+        return line_tax_type(line=line, tax_types=tax_types, kind=kind)
+
+    for line in invoice.lines.all():
+        kind = line_kind_of(line)
+        account = accounts.for_kind(kind)
+        if kind != LineKind.GOODS and not account:
+            raise MappingError(line_account_unset_message(kind=kind))
+        quantity, unit = quantize(line.quantity), quantize(line.unit_price)
+        rate = Decimal(line.tax_rate)
+        item = LineItem(description=line.description, quantity=quantity, unit_amount=unit, account_code=account or None)
+        tax_type = tax_type_of(line)
+        if tax_type:
+            item.tax_type = tax_type
+        product = line.product
+        if kind == LineKind.GOODS and product is not None and product.sku in item_codes:
+            item.item_code = product.sku
+        discount_rate = quantize(line.discount_rate, TWO_DP) if line.discount_rate else None
+        if discount_rate and not _split_discount(line, accounts):
+            item.discount_rate = discount_rate
+            money.append(XeroLine(quantity=quantity, unit_amount=unit, tax_rate=rate, discount_rate=discount_rate))
+            items.append(item)
+            continue
+        items.append(item)
+        money.append(XeroLine(quantity=quantity, unit_amount=unit, tax_rate=rate))
+        if discount_rate:
+            if not accounts.discount:
+                raise MappingError(line_account_unset_message(kind=LineKind.DISCOUNT))
+            full = totals.cents(quantity * unit)
+            net = totals.line_amount(XeroLine(quantity=quantity, unit_amount=unit, discount_rate=discount_rate))
+            off = LineItem(
+                description=f"Discount {percent_text(discount_rate)}% on {line.description}"[:4000],
+                quantity=Decimal("1.0000"), unit_amount=net - full, account_code=accounts.discount,
+            )  # fmt: skip
+            discount_tax = tax_type_of(line, LineKind.DISCOUNT)
+            if discount_tax:
+                off.tax_type = discount_tax
+            items.append(off)
+            money.append(XeroLine(quantity=Decimal(1), unit_amount=net - full, tax_rate=rate))
+    xero = totals.xero_totals(money, amounts=amounts)
+    store_total = totals.cents(invoice.total)
+    planned = PlannedLines(
+        items=items, xero_total=xero.total, store_total=store_total, rounding=store_total - xero.total
+    )
+    if planned.rounding:
+        _rounding_line_add(planned, accounts=accounts, amounts=amounts, lines=len(money))
+    return planned
+
+
+def _rounding_line_add(planned: PlannedLines, *, accounts: LineAccounts, amounts: str, lines: int) -> None:
+    # Per-line rounding moves a line's amount and its tax by at most a cent each.
+    if abs(planned.rounding) > TWO_DP * 2 * max(lines, 1):
+        raise MappingError(
+            f"Xero would total this invoice {planned.xero_total}, the store says {planned.store_total}: the "
+            "difference is more than rounding, so the store's lines and total disagree."
+        )
+    if not accounts.rounding:
+        raise MappingError(
+            f"Xero computes tax per line and would total this invoice {planned.xero_total}, the store says "
+            f"{planned.store_total}: choose a rounding account under Line accounts on the channel page, and a "
+            "rounding line will close the difference."
+        )
+    item = LineItem(
+        description=ROUNDING_DESCRIPTION, quantity=Decimal("1.0000"), unit_amount=planned.rounding,
+        account_code=accounts.rounding,
+    )  # fmt: skip
+    if amounts != "NoTax" and accounts.rounding_tax_type:
+        item.tax_type = accounts.rounding_tax_type
+    planned.items.append(item)
+    planned.rounding_account = accounts.rounding
 
 
 def xero_invoice_status(*, invoice: StoreInvoice, channel: AccountingChannel, xero_status: str = "") -> str:
@@ -167,32 +352,13 @@ def _currency(code: str) -> CurrencyCode:
         raise MappingError(f"Xero does not know the currency '{code}'.") from None
 
 
-def _line_payload(
-    line: Any, *, unit_price: Decimal, account_code: str, tax_type: str, item_codes: set[str]
-) -> LineItem:
-    item = LineItem(
-        description=line.description,
-        quantity=quantize(line.quantity),
-        unit_amount=quantize(unit_price),
-        account_code=account_code or None,
-    )
-    if tax_type:
-        item.tax_type = tax_type
-    if line.discount_rate:
-        item.discount_rate = quantize(line.discount_rate, TWO_DP)
-    product = line.product
-    if product is not None and product.sku in item_codes:
-        item.item_code = product.sku
-    return item
-
-
-def line_tax_type(*, line: Any, tax_types: Mapping[tuple[Decimal, str], str]) -> str:
+def line_tax_type(*, line: Any, tax_types: Mapping[tuple[Decimal, str], str], kind: str | None = None) -> str:
     """Return the Xero TaxType mapped for the line's (rate, kind); raise MappingError when none is.
 
     The mapping is the operator's (or the pre-fill of a rate with one sales tax type), resolved
     before the payload is built (`accounting.services.tax_mapping`): nothing is guessed here.
     """
-    key = line_tax_key(line)
+    key = line_tax_key(line, kind=kind)
     if key not in tax_types:
         raise MappingError(tax_unmapped_message(rate=key[0]))
     return tax_types[key]

@@ -1,6 +1,6 @@
 """Each line's tax rate reaches Xero as the tax type mapped for it on the channel (never guessed:
 pre-filled only where the organisation has exactly one sales tax type at that rate), and the
-channel's line amount type (Exclusive, Inclusive, NoTax) keeps Xero's totals equal to the store's.
+invoice's tax mode (Exclusive, Inclusive, NoTax) keeps Xero's totals equal to the store's.
 
 Real sandbox over HTTP, one turn at a time in this process, as in test_push.
 """
@@ -47,10 +47,12 @@ def line(description: str, quantity: str, unit_price: str, tax_rate: str, discou
     }
 
 
-def store_invoice(channel, *, number: str, lines: list[dict[str, Any]], customer: str = "Ada Lovelace"):
+def store_invoice(
+    channel, *, number: str, lines: list[dict[str, Any]], customer: str = "Ada Lovelace", tax_mode: str = "exclusive"
+):
     return invoice_create(
         store=channel.store, number=number, customer_name=customer, customer_email="",
-        issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1), lines=lines,
+        issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1), lines=lines, tax_mode=tax_mode,
     )  # fmt: skip
 
 
@@ -163,9 +165,10 @@ def test_tax_rates_are_looked_up_once_and_cached_for_the_channel(org):
     assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 1
 
 
-def test_an_inclusive_channel_sends_gross_prices_and_xeros_totals_match_the_store(org):
-    channel = connect_channel(org=org, line_amount_type=LineAmountType.INCLUSIVE)
-    invoice = store_invoice(channel, number="T-5", lines=ROUNDING_LINES)
+def test_an_inclusive_invoice_sends_its_gross_prices_and_xeros_totals_match_the_store_exactly(org):
+    # The channel's old line amount setting no longer decides: the invoice's own tax mode does.
+    channel = connect_channel(org=org, line_amount_type=LineAmountType.EXCLUSIVE)
+    invoice = store_invoice(channel, number="T-5", lines=ROUNDING_LINES, tax_mode="inclusive")
 
     drain(channel)
 
@@ -173,25 +176,28 @@ def test_an_inclusive_channel_sends_gross_prices_and_xeros_totals_match_the_stor
     assert sent["LineAmountTypes"] == "Inclusive"
     assert sent_tax_types(sent) == ["OUTPUT2", "OUTPUT2", "RROUTPUT", "ZERORATEDOUTPUT", "OUTPUT2"]
     stored = SandboxLineItem.objects.filter(invoice__invoice_id=sent["InvoiceID"]).order_by("position")
-    # Unit prices grossed up by each line's own rate, kept at 4 dp.
+    # Unit prices as the store holds them (tax included), at 4 dp.
     assert [li.unit_amount for li in stored] == [
-        Decimal("14.814"), Decimal("4.8"), Decimal("3.5"), Decimal("10"), Decimal("0.174"),
+        Decimal("12.345"), Decimal("4"), Decimal("3.3333"), Decimal("10"), Decimal("0.145"),
     ]  # fmt: skip
-    assert abs(money(sent["Total"]) - invoice.total) <= Decimal("0.01")
-    assert abs(money(sent["TotalTax"]) - invoice.total_tax) <= Decimal("0.01")
+    assert (money(sent["Total"]), money(sent["TotalTax"]), money(sent["SubTotal"])) == (
+        invoice.total, invoice.total_tax, invoice.subtotal,
+    )  # fmt: skip
     assert row_of(channel, invoice).state == SyncState.SYNCED
 
 
-def test_a_no_tax_channel_sends_no_tax_and_xeros_total_is_the_stores_subtotal(org):
-    channel = connect_channel(org=org, line_amount_type=LineAmountType.NO_TAX, tax_mapping={})
+def test_a_no_tax_invoice_sends_no_tax_and_xeros_total_is_the_stores(org):
+    channel = connect_channel(org=org, tax_mapping={})
     # Even a rate Xero lacks is no obstacle: a merchant not registered for tax charges none.
-    invoice = store_invoice(channel, number="T-6", lines=[*ROUNDING_LINES, line("Odd", "1", "8", "12.5")])
+    invoice = store_invoice(
+        channel, number="T-6", lines=[*ROUNDING_LINES, line("Odd", "1", "8", "12.5")], tax_mode="no_tax"
+    )
 
     drain(channel)
 
     sent = sent_invoice(org, "T-6")
     assert sent["LineAmountTypes"] == "NoTax"
-    assert money(sent["Total"]) == invoice.subtotal
+    assert money(sent["Total"]) == invoice.total == invoice.subtotal
     assert money(sent["TotalTax"]) == Decimal("0")
     assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 0
 

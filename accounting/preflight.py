@@ -1,0 +1,413 @@
+"""Pre-flight of a channel: what would make its sending fail, checked before "Is Active" goes on.
+
+Each check is an independent function of `PREFLIGHT_CHECKS` taking the run's `PreflightContext`
+and returning its results; a check for a new setting (payment accounts, shipping accounts…) is
+one more function in that list (and, for an account setting, one more line in `ACCOUNT_SETTINGS`).
+A failure blocks switching on and names the fix; a warning lets it go on. Xero is only read
+(Accounts, TaxRates, Currencies, Invoices by number), through the same limiter as the workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils import timezone
+
+from stores.models import Invoice
+
+from .models import (
+    AccountingChannel,
+    ChannelPreflight,
+    ChannelTaxMapping,
+    ConnectionState,
+    LineAmountType,
+    PreflightLevel,
+)
+from .providers.xero import books
+from .providers.xero.client import SETTINGS_SCOPE, XeroClient
+from .providers.xero.errors import XeroError
+from .providers.xero.mapping import customer_key, percent_text, xero_invoice_number
+from .providers.xero.tax import SalesTaxRate, sales_tax_types_at
+from .selectors import store_tax_keys
+from .services.channels import channel_activate, channel_active_rules_check
+from .services.xero_access import channel_xero_client
+from .sync.facts import day_limit_of
+from .sync.limiter import LIMITS
+from .sync.models import RecordKind, SyncRecord, SyncState, XeroContactLink, XeroOrganisationFacts
+from .sync.settings_cache import sales_tax_rates
+from .tokens import ChannelNotConnected, TokenRefreshFailed
+
+# The channel settings that name an account code for sales lines: (field, label). Blank means
+# the organisation's default sales account. Settings of later features add a line here.
+ACCOUNT_SETTINGS: list[tuple[str, str]] = [("account_nominal_code", "Account Nominal Code")]
+
+# The scopes a channel needs whatever is switched on, and per switched-on setting.
+BASE_SCOPES = ("offline_access", "accounting.invoices", "accounting.contacts")
+SETTING_SCOPES: list[tuple[str, str, str]] = [
+    ("add_products", "Add Products to Xero", SETTINGS_SCOPE),
+]
+
+# How many of the invoice numbers about to be sent are looked up in Xero (oldest first): a
+# bounded look-up, one or two GETs with `InvoiceNumbers=` within the URL budget.
+NUMBER_SAMPLE = 100
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    level: str  # PreflightLevel
+    detail: str
+    fix: str = ""
+
+    @property
+    def blocks(self) -> bool:
+        return self.level == PreflightLevel.FAILURE
+
+
+@dataclass
+class PreflightReport:
+    channel: AccountingChannel
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.blocks]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if r.level == PreflightLevel.WARNING]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.failures)
+
+    def summary(self) -> str:
+        """One line for a message: what blocks and how to fix it, else the warnings."""
+        if self.failures:
+            parts = [f"{r.name}: {r.detail}{f' — {r.fix}' if r.fix else ''}" for r in self.failures]
+            return "Pre-flight failed, so the channel was not switched on. " + " ".join(f"{p}." for p in parts)
+        if self.warnings:
+            return "Pre-flight warnings: " + " ".join(f"{r.name}: {r.detail}." for r in self.warnings)
+        return "Pre-flight passed."
+
+
+class PreflightBlocked(ValidationError):
+    """Switching on was refused by the pre-flight; `report` says why."""
+
+    def __init__(self, report: PreflightReport):
+        super().__init__(report.summary())
+        self.report = report
+
+
+class PreflightContext:
+    """What the checks share: the channel and its Xero organisation's settings, each read once."""
+
+    def __init__(self, *, channel: AccountingChannel, client: XeroClient):
+        self.channel = channel
+        self.client = client
+
+    @cached_property
+    def accounts(self) -> list[Any]:
+        return self.client.accounts()
+
+    @cached_property
+    def tax_rates(self) -> list[SalesTaxRate]:
+        # Read fresh and cached for the channel, so the Tax mapping card offers today's types.
+        return sales_tax_rates(channel=self.channel, client=self.client, refresh=True)
+
+    @cached_property
+    def currencies(self) -> set[str]:
+        return books.currency_codes(self.client.currencies())
+
+    @cached_property
+    def unsent_invoices(self) -> Any:
+        """The store's invoices this channel has still to create in Xero (no Xero id yet)."""
+        rows = SyncRecord.objects.filter(
+            channel=self.channel, kind=RecordKind.INVOICE, state__in=[SyncState.PENDING, SyncState.FAILED], xero_id=""
+        )
+        return Invoice.objects.filter(store_id=self.channel.store_id, pk__in=rows.values("object_id"))
+
+
+Check = Callable[[PreflightContext], list[CheckResult]]
+
+
+def _ok(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, PreflightLevel.OK, detail)
+
+
+def _fail(name: str, detail: str, fix: str) -> CheckResult:
+    return CheckResult(name, PreflightLevel.FAILURE, detail, fix)
+
+
+def _warn(name: str, detail: str, fix: str = "") -> CheckResult:
+    return CheckResult(name, PreflightLevel.WARNING, detail, fix)
+
+
+# The checks ----------------------------------------------------------------------------------
+
+
+def check_accounts(ctx: PreflightContext) -> list[CheckResult]:
+    """Every account code the channel's settings name exists, is active and suits sales lines."""
+    results = []
+    for field_name, label in ACCOUNT_SETTINGS:
+        code = getattr(ctx.channel, field_name, "") or ""
+        if not code:
+            default = books.default_sales_account(ctx.accounts)
+            if default is None:
+                results.append(
+                    _fail(label, "no account code is set and Xero has no active revenue account",
+                          f"add a revenue account in Xero or enter its code under {label}")
+                )  # fmt: skip
+            else:
+                results.append(_ok(label, f"blank: the organisation's default sales account {default.code} is used"))
+            continue
+        described, problem = books.account_problem(code=code, accounts=ctx.accounts)
+        if problem:
+            results.append(
+                _fail(label, f"{described} {problem}",
+                      f"enter the code of an active revenue account under {label} in the channel's Settings")
+            )  # fmt: skip
+        else:
+            results.append(_ok(label, f"{described} suits sales lines"))
+    return results
+
+
+def check_tax_rates(ctx: PreflightContext) -> list[CheckResult]:
+    """Every tax rate the store's invoices use goes out as a known Xero tax type."""
+    name = "Tax mapping"
+    if ctx.channel.line_amount_type == LineAmountType.NO_TAX:
+        return [_ok(name, "line amounts are No tax: no tax type is sent")]
+    keys = store_tax_keys(store_id=ctx.channel.store_id)
+    if not keys:
+        return [_ok(name, "the store's invoices use no tax rate yet")]
+    mapped = {(m.rate, m.line_kind): m.tax_type for m in ChannelTaxMapping.objects.filter(channel=ctx.channel)}
+    fix = "choose the Xero tax type under Tax mapping on this page"
+    results = []
+    for rate, kind in keys:
+        label = f"Tax {percent_text(rate)}%"
+        offered = sales_tax_types_at(ctx.tax_rates, rate)
+        types = {r.tax_type for r in offered}
+        chosen = mapped.get((rate, kind), "")
+        if chosen and chosen in types:
+            results.append(_ok(label, f"mapped to {chosen}"))
+        elif chosen:
+            results.append(
+                _fail(label, f"mapped to {chosen}, which is no longer an active sales tax type at this rate", fix)
+            )
+        elif len(offered) == 1:
+            results.append(_ok(label, f"{offered[0].tax_type} is the organisation's only sales tax type at this rate"))
+        elif not offered:
+            results.append(
+                _fail(label, "Xero has no active sales tax rate at this rate", f"add one in Xero, then {fix}")
+            )
+        else:
+            choices = ", ".join(sorted(types))
+            results.append(_fail(label, f"not mapped: Xero has several sales tax types at this rate ({choices})", fix))
+    return results
+
+
+def check_currency(ctx: PreflightContext) -> list[CheckResult]:
+    """The store's currency (and every currency its invoices use) is enabled in the organisation."""
+    store = ctx.channel.store
+    used = {store.currency, *store.invoices.values_list("currency", flat=True).distinct()}
+    missing = sorted(used - ctx.currencies)
+    if missing:
+        return [
+            _fail("Currency", f"{', '.join(missing)} not enabled in the organisation",
+                  f"add {', '.join(missing)} under Settings › Currencies in Xero")
+        ]  # fmt: skip
+    return [_ok("Currency", f"{', '.join(sorted(used))} enabled in Xero")]
+
+
+def check_scopes(ctx: PreflightContext) -> list[CheckResult]:
+    """The consent granted covers what is switched on (e.g. Add Products needs the settings scope)."""
+    granted = set(ctx.channel.scopes.split())
+    needed: dict[str, str] = {scope: "sending invoices" for scope in BASE_SCOPES}
+    for field_name, label, scope in SETTING_SCOPES:
+        if getattr(ctx.channel, field_name, False):
+            needed.setdefault(scope, label)
+    missing = {scope: why for scope, why in needed.items() if scope not in granted}
+    if missing:
+        detail = "; ".join(f"{scope} (for {why})" for scope, why in missing.items())
+        return [_fail("Scopes", f"not granted: {detail}", "press Reconnect and allow access again to grant them")]
+    return [_ok("Scopes", f"granted: {' '.join(sorted(needed))}")]
+
+
+def check_invoice_numbers(ctx: PreflightContext) -> list[CheckResult]:
+    """No invoice about to be created already has its number in Xero (a bounded look-up)."""
+    name = "Invoice numbers"
+    invoices = list(ctx.unsent_invoices.order_by("issue_date", "pk")[:NUMBER_SAMPLE])
+    if not invoices:
+        return [_ok(name, "no invoice waits to be created in Xero")]
+    numbers = [xero_invoice_number(channel=ctx.channel, invoice=invoice) for invoice in invoices]
+    held = sorted(
+        {found.invoice_number for found in ctx.client.invoices_by_number(numbers=numbers)
+         if books._value(found.status) not in ("DELETED", "VOIDED")} & set(numbers)
+    )  # fmt: skip
+    checked = f"{len(numbers)} of the numbers about to be sent were looked up"
+    if held:
+        shown = ", ".join(held[:5]) + ("…" if len(held) > 5 else "")
+        return [
+            _warn(name, f"Xero already holds {len(held)} of them ({shown}); {checked}",
+                  "each is adopted when Xero's contact and total agree, else it fails: set an Invoice number "
+                  "prefix to keep the store's numbers apart, or remove those invoices in Xero")
+        ]  # fmt: skip
+    return [_ok(name, f"no clash: {checked}")]
+
+
+def check_backlog(ctx: PreflightContext) -> list[CheckResult]:
+    """The backlog fits the organisation's daily budget, else say how many days it takes."""
+    invoices = ctx.unsent_invoices
+    products = 0
+    if ctx.channel.add_products:
+        products = SyncRecord.objects.filter(
+            channel=ctx.channel, kind=RecordKind.PRODUCT, state=SyncState.PENDING
+        ).count()
+    estimate = sync_estimate(channel=ctx.channel, invoices=invoices, products=products)
+    if not estimate.invoices and not products:
+        return [_ok("Backlog", "nothing waits to be sent")]
+    if estimate.days <= 1:
+        return [_ok("Backlog", f"{estimate.describe()}: fits today's budget")]
+    return [
+        _warn("Backlog", f"{estimate.describe()}: more than the daily budget, so it takes about {estimate.days} days",
+              "nothing to fix: the rest waits for the next day's budget")
+    ]  # fmt: skip
+
+
+PREFLIGHT_CHECKS: list[Check] = [
+    check_scopes,
+    check_accounts,
+    check_tax_rates,
+    check_currency,
+    check_invoice_numbers,
+    check_backlog,
+]
+
+
+# Estimates of Xero calls ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncEstimate:
+    invoices: int
+    new_customers: int
+    products: int
+    calls: int
+    minutes: int  # at the per-minute limit alone
+    day_remaining: int
+    day_limit: int
+    days: int  # days of the day budget it spans (1: today)
+
+    def describe(self) -> str:
+        parts = [f"{self.invoices} invoice{'' if self.invoices == 1 else 's'}"]
+        if self.products:
+            parts.append(f"{self.products} product{'' if self.products == 1 else 's'}")
+        return f"{' and '.join(parts)} take about {self.calls} Xero call{'' if self.calls == 1 else 's'}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sync_estimate(*, channel: AccountingChannel, invoices: Any, products: int = 0) -> SyncEstimate:
+    """Estimate the Xero calls of sending `invoices` (a queryset of store invoices) and
+    `products`: one call per batch of SYNC_BATCH_SIZE, plus a look-up and a create per batch of
+    customers not yet known in the organisation; and how long the limits make it take."""
+    batch = int(settings.SYNC_BATCH_SIZE)
+    count = invoices.count()
+    customers = {
+        customer_key(name=row["customer_name"], email=row["customer_email"] or "")
+        for row in invoices.values("customer_email", "customer_name").annotate(n=Count("pk")).order_by()
+    }
+    known = set(
+        XeroContactLink.objects.filter(tenant_id=channel.tenant_id, customer_key__in=customers).values_list(
+            "customer_key", flat=True
+        )
+    )
+    new_customers = len(customers - known)
+    calls = math.ceil(count / batch) + 2 * math.ceil(new_customers / batch) + math.ceil(products / batch)
+    day_limit = day_limit_of(tenant_id=channel.tenant_id) if channel.tenant_id else LIMITS.per_day
+    day_remaining = _day_remaining(tenant_id=channel.tenant_id, day_limit=day_limit)
+    days = 1 if calls <= day_remaining else 1 + math.ceil((calls - day_remaining) / day_limit)
+    minutes = math.ceil(calls / LIMITS.per_minute) if calls else 0
+    return SyncEstimate(count, new_customers, products, calls, minutes, day_remaining, day_limit, days)
+
+
+def _day_remaining(*, tenant_id: str, day_limit: int) -> int:
+    """Calls left today as Xero last reported them (within the last day), else the whole limit."""
+    facts = XeroOrganisationFacts.objects.filter(tenant_id=tenant_id, day_remaining__isnull=False).first()
+    if facts is None or facts.day_reported_at is None or timezone.now() - facts.day_reported_at > dt.timedelta(days=1):
+        return day_limit
+    return int(facts.day_remaining or 0)
+
+
+# Running it ----------------------------------------------------------------------------------
+
+
+def channel_preflight(
+    *, channel: AccountingChannel, user: User | None = None, checks: Iterable[Check] | None = None
+) -> PreflightReport:
+    """Run every check against the channel's Xero organisation; record and return the report.
+
+    A check Xero could not answer fails with Xero's message (nothing can be vouched for); a
+    channel whose token cannot be had fails once, asking for a reconnect.
+    """
+    channel = AccountingChannel.objects.select_related("store").get(pk=channel.pk)
+    report = PreflightReport(channel=channel)
+    try:
+        client, _gate = channel_xero_client(channel=channel)
+    except (ChannelNotConnected, TokenRefreshFailed) as exc:
+        report.results.append(_fail("Connection", str(exc), "press Reconnect and allow access again"))
+    else:
+        ctx = PreflightContext(channel=channel, client=client)
+        for check in PREFLIGHT_CHECKS if checks is None else checks:
+            try:
+                report.results += check(ctx)
+            except XeroError as exc:
+                report.results.append(
+                    _fail(check.__name__.removeprefix("check_").replace("_", " ").capitalize(),
+                          f"Xero could not be asked: {exc.message}", "try again; if it persists, use Reconnect")
+                )  # fmt: skip
+    ChannelPreflight.objects.update_or_create(
+        channel=channel,
+        defaults={
+            "results": [asdict(r) for r in report.results],
+            "blocked": report.blocked,
+            "ran_at": timezone.now(),
+            "ran_by": user,
+        },
+    )
+    return report
+
+
+def channel_switch_on(*, channel: AccountingChannel, user: User | None = None) -> PreflightReport:
+    """Switch the channel on after its pre-flight; raise PreflightBlocked when a check fails.
+
+    The rules that need no Xero (connected, one active channel) are checked first, so their
+    message comes without a call; `services.channel_activate` checks them again under its lock.
+    """
+    channel = AccountingChannel.objects.select_related("store").get(pk=channel.pk)
+    if channel.is_active:
+        return PreflightReport(channel=channel)
+    if channel.connection_state != ConnectionState.CONNECTED:
+        raise ValidationError(f"Connect “{channel.name}” to Xero before switching it on.")
+    channel.is_active = True
+    channel_active_rules_check(channel=channel)
+    report = channel_preflight(channel=channel, user=user)
+    if report.blocked:
+        raise PreflightBlocked(report)
+    channel_activate(channel=channel, user=user)
+    return report
+
+
+def preflight_latest(*, channel: AccountingChannel) -> ChannelPreflight | None:
+    """Return the channel's latest pre-flight (for its page), or None."""
+    return ChannelPreflight.objects.filter(channel=channel).first()

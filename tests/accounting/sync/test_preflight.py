@@ -1,0 +1,171 @@
+"""Pre-flight on "Is Active": each check against a sandbox organisation over real HTTP, through the
+channel page's switch and the admin's Activate action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from xero_python.accounting import Contact, LineItem
+from xero_python.accounting import Invoice as XeroInvoice
+
+from accounting.models import AccountingChannel, ChannelPreflight
+from accounting.preflight import channel_preflight
+from accounting.providers.xero.client import XeroClient
+from accounting.sync.models import XeroOrganisationFacts
+from stores.services import invoice_create
+from tests.factories import StoreFactory
+from xero_sandbox import testing
+from xero_sandbox.models import RequestLog
+
+from .conftest import connect_channel
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+GRANTED = "openid offline_access accounting.invoices accounting.contacts accounting.settings"
+
+
+def invoice_at(store, *, number: str, rate: str = "20", currency: str = "GBP", email: str = ""):
+    line = {"description": "Tea", "quantity": Decimal("1"), "unit_price": Decimal("10"), "tax_rate": Decimal(rate)}
+    return invoice_create(
+        store=store, number=number, customer_name=f"Customer {number}", customer_email=email, currency=currency,
+        issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1), lines=[line],
+    )  # fmt: skip
+
+
+def off_channel(org, organization, **fields) -> AccountingChannel:
+    store = StoreFactory(organization=organization, name="High Street")
+    fields.setdefault("scopes", GRANTED)
+    fields.setdefault("account_nominal_code", "200")
+    return connect_channel(org=org, store=store, is_active=False, **fields)
+
+
+def switch_on(client, channel):
+    return client.post(reverse("accounting:channel-active", args=[channel.pk]), {"is_active": "on"}, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def results_of(channel) -> dict[str, tuple[str, str]]:
+    return {r["name"]: (r["level"], r["detail"]) for r in ChannelPreflight.objects.get(channel=channel).results}
+
+
+def test_a_channel_ready_to_send_passes_and_is_switched_on(org, organization, member_client):
+    channel = off_channel(org, organization)
+    invoice_at(channel.store, number="P-1", rate="20")
+    invoice_at(channel.store, number="P-2", rate="0")
+
+    response = switch_on(member_client, channel)
+
+    assert messages_of(response) == [f"“{channel.name}” is active: invoices and products are sent to Xero."]
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is True
+    results = results_of(channel)
+    assert {level for level, _detail in results.values()} == {"ok"}, results
+    assert results["Account Nominal Code"][1] == "Account 200 “Sales” (SALES, REVENUE) suits sales lines"
+    assert results["Tax 0%"][1] == "mapped to ZERORATEDOUTPUT"
+    assert results["Invoice numbers"][1] == "no clash: 2 of the numbers about to be sent were looked up"
+    html = response.content.decode()
+    assert "Pre-flight" in html and "passed" in html
+    # Read-only: the pre-flight asks Xero with GETs only.
+    assert {row.method for row in RequestLog.objects.filter(organisation__tenant_id=org.tenant_id)} == {"GET"}
+
+
+def test_a_bad_account_code_blocks_switching_on_and_names_the_fix(org, organization, member_client):
+    channel = off_channel(org, organization, account_nominal_code="999")
+    invoice_at(channel.store, number="P-1")
+
+    response = switch_on(member_client, channel)
+
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
+    [message] = messages_of(response)
+    assert message.startswith("Pre-flight failed, so the channel was not switched on.")
+    assert "Account Nominal Code: Account 999 does not exist in Xero — enter the code of an active revenue account" in (
+        message
+    )
+    assert results_of(channel)["Account Nominal Code"][0] == "failure"
+    html = response.content.decode()
+    assert "blocks switching on" in html and "Account 999 does not exist in Xero" in html
+
+    # Fixed in the settings, "Run pre-flight" checks again without switching on.
+    AccountingChannel.objects.filter(pk=channel.pk).update(account_nominal_code="200")
+    response = member_client.post(reverse("accounting:channel-preflight", args=[channel.pk]), follow=True)
+    assert messages_of(response) == ["Pre-flight passed."]
+    assert results_of(channel)["Account Nominal Code"][0] == "ok"
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
+
+
+def test_a_non_revenue_account_an_unmapped_rate_a_disabled_currency_and_a_missing_scope_all_fail(org, organization):
+    channel = off_channel(
+        org, organization, account_nominal_code="090", tax_mapping={}, add_products=True,
+        scopes="offline_access accounting.invoices accounting.contacts",
+    )  # fmt: skip
+    invoice_at(channel.store, number="P-1", rate="0", currency="EUR")
+
+    report = channel_preflight(channel=channel)
+
+    failures = {r.name: r for r in report.failures}
+    assert set(failures) == {"Scopes", "Account Nominal Code", "Tax 0%", "Currency"}
+    assert failures["Scopes"].detail == "not granted: accounting.settings (for Add Products to Xero)"
+    assert failures["Account Nominal Code"].detail.endswith("is not a revenue account: sales lines need one")
+    assert failures["Tax 0%"].detail.startswith("not mapped: Xero has several sales tax types at this rate (")
+    assert failures["Tax 0%"].fix == "choose the Xero tax type under Tax mapping on this page"
+    assert failures["Currency"].detail == "EUR not enabled in the organisation"
+    assert failures["Currency"].fix == "add EUR under Settings › Currencies in Xero"
+
+
+def test_numbers_xero_already_holds_and_a_backlog_past_the_day_budget_are_warnings_that_allow_switching_on(
+    org, organization, member_client
+):
+    channel = off_channel(org, organization)
+    client = XeroClient(access_token=org.token_set["access_token"], tenant_id=org.tenant_id)
+    [contact] = client.contacts_create(contacts=[Contact(name="Someone else")], idempotency_key="pf-contact")
+    line = LineItem(description="Old", quantity=1, unit_amount=5, account_code="200", tax_type="OUTPUT2")
+    client.invoices_create(
+        invoices=[XeroInvoice(type="ACCREC", contact=Contact(contact_id=contact.contact_id), invoice_number="P-2",
+                              line_items=[line], date=dt.date(2026, 1, 5), due_date=dt.date(2026, 2, 5))],
+        idempotency_key="pf-invoice",
+    )  # fmt: skip
+    for n in range(1, 4):
+        invoice_at(channel.store, number=f"P-{n}")
+    # Xero's day budget (Starter: 1,000) nearly spent: 2 calls made above, 992 elsewhere, and the
+    # pre-flight's 4 GETs leave 2, fewer than the 3 calls the backlog takes.
+    testing.limits_day_calls_add(organisation=org.tenant_id, calls=992)
+
+    response = switch_on(member_client, channel)
+
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is True
+    results = results_of(channel)
+    assert results["Invoice numbers"] == (
+        "warning",
+        "Xero already holds 1 of them (P-2); 3 of the numbers about to be sent were looked up",
+    )
+    level, detail = results["Backlog"]
+    assert level == "warning"
+    assert detail.startswith("3 invoices take about 3 Xero calls")
+    assert detail.endswith("so it takes about 2 days")
+    assert XeroOrganisationFacts.objects.get(tenant_id=org.tenant_id).day_remaining == 2
+    warning = messages_of(response)[1]
+    assert warning.startswith("Pre-flight warnings: Invoice numbers: Xero already holds 1 of them (P-2)")
+
+
+def test_the_admin_activate_action_runs_the_pre_flight(org, organization, admin_client):
+    bad = off_channel(org, organization, account_nominal_code="999")
+    good_store = StoreFactory(organization=organization, name="Corner Shop")
+    good = connect_channel(org=org, store=good_store, is_active=False, scopes=GRANTED, invoice_number_prefix="C-")
+
+    response = admin_client.post(
+        reverse("admin:accounting_accountingchannel_changelist"),
+        {"action": "activate", "_selected_action": [bad.pk, good.pk]},
+        follow=True,
+    )
+
+    texts = [str(m) for m in response.context["messages"]]
+    refused = [t for t in texts if t.startswith(f"{bad.name}: Pre-flight failed")]
+    assert len(refused) == 1 and "Account 999 does not exist in Xero" in refused[0]
+    assert "1 channel(s) activated." in texts
+    assert AccountingChannel.objects.get(pk=bad.pk).is_active is False
+    assert AccountingChannel.objects.get(pk=good.pk).is_active is True
