@@ -114,7 +114,10 @@ def channel_has_due(*, channel: AccountingChannel) -> bool:
 def row_lease_seconds() -> float:
     """Return how long a claim holds its rows without news: one Xero call, the retry after a
     forced token refresh and the refresh itself, with room to spare. The lease is renewed
-    before every call of the turn, so a slow turn never outlives it while it still works."""
+    before every call of the turn, so a slow turn never outlives it while it still works.
+    `settings.SYNC_ROW_LEASE_SECONDS` overrides it (drills)."""
+    if float(settings.SYNC_ROW_LEASE_SECONDS) > 0:
+        return float(settings.SYNC_ROW_LEASE_SECONDS)
     return max(LEASE_SECONDS, 3 * float(settings.XERO_REQUEST_TIMEOUT) + 60.0)
 
 

@@ -269,6 +269,12 @@ XERO_SCOPES = [
 XERO_REQUEST_TIMEOUT = env.float("XERO_REQUEST_TIMEOUT", default=30.0)
 # Invoices or items per Xero write (Xero: about 50); smaller only to exercise the limiter.
 SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=50)
+# How long claimed rows stay claimed without news before the sweep hands them back for a look-up
+# (0: three request timeouts and a minute, at least 120 s). Shorter only to drill worker crashes:
+# a claim that outlives its lease is still refused its write-back, so the cost is extra look-ups.
+SYNC_ROW_LEASE_SECONDS = env.float("SYNC_ROW_LEASE_SECONDS", default=0.0)
+# How long a lane stays held without its task running (a lost task frees it after this).
+SYNC_LANE_TTL = env.int("SYNC_LANE_TTL", default=30)
 # Sandbox knobs: time scale shrinks the rate-limit windows (10 → a minute lasts 6 s).
 XERO_SANDBOX_TIME_SCALE = env.float("XERO_SANDBOX_TIME_SCALE", default=1.0)
 XERO_SANDBOX_RATE_LIMITS = env.bool("XERO_SANDBOX_RATE_LIMITS", default=True)
