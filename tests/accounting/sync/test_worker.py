@@ -145,10 +145,12 @@ def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
 
 
 def bulk_backlog(store, count: int) -> None:
-    """Import `count` invoices in bulk (no per-row signals): a channel created later backfills them."""
+    """Import `count` invoices in bulk (no per-row signals): a channel created later backfills them.
+    Each carries its total (one line of 2.00 at 0%): the portal sends Xero the store's total."""
     invoices = Invoice.objects.bulk_create(
         Invoice(store=store, number=f"BL-{n:05d}", customer_name=f"Customer {n % 5}", currency="GBP",
-                issue_date=dt.date(2026, 5, 1), due_date=dt.date(2026, 5, 31))
+                issue_date=dt.date(2026, 5, 1), due_date=dt.date(2026, 5, 31), subtotal=Decimal("2.00"),
+                total=Decimal("2.00"))
         for n in range(count)
     )  # fmt: skip
     InvoiceLine.objects.bulk_create(
