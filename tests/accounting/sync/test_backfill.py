@@ -25,10 +25,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def bulk_history(store, *, count: int, issued: dt.date, prefix: str, customers: int = 3) -> None:
-    """Import `count` invoices in bulk (no per-row signals, so no ledger rows), as a data import does."""
+    """Import `count` invoices in bulk (no per-row signals, so no ledger rows), as a data import does.
+    Each carries its total (one line of 2.00 at 0%): the portal sends Xero the store's total."""
     invoices = Invoice.objects.bulk_create(
         Invoice(store=store, number=f"{prefix}{n:04d}", customer_name=f"Customer {n % customers}", currency="GBP",
-                issue_date=issued, due_date=issued + dt.timedelta(days=30))
+                issue_date=issued, due_date=issued + dt.timedelta(days=30), subtotal=Decimal("2.00"),
+                total=Decimal("2.00"))
         for n in range(count)
     )  # fmt: skip
     InvoiceLine.objects.bulk_create(
