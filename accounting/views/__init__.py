@@ -18,6 +18,7 @@ from .connect import (
 from .records import record_sync_retry, record_sync_skip
 from .sync import channel_sync_retry, channel_sync_retry_all
 from .tax import channel_tax_mapping
+from .webhooks import channel_webhooks, xero_webhook
 
 __all__ = [
     "channel_active",
@@ -32,8 +33,10 @@ __all__ = [
     "channel_sync_retry",
     "channel_sync_retry_all",
     "channel_tax_mapping",
+    "channel_webhooks",
     "record_sync_retry",
     "record_sync_skip",
     "store_channels",
     "xero_callback",
+    "xero_webhook",
 ]

@@ -23,6 +23,7 @@ from ..selectors import channel_events, channel_for_member, channels_of_store
 from ..sync.selectors import channel_sync_overview, xero_day_budget
 from .common import current_organization, current_user, redirect_uri, safe_next
 from .tax import tax_mapping_context
+from .webhooks import webhooks_context
 
 
 @login_required
@@ -103,6 +104,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "sync": channel_sync_overview(channel=channel),
             "day_budget": xero_day_budget(channel=channel),
             "tax": tax_mapping_context(channel=channel),
+            "webhooks": webhooks_context(request, channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },
