@@ -108,9 +108,9 @@ def invoice_mark_paid(*, invoice: Invoice) -> Payment:
 def invoice_void_in_xero(*, invoice: Invoice) -> Invoice:
     """Void an AUTHORISED invoice without payments, or delete a DRAFT/SUBMITTED one, as a user of
     Xero does (the sandbox's "Void" button), and send the webhook event."""
+    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
+        raise ValueError("This document cannot be edited as it has a payment or credit note allocated to it.")
     if invoice.status == "AUTHORISED":
-        if invoice.amount_paid > 0 or invoice.amount_credited > 0:
-            raise ValueError("This document cannot be edited as it has a payment or credit note allocated to it.")
         invoice.status = "VOIDED"
     elif invoice.status in {"DRAFT", "SUBMITTED"}:
         invoice.status = "DELETED"
