@@ -138,10 +138,11 @@ def webhook_deliver(*, token: str, body: bytes, signature: str) -> Delivery | No
         for e in events
         if str(e.get("tenantId") or "") == channel.tenant_id and e.get("eventCategory") == "INVOICE"
     ]
+    mine = XeroWebhookEvent.objects.filter(channel=channel, dedupe_key__in=[row.dedupe_key for row in rows])
     with transaction.atomic():
-        before = XeroWebhookEvent.objects.filter(channel=channel).count() if rows else 0
+        before = mine.count() if rows else 0
         XeroWebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
-        stored = XeroWebhookEvent.objects.filter(channel=channel).count() - before if rows else 0
+        stored = mine.count() - before if rows else 0
         ChannelXeroFeed.objects.filter(pk=feed.pk).update(last_event_at=now)
         if rows:  # a redelivery queues a turn that finds nothing pending: no call to Xero
             channel_id = channel.pk
