@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from organizations.models import Membership, Organization, Role
 
-from .models import Product, Store
-from .services import invoice_create, product_create, store_create
+from .models import InvoiceStatus, LineKind, Product, Store
+from .services import invoice_create, payment_record, product_create, refund_record, store_create
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-2026"
@@ -27,7 +27,10 @@ DEMO_ORGANIZATION = "Demo Retail Ltd"
 OTHER_ORGANIZATION = "Harbour Goods Co"
 
 # store name → (platform, currency, products, invoices). A product: (sku, name, price, parent sku).
-# An invoice: (number, customer, days ago issued, status, [(sku, quantity, tax rate, discount)]).
+# An invoice: (number, customer, days ago issued, status, lines). A line: (sku, quantity, tax rate,
+# discount) for a product, or (kind, description, unit price, tax rate) for shipping and discounts.
+# A "paid" invoice is issued, then paid in full by card through `payment_record`; DEMO_REFUNDS
+# refund some of them through `refund_record`.
 DEMO_BOOKS: dict[str, dict[str, Any]] = {
     "High Street Shop": {
         "platform": "shopify",
@@ -41,7 +44,17 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
             ("TOTE-CANVAS", "Canvas tote bag", "12.00", None),
         ],
         "invoices": [
-            ("HS-1001", "Alice Walker", 20, "paid", [("TEE-CLASSIC-M", "2", "20", "0"), ("MUG-LOGO", "1", "20", "0")]),
+            (
+                "HS-1001",
+                "Alice Walker",
+                20,
+                "paid",
+                [
+                    ("TEE-CLASSIC-M", "2", "20", "0"),
+                    ("MUG-LOGO", "1", "20", "0"),
+                    (LineKind.SHIPPING, "Standard delivery", "3.95", "20"),
+                ],
+            ),
             (
                 "HS-1002",
                 "Bob Stone",
@@ -49,7 +62,17 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
                 "issued",
                 [("TEE-CLASSIC-L", "3", "20", "10"), ("TOTE-CANVAS", "1", "20", "0")],
             ),
-            ("HS-1003", "Carla Diaz", 2, "issued", [("MUG-LOGO", "4", "20", "0")]),
+            (
+                "HS-1003",
+                "Carla Diaz",
+                2,
+                "issued",
+                [
+                    ("MUG-LOGO", "4", "20", "0"),
+                    (LineKind.SHIPPING, "Express delivery", "6.50", "20"),
+                    (LineKind.DISCOUNT, "Code WELCOME5", "-5.00", "20"),
+                ],
+            ),
             ("HS-1004", "Dev Patel", 0, "draft", [("TEE-CLASSIC-S", "1", "20", "0"), ("TOTE-CANVAS", "2", "0", "0")]),
         ],
     },
@@ -65,10 +88,22 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
         "invoices": [
             ("OO-2001", "Emma Novak", 14, "issued", [("HOODIE-ZIP-BLK", "1", "21", "0"), ("CAP-BASE", "2", "21", "0")]),
             ("OO-2002", "Felix Braun", 5, "issued", [("HOODIE-ZIP-GRY", "2", "21", "5")]),
-            ("OO-2003", "Giulia Rossi", 1, "paid", [("CAP-BASE", "3", "21", "0")]),
+            (
+                "OO-2003",
+                "Giulia Rossi",
+                1,
+                "paid",
+                [
+                    ("CAP-BASE", "3", "21", "0"),
+                    (LineKind.SHIPPING, "Versand", "4.90", "21"),
+                    (LineKind.DISCOUNT, "Code SOMMER", "-3.00", "21"),
+                ],
+            ),
         ],
     },
 }
+# invoice number → (SKU of the line refunded, quantity, method, reason): a partial refund by line.
+DEMO_REFUNDS: dict[str, tuple[str, str, str, str]] = {"HS-1001": ("MUG-LOGO", "1", "card", "Arrived chipped")}
 OTHER_BOOKS: dict[str, dict[str, Any]] = {
     "Harbour Goods Online": {
         "platform": "magento",
@@ -127,21 +162,46 @@ def _store(*, organization: Organization, name: str, books: dict[str, Any]) -> S
         if store.invoices.filter(number=number).exists():
             continue
         issued = today - datetime.timedelta(days=days_ago)
-        invoice_create(
+        paid = status == InvoiceStatus.PAID
+        invoice = invoice_create(
             store=store,
             number=number,
             customer_name=customer,
             customer_email=f"{customer.split()[0].lower()}@example.com",
+            customer_id=f"CUST-{customer.split()[0].upper()}",
+            customer_first_name=customer.split()[0],
+            customer_last_name=customer.split()[-1],
             issue_date=issued,
             due_date=issued + datetime.timedelta(days=30),
-            status=status,
-            paid_at=timezone.now() if status == "paid" else None,
-            lines=[_line(store=store, sku=sku, quantity=q, tax=t, discount=d) for sku, q, t, d in lines],
+            status=InvoiceStatus.ISSUED if paid else status,
+            lines=[_line(store=store, line=line) for line in lines],
         )
+        if paid:
+            payment_record(invoice=invoice, amount=invoice.total, date=issued, method="card", reference=f"ch_{number}")
+        if number in DEMO_REFUNDS:
+            sku, quantity, method, reason = DEMO_REFUNDS[number]
+            line = invoice.lines.get(product__sku=sku)
+            refund_record(
+                invoice=invoice,
+                date=min(today, issued + datetime.timedelta(days=3)),
+                lines=[{"invoice_line": line, "quantity": Decimal(quantity)}],
+                method=method,
+                reason=reason,
+            )
     return store
 
 
-def _line(*, store: Store, sku: str, quantity: str, tax: str, discount: str) -> dict[str, Any]:
+def _line(*, store: Store, line: tuple[str, str, str, str]) -> dict[str, Any]:
+    if line[0] in LineKind.values:
+        kind, description, price, tax = line
+        return {
+            "kind": kind,
+            "description": description,
+            "quantity": Decimal("1"),
+            "unit_price": Decimal(price),
+            "tax_rate": Decimal(tax),
+        }
+    sku, quantity, tax, discount = line
     product = Product.objects.get(store=store, sku=sku)
     return {
         "product": product,

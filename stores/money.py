@@ -1,7 +1,12 @@
 """The one place money is computed: per-line amounts and tax rounded to 2 dp, totals summed.
 
 This is Xero's rule (tax computed per line, rounded, then summed), so the portal's totals
-match what Xero shows for the same invoice.
+match what Xero shows for the same invoice. The three tax modes are Xero's LineAmountTypes:
+
+- exclusive: unit prices exclude tax; tax = line amount × rate, rounded per line;
+- inclusive: unit prices include tax; the line amount is tax inclusive and its tax is
+  line amount − line amount / (1 + rate), rounded per line (the sandbox and Xero both do this);
+- no_tax: no tax at all, whatever the line's rate.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
+ZERO = Decimal("0.00")
+
+EXCLUSIVE, INCLUSIVE, NO_TAX = "exclusive", "inclusive", "no_tax"
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -21,16 +29,40 @@ def to_cents(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class LineAmounts:
-    line_amount: Decimal  # quantity × unit price less discount, 2 dp, before tax
-    tax_amount: Decimal  # line_amount × tax rate, 2 dp
+    # quantity × unit price less discount, 2 dp: Xero's LineAmount (tax inclusive in inclusive mode)
+    line_amount: Decimal
+    tax_amount: Decimal  # the line's tax, 2 dp
+    tax_included: bool = False  # whether line_amount already includes tax_amount
+
+    @property
+    def net_amount(self) -> Decimal:
+        """The line's amount before tax."""
+        return self.line_amount - self.tax_amount if self.tax_included else self.line_amount
+
+    @property
+    def gross_amount(self) -> Decimal:
+        """The line's amount with its tax: what the customer pays for it."""
+        return self.line_amount if self.tax_included else self.line_amount + self.tax_amount
 
 
-def line_amounts(*, quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, discount_rate: Decimal) -> LineAmounts:
-    """Return the 2 dp line amount and tax of one invoice line (tax exclusive prices)."""
+def line_amounts(
+    *,
+    quantity: Decimal,
+    unit_price: Decimal,
+    tax_rate: Decimal,
+    discount_rate: Decimal,
+    tax_mode: str = EXCLUSIVE,
+) -> LineAmounts:
+    """Return the 2 dp line amount and tax of one invoice line in `tax_mode`."""
     gross = Decimal(quantity) * Decimal(unit_price)
-    net = to_cents(gross * (HUNDRED - Decimal(discount_rate)) / HUNDRED)
-    tax = to_cents(net * Decimal(tax_rate) / HUNDRED)
-    return LineAmounts(line_amount=net, tax_amount=tax)
+    amount = to_cents(gross * (HUNDRED - Decimal(discount_rate)) / HUNDRED)
+    if tax_mode == NO_TAX:
+        return LineAmounts(line_amount=amount, tax_amount=ZERO)
+    rate = Decimal(tax_rate) / HUNDRED
+    if tax_mode == INCLUSIVE:
+        tax = to_cents(amount - amount / (1 + rate))
+        return LineAmounts(line_amount=amount, tax_amount=tax, tax_included=True)
+    return LineAmounts(line_amount=amount, tax_amount=to_cents(amount * rate))
 
 
 @dataclass(frozen=True)
@@ -41,10 +73,10 @@ class Totals:
 
 
 def invoice_totals(lines: Iterable[LineAmounts]) -> Totals:
-    """Return the totals of an invoice: the sums of its rounded lines."""
+    """Return the totals of an invoice: the sums of its rounded lines (subtotal before tax)."""
     subtotal = Decimal("0.00")
     total_tax = Decimal("0.00")
     for line in lines:
-        subtotal += line.line_amount
+        subtotal += line.net_amount
         total_tax += line.tax_amount
     return Totals(subtotal=subtotal, total_tax=total_tax, total=subtotal + total_tax)

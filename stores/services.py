@@ -3,16 +3,31 @@ listens to it (the sync ledger) commits or rolls back with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from organizations.models import Organization
 
-from .models import Invoice, InvoiceLine, Product, Store
+from .models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentSource,
+    Product,
+    Refund,
+    RefundLine,
+    Store,
+)
+from .money import ZERO, invoice_totals, to_cents
 
-LINE_FIELDS = ("product", "description", "quantity", "unit_price", "tax_rate", "discount_rate")
+LINE_FIELDS = ("kind", "product", "description", "quantity", "unit_price", "tax_rate", "discount_rate")
 
 
 @transaction.atomic
@@ -52,32 +67,317 @@ def product_update(*, product: Product, **fields: Any) -> Product:
 
 
 @transaction.atomic
-def invoice_create(*, store: Store, lines: Iterable[Mapping[str, Any]], **fields: Any) -> Invoice:
-    """Create an invoice with its lines and totals in one transaction."""
+def invoice_create(*, store: Store, lines: Iterable[Mapping[str, Any] | InvoiceLine], **fields: Any) -> Invoice:
+    """Create an invoice with its lines and totals in one transaction.
+
+    Refused (ValidationError, nothing saved) when a field or line breaks a rule: see
+    `Invoice.clean`, `InvoiceLine.clean` and `invoice_lines_check`."""
     fields.setdefault("currency", store.currency)
     invoice = Invoice(store=store, **fields)
-    invoice.full_clean()
+    line_objects = invoice_lines_check(invoice=invoice, lines=lines, invoice_errors=_invoice_errors(invoice))
     invoice.save()
-    _replace_lines(invoice=invoice, lines=lines)
+    _replace_lines(invoice=invoice, lines=line_objects)
     return invoice
 
 
 @transaction.atomic
-def invoice_update(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]] | None = None, **fields: Any) -> Invoice:
-    """Change an invoice (and, when given, replace its lines), keeping totals true."""
+def invoice_update(
+    *, invoice: Invoice, lines: Iterable[Mapping[str, Any] | InvoiceLine] | None = None, **fields: Any
+) -> Invoice:
+    """Change an invoice (and, when given, replace its lines), keeping totals true.
+
+    A paid or void invoice cannot change; setting the status to void voids it (`invoice_void`);
+    once payments or refunds are recorded, the lines are fixed."""
+    invoice = _locked(invoice)
+    void = fields.get("status") == InvoiceStatus.VOID and invoice.status != InvoiceStatus.VOID
+    if void:
+        fields["status"] = invoice.status  # voided below, once every other change is valid
+    if lines is None and fields.get("tax_mode", invoice.tax_mode) != invoice.tax_mode:
+        lines = list(invoice.lines.all())  # the same lines, recomputed in the new tax mode
     for name, value in fields.items():
         setattr(invoice, name, value)
-    invoice.full_clean()
-    invoice.save()
+    errors = _invoice_errors(invoice)
+    if lines is not None and invoice.has_money_movements and not errors:
+        errors["lines"] = ["This invoice has payments or refunds: its lines and tax mode can no longer change."]
+    line_objects = None
     if lines is not None:
-        _replace_lines(invoice=invoice, lines=lines)
+        line_objects = invoice_lines_check(invoice=invoice, lines=lines, invoice_errors=errors)
+    elif errors:
+        raise ValidationError(errors)
+    invoice.save()
+    if line_objects is not None:
+        _replace_lines(invoice=invoice, lines=line_objects)
+    if void:
+        invoice = invoice_void(invoice=invoice)
     return invoice
 
 
-def _replace_lines(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]]) -> None:
+def _invoice_errors(invoice: Invoice) -> dict[str, list[str]]:
+    try:
+        invoice.full_clean()
+    except ValidationError as error:
+        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+    return {}
+
+
+def invoice_lines_check(
+    *,
+    invoice: Invoice,
+    lines: Iterable[Mapping[str, Any] | InvoiceLine],
+    invoice_errors: Mapping[str, list[str]] | None = None,
+) -> list[InvoiceLine]:
+    """Return the lines `lines` would be on `invoice`, unsaved, or raise ValidationError (with
+    `invoice_errors` too): at least one line, each line valid for its kind, a total not below zero.
+
+    Errors of line N (0-based) are under "lines" as "Line N+1: <field>: <message>"."""
+    errors = {name: list(messages) for name, messages in (invoice_errors or {}).items()}
+    built: list[InvoiceLine] = []
+    for index, data in enumerate(lines):
+        if isinstance(data, InvoiceLine):
+            line = InvoiceLine(invoice=invoice, **{name: getattr(data, name) for name in LINE_FIELDS})
+        else:
+            line = InvoiceLine(invoice=invoice, **{k: v for k, v in data.items() if k in LINE_FIELDS})
+        line.position = index
+        try:
+            line.full_clean(exclude=["invoice"])
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                label = "" if field == "__all__" else f"{_line_field_label(field)}: "
+                errors.setdefault("lines", []).extend(f"Line {index + 1}: {label}{m}" for m in messages)
+        built.append(line)
+    if not built:
+        errors.setdefault("lines", []).append("An invoice needs at least one line.")
+    elif "lines" not in errors and invoice_totals(line.amounts for line in built).total < ZERO:
+        errors.setdefault("lines", []).append("The invoice total cannot be below zero.")
+    if errors:
+        raise ValidationError(errors)
+    return built
+
+
+def _line_field_label(name: str) -> str:
+    return str(getattr(InvoiceLine._meta.get_field(name), "verbose_name", name))
+
+
+def _replace_lines(*, invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
     invoice.lines.all().delete()
-    for position, data in enumerate(lines):
-        line = InvoiceLine(invoice=invoice, position=position, **{k: v for k, v in data.items() if k in LINE_FIELDS})
-        line.full_clean(exclude=["invoice"])
+    for position, line in enumerate(lines):
+        line.pk = None
+        line.invoice = invoice
+        line.position = position
         line.save()
     invoice.recalculate_totals()
+
+
+def _locked(invoice: Invoice) -> Invoice:
+    """Return `invoice` re-read with its row locked until the transaction ends, so the checks of
+    payments, refunds and changes see the amounts they update."""
+    return Invoice.objects.select_for_update().select_related("store").get(pk=invoice.pk)
+
+
+def _settle(invoice: Invoice) -> list[str]:
+    """Set the status that the amounts call for; return the fields that changed."""
+    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        return []
+    covered = invoice.amount_paid > ZERO and invoice.amount_due <= ZERO
+    if covered and invoice.status != InvoiceStatus.PAID:
+        invoice.status, invoice.paid_at = InvoiceStatus.PAID, timezone.now()
+        return ["status", "paid_at"]
+    if not covered and invoice.status == InvoiceStatus.PAID:
+        invoice.status, invoice.paid_at = InvoiceStatus.ISSUED, None
+        return ["status", "paid_at"]
+    return []
+
+
+def _open_for_money(invoice: Invoice, *, what: str) -> None:
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise ValidationError(f"A draft invoice cannot take {what}: issue it first.")
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(f"A void invoice cannot take {what}.")
+
+
+def _positive(amount: Any, *, field: str = "amount") -> Decimal:
+    if amount is None or amount == "":
+        raise ValidationError({field: "Give an amount."})
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationError({field: "Give an amount, e.g. 12.50."}) from None
+    if not value.is_finite() or value <= ZERO:
+        raise ValidationError({field: "The amount must be more than zero."})
+    if value != to_cents(value):
+        raise ValidationError({field: "Give the amount in cents at most (2 decimal places)."})
+    return value
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    date: datetime.date,
+    method: str,
+    reference: str = "",
+    source: str = PaymentSource.STORE,
+    xero_payment_id: str = "",
+) -> Payment:
+    """Record a payment of `invoice`; the invoice becomes paid when its payments cover it.
+
+    Refused when the invoice is a draft or void, or the amount is not more than zero or is more
+    than the amount due. A payment with a `xero_payment_id` already recorded on the invoice is
+    not recorded again: that payment is returned."""
+    invoice = _locked(invoice)
+    if xero_payment_id:
+        known = invoice.payments.filter(xero_payment_id=xero_payment_id).first()
+        if known is not None:
+            return known
+    _open_for_money(invoice, what="payments")
+    value = _positive(amount)
+    if value > invoice.amount_due:
+        due = f"{invoice.amount_due} {invoice.currency}"
+        raise ValidationError({"amount": f"The amount due is {due}: pay at most that."})
+    payment = Payment(
+        invoice=invoice,
+        amount=value,
+        date=date,
+        method=(method or "").strip(),
+        reference=reference,
+        source=source,
+        xero_payment_id=xero_payment_id,
+    )
+    payment.full_clean()
+    payment.save()
+    invoice.amount_paid += value
+    invoice.save(update_fields=["amount_paid", *_settle(invoice), "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    invoice: Invoice,
+    date: datetime.date,
+    amount: Decimal | None = None,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    reason: str = "",
+    method: str = "",
+    reference: str = "",
+) -> Refund:
+    """Record a refund of `invoice`, by amount or by lines (`{"invoice_line": line or id,
+    "quantity": ..., "amount": optional}`; a line's amount defaults to its share of the line's
+    tax-inclusive amount). `method` set: money went back; blank: a credit only.
+
+    Refused when the invoice is a draft or void; when the refunds would credit more than the
+    invoice total; when money refunds would give back more than was paid; when a credit-only
+    refund is more than the amount due; and, by line, more than a line's quantity or amount
+    not refunded yet."""
+    invoice = _locked(invoice)
+    _open_for_money(invoice, what="refunds")
+    method = (method or "").strip()
+    if lines is not None and amount is not None:
+        raise ValidationError({"amount": "Give an amount or lines, not both."})
+    if lines is None:
+        value = _positive(amount)
+        refund_lines: list[RefundLine] = []
+    else:
+        refund_lines = _refund_lines(invoice=invoice, lines=lines)
+        value = sum((line.amount for line in refund_lines), ZERO)
+    credit_left = invoice.total - invoice.amount_credited
+    if value > credit_left:
+        raise ValidationError({"amount": f"Only {credit_left} {invoice.currency} of this invoice is left to refund."})
+    if method:
+        money_left = invoice.amount_paid - invoice.amount_refunded
+        if value > money_left:
+            raise ValidationError(
+                {"amount": f"Only {money_left} {invoice.currency} was paid and not refunded: give back at most that."}
+            )
+    elif value > invoice.amount_due:
+        raise ValidationError(
+            {
+                "method": f"A credit without money back can be at most the amount due ({invoice.amount_due} "
+                f"{invoice.currency}): say how the money went back."
+            }
+        )
+    refund = Refund(invoice=invoice, amount=value, date=date, reason=reason, method=method, reference=reference)
+    refund.full_clean()
+    refund.save()
+    for line in refund_lines:
+        line.refund = refund
+        line.save()
+    invoice.amount_credited += value
+    fields = ["amount_credited"]
+    if method:
+        invoice.amount_refunded += value
+        fields.append("amount_refunded")
+    invoice.save(update_fields=[*fields, *_settle(invoice), "updated_at"])
+    return refund
+
+
+def _refund_lines(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]]) -> list[RefundLine]:
+    """Return the (unsaved) refund lines asked for, or raise ValidationError under "lines"."""
+    invoice_lines = {line.pk: line for line in invoice.lines.all()}
+    refunded: dict[int, tuple[Decimal, Decimal]] = {}
+    for done in RefundLine.objects.filter(invoice_line__invoice=invoice).values("invoice_line", "quantity", "amount"):
+        quantity, amount = refunded.get(done["invoice_line"], (ZERO, ZERO))
+        refunded[done["invoice_line"]] = (quantity + done["quantity"], amount + done["amount"])
+    errors: list[str] = []
+    built: list[RefundLine] = []
+    seen: set[int] = set()
+    for index, data in enumerate(lines):
+        where = f"Line {index + 1}: "
+        ref = data.get("invoice_line")
+        line_id = ref.pk if isinstance(ref, InvoiceLine) else ref
+        line = invoice_lines.get(line_id)  # type: ignore[arg-type]
+        if line is None:
+            errors.append(f"{where}this invoice has no line {line_id}.")
+            continue
+        if line.pk in seen:
+            errors.append(f"{where}line {line_id} is given twice.")
+            continue
+        seen.add(line.pk)
+        done_quantity, done_amount = refunded.get(line.pk, (ZERO, ZERO))
+        quantity_left, amount_left = line.quantity - done_quantity, line.gross_amount - done_amount
+        if amount_left <= ZERO:
+            errors.append(f"{where}nothing is left to refund on “{line.description}”.")
+            continue
+        asked = data.get("quantity")
+        try:
+            quantity = Decimal(str(asked if asked is not None else quantity_left))
+        except ArithmeticError:
+            errors.append(f"{where}give a quantity.")
+            continue
+        if not quantity.is_finite() or quantity <= 0:
+            errors.append(f"{where}the quantity must be more than zero.")
+            continue
+        if quantity > quantity_left:
+            errors.append(f"{where}only {quantity_left.normalize()} of “{line.description}” is left to refund.")
+            continue
+        if data.get("amount") is not None:
+            try:
+                amount = _positive(data["amount"])
+            except ValidationError as error:
+                errors.extend(f"{where}{m}" for m in error.messages)
+                continue
+        elif quantity == quantity_left:
+            amount = amount_left  # the rest: no cent left behind by rounding
+        else:
+            amount = min(to_cents(line.gross_amount * quantity / line.quantity), amount_left)
+        if amount > amount_left:
+            errors.append(f"{where}only {amount_left} {invoice.currency} of “{line.description}” is left to refund.")
+            continue
+        built.append(RefundLine(invoice_line=line, quantity=quantity, amount=amount))
+    if not errors and not built:
+        errors.append("Give at least one line to refund.")
+    if errors:
+        raise ValidationError({"lines": errors})
+    return built
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, when: datetime.datetime | None = None) -> Invoice:
+    """Void `invoice` (paid ones too: the accounting side reverses their payments first)."""
+    invoice = _locked(invoice)
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError({"status": "This invoice is already void."})
+    invoice.status, invoice.voided_at = InvoiceStatus.VOID, when or timezone.now()
+    invoice.save(update_fields=["status", "voided_at", "updated_at"])
+    return invoice

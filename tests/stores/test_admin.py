@@ -75,6 +75,7 @@ def test_invoice_totals_are_read_only_and_follow_the_lines(admin_client):
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
         "status": invoice.status,
+        "tax_mode": "exclusive",
         "total": "999.99",  # read-only: ignored
         "lines-TOTAL_FORMS": "1",
         "lines-INITIAL_FORMS": "1",
@@ -83,6 +84,7 @@ def test_invoice_totals_are_read_only_and_follow_the_lines(admin_client):
         "lines-0-id": line.pk,
         "lines-0-invoice": invoice.pk,
         "lines-0-position": "0",
+        "lines-0-kind": "product",
         "lines-0-description": "Changed",
         "lines-0-quantity": "3",
         "lines-0-unit_price": "10.00",

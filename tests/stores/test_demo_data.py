@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from organizations.models import Membership, Organization
-from stores.models import Invoice, InvoiceLine, Product, Store
+from stores.models import Invoice, InvoiceLine, Payment, Product, Refund, Store
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,8 @@ def _load() -> str:
 
 
 def _counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Organization, Membership, Store, Product, Invoice, InvoiceLine))
+    models = (Organization, Membership, Store, Product, Invoice, InvoiceLine, Payment, Refund)
+    return tuple(m.objects.count() for m in models)
 
 
 def test_demo_data_prints_the_credentials_and_they_log_in(client):
@@ -70,7 +71,7 @@ def test_loading_twice_changes_nothing():
     _load()
     first = _counts()
     _load()
-    assert _counts() == first == (2, 3, 3, 12, 8, 13)
+    assert _counts() == first == (2, 3, 3, 12, 8, 18, 2, 1)
 
 
 def test_loading_again_restores_the_demo_password(client):
