@@ -40,11 +40,12 @@ from accounting.services.xero_access import channel_xero_client
 from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
 from channels_portal.locks import named_lock
 from stores.models import Invoice as StoreInvoice
-from stores.models import InvoiceStatus
+from stores.models import InvoiceStatus, PaymentSource
 
 from .models import (
     ChannelXeroFeed,
     RecordKind,
+    SyncAction,
     SyncRecord,
     SyncState,
     WebhookEventState,
@@ -360,25 +361,37 @@ def _apply_one(*, channel: AccountingChannel, row: SyncRecord, xero_invoice: Any
             amount = Decimal(str(payment.amount)).quantize(Decimal("0.01"))
             try:
                 with transaction.atomic():
-                    payment_record(
+                    recorded = payment_record(
                         invoice=store_invoice,
                         amount=amount,
                         date=payment.date or timezone.now().date(),
                         method=XERO_METHOD,
                         reference=(payment.reference or "")[:255],
-                        source="xero",
+                        source=PaymentSource.XERO,
                         xero_payment_id=str(payment.payment_id),
                     )
+                    _ledger_holds(channel=channel, payment_id=recorded.pk, xero_id=str(payment.payment_id))
             except IntegrityError:
                 continue  # another worker recorded it meanwhile (unique per invoice)
             done.append(f"payment of {amount} on {payment.date}")
     return Applied(summary="recorded " + ", ".join(done) if done else "payments already known")
 
 
+def _ledger_holds(*, channel: AccountingChannel, payment_id: int, xero_id: str) -> None:
+    """Record in the sync ledger that Xero holds this payment already (it came from there), so
+    the payments sync never sends it back, whatever a signal queued for it meanwhile."""
+    now = timezone.now()
+    SyncRecord.objects.update_or_create(
+        channel=channel, kind=PAYMENT_KIND, object_id=payment_id, action=SyncAction.PUSH,
+        defaults={"state": SyncState.SYNCED, "xero_id": xero_id, "next_attempt_at": None, "synced_at": now,
+                  "needs_lookup": False, "last_error": ""},
+    )  # fmt: skip
+
+
 def _store_payment_on_its_way(*, channel: AccountingChannel, invoice: StoreInvoice) -> bool:
     """Return whether a payment recorded in the store is still being sent to Xero by this channel
     (its PaymentID is not known yet, so Xero's payments of the invoice cannot be told apart)."""
-    store_payments = invoice.payments.filter(source="store").values("pk")
+    store_payments = invoice.payments.filter(source=PaymentSource.STORE).values("pk")
     return SyncRecord.objects.filter(
         channel=channel,
         kind=PAYMENT_KIND,

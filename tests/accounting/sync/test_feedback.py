@@ -116,6 +116,9 @@ def test_a_payment_made_in_xero_becomes_one_store_payment_however_often_it_is_de
         Decimal("20.00"), "xero", "xero", paid_in_xero["PaymentID"],
     )  # fmt: skip
     assert payment.date == timezone.now().date()  # the date Xero gave the payment
+    # The ledger knows Xero holds it: the payments sync never sends it back.
+    held = SyncRecord.objects.get(channel=channel, kind="payment", object_id=payment.pk)
+    assert (held.state, held.xero_id) == (SyncState.SYNCED, paid_in_xero["PaymentID"])
     assert set(XeroWebhookEvent.objects.filter(channel=channel).values_list("state", flat=True)) == {"done"}
     # The paid invoice is not sent back: nothing of it changed in what Xero holds.
     writes = testing.request_count(organisation=org.tenant_id, method="POST", path_contains="Invoices")
