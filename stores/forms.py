@@ -7,11 +7,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from organizations.models import Organization
 
-from .models import Invoice, InvoiceStatus, Product, Store
-from .selectors import invoices_of, products_of, stores_of
+from .models import Invoice, InvoiceLine, InvoiceStatus, LineKind, Product, Store, TaxMode
+from .selectors import products_of, stores_of
+from .services import invoice_lines_check
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -73,42 +75,64 @@ class ProductForm(forms.ModelForm):
 
 
 class InvoiceForm(forms.ModelForm):
+    """The invoice's details. Its rules (unique number, dates, status) are the model's
+    (`Invoice.clean`, run by the form's model validation)."""
+
     status = forms.ChoiceField(
         choices=[(InvoiceStatus.ISSUED, InvoiceStatus.ISSUED.label), (InvoiceStatus.DRAFT, InvoiceStatus.DRAFT.label)]
     )
 
     class Meta:
         model = Invoice
-        fields = ["number", "customer_name", "customer_email", "currency", "issue_date", "due_date", "status"]
+        fields = [
+            "number",
+            "customer_name",
+            "customer_email",
+            "customer_id",
+            "customer_first_name",
+            "customer_last_name",
+            "customer_phone",
+            "customer_address_line1",
+            "customer_address_line2",
+            "customer_city",
+            "customer_region",
+            "customer_postal_code",
+            "customer_country",
+            "currency",
+            "exchange_rate",
+            "tax_mode",
+            "issue_date",
+            "due_date",
+            "status",
+        ]
         widgets = {"issue_date": DATE_INPUT, "due_date": DATE_INPUT}
+        help_texts = {"customer_id": "The store's own customer id: Xero finds the contact again by it."}
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
+        self.instance.store = store  # the model's rules (unique number) are per store
         self.fields["currency"].initial = store.currency
+        self.fields["tax_mode"].required = False  # left out: exclusive, the model's default
+
+    def clean_tax_mode(self) -> str:
+        return self.cleaned_data.get("tax_mode") or TaxMode.EXCLUSIVE
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
-        if invoices_of(store=self.store).filter(number=number).exists():
-            raise ValidationError("An invoice with this number already exists in this store.")
-        return number
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        issue, due = cleaned.get("issue_date"), cleaned.get("due_date")
-        if issue and due and due < issue:
-            self.add_error("due_date", "The due date cannot be before the issue date.")
-        return cleaned
+        return self.cleaned_data["number"].strip()
 
 
 class InvoiceLineForm(forms.Form):
+    kind = forms.ChoiceField(choices=LineKind.choices, initial=LineKind.PRODUCT, required=False)
     product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False)
     description = forms.CharField(max_length=500, required=False)
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal("0"), initial=Decimal("1"))
-    unit_price = forms.DecimalField(max_digits=14, decimal_places=4, required=False)
+    unit_price = forms.DecimalField(
+        max_digits=14, decimal_places=4, required=False, help_text="Negative for discounts and gift cards redeemed."
+    )
     tax_rate = forms.DecimalField(
         label="Tax %", max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), initial=0
     )
@@ -123,9 +147,14 @@ class InvoiceLineForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs["aria-label"] = str(field.label)
 
+    def has_changed(self) -> bool:
+        # The kind alone (a select that always has a value) does not make a line.
+        return any(name != "kind" for name in self.changed_data)
+
     def clean(self) -> dict[str, Any]:
-        """Fill description and price from the product when left blank."""
+        """Fill description and price from the product when left blank; apply the line rules."""
         cleaned = super().clean() or {}
+        cleaned["kind"] = cleaned.get("kind") or LineKind.PRODUCT
         product = cleaned.get("product")
         if product is not None:
             cleaned["description"] = cleaned.get("description") or product.name
@@ -135,15 +164,80 @@ class InvoiceLineForm(forms.Form):
             self.add_error("description", "Give a description or pick a product.")
         if cleaned.get("unit_price") is None and "unit_price" not in self.errors:
             self.add_error("unit_price", "Give a unit price or pick a product.")
+        elif "unit_price" not in self.errors:
+            try:
+                InvoiceLine(kind=cleaned["kind"], unit_price=cleaned["unit_price"]).clean()
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
         return cleaned
 
 
 class BaseInvoiceLineFormSet(forms.BaseFormSet):
     def clean(self) -> None:
+        """The rules of the lines as a whole (`stores.services.invoice_lines_check`)."""
         if any(self.errors):
             return
-        if not any(form.has_changed() for form in self.forms):
-            raise ValidationError("An invoice needs at least one line.")
+        lines = [form.cleaned_data for form in self.forms if form.has_changed()]
+        try:
+            invoice_lines_check(invoice=Invoice(), lines=lines)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict.get("lines", error.messages)) from None
 
 
 InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=3, max_num=100)
+
+
+class PaymentForm(forms.Form):
+    """A payment as an operator records it; `stores.services.payment_record` applies the rules."""
+
+    amount = forms.DecimalField(max_digits=14, decimal_places=2)
+    date = forms.DateField(widget=DATE_INPUT)
+    method = forms.CharField(max_length=50, help_text="A label, e.g. card, paypal, bank_transfer.")
+    reference = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "payment")
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].initial = invoice.amount_due
+        self.fields["date"].initial = timezone.localdate()
+
+
+class RefundForm(forms.Form):
+    """A refund by amount, or of one line (then the amount defaults to the line's share);
+    `stores.services.refund_record` applies the rules."""
+
+    line = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, help_text="Refund one line, or leave it to refund an amount."
+    )
+    quantity = forms.DecimalField(
+        max_digits=12, decimal_places=4, required=False, help_text="Of the line; blank: all of it."
+    )
+    amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, required=False, help_text="Tax inclusive; blank with a line: its share."
+    )
+    date = forms.DateField(widget=DATE_INPUT)
+    reason = forms.CharField(max_length=255, required=False)
+    method = forms.CharField(
+        max_length=50, required=False, help_text="How the money went back; blank for a credit only."
+    )
+    reference = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "refund")
+        super().__init__(*args, **kwargs)
+        # From the invoice's (prefetched) lines; refund_record checks the id is one of them.
+        lines = [
+            (line.pk, f"{line.description} ({line.quantity.normalize()} × {line.unit_price:.2f})")
+            for line in invoice.lines.all()
+        ]
+        self.fields["line"].choices = [("", "By amount (no line)"), *lines]  # type: ignore[attr-defined]
+        self.fields["date"].initial = timezone.localdate()
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The arguments of `refund_record` for the cleaned data."""
+        data = dict(self.cleaned_data)
+        line, quantity, amount = data.pop("line"), data.pop("quantity"), data.pop("amount")
+        if line is None:
+            return {**data, "amount": amount}
+        return {**data, "lines": [{"invoice_line": line, "quantity": quantity, "amount": amount}]}

@@ -177,15 +177,17 @@ class Invoice(models.Model):
                 errors.setdefault("number", []).append(
                     f"This store already has an invoice numbered {self.number.strip()}."
                 )
-        stored = Invoice.objects.filter(pk=self.pk).values("status").first() if self.pk else None
+        stored = Invoice.objects.filter(pk=self.pk).values("status", "tax_mode").first() if self.pk else None
         if stored is not None and stored["status"] in FINAL_STATUSES:
             label = InvoiceStatus(stored["status"]).label.lower()
-            errors.setdefault("__all__", []).append(
-                f"A {label} invoice cannot be changed (only payments and refunds can be recorded)."
-            )
+            errors.setdefault("__all__", []).append(f"A {label} invoice cannot be changed.")
         elif self.status == InvoiceStatus.PAID and (stored is None or stored["status"] != InvoiceStatus.PAID):
             errors.setdefault("status", []).append(
                 "An invoice becomes paid when its payments cover the total: record a payment instead."
+            )
+        if stored is not None and stored["tax_mode"] != self.tax_mode and self.has_money_movements:
+            errors.setdefault("tax_mode", []).append(
+                "This invoice has payments or refunds: its tax mode can no longer change."
             )
         if errors:
             raise ValidationError(errors)
@@ -319,7 +321,7 @@ class Refund(models.Model):
 
 class RefundLine(models.Model):
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
-    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="refund_lines")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.RESTRICT, related_name="refund_lines")
     quantity = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0"))])
     # The tax-inclusive amount refunded for that line.
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])

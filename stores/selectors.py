@@ -44,6 +44,10 @@ def products_for_list(*, store: Store) -> QuerySet[Product]:
     return products_of(store=store).annotate(variant_count=Count("variants")).order_by("sku", "pk")
 
 
+# What an invoice's page and API answer show with it: lines, payments, refunds and their lines.
+INVOICE_DETAILS = ("lines__product", "payments", "refunds__lines")
+
+
 def invoices_of(*, store: Store) -> QuerySet[Invoice]:
     return Invoice.objects.filter(store=store)
 
@@ -56,9 +60,9 @@ def product_of_store(*, store: Store, product_id: object) -> Product:
 
 
 def invoice_of_store(*, store: Store, invoice_id: object) -> Invoice:
-    """Return the invoice `invoice_id` of `store` with its lines and their products; Http404 otherwise."""
+    """Return the invoice `invoice_id` of `store` with its lines, payments and refunds; Http404 otherwise."""
     return get_in_organization(
-        invoices_of(store=store).prefetch_related("lines__product"),
+        invoices_of(store=store).prefetch_related(*INVOICE_DETAILS, "refunds__lines__invoice_line"),
         organization=store.organization_id,
         path="store__organization",
         pk=invoice_id,
@@ -73,7 +77,7 @@ def product_for_member(*, organization: Organization | None, product_id: object)
 
 def invoice_for_member(*, organization: Organization | None, invoice_id: object) -> Invoice:
     return get_in_organization(
-        Invoice.objects.select_related("store").prefetch_related("lines__product"),
+        Invoice.objects.select_related("store").prefetch_related(*INVOICE_DETAILS),
         organization=organization,
         path="store__organization",
         pk=invoice_id,

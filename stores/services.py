@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from .models import (
 )
 from .money import ZERO, invoice_totals, to_cents
 
+LINES_FIXED = "This invoice has payments or refunds: its lines and tax mode can no longer change."
 LINE_FIELDS = ("kind", "product", "description", "quantity", "unit_price", "tax_rate", "discount_rate")
 
 
@@ -98,7 +99,7 @@ def invoice_update(
         setattr(invoice, name, value)
     errors = _invoice_errors(invoice)
     if lines is not None and invoice.has_money_movements and not errors:
-        errors["lines"] = ["This invoice has payments or refunds: its lines and tax mode can no longer change."]
+        errors["lines"] = [LINES_FIXED]
     line_objects = None
     if lines is not None:
         line_objects = invoice_lines_check(invoice=invoice, lines=lines, invoice_errors=errors)
@@ -190,9 +191,9 @@ def _settle(invoice: Invoice) -> list[str]:
 
 def _open_for_money(invoice: Invoice, *, what: str) -> None:
     if invoice.status == InvoiceStatus.DRAFT:
-        raise ValidationError(f"A draft invoice cannot take {what}: issue it first.")
+        raise ValidationError({NON_FIELD_ERRORS: f"A draft invoice cannot take {what}: issue it first."})
     if invoice.status == InvoiceStatus.VOID:
-        raise ValidationError(f"A void invoice cannot take {what}.")
+        raise ValidationError({NON_FIELD_ERRORS: f"A void invoice cannot take {what}."})
 
 
 def _positive(amount: Any, *, field: str = "amount") -> Decimal:
@@ -206,6 +207,17 @@ def _positive(amount: Any, *, field: str = "amount") -> Decimal:
         raise ValidationError({field: "The amount must be more than zero."})
     if value != to_cents(value):
         raise ValidationError({field: "Give the amount in cents at most (2 decimal places)."})
+    return value
+
+
+def payment_check(*, invoice: Invoice, amount: Any) -> Decimal:
+    """Return `amount` as a payment `invoice` can take, or raise ValidationError: the invoice is
+    issued (not a draft, not void), the amount more than zero, in cents, at most the amount due."""
+    _open_for_money(invoice, what="payments")
+    value = _positive(amount)
+    if value > invoice.amount_due:
+        due = f"{invoice.amount_due} {invoice.currency}"
+        raise ValidationError({"amount": f"The amount due is {due}: pay at most that."})
     return value
 
 
@@ -230,11 +242,7 @@ def payment_record(
         known = invoice.payments.filter(xero_payment_id=xero_payment_id).first()
         if known is not None:
             return known
-    _open_for_money(invoice, what="payments")
-    value = _positive(amount)
-    if value > invoice.amount_due:
-        due = f"{invoice.amount_due} {invoice.currency}"
-        raise ValidationError({"amount": f"The amount due is {due}: pay at most that."})
+    value = payment_check(invoice=invoice, amount=amount)
     payment = Payment(
         invoice=invoice,
         amount=value,
@@ -271,32 +279,8 @@ def refund_record(
     refund is more than the amount due; and, by line, more than a line's quantity or amount
     not refunded yet."""
     invoice = _locked(invoice)
-    _open_for_money(invoice, what="refunds")
     method = (method or "").strip()
-    if lines is not None and amount is not None:
-        raise ValidationError({"amount": "Give an amount or lines, not both."})
-    if lines is None:
-        value = _positive(amount)
-        refund_lines: list[RefundLine] = []
-    else:
-        refund_lines = _refund_lines(invoice=invoice, lines=lines)
-        value = sum((line.amount for line in refund_lines), ZERO)
-    credit_left = invoice.total - invoice.amount_credited
-    if value > credit_left:
-        raise ValidationError({"amount": f"Only {credit_left} {invoice.currency} of this invoice is left to refund."})
-    if method:
-        money_left = invoice.amount_paid - invoice.amount_refunded
-        if value > money_left:
-            raise ValidationError(
-                {"amount": f"Only {money_left} {invoice.currency} was paid and not refunded: give back at most that."}
-            )
-    elif value > invoice.amount_due:
-        raise ValidationError(
-            {
-                "method": f"A credit without money back can be at most the amount due ({invoice.amount_due} "
-                f"{invoice.currency}): say how the money went back."
-            }
-        )
+    value, refund_lines = refund_check(invoice=invoice, amount=amount, lines=lines, method=method)
     refund = Refund(invoice=invoice, amount=value, date=date, reason=reason, method=method, reference=reference)
     refund.full_clean()
     refund.save()
@@ -310,6 +294,39 @@ def refund_record(
         fields.append("amount_refunded")
     invoice.save(update_fields=[*fields, *_settle(invoice), "updated_at"])
     return refund
+
+
+def refund_check(
+    *, invoice: Invoice, amount: Any = None, lines: Iterable[Mapping[str, Any]] | None = None, method: str = ""
+) -> tuple[Decimal, list[RefundLine]]:
+    """Return the amount and (unsaved) lines of a refund `invoice` can take, or raise
+    ValidationError; see `refund_record` for the rules."""
+    _open_for_money(invoice, what="refunds")
+    if lines is not None and amount is not None:
+        raise ValidationError({"amount": "Give an amount or lines, not both."})
+    if lines is None:
+        value = _positive(amount)
+        refund_lines: list[RefundLine] = []
+    else:
+        refund_lines = _refund_lines(invoice=invoice, lines=lines)
+        value = sum((line.amount for line in refund_lines), ZERO)
+    credit_left = invoice.total - invoice.amount_credited
+    if value > credit_left:
+        raise ValidationError({"amount": f"Only {credit_left} {invoice.currency} of this invoice is left to refund."})
+    if method.strip():
+        money_left = invoice.amount_paid - invoice.amount_refunded
+        if value > money_left:
+            raise ValidationError(
+                {"amount": f"Only {money_left} {invoice.currency} was paid and not refunded: give back at most that."}
+            )
+    elif value > invoice.amount_due:
+        raise ValidationError(
+            {
+                "method": f"A credit without money back can be at most the amount due ({invoice.amount_due} "
+                f"{invoice.currency}): say how the money went back."
+            }
+        )
+    return value, refund_lines
 
 
 def _refund_lines(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]]) -> list[RefundLine]:

@@ -14,4 +14,14 @@ urlpatterns = [
     path("<int:store_id>/invoices/", views.invoice_list, name="invoices"),
     path("<int:store_id>/invoices/new/", views.invoice_create, name="invoice-create"),
     path("<int:store_id>/invoices/<int:invoice_id>/", views.invoice_detail, name="invoice-detail"),
+    path(
+        "<int:store_id>/invoices/<int:invoice_id>/payments/",
+        views.invoice_payment_create,
+        name="invoice-payment-create",
+    ),
+    path(
+        "<int:store_id>/invoices/<int:invoice_id>/refunds/",
+        views.invoice_refund_create,
+        name="invoice-refund-create",
+    ),
 ]

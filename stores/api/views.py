@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any, TypeVar
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import QuerySet
@@ -19,8 +20,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounting.models import AccountingChannel
+from accounting.sync.models import RecordKind
+from accounting.sync.record_selectors import sync_badges_for
 from channels_portal.tenancy import get_in_organization
 from organizations.authentication import ApiKeyAuthentication, ApiKeyPrincipal
 from organizations.models import Organization
@@ -29,7 +33,12 @@ from .. import selectors, services
 from ..models import Invoice, Product, Store
 from . import limits
 from .filters import InvoiceFilters, ProductFilters, filter_invoices, filter_products
-from .invoice_serializers import InvoiceInputSerializer, InvoiceSerializer
+from .invoice_serializers import (
+    InvoiceInputSerializer,
+    InvoiceSerializer,
+    PaymentInputSerializer,
+    RefundInputSerializer,
+)
 from .limits import ApiKeyThrottle, CappedJSONParser, OrganizationThrottle
 from .schema import BillingApiSchema
 from .serializers import (
@@ -98,7 +107,10 @@ def run_service(service: Callable[..., T], **kwargs: Any) -> T:
     try:
         return service(**kwargs)
     except DjangoValidationError as error:
-        raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        detail = serializers.as_serializer_error(error)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        raise serializers.ValidationError(detail) from None
     except IntegrityError:
         # A parallel request took the same SKU or number between validation and insert. The
         # service's savepoint is rolled back, so the request's transaction is still usable.
@@ -168,14 +180,20 @@ class StoreInvoicesView(StoreScopedView, generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[Invoice]:
         if self.schema_only:
             return Invoice.objects.none()
-        invoices = selectors.invoices_of(store=self.store).prefetch_related("lines")
+        invoices = selectors.invoices_of(store=self.store).prefetch_related("lines", "payments", "refunds__lines")
         return filter_invoices(invoices, params=self.request.query_params)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # always paginated
+        context = {"sync": invoice_sync(store=self.store, invoices=page)}
+        return self.get_paginated_response(InvoiceSerializer(page, many=True, context=context).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = InvoiceInputSerializer(data=request.data, context={"store": self.store})
         data.is_valid(raise_exception=True)
         invoice = run_service(services.invoice_create, store=self.store, **data.validated_data)
-        return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
+        return invoice_answer(organization=self.organization, invoice_id=invoice.pk, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -205,8 +223,75 @@ class InvoiceDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
         data.is_valid(raise_exception=True)
         invoice = run_service(services.invoice_update, invoice=invoice, **data.validated_data)
         # Re-read: the prefetched lines are stale once the service has replaced them.
-        invoice = selectors.invoice_for_member(organization=self.organization, invoice_id=invoice.pk)
-        return Response(InvoiceSerializer(invoice).data)
+        return invoice_answer(organization=self.organization, invoice_id=invoice.pk)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return invoice_answer(organization=self.organization, invoice_id=self.kwargs["invoice_id"])
+
+
+class InvoiceScopedView(BillingApiView):
+    """A view under `invoices/{invoice_id}/`: the invoice must belong to the key's organization."""
+
+    api_tag = "Invoices"
+    serializer_class = InvoiceSerializer
+
+    def invoice(self) -> Invoice:
+        return get_in_organization(
+            Invoice.objects.select_related("store"),
+            organization=self.organization,
+            path="store__organization",
+            pk=self.kwargs["invoice_id"],
+        )
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=PaymentInputSerializer,
+        responses={201: InvoiceSerializer},
+        description="Record a payment of the invoice (partial payments too); the invoice becomes paid when its "
+        "payments cover the total. Refused (400, nothing saved) for a draft or void invoice, or an amount that "
+        "is not more than zero or is more than the amount due. Answers the invoice with its payments.",
+    )
+)
+class InvoicePaymentsView(InvoiceScopedView):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invoice = self.invoice()
+        data = PaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run_service(services.payment_record, invoice=invoice, **data.validated_data)
+        return invoice_answer(organization=self.organization, invoice_id=invoice.pk, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=RefundInputSerializer,
+        responses={201: InvoiceSerializer},
+        description="Record a refund of the invoice, by `amount` or by `lines`. With a `method` money went back "
+        "to the customer; without, it is a credit only. Refused (400, nothing saved) for a draft or void "
+        "invoice; when refunds would credit more than the invoice total; when money refunds would give back "
+        "more than was paid; when a credit only is more than the amount due; or when a line's quantity or "
+        "amount is more than what is left of it. Answers the invoice with its refunds.",
+    )
+)
+class InvoiceRefundsView(InvoiceScopedView):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invoice = self.invoice()
+        data = RefundInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run_service(services.refund_record, invoice=invoice, **data.validated_data)
+        return invoice_answer(organization=self.organization, invoice_id=invoice.pk, status=status.HTTP_201_CREATED)
+
+
+def invoice_sync(*, store: Store, invoices: list[Invoice]) -> dict[int, Any]:
+    """Return {invoice id: its sync badges, one per channel}: one query for all of `invoices`."""
+    return sync_badges_for(store=store, kind=RecordKind.INVOICE, object_ids=[invoice.pk for invoice in invoices])
+
+
+def invoice_answer(*, organization: Organization, invoice_id: object, status: int = status.HTTP_200_OK) -> Response:
+    """Answer the invoice as it is now, with its lines, payments, refunds and sync state per channel."""
+    invoice = selectors.invoice_for_member(organization=organization, invoice_id=invoice_id)
+    context = {"sync": invoice_sync(store=invoice.store, invoices=[invoice])}
+    return Response(InvoiceSerializer(invoice, context=context).data, status=status)
 
 
 class StoreAccountingChannelsView(StoreScopedView, generics.ListAPIView):

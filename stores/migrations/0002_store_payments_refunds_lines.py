@@ -170,7 +170,7 @@ class Migration(migrations.Migration):
                 (
                     "invoice_line",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="refund_lines",
                         to="stores.invoiceline",
                     ),

@@ -1,6 +1,6 @@
 """The store pages: list, create, and the store page's Details, Products and Invoices tabs."""
 
-from .invoices import invoice_create, invoice_detail, invoice_list
+from .invoices import invoice_create, invoice_detail, invoice_list, invoice_payment_create, invoice_refund_create
 from .products import product_create, product_edit, product_list
 from .stores import store_create, store_detail, store_list
 
@@ -8,6 +8,8 @@ __all__ = [
     "invoice_create",
     "invoice_detail",
     "invoice_list",
+    "invoice_payment_create",
+    "invoice_refund_create",
     "product_create",
     "product_edit",
     "product_list",

@@ -9,9 +9,11 @@ from accounting.sync.models import RecordKind
 from accounting.sync.record_selectors import attach_sync_badges, sync_of_record
 from organizations.decorators import member_required
 
-from ..forms import InvoiceForm, InvoiceLineFormSet
+from ..forms import InvoiceForm, InvoiceLineFormSet, PaymentForm, RefundForm
+from ..models import Invoice, InvoiceStatus, Store
 from ..selectors import invoice_of_store, invoices_of, store_for_member
 from ..services import invoice_create as create_invoice
+from ..services import payment_record, refund_record
 from .common import add_service_errors, paginate
 
 
@@ -47,14 +49,71 @@ def invoice_create(request: HttpRequest, store_id: int) -> HttpResponse:
 
 @member_required
 def invoice_detail(request: HttpRequest, store_id: int, invoice_id: int) -> HttpResponse:
-    """Show an invoice with its lines and totals, and where it stands in each channel's Xero."""
+    """Show an invoice with its lines, totals, payments and refunds, and where it stands in each
+    channel's Xero."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     invoice = invoice_of_store(store=store, invoice_id=invoice_id)
+    return _detail(request, store=store, invoice=invoice)
+
+
+@member_required
+def invoice_payment_create(request: HttpRequest, store_id: int, invoice_id: int) -> HttpResponse:
+    """Record a payment of the invoice; a refusal shows the page again with what was typed."""
+    store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
+    invoice = invoice_of_store(store=store, invoice_id=invoice_id)
+    if request.method != "POST":  # e.g. a reload after a refusal: back to the invoice
+        return redirect("stores:invoice-detail", store_id=store.pk, invoice_id=invoice.pk)
+    form = PaymentForm(request.POST, invoice=invoice)
+    if form.is_valid():
+        try:
+            payment = payment_record(invoice=invoice, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Payment of {payment.amount} {invoice.currency} recorded.")
+            return redirect("stores:invoice-detail", store_id=store.pk, invoice_id=invoice.pk)
+    return _detail(request, store=store, invoice=invoice, payment_form=form)
+
+
+@member_required
+def invoice_refund_create(request: HttpRequest, store_id: int, invoice_id: int) -> HttpResponse:
+    """Record a refund of the invoice; a refusal shows the page again with what was typed."""
+    store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
+    invoice = invoice_of_store(store=store, invoice_id=invoice_id)
+    if request.method != "POST":  # e.g. a reload after a refusal: back to the invoice
+        return redirect("stores:invoice-detail", store_id=store.pk, invoice_id=invoice.pk)
+    form = RefundForm(request.POST, invoice=invoice)
+    if form.is_valid():
+        try:
+            refund = refund_record(invoice=invoice, **form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Refund of {refund.amount} {invoice.currency} recorded.")
+            return redirect("stores:invoice-detail", store_id=store.pk, invoice_id=invoice.pk)
+    return _detail(request, store=store, invoice=invoice, refund_form=form)
+
+
+def _detail(
+    request: HttpRequest,
+    *,
+    store: Store,
+    invoice: Invoice,
+    payment_form: PaymentForm | None = None,
+    refund_form: RefundForm | None = None,
+) -> HttpResponse:
     sync = sync_of_record(store=store, kind=RecordKind.INVOICE, object_id=invoice.pk)
+    open_for_money = invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID)
     context = {
         "store": store,
         "invoice": invoice,
         "lines": invoice.lines.all(),
+        "payments": invoice.payments.all(),
+        "refunds": invoice.refunds.all(),
+        "can_pay": open_for_money and invoice.amount_due > 0,
+        "can_refund": open_for_money and invoice.amount_credited < invoice.total,
+        "payment_form": payment_form or PaymentForm(invoice=invoice),
+        "refund_form": refund_form or RefundForm(invoice=invoice),
         "sync": sync,
         "active_tab": "invoices",
     }

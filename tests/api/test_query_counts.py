@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from stores.services import payment_record, refund_record
 from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +23,11 @@ def _make(kind: str, store, n: int) -> None:
         main = ProductFactory(store=store)
         ProductFactory.create_batch(n - 1, store=store, parent=main)
     elif kind == "invoices":
-        InvoiceFactory.create_batch(n, store=store, lines=3)
+        AccountingChannelFactory(store=store)  # its ledger rows are the invoices' sync state
+        for invoice in InvoiceFactory.create_batch(n, store=store, lines=3):
+            payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")
+            line = invoice.lines.first()
+            refund_record(invoice=invoice, date=invoice.issue_date, lines=[{"invoice_line": line, "quantity": 1}])
     else:
         AccountingChannelFactory.create_batch(n, store=store)
 
@@ -29,7 +36,8 @@ def _make(kind: str, store, n: int) -> None:
 LISTS = {
     "stores": ("/api/v1/stores/", 2),  # count, page
     "products": ("/api/v1/stores/{store}/products/", 3),  # store, count, page (+ parent joined)
-    "invoices": ("/api/v1/stores/{store}/invoices/", 4),  # store, count, page, lines
+    # store, count, page, lines, payments, refunds, refund lines, sync ledger rows
+    "invoices": ("/api/v1/stores/{store}/invoices/", 8),
     "accounting-channels": ("/api/v1/stores/{store}/accounting-channels/", 4),  # store, count, page, tax mappings
 }
 

@@ -19,6 +19,8 @@ V1_PATHS = {
     "/api/v1/stores/{store_id}/accounting-channels/": {"get"},
     "/api/v1/products/{product_id}/": {"get", "put", "patch"},
     "/api/v1/invoices/{invoice_id}/": {"get", "put", "patch"},
+    "/api/v1/invoices/{invoice_id}/payments/": {"post"},
+    "/api/v1/invoices/{invoice_id}/refunds/": {"post"},
 }
 
 
@@ -54,6 +56,28 @@ def test_operations_document_their_error_answers(client):
     assert set(paths["/api/v1/stores/{store_id}/invoices/"]["get"]["responses"]) == {"200", "401", "404"}
     assert set(paths["/api/v1/stores/{store_id}/invoices/"]["post"]["responses"]) == {"201", "400", "401", "404"}
     assert set(paths["/api/v1/invoices/{invoice_id}/"]["patch"]["responses"]) == {"200", "400", "401", "404"}
+    for money in ("payments", "refunds"):
+        post = paths[f"/api/v1/invoices/{{invoice_id}}/{money}/"]["post"]
+        assert set(post["responses"]) == {"201", "400", "401", "404"}
+        assert post["tags"] == ["Invoices"]
+
+
+def test_schema_describes_payments_refunds_and_sync_of_invoices(client):
+    schemas = yaml.safe_load(client.get("/api/schema/").content)["components"]["schemas"]
+    invoice = schemas["Invoice"]["properties"]
+    assert {"payments", "refunds", "amount_due", "sync", "tax_mode", "exchange_rate", "customer_id"} <= set(invoice)
+    assert set(schemas["ChannelSync"]["properties"]) == {
+        "channel",
+        "channel_name",
+        "state",
+        "state_label",
+        "xero_id",
+        "xero_url",
+        "last_error",
+        "paid_in_xero",
+    }
+    assert {"amount", "date", "method", "reference"} == set(schemas["PaymentInput"]["properties"])
+    assert {"amount", "lines", "date", "reason", "method", "reference"} == set(schemas["RefundInput"]["properties"])
 
 
 def test_operations_are_grouped_by_resource(client):

@@ -55,6 +55,8 @@ def test_every_api_url_with_an_id_is_covered():
         "api/v1/stores/{store_id}/accounting-channels/",
         "api/v1/products/{product_id}/",
         "api/v1/invoices/{invoice_id}/",
+        "api/v1/invoices/{invoice_id}/payments/",
+        "api/v1/invoices/{invoice_id}/refunds/",
     }
     # Only ids the foreign_ids fixture provides, so every case below is a real other-org id.
     assert {name for _, p in API_URLS_WITH_IDS for name in p.pattern.converters} == {
@@ -68,6 +70,8 @@ def test_every_api_url_with_an_id_is_covered():
         "api-store-accounting-channels",
         "api-product",
         "api-invoice",
+        "api-invoice-payments",
+        "api-invoice-refunds",
     }
 
 

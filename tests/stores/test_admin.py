@@ -95,3 +95,92 @@ def test_invoice_totals_are_read_only_and_follow_the_lines(admin_client):
     assert response.status_code == 302, response.context["errors"] if response.context else response
     invoice.refresh_from_db()
     assert (invoice.subtotal, invoice.total_tax, invoice.total) == (Decimal("30.00"), Decimal("6.00"), Decimal("36.00"))
+
+
+def _invoice_change_data(invoice, **overrides):
+    line = invoice.lines.get()
+    data = {
+        "store": invoice.store_id,
+        "number": invoice.number,
+        "customer_name": invoice.customer_name,
+        "customer_email": invoice.customer_email,
+        "currency": invoice.currency,
+        "issue_date": invoice.issue_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "status": invoice.status,
+        "tax_mode": invoice.tax_mode,
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-id": line.pk,
+        "lines-0-invoice": invoice.pk,
+        "lines-0-position": "0",
+        "lines-0-kind": line.kind,
+        "lines-0-description": line.description,
+        "lines-0-quantity": str(line.quantity),
+        "lines-0-unit_price": str(line.unit_price),
+        "lines-0-tax_rate": str(line.tax_rate),
+        "lines-0-discount_rate": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def _admin_errors(response) -> str:
+    assert response.status_code == 200, response
+    errors = [str(response.context["errors"])]
+    errors += [str(formset.non_form_errors()) for formset in response.context.get("inline_admin_formsets", [])]
+    return " ".join(errors)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"number": "TAKEN"}, "This store already has an invoice numbered TAKEN."),
+        ({"due_date": "2000-01-01"}, "The due date cannot be before the issue date."),
+        ({"status": "paid"}, "record a payment instead"),
+        ({"lines-0-kind": "discount"}, "A discount line takes money off: its unit price must be negative."),
+        ({"lines-0-unit_price": "-1"}, "The unit price cannot be negative"),
+        ({"lines-0-DELETE": "on"}, "An invoice needs at least one line."),
+    ],
+)
+def test_invoice_admin_goes_through_the_invoice_rules(admin_client, overrides, message):
+    invoice = InvoiceFactory(lines=1, customer_name="Before")
+    InvoiceFactory(store=invoice.store, number="TAKEN")
+    url = reverse("admin:stores_invoice_change", args=[invoice.pk])
+    response = admin_client.post(url, _invoice_change_data(invoice, customer_name="After", **overrides))
+    assert message in _admin_errors(response)
+    invoice.refresh_from_db()
+    assert (invoice.customer_name, invoice.status, invoice.lines.count()) == ("Before", "issued", 1)
+
+
+def test_payment_admin_records_through_the_service_and_refuses_more_than_due(admin_client):
+    from stores.models import Payment
+
+    invoice = InvoiceFactory(lines=1)  # 30.00
+    url = reverse("admin:stores_payment_add")
+    data = {"invoice": invoice.pk, "amount": "30.01", "date": "2026-11-03", "method": "card", "reference": ""}
+    assert "The amount due is 30.00 GBP: pay at most that." in _admin_errors(admin_client.post(url, data))
+    assert Payment.objects.count() == 0
+
+    response = admin_client.post(url, {**data, "amount": "30.00"})
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.status, Payment.objects.count()) == (Decimal("30.00"), "paid", 1)
+    change = admin_client.get(reverse("admin:stores_payment_change", args=[Payment.objects.get().pk]))
+    assert change.status_code == 200 and not change.context["has_change_permission"]
+
+
+def test_refund_admin_goes_through_the_refund_limits(admin_client):
+    from stores.models import Refund
+
+    invoice = InvoiceFactory(lines=1)  # 30.00, nothing paid
+    url = reverse("admin:stores_refund_add")
+    data = {"invoice": invoice.pk, "amount": "5.00", "date": "2026-11-03", "reason": "", "method": "card"}
+    assert "Only 0.00 GBP was paid and not refunded" in _admin_errors(admin_client.post(url, data))
+    assert Refund.objects.count() == 0
+    response = admin_client.post(url, {**data, "method": ""})
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.amount_credited, invoice.amount_due) == (Decimal("5.00"), Decimal("25.00"))

@@ -35,3 +35,32 @@ def test_invoice_totals_follow_its_lines():
     invoice.recalculate_totals()
     invoice.refresh_from_db()
     assert (invoice.subtotal, invoice.total_tax, invoice.total) == (Decimal("0.10"), Decimal("0.02"), Decimal("0.12"))
+
+
+def test_inclusive_prices_carry_their_tax_worked_out_per_line_like_xero():
+    # 3 × 9.99 = 29.97 tax inclusive at 15%: tax 29.97 − 29.97 / 1.15 = 3.909… → 3.91.
+    line = line_amounts(
+        quantity=Decimal("3"),
+        unit_price=Decimal("9.99"),
+        tax_rate=Decimal("15"),
+        discount_rate=Decimal("0"),
+        tax_mode="inclusive",
+    )
+    assert (line.line_amount, line.tax_amount, line.net_amount) == (Decimal("29.97"), Decimal("3.91"), Decimal("26.06"))
+    totals = invoice_totals([line, line])
+    assert (totals.subtotal, totals.total_tax, totals.total) == (Decimal("52.12"), Decimal("7.82"), Decimal("59.94"))
+
+
+def test_no_tax_ignores_the_rate():
+    line = line_amounts(
+        quantity=Decimal("2"),
+        unit_price=Decimal("10"),
+        tax_rate=Decimal("20"),
+        discount_rate=Decimal("0"),
+        tax_mode="no_tax",
+    )
+    assert (line.line_amount, line.tax_amount, line.gross_amount) == (
+        Decimal("20.00"),
+        Decimal("0.00"),
+        Decimal("20.00"),
+    )

@@ -239,7 +239,11 @@ def test_create_an_invoice_with_lines_and_true_totals(member_client, organizatio
         ({}, "lines", "An invoice needs at least one line."),
         ({"lines-0-quantity": "2"}, "line", "Give a description or pick a product."),
         ({"lines-0-description": "X", "lines-0-unit_price": "1", "due_date": "2026-10-01"}, "due_date", "before"),
-        ({"lines-0-description": "X", "lines-0-unit_price": "1", "number": "TAKEN"}, "number", "already exists"),
+        (
+            {"lines-0-description": "X", "lines-0-unit_price": "1", "number": "TAKEN"},
+            "number",
+            "already has an invoice numbered TAKEN",
+        ),
         ({"lines-0-description": "X", "lines-0-unit_price": "1", "lines-0-tax_rate": "120"}, "line", "less than"),
     ],
 )

@@ -71,8 +71,8 @@ def test_invoice_detail_queries_do_not_grow_with_lines(member_client, organizati
     invoice = InvoiceFactory(store=store, lines=lines)
     invoice.lines.update(product=product)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
-    # store, invoice, its lines, their products, its sync rows (none: no channel)
-    with django_assert_num_queries(REQUEST_OVERHEAD + 5):
+    # store, invoice, its lines, their products, its payments, its refunds, its sync rows (none: no channel)
+    with django_assert_num_queries(REQUEST_OVERHEAD + 7):
         response = _get(member_client, reverse("stores:invoice-detail", args=[store.pk, invoice.pk]))
     assert len(response.context["lines"]) == lines
 

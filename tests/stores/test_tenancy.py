@@ -47,6 +47,8 @@ def test_every_store_page_url_is_checked():
         "invoices",
         "invoice-create",
         "invoice-detail",
+        "invoice-payment-create",
+        "invoice-refund-create",
     }
 
 
@@ -62,6 +64,7 @@ def test_another_organizations_store_pages_answer_404(outsider_client, their_obj
     assert their_objects["store"].name == "Their Shop"
     assert their_objects["store"].products.count() == 2
     assert their_objects["store"].invoices.count() == 1
+    assert their_objects["invoice"].payments.count() == their_objects["invoice"].refunds.count() == 0
 
 
 @pytest.mark.django_db
