@@ -53,12 +53,32 @@ class Receiver:
 
 @pytest.fixture
 def receiver(sandbox_app):
+    """A receiver registered as the app's webhook URL, which passed the intent-to-receive check."""
+    from xero_sandbox.services.webhooks import webhook_intent_check
+
     receiver = Receiver()
     receiver.key = sandbox_app.webhook_key
     sandbox_app.webhook_url = receiver.url
     sandbox_app.save()
+    assert webhook_intent_check(app=sandbox_app).ok
+    receiver.received.clear()  # the check's own deliveries
     yield receiver
     receiver.close()
+
+
+def test_no_event_is_sent_before_the_url_passed_the_intent_to_receive_check(sdk, tenant, sandbox_app):
+    from xero_sandbox.services.apps import app_set_webhook_url
+
+    receiver = Receiver()
+    receiver.key = sandbox_app.webhook_key
+    try:
+        app_set_webhook_url(app=sandbox_app, webhook_url=receiver.url)
+        _authorised_invoice(sdk, tenant)
+        testing.invoice_mark_paid(organisation=tenant, invoice_number="INV-PAY")
+    finally:
+        receiver.close()
+    assert receiver.received == []
+    assert testing.webhook_deliveries(app=sandbox_app) == []
 
 
 def _authorised_invoice(sdk, tenant) -> Invoice:

@@ -67,13 +67,31 @@ def _events_body(*, events: list[dict[str, object]], first_sequence: int) -> byt
     return json.dumps(payload).encode()
 
 
+def _next_sequence(app: DeveloperApp) -> int:
+    """Return the sequence number of the app's next event (intent-to-receive checks carry none)."""
+    last = WebhookDelivery.objects.filter(app=app, kind="event").order_by("-pk").first()
+    if last is None:
+        return 1
+    try:
+        return int(json.loads(last.payload).get("lastEventSequence") or 0) + 1
+    except (ValueError, AttributeError):
+        return WebhookDelivery.objects.filter(app=app, kind="event").count() + 1
+
+
 def invoice_events_send(*, organisation: Organisation, created: list[Invoice], updated: list[Invoice]) -> None:
     """After commit, POST one signed delivery with an INVOICE event per invoice (CREATE for new
     ones, UPDATE for changed ones: payments, allocations, status changes such as a void) to every
-    app connected to the organisation that has a webhook URL, as Xero batches events per delivery."""
+    app connected to the organisation whose webhook URL passed the intent-to-receive check, as
+    Xero batches events per delivery."""
     if not created and not updated:
         return
-    apps = list(DeveloperApp.objects.filter(connections__organisation=organisation).exclude(webhook_url="").distinct())
+    # Only a subscription whose intent to receive was verified gets events (Xero: the webhook's
+    # status turns OK, and events flow, once the URL passed the validation).
+    apps = list(
+        DeveloperApp.objects.filter(connections__organisation=organisation, webhook_intent_verified=True)
+        .exclude(webhook_url="")
+        .distinct()
+    )
     if not apps:
         return
     events = [_event(organisation=organisation, invoice=i, event_type="CREATE") for i in created]
@@ -81,8 +99,7 @@ def invoice_events_send(*, organisation: Organisation, created: list[Invoice], u
 
     def send() -> None:
         for app in apps:
-            sequence = WebhookDelivery.objects.filter(app=app).count() + 1
-            body = _events_body(events=events, first_sequence=sequence)
+            body = _events_body(events=events, first_sequence=_next_sequence(app))
             _post(app=app, organisation=organisation, kind="event", body=body, key=app.webhook_key)
 
     transaction.on_commit(send)

@@ -39,6 +39,7 @@ def webhooks_on(*, org, channel, live_server) -> DeveloperApp:
     feed = webhook_key_set(channel=channel, key=app.webhook_key)
     app.webhook_url = live_server.url + reverse("accounting:xero-webhook", args=[feed.url_token])
     app.save()
+    assert webhook_intent_check(app=app).ok  # Xero sends events only once the URL passed it
     return app
 
 
