@@ -203,7 +203,10 @@ def test_a_void_in_xero_voids_the_store_invoice_with_its_date(org, live_server):
     assert row_of(channel, invoice).state == SyncState.SYNCED
 
 
-def test_without_a_key_the_poll_brings_payments_made_in_xero(org, live_server):
+@pytest.mark.parametrize("high_volume", [False, True], ids=["regular", "high-volume"])
+def test_without_a_key_the_poll_brings_payments_made_in_xero(org, live_server, high_volume):
+    # If-Modified-Since with paging is a read even a high-volume organisation serves.
+    testing.organisation_settings_set(organisation=org.tenant_id, high_volume=high_volume)
     channel = connect_channel(org=org)
     invoice = sent_invoice(channel, total="20.00")
     other = sent_invoice(channel, number="S-2", total="7.50")
