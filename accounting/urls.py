@@ -60,6 +60,9 @@ urlpatterns = [
     path("channels/<int:channel_id>/disconnect/", views.channel_disconnect, name="channel-disconnect"),
     path("channels/<int:channel_id>/preflight/", preflight_views.channel_preflight_run, name="channel-preflight"),
     path("channels/<int:channel_id>/backfill/", preflight_views.channel_backfill, name="channel-backfill"),
+    path("channels/<int:channel_id>/webhooks/", views.channel_webhooks, name="channel-webhooks"),
+    # The webhook URL merchants register in their Xero app (one per channel): keep this path stable.
+    path("xero/webhooks/<str:token>/", views.xero_webhook, name="xero-webhook"),
     # The redirect URI merchants register in their Xero app: keep this path stable.
     path("xero/callback/", views.xero_callback, name="xero-callback"),
 ]

@@ -178,6 +178,14 @@ def invoice_mark_paid(*, organisation: OrganisationRef, invoice_number: str) -> 
     payments.invoice_mark_paid(invoice=invoice)
 
 
+def invoice_void(*, organisation: OrganisationRef, invoice_number: str) -> None:
+    """Void (or delete, if not yet approved) an invoice as a Xero user does; sends the webhook event on commit."""
+    invoice = Invoice.objects.get(
+        organisation=organisation_get(organisation=organisation), invoice_number=invoice_number
+    )
+    payments.invoice_void_in_xero(invoice=invoice)
+
+
 def webhook_deliveries(*, app: DeveloperApp) -> list[WebhookDelivery]:
     """Return the app's webhook deliveries, newest first."""
     return list(WebhookDelivery.objects.filter(app=app).order_by("-created_at", "-pk"))

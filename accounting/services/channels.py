@@ -13,6 +13,7 @@ from stores.models import Store
 
 from ..models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
 from ..selectors import active_channel_conflicts
+from .currency import channel_currency_problem
 
 # Fields a user may set through the channel form (the connection fields are set by connecting).
 EDITABLE_FIELDS = ("name", "client_id", "client_secret", *SENDING_SETTINGS)
@@ -40,17 +41,27 @@ def channel_create(
     return channel
 
 
-@transaction.atomic
 @sensitive_variables("fields")
 def channel_update(*, channel: AccountingChannel, user: User | None = None, **fields: Any) -> AccountingChannel:
     """Change the channel's settings; a blank `client_secret` keeps the stored one.
 
     A new Client ID means another Xero app, whose consent the stored tokens do not carry: the
-    channel then needs to be connected again.
+    channel then needs to be connected again. An active channel's organisation must have the
+    store's currency enabled (asked of Xero before the row is locked).
     """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not channel settings: {', '.join(sorted(unknown))}")
+    if channel.is_active:
+        problem = channel_currency_problem(channel=channel)
+        if problem:
+            raise ValidationError(problem)
+    return _channel_update(channel=channel, user=user, **fields)
+
+
+@transaction.atomic
+@sensitive_variables("fields")
+def _channel_update(*, channel: AccountingChannel, user: User | None = None, **fields: Any) -> AccountingChannel:
     if not fields.get("client_secret"):
         fields.pop("client_secret", None)
     channel = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
@@ -121,9 +132,20 @@ def _save_checked(channel: AccountingChannel) -> None:
         raise ValidationError("Another channel was switched on at the same moment. Reload the page.") from None
 
 
-@transaction.atomic
 def channel_activate(*, channel: AccountingChannel, user: User | None = None) -> AccountingChannel:
-    """Switch the channel on; only a connected channel that breaks no one-active rule can be."""
+    """Switch the channel on; only a connected channel that breaks no one-active rule, and whose
+    organisation has the store's currency enabled, can be.
+
+    The currency is asked of Xero before the channel's row is locked (no lock held across a call)."""
+    if not channel.is_active:
+        problem = channel_currency_problem(channel=channel)
+        if problem:
+            raise ValidationError(problem)
+    return _channel_activate(channel=channel, user=user)
+
+
+@transaction.atomic
+def _channel_activate(*, channel: AccountingChannel, user: User | None = None) -> AccountingChannel:
     channel = AccountingChannel.objects.select_for_update().select_related("store").get(pk=channel.pk)
     if channel.is_active:
         return channel

@@ -15,13 +15,16 @@ customers (the daily trickle) looks each up by e-mail first (`SINGLE_LOOKUPS`).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from xero_python.accounting.models import Contact
 
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroBudgetExhausted, XeroHighVolume
 from channels_portal.locks import named_lock
+from stores.models import Invoice
 
 from .facts import organisation_is_high_volume, organisation_mark_high_volume
 from .models import XeroContactLink
@@ -40,10 +43,41 @@ class ContactsBusy(XeroBudgetExhausted):
 class Customer:
     name: str
     email: str
+    number: str = ""  # the store's customer id: the contact's ContactNumber, its stable key
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    address: mapping.PostalAddress = field(default_factory=mapping.PostalAddress)
 
     @property
     def key(self) -> str:
-        return mapping.customer_key(name=self.name, email=self.email)
+        return mapping.customer_key(name=self.name, email=self.email, number=self.number)
+
+    def payload(self, *, name: str) -> Contact:
+        return mapping.contact_payload(
+            name=name, email=self.email, number=self.number, first_name=self.first_name,
+            last_name=self.last_name, phone=self.phone, address=self.address,
+        )  # fmt: skip
+
+
+def customer_of(invoice: Invoice) -> Customer:
+    """Return the customer of a store invoice, with the details the store has."""
+    return Customer(
+        name=invoice.customer_name,
+        email=invoice.customer_email,
+        number=invoice.customer_id.strip(),
+        first_name=invoice.customer_first_name,
+        last_name=invoice.customer_last_name,
+        phone=invoice.customer_phone,
+        address=mapping.PostalAddress(
+            line1=invoice.customer_address_line1,
+            line2=invoice.customer_address_line2,
+            city=invoice.customer_city,
+            region=invoice.customer_region,
+            postal_code=invoice.customer_postal_code,
+            country=invoice.customer_country,
+        ),
+    )
 
 
 @dataclass
@@ -79,12 +113,23 @@ def _resolve_missing(*, client: XeroClient, wanted: dict[str, Customer]) -> Cont
     missing = [c for key, c in wanted.items() if key not in found]
     taken: set[str] = set()
     looked_up: dict[str, str] = {}
-    if missing and organisation_is_high_volume(tenant_id=tenant):
+    high_volume = organisation_is_high_volume(tenant_id=tenant)
+    numbered = [c for c in missing if c.number]
+    if numbered and (not high_volume or len(missing) <= SINGLE_LOOKUPS):
+        try:
+            looked_up = _find_by_number(client=client, customers=numbered, one_by_one=high_volume)
+        except XeroHighVolume:
+            organisation_mark_high_volume(tenant_id=tenant)
+            high_volume = True
+            if len(missing) <= SINGLE_LOOKUPS:
+                looked_up = _find_by_number(client=client, customers=numbered, one_by_one=True)
+        missing = [c for c in missing if c.key not in looked_up]
+    if missing and high_volume:
         if len(missing) <= SINGLE_LOOKUPS:  # a few new customers: one e-mail each, as Xero serves them
-            looked_up = _find_each_by_email(client=client, customers=[c for c in missing if c.email])
+            looked_up.update(_find_each_by_email(client=client, customers=[c for c in missing if c.email]))
     elif missing:
         try:
-            looked_up = _find_by_email(client=client, customers=[c for c in missing if c.email])
+            looked_up.update(_find_by_email(client=client, customers=[c for c in missing if c.email]))
             by_name, taken = _find_by_name(client=client, customers=[c for c in missing if c.key not in looked_up])
             looked_up.update(by_name)
         except XeroHighVolume:
@@ -98,6 +143,44 @@ def _resolve_missing(*, client: XeroClient, wanted: dict[str, Customer]) -> Cont
         found.update(created)
         _remember(tenant=tenant, customers=wanted, contact_ids=created)
     return ContactResolution(contact_ids=found, errors=errors)
+
+
+def _find_by_number(*, client: XeroClient, customers: list[Customer], one_by_one: bool) -> dict[str, str]:
+    """Return the contacts whose ContactNumber is a customer's id, archived ones included: an
+    archived one is made active again and reused, never duplicated.
+
+    OR-joined `where` filters split by the URL budget; `one_by_one` (a high-volume organisation,
+    which does not serve ContactNumber filters) asks `GET /Contacts/{ContactNumber}` for each."""
+    by_number = {c.number: c for c in customers}
+    if one_by_one:
+        contacts = [c for c in (client.contact_by_number(number=n) for n in by_number) if c is not None]
+    else:
+        contacts = client.contacts_numbered(numbers=list(by_number))
+    found: dict[str, str] = {}
+    archived: list[tuple[Customer, str]] = []
+    for contact in contacts:
+        customer = by_number.get(contact.contact_number or "")
+        if customer is None or customer.key in found or not contact.contact_id:
+            continue
+        found[customer.key] = str(contact.contact_id)
+        if _enum(contact.contact_status) == "ARCHIVED":
+            archived.append((customer, str(contact.contact_id)))
+    for customer, contact_id in archived:
+        if not _reactivate(client=client, contact_id=contact_id):
+            found.pop(customer.key, None)  # its name is taken by an active contact: create anew
+    return found
+
+
+def _reactivate(*, client: XeroClient, contact_id: str) -> bool:
+    """Make an archived contact active again (Xero refuses invoices to archived contacts)."""
+    key = f"cp-contact-active-{contact_id}"
+    active = Contact(contact_id=contact_id, contact_status="ACTIVE")
+    elements = client.contacts_update(contacts=[active], idempotency_key=key)
+    return bool(elements) and element_refusal(elements[0]) is None
+
+
+def _enum(value: object) -> str:
+    return str(getattr(value, "value", value) or "")
 
 
 def _find_by_email(*, client: XeroClient, customers: list[Customer]) -> dict[str, str]:
@@ -150,7 +233,15 @@ def _create(*, client: XeroClient, customers: list[Customer], taken: set[str]) -
     pending = list(customers)
     for _round in range(CREATE_ROUNDS):
         names = {c.key: _name(c, level[c.key]) for c in pending}
-        payloads = [mapping.contact_payload(name=names[c.key], email=c.email) for c in pending]
+        payloads = []
+        for customer in list(pending):
+            try:
+                payloads.append(customer.payload(name=names[customer.key]))
+            except mapping.MappingError as exc:
+                errors[customer.key] = str(exc)
+                pending.remove(customer)
+        if not pending:
+            break
         key = "cp-contacts-" + hashlib.sha256("|".join(sorted(names.values())).encode()).hexdigest()[:64]
         elements = client.contacts_create(contacts=payloads, idempotency_key=key)
         clashes: list[Customer] = []

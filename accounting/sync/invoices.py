@@ -18,14 +18,20 @@ from accounting.services.tax_mapping import channel_tax_types_resolve
 from stores.models import Invoice, InvoiceLine, InvoiceStatus
 
 from .batch_writes import numbers_write
-from .contacts import Customer, contacts_resolve
+from .contacts import contacts_resolve, customer_of
 from .invoice_numbers import numbers_taken_settle
 from .invoice_status import updates_against_held
 from .items import batch_key, items_available
 from .models import AttemptOutcome, SyncAttempt, SyncRecord, XeroContactLink, XeroItemLink
 from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
 from .payments import voids_prepare
-from .settings_cache import sales_account_code, sales_account_forget, sales_tax_rates_forget
+from .settings_cache import (
+    currency_missing_message,
+    enabled_currencies,
+    sales_account_code,
+    sales_account_forget,
+    sales_tax_rates_forget,
+)
 
 Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
@@ -102,9 +108,7 @@ def _forget_refused_contacts(*, tenant: str, pairs: list[Pair], refusals: dict[i
     """Forget the remembered contact of invoices Xero refused over their contact (archived or
     deleted in Xero meanwhile), so that their next attempt finds or creates it afresh."""
     stale = [
-        mapping.customer_key(name=invoice.customer_name, email=invoice.customer_email)
-        for row, invoice in pairs
-        if row.pk in refusals and refusals[row.pk].contact_refused
+        customer_of(invoice).key for row, invoice in pairs if row.pk in refusals and refusals[row.pk].contact_refused
     ]
     if stale:
         XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=stale).delete()
@@ -133,6 +137,12 @@ def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes:
             outcomes[row.pk] = skipped(reason="The invoice was deleted from the store.")
         elif invoice.status == InvoiceStatus.VOID and not row.xero_id:
             outcomes[row.pk] = skipped(reason="The invoice is void in the store and was never sent.")
+        elif invoice.status == InvoiceStatus.VOID and row.xero_status in ("VOIDED", "DELETED"):
+            # Voided in Xero (learnt from Xero's webhook or the poll): nothing left to send.
+            outcomes[row.pk] = synced(
+                xero_id=row.xero_id, payload_hash=row.payload_hash, xero_status=row.xero_status,
+                attempt=AttemptOutcome.UNCHANGED,
+            )  # fmt: skip
         else:
             pairs.append((row, invoice))
     return pairs
@@ -240,7 +250,10 @@ def _prepare(
     )
     if not pairs:
         return [], []
-    customers = {Customer(name=i.customer_name, email=i.customer_email) for _r, i in pairs}
+    pairs = _with_enabled_currency(channel=channel, client=client, pairs=pairs, outcomes=outcomes)
+    if not pairs:
+        return [], []
+    customers = {customer_of(i) for _r, i in pairs}
     contacts = contacts_resolve(client=client, customers=sorted(customers, key=lambda c: c.key))
     products = {p.pk: p for _r, i in pairs for p in mapping.line_item_products(i)}
     turn = pairs[0][0].claim
@@ -252,7 +265,7 @@ def _prepare(
     creates: list[Prepared] = []
     updates: list[Prepared] = []
     for row, invoice in pairs:
-        customer = mapping.customer_key(name=invoice.customer_name, email=invoice.customer_email)
+        customer = customer_of(invoice).key
         if customer in contacts.errors:
             outcomes[row.pk] = rejected(messages=[f"Contact: {contacts.errors[customer]}"])
             continue
@@ -276,6 +289,26 @@ def _prepare(
         else:
             (updates if row.xero_id else creates).append((row, payload, digest))
     return creates, updates
+
+
+def _with_enabled_currency(
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> list[Pair]:
+    """Return the pairs whose currency the organisation has enabled; the others fail now, with
+    the fix named, before anything is sent for them (Xero would refuse the invoice). A currency
+    missing from the cached list is asked again once, so a retry after enabling it goes out."""
+    wanted = {invoice.currency for _r, invoice in pairs}
+    enabled = enabled_currencies(channel=channel, client=client)
+    if not wanted <= enabled:
+        enabled = enabled_currencies(channel=channel, client=client, refresh=True)
+    kept: list[Pair] = []
+    for row, invoice in pairs:
+        if invoice.currency in enabled:
+            kept.append((row, invoice))
+        else:
+            message = currency_missing_message(code=invoice.currency, organisation=channel.tenant_name)
+            outcomes[row.pk] = rejected(messages=[message], http_status=None, attempt=AttemptOutcome.LOCAL)
+    return kept
 
 
 def _with_tax_types(

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounting.models import AccountingChannel
+from channels_portal.encryption import EncryptedTextField
 
 
 class RecordKind(models.TextChoices):
@@ -213,6 +214,8 @@ class ChannelSyncSettings(models.Model):
     sales_tax_rates = models.JSONField(default=dict, blank=True)
     # {"accounts": [{account_id, code, name, type}]}: ACTIVE bank and payment-enabled accounts.
     payment_accounts = models.JSONField(default=dict, blank=True)
+    # The currency codes enabled in the organisation (GET /Currencies), read when needed.
+    currencies = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -262,3 +265,74 @@ class XeroOrganisationFacts(models.Model):
 
     def __str__(self) -> str:
         return f"Xero organisation {self.tenant_id}"
+
+
+# What comes back from Xero (webhooks and the poll) -------------------------------------------
+
+
+def new_feed_token() -> str:
+    """Return the unguessable part of a channel's webhook URL."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class ChannelXeroFeed(models.Model):
+    """How a channel hears about changes made in Xero (payments, voids): its webhook URL and key,
+    or, without a key, the watermark of the periodic poll."""
+
+    channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="xero_feed")
+    # The channel's webhook URL is /xero/webhooks/<url_token>/: unguessable, unique.
+    url_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    # The "Webhooks key" of the merchant's Xero app: signs every delivery (stored encrypted).
+    webhook_key = EncryptedTextField(blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    # The last correctly signed delivery with no events (Xero's intent-to-receive check).
+    intent_verified_at = models.DateTimeField(null=True, blank=True)
+    # The poll asks Xero for invoices modified since this instant (Xero's UpdatedDateUTC, UTC).
+    poll_watermark = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Xero feed of channel {self.channel_id}"
+
+    @property
+    def uses_webhooks(self) -> bool:
+        return bool(self.webhook_key)
+
+
+class WebhookEventState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class XeroWebhookEvent(models.Model):
+    """One event of a signed Xero delivery, stored once however often Xero delivers it."""
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="xero_events")
+    # sha256 of category|type|resource id|event date: Xero redelivers the same event unchanged.
+    dedupe_key = models.CharField(max_length=64)
+    event_category = models.CharField(max_length=20)
+    event_type = models.CharField(max_length=20)
+    resource_id = models.CharField(max_length=64)
+    event_date = models.CharField(max_length=40)
+    tenant_id = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=WebhookEventState.choices, default=WebhookEventState.PENDING)
+    message = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "dedupe_key"], name="xero_webhook_event_once_per_channel")
+        ]
+        indexes = [
+            models.Index(fields=["channel", "received_at"], condition=Q(state="pending"), name="xero_event_pending")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_category} {self.event_type} {self.resource_id}"

@@ -67,3 +67,25 @@ def sales_account_forget(*, channel: AccountingChannel) -> None:
     """Drop the cached default sales account (Xero refused it, e.g. archived since): the next
     turn looks it up again. The channel's own Account Nominal Code is the user's: kept."""
     ChannelSyncSettings.objects.filter(channel=channel).update(default_sales_account="")
+
+
+def enabled_currencies(*, channel: AccountingChannel, client: XeroClient, refresh: bool = False) -> set[str]:
+    """Return the currency codes enabled in the organisation (GET /Currencies), cached per channel
+    and tenant; `refresh` reads them again (a currency may have been enabled in Xero since)."""
+    cached = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=client.tenant_id).first()
+    if cached is not None and cached.currencies and not refresh:
+        return set(cached.currencies)
+    codes = sorted({str(getattr(c.code, "value", c.code)) for c in client.currencies() if c.code})
+    if cached is None:
+        ChannelSyncSettings.objects.update_or_create(
+            channel=channel, defaults={"tenant_id": client.tenant_id, "default_sales_account": "", "currencies": codes}
+        )
+    else:
+        ChannelSyncSettings.objects.filter(pk=cached.pk).update(currencies=codes)
+    return set(codes)
+
+
+def currency_missing_message(*, code: str, organisation: str) -> str:
+    """Return what to do when the organisation has not enabled `code` (Xero would refuse the invoice)."""
+    where = f"the Xero organisation {organisation}" if organisation else "the Xero organisation"
+    return f"{code} is not enabled in {where}. Enable {code} in Xero: Settings → Currencies → Add Currency, then retry."

@@ -28,6 +28,7 @@ from .payments import channel_payment_accounts
 from .records import record_sync_retry, record_sync_skip
 from .sync import channel_sync_retry, channel_sync_retry_all
 from .tax import channel_tax_mapping
+from .webhooks import channel_webhooks, xero_webhook
 
 __all__ = [
     "channel_active",
@@ -50,8 +51,10 @@ __all__ = [
     "channel_sync_retry_all",
     "channel_tax_mapping",
     "channel_test_connection_view",
+    "channel_webhooks",
     "record_sync_retry",
     "record_sync_skip",
     "store_channels",
     "xero_callback",
+    "xero_webhook",
 ]

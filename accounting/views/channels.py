@@ -26,6 +26,7 @@ from .common import current_organization, current_user, redirect_uri, safe_next
 from .line_accounts import line_accounts_context
 from .payments import payment_accounts_context
 from .tax import tax_mapping_context
+from .webhooks import webhooks_context
 
 
 @login_required
@@ -109,6 +110,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "lines": line_accounts_context(channel=channel),
             "preflight": preflight_latest(channel=channel),
             "payments": payment_accounts_context(channel=channel, request=request),
+            "webhooks": webhooks_context(request, channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",
         },

@@ -166,6 +166,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounting.tasks.refresh_idle_tokens",
         "schedule": timedelta(hours=6),
     },
+    # Paid and void status from Xero: the poll of channels without a webhook key (each poll is
+    # at least one call: every 15 minutes costs 96 of a Starter app's 1,000 calls a day), and
+    # the webhook events a lost broker message left pending.
+    "xero-poll-due": {
+        "task": "accounting.sync.tasks.xero_poll_due",
+        "schedule": env.float("XERO_POLL_SECONDS", default=900.0),
+    },
+    "xero-events-sweep": {
+        "task": "accounting.sync.tasks.xero_events_sweep",
+        "schedule": env.float("XERO_EVENTS_SWEEP_SECONDS", default=60.0),
+    },
 }
 
 # Auth --------------------------------------------------------------------------------------

@@ -114,6 +114,9 @@ class Contact(models.Model):
     contact_number = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=10, default="ACTIVE")
     is_customer = models.BooleanField(default=False)
+    # As the API takes and renders them: [{"AddressType": "POBOX", "AddressLine1": …}], [{"PhoneType": …}].
+    addresses = models.JSONField(default=list, blank=True)
+    phones = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -20,6 +20,40 @@ FIELDS = {
 }
 
 
+# xero_accounting.yaml, schemas Address and Phone: the types and each field's maxLength.
+CONTACT_NUMBER_MAX = 50
+ADDRESS_TYPES = {"POBOX", "STREET"}
+ADDRESS_FIELDS = {
+    "AddressLine1": 500, "AddressLine2": 500, "AddressLine3": 500, "AddressLine4": 500, "City": 255,
+    "Region": 255, "PostalCode": 50, "Country": 50, "AttentionTo": 255,
+}  # fmt: skip
+PHONE_TYPES = {"DEFAULT", "DDI", "MOBILE", "FAX", "OFFICE"}
+PHONE_FIELDS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+
+
+def _typed_list(
+    raw: Any, fields: dict[str, int], type_key: str, types: set[str], errors: list[str]
+) -> list[dict[str, str]]:
+    """Return the addresses or phones of a contact as stored; Xero keeps one of each type."""
+    kept: dict[str, dict[str, str]] = {}
+    for element in raw if isinstance(raw, list) else []:
+        if not isinstance(element, dict):
+            continue
+        kind = text(element.get(type_key))
+        if kind not in types:
+            errors.append(f"{type_key} '{kind}' is not valid")
+            continue
+        values = {type_key: kind}
+        for name, limit in fields.items():
+            value = text(element.get(name))
+            if len(value) > limit:
+                errors.append(f"{name} must not be more than {limit} characters long.")
+            if value:
+                values[name] = value
+        kept[kind] = values
+    return list(kept.values())
+
+
 @dataclass
 class ContactResult:
     submitted: dict[str, Any]
@@ -58,6 +92,12 @@ def _save_one(organisation: Organisation, raw: dict[str, Any], *, update: bool) 
     for key, attribute in FIELDS.items():
         if key in raw:
             setattr(contact, attribute, text(raw.get(key)))
+    if len(contact.contact_number) > CONTACT_NUMBER_MAX:
+        errors.append(f"The ContactNumber must not be more than {CONTACT_NUMBER_MAX} characters long.")
+    if "Addresses" in raw:
+        contact.addresses = _typed_list(raw.get("Addresses"), ADDRESS_FIELDS, "AddressType", ADDRESS_TYPES, errors)
+    if "Phones" in raw:
+        contact.phones = _typed_list(raw.get("Phones"), PHONE_FIELDS, "PhoneType", PHONE_TYPES, errors)
     if "ContactStatus" in raw:
         contact.status = text(raw.get("ContactStatus")) or "ACTIVE"
         if contact.status not in {"ACTIVE", "ARCHIVED"}:

@@ -89,6 +89,23 @@ def currency_and_dates_apply(
         errors.append(str(exc))
 
 
+def currency_rate_apply(batch: DocumentBatch, document: Any, raw: dict[str, Any], errors: list[str]) -> None:
+    """Set the document's CurrencyRate (units of its currency per unit of the base currency), as
+    sent; a base-currency document keeps 1. Wording of the refusal: the sandbox's."""
+    try:
+        rate = parse_decimal(raw.get("CurrencyRate"), field="CurrencyRate")
+    except BadValue as exc:
+        errors.append(str(exc))
+        return
+    if rate is None:
+        return
+    if rate <= 0:
+        errors.append("The currency rate must be greater than zero.")
+        return
+    if document.currency_code != batch.organisation.base_currency:
+        document.currency_rate = rate
+
+
 def lock_date_error(organisation: Organisation, *, date: dt.date | None) -> str | None:
     """Return Xero's refusal for a document dated on or before the period lock date, or None."""
     lock = organisation.lock_date

@@ -16,6 +16,7 @@ from .documents import (
     LINE_AMOUNT_TYPES,
     DocumentBatch,
     currency_and_dates_apply,
+    currency_rate_apply,
     lines_of,
     lock_errors,
     stated_total_errors,
@@ -23,6 +24,7 @@ from .documents import (
     update_errors,
     uuids,
 )
+from .webhooks import invoice_events_send
 
 TYPES = {"ACCREC", "ACCPAY"}
 # Xero-Net#236 and many integrations quote this wording.
@@ -73,6 +75,8 @@ def _header_apply(
     if len(invoice.invoice_number) > 255:
         errors.append("Invoice Number must be no more than 255 characters long.")
     currency_and_dates_apply(batch, invoice, raw, errors, creating=creating)
+    if "CurrencyRate" in raw:
+        currency_rate_apply(batch, invoice, raw, errors)
 
 
 def _draft_build(
@@ -194,6 +198,9 @@ def invoices_save(
     _numbers_assign(organisation, unnumbered, taken=taken)
     _insert(new, results)
     _update(changed)
+    invoice_events_send(
+        organisation=organisation, created=[d.invoice for d in new], updated=[d.invoice for d in changed]
+    )
     return [results[i] for i in range(len(clean))]
 
 

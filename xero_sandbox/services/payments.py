@@ -163,3 +163,22 @@ def invoice_mark_paid(*, invoice: Invoice) -> Payment:
     if account is None:
         raise ValueError("The organisation has no bank account to receive the payment.")
     return payment_apply(invoice=invoice, account=account, amount=invoice.amount_due)
+
+
+def invoice_void_in_xero(*, invoice: Invoice) -> Invoice:
+    """Void an AUTHORISED invoice without payments, or delete a DRAFT/SUBMITTED one, as a user of
+    Xero does (the sandbox's "Void" button), and send the webhook event."""
+    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
+        raise ValueError("This document cannot be edited as it has a payment or credit note allocated to it.")
+    if invoice.status == "AUTHORISED":
+        invoice.status = "VOIDED"
+    elif invoice.status in {"DRAFT", "SUBMITTED"}:
+        invoice.status = "DELETED"
+    else:
+        raise ValueError(f"A {invoice.status} invoice cannot be voided.")
+    locked = lock_date_error(invoice.organisation, date=invoice.date) if invoice.status == "VOIDED" else None
+    if locked:
+        raise ValueError(locked)
+    invoice.save(update_fields=["status", "updated_at"])
+    invoice_event_send(invoice=invoice)
+    return invoice

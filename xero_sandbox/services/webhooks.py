@@ -45,38 +45,69 @@ def _post(*, app: DeveloperApp, organisation: Organisation | None, kind: str, bo
     return delivery
 
 
-def _event_body(*, organisation: Organisation, invoice: Invoice, sequence: int) -> bytes:
+def _event(*, organisation: Organisation, invoice: Invoice, event_type: str) -> dict[str, object]:
+    return {
+        "resourceUrl": f"https://api.xero.com/api.xro/2.0/Invoices/{invoice.invoice_id}",
+        "resourceId": str(invoice.invoice_id),
+        "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+        "eventType": event_type,
+        "eventCategory": "INVOICE",
+        "tenantId": str(organisation.tenant_id),
+        "tenantType": "ORGANISATION",
+    }
+
+
+def _events_body(*, events: list[dict[str, object]], first_sequence: int) -> bytes:
     payload = {
-        "events": [
-            {
-                "resourceUrl": f"https://api.xero.com/api.xro/2.0/Invoices/{invoice.invoice_id}",
-                "resourceId": str(invoice.invoice_id),
-                "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
-                "eventType": "UPDATE",
-                "eventCategory": "INVOICE",
-                "tenantId": str(organisation.tenant_id),
-                "tenantType": "ORGANISATION",
-            }
-        ],
-        "firstEventSequence": sequence,
-        "lastEventSequence": sequence,
+        "events": events,
+        "firstEventSequence": first_sequence,
+        "lastEventSequence": first_sequence + len(events) - 1,
         "entropy": secrets.token_hex(10).upper(),
     }
     return json.dumps(payload).encode()
 
 
-def invoice_event_send(*, invoice: Invoice) -> None:
-    """After commit, POST a signed INVOICE UPDATE event to every connected app with a webhook URL."""
-    organisation = invoice.organisation
-    apps = list(DeveloperApp.objects.filter(connections__organisation=organisation).exclude(webhook_url="").distinct())
+def _next_sequence(app: DeveloperApp) -> int:
+    """Return the sequence number of the app's next event (intent-to-receive checks carry none)."""
+    last = WebhookDelivery.objects.filter(app=app, kind="event").order_by("-pk").first()
+    if last is None:
+        return 1
+    try:
+        return int(json.loads(last.payload).get("lastEventSequence") or 0) + 1
+    except (ValueError, AttributeError):
+        return WebhookDelivery.objects.filter(app=app, kind="event").count() + 1
+
+
+def invoice_events_send(*, organisation: Organisation, created: list[Invoice], updated: list[Invoice]) -> None:
+    """After commit, POST one signed delivery with an INVOICE event per invoice (CREATE for new
+    ones, UPDATE for changed ones: payments, allocations, status changes such as a void) to every
+    app connected to the organisation whose webhook URL passed the intent-to-receive check, as
+    Xero batches events per delivery."""
+    if not created and not updated:
+        return
+    # Only a subscription whose intent to receive was verified gets events (Xero: the webhook's
+    # status turns OK, and events flow, once the URL passed the validation).
+    apps = list(
+        DeveloperApp.objects.filter(connections__organisation=organisation, webhook_intent_verified=True)
+        .exclude(webhook_url="")
+        .distinct()
+    )
+    if not apps:
+        return
+    events = [_event(organisation=organisation, invoice=i, event_type="CREATE") for i in created]
+    events += [_event(organisation=organisation, invoice=i, event_type="UPDATE") for i in updated]
 
     def send() -> None:
         for app in apps:
-            sequence = WebhookDelivery.objects.filter(app=app).count() + 1
-            body = _event_body(organisation=organisation, invoice=invoice, sequence=sequence)
+            body = _events_body(events=events, first_sequence=_next_sequence(app))
             _post(app=app, organisation=organisation, kind="event", body=body, key=app.webhook_key)
 
     transaction.on_commit(send)
+
+
+def invoice_event_send(*, invoice: Invoice) -> None:
+    """After commit, POST a signed INVOICE UPDATE event to every connected app with a webhook URL."""
+    invoice_events_send(organisation=invoice.organisation, created=[], updated=[invoice])
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from xero_sandbox.models import DeveloperApp, Organisation
 from xero_sandbox.services.apps import app_create, app_set_webhook_url
 from xero_sandbox.services.organisation_settings import organisation_settings_set
 from xero_sandbox.services.organisations import organisation_create, organisation_revoke_connections
-from xero_sandbox.services.payments import invoice_mark_paid
+from xero_sandbox.services.payments import invoice_mark_paid, invoice_void_in_xero
 from xero_sandbox.services.webhooks import webhook_intent_check
 
 
@@ -134,6 +134,21 @@ def invoice_pay(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpRe
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Invoice {invoice.invoice_number or invoice.invoice_id} marked as paid.")
+    return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
+
+
+@staff_member_required
+@require_POST
+def invoice_void(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpResponse:
+    """Void (AUTHORISED) or delete (DRAFT, SUBMITTED) an invoice and send the webhook event."""
+    organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
+    invoice = get_object_or_404(organisation.invoices.select_for_update(), invoice_id=invoice_id)
+    try:
+        invoice_void_in_xero(invoice=invoice)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invoice {invoice.invoice_number or invoice.invoice_id} is {invoice.status}.")
     return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
 
 

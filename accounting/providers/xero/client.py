@@ -7,6 +7,7 @@ reads what Xero's answer means).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -55,6 +56,8 @@ SCOPES = {
 }
 SETTINGS_SCOPE = "accounting.settings"
 SUMMARY = ("summaryOnly", "True")  # as the SDK sends it
+# Reads of one record by its key in the path: their 404 means "no such record".
+ONE_RECORD_READS = frozenset({"get_contact_by_contact_number"})
 
 
 def where_quote(value: str) -> str:
@@ -225,6 +228,20 @@ class XeroClient:
         )
         return list(result.allocations or [])
 
+    def invoices_with_payments(self, *, ids: Sequence[str]) -> list[Invoice]:
+        """Return the invoices whose InvoiceIDs are in `ids` in full, with their Payments (asked
+        with `IDs=` and `page=1`, as Xero gives whole invoices only to paged reads)."""
+        found: list[Invoice] = []
+        for group in self._packed(list(ids), lambda g: ("Invoices", [("IDs", ",".join(g)), ("page", "1")])):
+            found += self._call(self._api.get_invoices, i_ds=group, page=1).invoices or []
+        return found
+
+    def invoices_modified_since(self, *, since: dt.datetime, page: int) -> list[Invoice]:
+        """Return one page (100) of the sales invoices created or modified after `since`
+        (`If-Modified-Since`, the parameter Xero serves efficiently to every organisation)."""
+        result = self._call(self._api.get_invoices, if_modified_since=since, page=page)
+        return list(result.invoices or [])
+
     # Contacts ----------------------------------------------------------------------------
 
     def contacts_matching(self, *, field: str, values: Iterable[str]) -> list[Contact]:
@@ -246,6 +263,36 @@ class XeroClient:
         if self._url_length("Contacts", [("where", where_any(field, [value])), SUMMARY]) > URL_BUDGET:
             return []  # too long to ask (an absurd name): treated as not found, then created
         result = self._call(self._api.get_contacts, where=where_any(field, [value]), summary_only=True)
+        return list(result.contacts or [])
+
+    def contacts_numbered(self, *, numbers: Iterable[str]) -> list[Contact]:
+        """Return the contacts, archived ones included, whose ContactNumber is one of `numbers`,
+        asked with OR-joined `where` filters split by the URL budget (not for high-volume
+        organisations: ContactNumber is not among the fields Xero serves them efficiently)."""
+        found: list[Contact] = []
+        request = lambda g: ("Contacts", [("where", where_any("ContactNumber", g)), ("includeArchived", "true")])  # noqa: E731
+        for group in self._packed(list(numbers), request):
+            where = where_any("ContactNumber", group)
+            found += self._call(self._api.get_contacts, where=where, include_archived=True).contacts or []
+        return found
+
+    def contact_by_number(self, *, number: str) -> Contact | None:
+        """Return the contact whose ContactNumber is `number` (archived or not), or None: Xero's
+        `GET /Contacts/{ContactNumber}`, one record by its key, which every organisation serves."""
+        try:
+            result = self._call(self._api.get_contact_by_contact_number, contact_number=number)
+        except errors.XeroNotFound:
+            return None
+        return next(iter(result.contacts or []), None)
+
+    def contacts_update(self, *, contacts: Sequence[Contact], idempotency_key: str) -> list[Contact]:
+        """POST contacts that carry their ContactID (e.g. to make an archived one active again)."""
+        result = self._call(
+            self._api.update_or_create_contacts,
+            contacts=Contacts(contacts=list(contacts)),
+            summarize_errors=False,
+            idempotency_key=idempotency_key,
+        )
         return list(result.contacts or [])
 
     def contacts_create(self, *, contacts: Sequence[Contact], idempotency_key: str) -> list[Contact]:
@@ -355,7 +402,8 @@ class XeroClient:
                 )
             except ApiException as exc:
                 answer_headers.update(headers_of(exc))
-                error = translate_api_exception(exc, scope=_scope(method), lookup=method.__name__.startswith("get_"))
+                lookup = method.__name__.startswith("get_") and method.__name__ not in ONE_RECORD_READS
+                error = translate_api_exception(exc, scope=_scope(method), lookup=lookup)
                 if isinstance(error, errors.XeroRateLimited):
                     self._gate.pause(seconds=error.retry_after, problem=error.problem)
                 raise error from None

@@ -18,12 +18,14 @@ from django.conf import settings
 from django.urls import reverse
 from xero_python.accounting.models import (
     Account,
+    Address,
     Contact,
     CurrencyCode,
     Invoice,
     Item,
     LineAmountTypes,
     LineItem,
+    Phone,
     Purchase,
 )
 from xero_python.api_client.serializer import serialize
@@ -137,6 +139,9 @@ def invoice_payload(
         currency_code=_currency(invoice.currency),
         status=status,
     )
+    if invoice.exchange_rate is not None:
+        # The store's own rate (units of invoice currency per unit of the base currency).
+        payload.currency_rate = Decimal(invoice.exchange_rate).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     if invoice_id:
         payload.invoice_id = invoice_id
     return payload
@@ -389,15 +394,73 @@ def line_item_products(invoice: StoreInvoice) -> list[Product]:
 # Contacts ----------------------------------------------------------------------------------
 
 
-def customer_key(*, name: str, email: str) -> str:
-    """Return how a customer is recognised: their e-mail, else their name."""
+def customer_key(*, name: str, email: str, number: str = "") -> str:
+    """Return how a customer is recognised: the store's customer id, else their e-mail, else their name."""
+    if number.strip():
+        return f"id:{number.strip()}"
     return email.strip().lower() if email.strip() else f"name:{name.strip()}"
 
 
-def contact_payload(*, name: str, email: str) -> Contact:
+CONTACT_NUMBER_MAX = 50
+PHONE_MAX = 50
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+    def __bool__(self) -> bool:
+        return any((self.line1, self.line2, self.city, self.region, self.postal_code, self.country))
+
+
+def contact_payload(
+    *,
+    name: str,
+    email: str,
+    number: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    address: PostalAddress | None = None,
+) -> Contact:
+    """Return the Xero contact of a customer: ContactNumber is the store's customer id (the stable
+    key it is found by again); names, e-mail, phone and address only when the store has them.
+
+    The address goes out twice, as Xero keeps a postal (POBOX: printed on invoices) and a street
+    address per contact; the phone as the DEFAULT phone."""
     contact = Contact(name=name[:CONTACT_NAME_MAX])
     if email:
         contact.email_address = email
+    if number:
+        if len(number) > CONTACT_NUMBER_MAX:
+            raise MappingError(
+                f"Customer id '{number}' has {len(number)} characters; Xero contact numbers allow {CONTACT_NUMBER_MAX}."
+            )
+        contact.contact_number = number
+    if first_name:
+        contact.first_name = first_name[:255]
+    if last_name:
+        contact.last_name = last_name[:255]
+    if phone:
+        contact.phones = [Phone(phone_type="DEFAULT", phone_number=phone[:PHONE_MAX])]
+    if address:
+        contact.addresses = [
+            Address(
+                address_type=kind,
+                address_line1=address.line1[:500] or None,
+                address_line2=address.line2[:500] or None,
+                city=address.city[:255] or None,
+                region=address.region[:255] or None,
+                postal_code=address.postal_code[:50] or None,
+                country=address.country[:50] or None,
+            )
+            for kind in ("POBOX", "STREET")
+        ]
     return contact
 
 

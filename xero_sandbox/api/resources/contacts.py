@@ -38,8 +38,23 @@ def _ids(raw: str) -> list[uuid.UUID]:
         ) from None
 
 
+def _is_guid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _get(call: Call) -> tuple[int, dict[str, Any]]:
     contacts = Contact.objects.filter(organisation=call.organisation)
+    if call.ident and not _is_guid(call.ident):
+        # GET /Contacts/{ContactNumber} (the spec's getContactByContactNumber): one contact,
+        # whatever its status, by the number an integration gave it.
+        found = contacts.filter(contact_number=call.ident).first()
+        if found is None:
+            raise ApiError(404, not_found())
+        return 200, envelope("Contacts", [contact_json(found)])
     if call.ident:
         found = contacts.filter(contact_id__in=_ids(call.ident)).first()
         if found is None:
