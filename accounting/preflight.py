@@ -22,14 +22,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 
-from stores.models import Invoice
+from stores.models import Invoice, InvoiceLine, LineKind, Payment, PaymentSource, Refund
 
 from .models import (
     AccountingChannel,
+    ChannelLineAccounts,
     ChannelPreflight,
     ChannelTaxMapping,
     ConnectionState,
-    LineAmountType,
+    DiscountMode,
     PreflightLevel,
 )
 from .providers.xero import books
@@ -184,9 +185,8 @@ def check_accounts(ctx: PreflightContext) -> list[CheckResult]:
 def check_tax_rates(ctx: PreflightContext) -> list[CheckResult]:
     """Every tax rate the store's invoices use goes out as a known Xero tax type."""
     name = "Tax mapping"
-    if ctx.channel.line_amount_type == LineAmountType.NO_TAX:
-        return [_ok(name, "line amounts are No tax: no tax type is sent")]
-    keys = store_tax_keys(store_id=ctx.channel.store_id)
+    mode = ChannelLineAccounts.objects.filter(channel=ctx.channel).values_list("discount_mode", flat=True).first()
+    keys = store_tax_keys(store_id=ctx.channel.store_id, discount_mode=mode or DiscountMode.LINE)
     if not keys:
         return [_ok(name, "the store's invoices use no tax rate yet")]
     mapped = {(m.rate, m.line_kind): m.tax_type for m in ChannelTaxMapping.objects.filter(channel=ctx.channel)}
@@ -283,9 +283,99 @@ def check_backlog(ctx: PreflightContext) -> list[CheckResult]:
     ]  # fmt: skip
 
 
+# Store line kinds that go to an account of their own (`ChannelLineAccounts`): (kinds, field, label).
+LINE_ACCOUNT_NEEDS: list[tuple[tuple[str, ...], str, str]] = [
+    ((LineKind.SHIPPING,), "shipping_account", "Shipping account"),
+    ((LineKind.DISCOUNT,), "discount_account", "Discount account"),
+    ((LineKind.GIFT_CARD_SOLD, LineKind.GIFT_CARD_REDEEMED), "gift_card_account", "Gift card liability account"),
+]
+
+
+def _account_state(code: str, accounts: Iterable[Any]) -> str:
+    """Return "" when `code` is an ACTIVE account of the organisation, else what is wrong with it."""
+    for account in accounts:
+        if str(account.code or "") == code:
+            status = books._value(account.status)
+            return "" if status == "ACTIVE" else f"is {status.lower()} in Xero"
+    return "is not in the organisation's chart of accounts"
+
+
+def check_line_accounts(ctx: PreflightContext) -> list[CheckResult]:
+    """Shipping, discount and gift-card lines the store's invoices hold have an account chosen,
+    and every chosen line account is still an active account of the organisation.
+
+    An unset account is a warning (those invoices wait, saying where to choose it, and go once it
+    is chosen); a chosen account Xero no longer holds is a failure."""
+    row = ChannelLineAccounts.objects.filter(channel=ctx.channel).first()
+    mode = row.discount_mode if row is not None else DiscountMode.LINE
+    lines = InvoiceLine.objects.filter(invoice__store_id=ctx.channel.store_id)
+    counts = dict(lines.values_list("kind").annotate(n=Count("invoice", distinct=True)).order_by())
+    if mode == DiscountMode.SEPARATE:
+        discounted = lines.filter(kind=LineKind.PRODUCT, discount_rate__gt=0).values("invoice").distinct().count()
+        counts[LineKind.DISCOUNT] = counts.get(LineKind.DISCOUNT, 0) + discounted
+    fix = "choose it under Line accounts on this page"
+    results = []
+    for kinds, field_name, label in LINE_ACCOUNT_NEEDS:
+        used = sum(counts.get(kind, 0) for kind in kinds)
+        code = getattr(row, field_name, "") if row is not None else ""
+        if code:
+            problem = _account_state(code, ctx.accounts)
+            if problem:
+                results.append(_fail(label, f"account {code} {problem}", f"choose another under Line accounts ({fix})"))
+            else:
+                results.append(_ok(label, f"account {code} is active in Xero"))
+        elif used:
+            results.append(
+                _warn(label, f"not chosen, and {used} invoice(s) have such lines: they wait until it is", fix)
+            )
+    if not results:
+        results.append(_ok("Line accounts", "the store's invoices have no shipping, discount or gift-card lines"))
+    return results
+
+
+def check_payment_accounts(ctx: PreflightContext) -> list[CheckResult]:
+    """The store's payments and money refunds can go to Xero: the consent allows payments and an
+    account is chosen for every method used (warnings: they wait, invoices go meanwhile)."""
+    from .services.payment_accounts import channel_allows_payments, payment_account_for
+
+    store_id = ctx.channel.store_id
+    methods = set(
+        Payment.objects.filter(invoice__store_id=store_id, source=PaymentSource.STORE)
+        .values_list("method", flat=True)
+        .distinct()
+    ) | set(Refund.objects.filter(invoice__store_id=store_id).exclude(method="").values_list("method", flat=True))
+    if not methods:
+        return [_ok("Payment accounts", "the store has no payments or refunds yet")]
+    results = []
+    if not channel_allows_payments(channel=ctx.channel):
+        results.append(
+            _warn("Payments scope", "accounting.payments was not granted: payments and refunds wait",
+                  "press Reconnect and allow access again")
+        )  # fmt: skip
+    usable = {a["account_id"] for a in books.payment_accounts(ctx.accounts)}
+    for method in sorted(methods, key=str.casefold):
+        label = f"Payments by “{method}”"
+        chosen = payment_account_for(channel=ctx.channel, method=method)
+        if chosen is None:
+            results.append(
+                _warn(label, "no Xero account chosen: these payments wait until one is",
+                      "choose one (or a default) under Payment accounts on this page")
+            )  # fmt: skip
+        elif chosen.account_id not in usable:
+            results.append(
+                _fail(label, f"{chosen.account_name or chosen.account_code} is no longer an active bank or "
+                      "payment-enabled account in Xero", "choose another under Payment accounts on this page")
+            )  # fmt: skip
+        else:
+            results.append(_ok(label, f"go to {chosen.account_name or chosen.account_code}"))
+    return results
+
+
 PREFLIGHT_CHECKS: list[Check] = [
     check_scopes,
     check_accounts,
+    check_line_accounts,
+    check_payment_accounts,
     check_tax_rates,
     check_currency,
     check_invoice_numbers,

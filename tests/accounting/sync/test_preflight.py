@@ -11,7 +11,7 @@ from django.urls import reverse
 from xero_python.accounting import Contact, LineItem
 from xero_python.accounting import Invoice as XeroInvoice
 
-from accounting.models import AccountingChannel, ChannelPreflight
+from accounting.models import AccountingChannel, ChannelPreflight, ChannelTaxMapping
 from accounting.preflight import channel_preflight
 from accounting.providers.xero.client import XeroClient
 from accounting.sync.models import XeroOrganisationFacts
@@ -169,3 +169,46 @@ def test_the_admin_activate_action_runs_the_pre_flight(org, organization, admin_
     assert "1 channel(s) activated." in texts
     assert AccountingChannel.objects.get(pk=bad.pk).is_active is False
     assert AccountingChannel.objects.get(pk=good.pk).is_active is True
+
+
+def test_unchosen_line_and_payment_accounts_warn_and_a_stale_line_account_blocks(org, organization, member_client):
+    from accounting.models import ChannelLineAccounts
+    from stores.services import payment_record
+
+    channel = off_channel(org, organization)
+    shipping = {"kind": "shipping", "description": "Delivery", "quantity": Decimal("1"), "unit_price": Decimal("5"),
+                "tax_rate": Decimal("20")}  # fmt: skip
+    goods = {"description": "Tea", "quantity": Decimal("1"), "unit_price": Decimal("10"), "tax_rate": Decimal("20")}
+    invoice = invoice_create(
+        store=channel.store, number="S-1", customer_name="Ann", currency="GBP",
+        issue_date=dt.date(2026, 3, 2), due_date=dt.date(2026, 4, 1), lines=[goods, shipping],
+    )  # fmt: skip
+    payment_record(invoice=invoice, amount=invoice.total, date=dt.date(2026, 3, 3), method="card")
+    ChannelTaxMapping.objects.create(
+        channel=channel, rate=Decimal("20"), line_kind="shipping", tax_type="OUTPUT2", origin="chosen"
+    )
+
+    response = switch_on(member_client, channel)
+
+    # Unchosen accounts: the records wait with the fix named, the invoices go meanwhile.
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is True, messages_of(response)
+    results = results_of(channel)
+    assert results["Shipping account"] == (
+        "warning",
+        "not chosen, and 1 invoice(s) have such lines: they wait until it is",
+    )
+    assert results["Payments by “card”"][0] == "warning"
+    assert results["Payments scope"][0] == "warning"  # connected without accounting.payments
+    assert "Discount account" not in results  # no discount lines: nothing to ask
+
+    # A chosen account that Xero no longer holds blocks switching on, naming the fix.
+    member_client.post(reverse("accounting:channel-active", args=[channel.pk]), {}, follow=True)
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
+    ChannelLineAccounts.objects.create(channel=channel, shipping_account="998")
+    response = switch_on(member_client, channel)
+    assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
+    assert results_of(channel)["Shipping account"] == (
+        "failure",
+        "account 998 is not in the organisation's chart of accounts",
+    )
+    assert "Shipping account: account 998" in " ".join(messages_of(response))
