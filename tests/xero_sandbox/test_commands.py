@@ -94,6 +94,10 @@ def test_demo_is_idempotent_and_keeps_the_same_credentials():
     demo = Organisation.objects.get(name="Demo Company (UK)")
     assert sorted(demo.items.values_list("code", flat=True)) == ["BOOK", "DevD", "GB1-White"]
     assert demo.contacts.count() == 3
+    # The demo stores sell in EUR and USD: the demo company has them enabled besides GBP.
+    assert sorted(demo.currencies.values_list("code", flat=True)) == ["EUR", "GBP", "USD"]
+    northwind = Organisation.objects.get(name="Northwind Traders Ltd")
+    assert list(northwind.currencies.values_list("code", flat=True)) == ["GBP"]
 
 
 def test_faults_command_sets_and_clears_and_refuses_bad_shares_without_changing_anything():

@@ -19,6 +19,8 @@ from .regions import (
 
 # Organisations the `demo` command creates (both UK, the default region).
 DEMO_ORGANISATIONS = ["Demo Company (UK)", "Northwind Traders Ltd"]
+# The demo company sells in these besides its base currency (the portal's demo EUR and USD stores).
+DEMO_CURRENCIES = ["EUR", "USD"]
 
 # A few records like Xero's demo company has, so a demo organisation does not look empty.
 DEMO_CONTACTS: list[tuple[str, str]] = [
@@ -30,6 +32,7 @@ DEMO_CONTACTS: list[tuple[str, str]] = [
 __all__ = [
     "CURRENCY_NAMES",
     "DEMO_CONTACTS",
+    "DEMO_CURRENCIES",
     "DEMO_ORGANISATIONS",
     "REGIONS",
     "AccountRow",

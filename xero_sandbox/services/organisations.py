@@ -96,7 +96,10 @@ def organisation_get_or_create(*, name: str, country: str = "GB") -> Organisatio
 
 
 def organisation_seed_demo_records(*, organisation: Organisation) -> None:
-    """Add the demo company's contacts and items (idempotent: existing ones are left alone)."""
+    """Add the demo company's contacts and items, and enable the foreign currencies its demo stores
+    sell in, as Xero's own demo company has multi-currency on (idempotent: existing ones are left alone)."""
+    for code in demo_books.DEMO_CURRENCIES:
+        currency_enable(organisation=organisation, code=code)
     for name, email in demo_books.DEMO_CONTACTS:
         Contact.objects.get_or_create(
             organisation=organisation,
