@@ -343,7 +343,7 @@ def check_payment_accounts(ctx: PreflightContext) -> list[CheckResult]:
         Payment.objects.filter(invoice__store_id=store_id, source=PaymentSource.STORE)
         .values_list("method", flat=True)
         .distinct()
-    ) | set(Refund.objects.filter(invoice__store_id=store_id).exclude(method="").values_list("method", flat=True))
+    ) | set(Refund.objects.filter(invoice__store_id=store_id, amount_returned__gt=0).values_list("method", flat=True))
     if not methods:
         return [_ok("Payment accounts", "the store has no payments or refunds yet")]
     results = []

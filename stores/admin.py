@@ -142,8 +142,11 @@ class InvoiceAdmin(admin.ModelAdmin):
         return (
             format_html_join(
                 mark_safe("<br>"),
-                "{} {} {} {}",
-                ((r.date, r.amount, r.method or "credit only", r.reason) for r in invoice.refunds.all()),
+                "{} {} ({} back) {} {}",
+                (
+                    (r.date, r.amount, r.amount_returned, r.method or "credit only", r.reason)
+                    for r in invoice.refunds.all()
+                ),
             )
             or "—"
         )
@@ -174,9 +177,18 @@ class PaymentAdminForm(forms.ModelForm):
 
 
 class RefundAdminForm(forms.ModelForm):
+    # Optional here (blank: the service's default, all of it with a method, else none).
+    amount_returned = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        label="Money returned",
+        help_text="The part of the amount that went back as money; blank: all of it with a method, else none.",
+    )
+
     class Meta:
         model = Refund
-        fields = ["invoice", "amount", "date", "reason", "method", "reference"]
+        fields = ["invoice", "amount", "date", "reason", "method", "amount_returned", "reference"]
         help_texts = {"method": "How the money went back; blank for a credit only."}
 
     def clean(self) -> dict[str, Any]:
@@ -184,7 +196,13 @@ class RefundAdminForm(forms.ModelForm):
         invoice, amount = cleaned.get("invoice"), cleaned.get("amount")
         if invoice is not None and amount is not None:
             try:
-                services.refund_check(invoice=invoice, amount=amount, method=cleaned.get("method", ""))
+                # Blank: the service's default, kept so the form and the refund agree.
+                _value, _lines, cleaned["amount_returned"] = services.refund_check(
+                    invoice=invoice,
+                    amount=amount,
+                    method=cleaned.get("method", ""),
+                    amount_returned=cleaned.get("amount_returned"),
+                )
             except ValidationError as error:
                 _add_errors(self, error)
         return cleaned
@@ -224,10 +242,10 @@ class PaymentAdmin(_RecordedByServicesAdmin):
 @admin.register(Refund)
 class RefundAdmin(_RecordedByServicesAdmin):
     form = RefundAdminForm
-    list_display = ["invoice", "date", "amount", "method", "reason"]
+    list_display = ["invoice", "date", "amount", "amount_returned", "method", "reason"]
     list_filter = ["method", "invoice__store__organization"]
     search_fields = ["invoice__number", "reason", "reference"]
 
     def save_model(self, request: HttpRequest, obj: Refund, form: Any, change: bool) -> None:
-        refund = services.refund_record(**{name: form.cleaned_data[name] for name in form.Meta.fields})
+        refund = services.refund_record(**{name: form.cleaned_data.get(name) for name in form.Meta.fields})
         obj.pk, obj._state.adding = refund.pk, False

@@ -221,6 +221,13 @@ class RefundForm(forms.Form):
     method = forms.CharField(
         max_length=50, required=False, help_text="How the money went back; blank for a credit only."
     )
+    amount_returned = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        label="Money returned",
+        help_text="The part that went back as money; blank: all of it with a method, none without.",
+    )
     reference = forms.CharField(max_length=255, required=False)
 
     def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:

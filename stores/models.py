@@ -295,7 +295,8 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
-    """A credit against an invoice (a credit note in Xero); money went back when `method` is set.
+    """A credit of `amount` against an invoice (a credit note in Xero), of which `amount_returned`
+    went back to the customer as money (by `method`); the rest lowers what the customer owes.
 
     Recorded by `stores.services.refund_record` only."""
 
@@ -303,7 +304,11 @@ class Refund(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     date = models.DateField()
     reason = models.CharField(max_length=255, blank=True)
-    # Blank: a credit only, no money went back to the customer.
+    # The part of `amount` that went back to the customer as money (0: a credit only).
+    amount_returned = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    # How the money went back; blank: a credit only, no money went back to the customer.
     method = models.CharField(max_length=50, blank=True)
     reference = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -316,7 +321,12 @@ class Refund(models.Model):
 
     @property
     def money_returned(self) -> bool:
-        return bool(self.method)
+        return self.amount_returned > 0
+
+    @property
+    def amount_kept(self) -> Decimal:
+        """The part of the credit not returned as money: it lowers what the customer owes."""
+        return self.amount - self.amount_returned
 
 
 class RefundLine(models.Model):

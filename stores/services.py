@@ -273,38 +273,53 @@ def refund_record(
     reason: str = "",
     method: str = "",
     reference: str = "",
+    amount_returned: Decimal | None = None,
 ) -> Refund:
     """Record a refund of `invoice`, by amount or by lines (`{"invoice_line": line or id,
     "quantity": ..., "amount": optional}`; a line's amount defaults to its share of the line's
-    tax-inclusive amount). `method` set: money went back; blank: a credit only.
+    tax-inclusive amount). The refund credits its amount; `amount_returned` of it went back to the
+    customer as money by `method` (default: all of it when a method is set, none otherwise), and
+    the rest lowers what the customer owes.
 
     Refused when the invoice is a draft or void; when the refunds would credit more than the
-    invoice total; when money refunds would give back more than was paid; when a credit-only
-    refund is more than the amount due; and, by line, more than a line's quantity or amount
-    not refunded yet."""
+    invoice total; when the money returned is below zero, more than the refund, without a method,
+    or more than was paid and not returned yet; when the part credited and not returned is more
+    than the amount due; and, by line, more than a line's quantity or amount not refunded yet."""
     invoice = _locked(invoice)
     method = (method or "").strip()
-    value, refund_lines = refund_check(invoice=invoice, amount=amount, lines=lines, method=method)
-    refund = Refund(invoice=invoice, amount=value, date=date, reason=reason, method=method, reference=reference)
+    value, refund_lines, returned = refund_check(
+        invoice=invoice, amount=amount, lines=lines, method=method, amount_returned=amount_returned
+    )
+    refund = Refund(
+        invoice=invoice,
+        amount=value,
+        amount_returned=returned,
+        date=date,
+        reason=reason,
+        method=method,
+        reference=reference,
+    )
     refund.full_clean()
     refund.save()
     for line in refund_lines:
         line.refund = refund
         line.save()
     invoice.amount_credited += value
-    fields = ["amount_credited"]
-    if method:
-        invoice.amount_refunded += value
-        fields.append("amount_refunded")
-    invoice.save(update_fields=[*fields, *_settle(invoice), "updated_at"])
+    invoice.amount_refunded += returned
+    invoice.save(update_fields=["amount_credited", "amount_refunded", *_settle(invoice), "updated_at"])
     return refund
 
 
 def refund_check(
-    *, invoice: Invoice, amount: Any = None, lines: Iterable[Mapping[str, Any]] | None = None, method: str = ""
-) -> tuple[Decimal, list[RefundLine]]:
-    """Return the amount and (unsaved) lines of a refund `invoice` can take, or raise
-    ValidationError; see `refund_record` for the rules."""
+    *,
+    invoice: Invoice,
+    amount: Any = None,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    method: str = "",
+    amount_returned: Any = None,
+) -> tuple[Decimal, list[RefundLine], Decimal]:
+    """Return the amount, (unsaved) lines and money returned of a refund `invoice` can take, or
+    raise ValidationError; see `refund_record` for the rules."""
     _open_for_money(invoice, what="refunds")
     if lines is not None and amount is not None:
         raise ValidationError({"amount": "Give an amount or lines, not both."})
@@ -317,20 +332,51 @@ def refund_check(
     credit_left = invoice.total - invoice.amount_credited
     if value > credit_left:
         raise ValidationError({"amount": f"Only {credit_left} {invoice.currency} of this invoice is left to refund."})
-    if method.strip():
-        money_left = invoice.amount_paid - invoice.amount_refunded
-        if value > money_left:
+    method = (method or "").strip()
+    given = amount_returned is not None and amount_returned != ""
+    returned = _returned(amount_returned, refund=value) if given else (value if method else ZERO)
+    if returned > ZERO and not method:
+        raise ValidationError({"method": "Say how the money went back (e.g. card), or return nothing."})
+    # Errors go under the field the user gave: the money returned, else the amount.
+    field = "amount_returned" if given else "amount"
+    money_left = invoice.amount_paid - invoice.amount_refunded
+    if returned > money_left:
+        raise ValidationError(
+            {field: f"Only {money_left} {invoice.currency} was paid and not refunded: give back at most that."}
+        )
+    kept = value - returned
+    if kept > invoice.amount_due:
+        if not given:
             raise ValidationError(
-                {"amount": f"Only {money_left} {invoice.currency} was paid and not refunded: give back at most that."}
+                {
+                    "method": f"A credit without money back can be at most the amount due ({invoice.amount_due} "
+                    f"{invoice.currency}): say how the money went back."
+                }
             )
-    elif value > invoice.amount_due:
         raise ValidationError(
             {
-                "method": f"A credit without money back can be at most the amount due ({invoice.amount_due} "
-                f"{invoice.currency}): say how the money went back."
+                field: f"The part not returned ({kept} {invoice.currency}) can be at most the amount due "
+                f"({invoice.amount_due} {invoice.currency}): return at least {value - invoice.amount_due}."
             }
         )
-    return value, refund_lines
+    return value, refund_lines, returned
+
+
+def _returned(amount: Any, *, refund: Decimal) -> Decimal:
+    """Return the money returned of a refund of `refund` (0 up to all of it, in cents), or raise
+    ValidationError under "amount_returned"."""
+    field = "amount_returned"
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationError({field: "Give an amount, e.g. 12.50."}) from None
+    if not value.is_finite() or value < ZERO:
+        raise ValidationError({field: "The money returned can not be below zero."})
+    if value != to_cents(value):
+        raise ValidationError({field: "Give the amount in cents at most (2 decimal places)."})
+    if value > refund:
+        raise ValidationError({field: f"At most the refund's amount ({refund}) can go back."})
+    return value
 
 
 def _refund_lines(*, invoice: Invoice, lines: Iterable[Mapping[str, Any]]) -> list[RefundLine]:

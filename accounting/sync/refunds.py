@@ -2,11 +2,15 @@
 
 1. a sales credit note (ACCRECCREDIT, AUTHORISED) of the refunded lines or amount, numbered
    `<invoice number>-CN<n>` for the row's look-up should its answer be lost;
-2. the allocation of its credit to the invoice, for a refund that only credits the customer
-   (no money went back): as much as Xero's rules allow, at most the invoice's AmountDue (an
-   invoice already paid off keeps the credit on the credit note, as the customer's credit);
-3. a refund payment (ARCREDITPAYMENT) out of the credit note into the account chosen for the
-   refund's method, when money went back (`Refund.method` set).
+2. the allocation to the invoice of the part of the credit not returned as money
+   (`amount - amount_returned`, when more than zero): as much as Xero's rules allow, at most the
+   invoice's AmountDue (an invoice already paid off keeps the credit on the credit note, as the
+   customer's credit);
+3. a refund payment (ARCREDITPAYMENT) of `amount_returned` out of the credit note into the
+   account chosen for the refund's method, when money went back (more than zero).
+
+A partial refund (say 80.00 credited, 50.00 of it back to the card) is thus one credit note of
+80.00, allocated 30.00 to the invoice and paid out 50.00.
 
 So Xero's invoice owes what the store says it does: a credit lowers the balance; money paid back
 lowers what was paid, not the balance, and settles the credit note instead.
@@ -133,13 +137,12 @@ def _refund_send(
         _progress(row, xero_id=str(found_note.credit_note_id), xero_number=number)
     note_id = row.xero_id
     done = []
-    credit_only = not refund.method.strip()
-    if credit_only and "allocation_id" not in row.xero_refs:
+    if refund.amount_kept > 0 and "allocation_id" not in row.xero_refs:
         allocated = _allocate(
             client=client, row=row, note_id=note_id, xero_invoice=xero_invoice, refund=refund, step=step
         )
         done.append(allocated)
-    if not credit_only and "refund_payment_id" not in row.xero_refs:
+    if refund.amount_returned > 0 and "refund_payment_id" not in row.xero_refs:
         done.append(_refund_pay(channel=channel, client=client, row=row, note_id=note_id, refund=refund, step=step))
     message = " ".join(part for part in done if part)
     return synced(xero_id=note_id, payload_hash="", xero_status="AUTHORISED", message=message)
@@ -257,7 +260,8 @@ def _quantity(value: Decimal) -> str:
 def _allocate(
     *, client: XeroClient, row: SyncRecord, note_id: str, xero_invoice: Any, refund: Refund, step: _Step
 ) -> str:
-    """Allocate the credit note to its invoice (at most what the invoice owes in Xero); return a note."""
+    """Allocate the credit not returned as money to the invoice (at most what the invoice owes in
+    Xero); return a note."""
     if row.needs_lookup:
         note = client.credit_note_by_id(credit_note_id=note_id)
         for allocation in getattr(note, "allocations", None) or []:
@@ -265,7 +269,7 @@ def _allocate(
                 _refs(row, allocation_id=str(allocation.allocation_id or "found"))
                 return ""
     due = Decimal(str(xero_invoice.amount_due or 0))
-    amount = min(refund.amount, due)
+    amount = min(refund.amount_kept, due)
     if amount <= 0:
         _refs(row, allocation_id="")
         return "The invoice was paid off in Xero: the credit stays on the credit note as the customer's credit."
@@ -280,7 +284,7 @@ def _allocate(
     if refusal is not None:
         raise _Refused(refusal.messages)
     _refs(row, allocation_id=str(element.allocation_id or "allocated"))
-    if amount < refund.amount:
+    if amount < refund.amount_kept:
         return f"{amount} allocated to the invoice (all it owed in Xero); the rest stays as the customer's credit."
     return ""
 
@@ -288,7 +292,7 @@ def _allocate(
 def _refund_pay(
     *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, note_id: str, refund: Refund, step: _Step
 ) -> str:
-    """Pay the money back out of the credit note, into the account chosen for the refund's method."""
+    """Pay the money returned out of the credit note, into the account chosen for the refund's method."""
     account = payment_account_for(channel=channel, method=refund.method)
     if account is None:
         raise _Refused([payment_account_missing_message(method=refund.method)], local=True)
@@ -296,13 +300,13 @@ def _refund_pay(
     if row.needs_lookup:
         note = client.credit_note_by_id(credit_note_id=note_id)
         for payment in getattr(note, "payments", None) or []:
-            if _enum(payment.status) != "DELETED" and Decimal(str(payment.amount)) == refund.amount:
+            if _enum(payment.status) != "DELETED" and Decimal(str(payment.amount)) == refund.amount_returned:
                 _refs(row, refund_payment_id=str(payment.payment_id))
                 return ""
     payload = XeroPayment(
         credit_note=CreditNote(credit_note_id=note_id),
         account=Account(account_id=account.account_id),
-        amount=float(refund.amount),
+        amount=float(refund.amount_returned),
         date=refund.date,
         reference=reference,
     )

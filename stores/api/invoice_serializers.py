@@ -72,11 +72,24 @@ class RefundLineSerializer(serializers.ModelSerializer):
 
 class RefundSerializer(serializers.ModelSerializer):
     lines = RefundLineSerializer(many=True, read_only=True)
-    money_returned = serializers.BooleanField(read_only=True, help_text="Whether money went back (method set).")
+    money_returned = serializers.BooleanField(
+        read_only=True, help_text="Whether money went back (amount_returned more than zero)."
+    )
 
     class Meta:
         model = Refund
-        fields = ["id", "amount", "date", "reason", "method", "reference", "money_returned", "lines", "created_at"]
+        fields = [
+            "id",
+            "amount",
+            "amount_returned",
+            "date",
+            "reason",
+            "method",
+            "reference",
+            "money_returned",
+            "lines",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -304,6 +317,14 @@ class RefundInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="How the money went back (a free label); leave blank for a credit only.",
+    )
+    amount_returned = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text="The part of the refund that went back to the customer as money (0 up to the refund's amount; "
+        "more than 0 needs a `method`); the rest lowers what the customer owes. Defaults to all of it when a "
+        "`method` is given, none otherwise.",
     )
     reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 

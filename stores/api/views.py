@@ -277,11 +277,13 @@ class InvoicePaymentsView(InvoiceScopedView):
     post=extend_schema(
         request=RefundInputSerializer,
         responses={201: InvoiceSerializer},
-        description="Record a refund of the invoice, by `amount` or by `lines`. With a `method` money went back "
-        "to the customer; without, it is a credit only. Refused (400, nothing saved) for a draft or void "
-        "invoice; when refunds would credit more than the invoice total; when money refunds would give back "
-        "more than was paid; when a credit only is more than the amount due; or when a line's quantity or "
-        "amount is more than what is left of it. Answers the invoice with its refunds.",
+        description="Record a refund of the invoice, by `amount` or by `lines`. It credits its amount, of which "
+        "`amount_returned` went back to the customer as money by `method` (default: all of it with a method, "
+        "none without); the rest lowers what the customer owes. Refused (400, nothing saved) for a draft or "
+        "void invoice; when refunds would credit more than the invoice total; when the money returned is below "
+        "zero, more than the refund, without a method, or more than was paid and not returned yet; when the "
+        "part not returned is more than the amount due; or when a line's quantity or amount is more than what "
+        "is left of it. Answers the invoice with its refunds.",
     )
 )
 class InvoiceRefundsView(InvoiceScopedView):

@@ -145,6 +145,96 @@ def test_money_refunds_never_give_back_more_than_was_paid():
     )
 
 
+def test_a_partial_refund_credits_its_amount_and_returns_part_of_it_as_money():
+    """24.00 invoiced, 10.00 paid by card; a refund of 20.00 of which 10.00 went back to the card:
+    the other 10.00 lowers what is owed (14.00 → 4.00), the paid 10.00 is all given back."""
+    invoice = _invoice()
+    payment_record(invoice=invoice, amount=Decimal("10.00"), date=DAY, method="card")
+    refund = refund_record(
+        invoice=invoice, amount=Decimal("20.00"), amount_returned=Decimal("10.00"), date=DAY, method="card"
+    )
+    assert (refund.amount, refund.amount_returned, refund.amount_kept, refund.money_returned) == (
+        Decimal("20.00"),
+        Decimal("10.00"),
+        Decimal("10.00"),
+        True,
+    )
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.amount_credited, invoice.amount_refunded, invoice.amount_due) == (
+        Decimal("10.00"),
+        Decimal("20.00"),
+        Decimal("10.00"),
+        Decimal("4.00"),
+    )
+    # A method with nothing returned is a credit only.
+    credit = refund_record(
+        invoice=invoice, amount=Decimal("4.00"), amount_returned=Decimal("0"), date=DAY, method="card"
+    )
+    invoice.refresh_from_db()
+    assert (credit.money_returned, invoice.amount_refunded, invoice.amount_due) == (
+        False,
+        Decimal("10.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_without_amount_returned_a_method_returns_it_all_and_no_method_none():
+    invoice = _invoice()
+    payment_record(invoice=invoice, amount=Decimal("10.00"), date=DAY, method="card")
+    back = refund_record(invoice=invoice, amount=Decimal("6.00"), date=DAY, method="card")
+    credit = refund_record(invoice=invoice, amount=Decimal("5.00"), date=DAY)
+    assert [(r.amount_returned, r.money_returned) for r in (back, credit)] == [
+        (Decimal("6.00"), True),
+        (Decimal("0.00"), False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "errors"),
+    [
+        ({"amount_returned": Decimal("-1")}, {"amount_returned": ["The money returned can not be below zero."]}),
+        ({"amount_returned": "lots"}, {"amount_returned": ["Give an amount, e.g. 12.50."]}),
+        (
+            {"amount_returned": Decimal("1.001")},
+            {"amount_returned": ["Give the amount in cents at most (2 decimal places)."]},
+        ),
+        (
+            {"amount": Decimal("5.00"), "amount_returned": Decimal("6.00")},
+            {"amount_returned": ["At most the refund's amount (5.00) can go back."]},
+        ),
+        (
+            {"amount_returned": Decimal("3.00"), "method": ""},
+            {"method": ["Say how the money went back (e.g. card), or return nothing."]},
+        ),
+        (
+            {"amount": Decimal("12.00"), "amount_returned": Decimal("11.00")},
+            {"amount_returned": ["Only 10.00 GBP was paid and not refunded: give back at most that."]},
+        ),
+        (
+            {"amount": Decimal("20.00"), "amount_returned": Decimal("5.00")},
+            {
+                "amount_returned": [
+                    "The part not returned (15.00 GBP) can be at most the amount due (14.00 GBP): return at least 6.00."
+                ]
+            },
+        ),
+    ],
+    ids=["below-zero", "not-a-number", "sub-cent", "more-than-refund", "no-method", "more-than-paid", "too-much-kept"],
+)
+def test_the_money_returned_is_refused_outside_its_rules_and_nothing_is_saved(arguments, errors):
+    invoice = _invoice()  # 24.00, 10.00 paid: 14.00 due
+    payment_record(invoice=invoice, amount=Decimal("10.00"), date=DAY, method="card")
+    arguments = {"amount": Decimal("5.00"), "method": "card", **arguments}
+    assert _refused(refund_record, invoice=invoice, date=DAY, **arguments) == errors
+    invoice.refresh_from_db()
+    assert (Refund.objects.count(), invoice.amount_credited, invoice.amount_refunded, invoice.amount_due) == (
+        0,
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("14.00"),
+    )
+
+
 def test_refunds_never_credit_more_than_the_invoice_total():
     invoice = _invoice()
     payment_record(invoice=invoice, amount=Decimal("24.00"), date=DAY, method="card")
