@@ -129,6 +129,47 @@ def test_partial_refunds_become_credit_notes_allocated_or_paid_back_and_xero_owe
     assert rows[back.pk].xero_refs["refund_payment_id"] == str(refund_payment.payment_id)
 
 
+def test_a_partial_refund_is_one_credit_note_allocated_for_the_credit_kept_and_paid_out_for_the_money_returned(
+    org,
+):
+    """Invoice 120.00, 50.00 paid by card, then ONE refund of 80.00 of which 50.00 went back to the
+    card (as a Shopify refund of lines worth 80.00 with a 50.00 transaction): one credit note of 80.00,
+    30.00 of it allocated to the invoice (the credit kept) and 50.00 paid out of it to the card account.
+
+    Xero then holds: the invoice owing 40.00 as the store says (120 − 50 paid − 80 credited + 50
+    returned), the credit note used up (PAID, nothing left)."""
+    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    ids = choose_accounts(channel)
+    invoice = invoice_of(channel, number="P-1")
+    payment_record(invoice=invoice, amount=Decimal("50.00"), date=DAY, method="card")
+    refund = refund_record(
+        invoice=invoice, date=DAY, amount=Decimal("80.00"), amount_returned=Decimal("50.00"), method="card",
+        reference="re_80", reason="Lamp returned",
+    )  # fmt: skip
+
+    drain(channel)
+
+    invoice.refresh_from_db()
+    held = xero_invoice(org, "P-1")
+    assert (held["Status"], money(held["AmountPaid"]), money(held["AmountCredited"])) == (
+        "AUTHORISED", Decimal("50.00"), Decimal("30.00"),
+    )  # fmt: skip
+    assert money(held["AmountDue"]) == invoice.amount_due == Decimal("40.00")
+    [note] = CreditNote.objects.filter(organisation__tenant_id=org.tenant_id)
+    assert (note.credit_note_number, note.status, note.total, note.remaining_credit) == (
+        "P-1-CN1", "PAID", Decimal("80.00"), 0,
+    )  # fmt: skip
+    assert [(a.invoice.invoice_number, a.amount) for a in note.allocations.all()] == [("P-1", Decimal("30.00"))]
+    [refund_payment] = SandboxPayment.objects.filter(credit_note=note)
+    assert (refund_payment.amount, str(refund_payment.account.account_id), refund_payment.reference) == (
+        Decimal("50.00"), ids[CARD_ACCOUNT], "re_80",
+    )  # fmt: skip
+    row = row_of(channel, refund, kind=RecordKind.REFUND)
+    assert (row.state, row.xero_id) == (SyncState.SYNCED, str(note.credit_note_id))
+    assert row.xero_refs["refund_payment_id"] == str(refund_payment.payment_id)
+    assert row.xero_refs["allocation_id"] == str(note.allocations.get().allocation_id)
+
+
 def test_a_payment_waits_for_its_invoice_and_fails_without_an_account_saying_where_to_choose(org):
     channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
     invoice = invoice_of(channel, number="W-1")
@@ -197,6 +238,8 @@ def test_answers_lost_after_commit_make_no_duplicate_payment_credit_note_or_allo
     payment_record(invoice=invoice, amount=Decimal("50.00"), date=DAY, method="card")
     refund_record(invoice=invoice, date=DAY, amount=Decimal("30.00"))
     refund_record(invoice=invoice, date=DAY, amount=Decimal("20.00"), method="card")
+    # A partial refund: its credit note is allocated (20.00) and paid out (10.00), each once.
+    refund_record(invoice=invoice, date=DAY, amount=Decimal("30.00"), amount_returned=Decimal("10.00"), method="card")
 
     # Every write is committed in Xero and its answer lost (the connection reset after the commit).
     testing.faults_set(organisation=org.tenant_id, drop_share=1.0, ignore_idempotency=ignore_idempotency)
@@ -210,10 +253,14 @@ def test_answers_lost_after_commit_make_no_duplicate_payment_credit_note_or_allo
     invoice.refresh_from_db()
     held = xero_invoice(org, "F-1")
     assert len(held["Payments"]) == 1
-    assert SandboxPayment.objects.filter(account__organisation__tenant_id=tenant).count() == 2  # + one refund
-    assert CreditNote.objects.filter(organisation__tenant_id=tenant).count() == 2
-    assert Allocation.objects.filter(invoice__organisation__tenant_id=tenant).count() == 1
-    assert money(held["AmountDue"]) == invoice.amount_due == Decimal("40.00")
+    refund_payments = SandboxPayment.objects.filter(account__organisation__tenant_id=tenant, credit_note__isnull=False)
+    assert sorted(p.amount for p in refund_payments) == [Decimal("10.00"), Decimal("20.00")]
+    allocations = Allocation.objects.filter(invoice__organisation__tenant_id=tenant)
+    assert sorted(a.amount for a in allocations) == [Decimal("20.00"), Decimal("30.00")]
+    assert CreditNote.objects.filter(organisation__tenant_id=tenant).count() == 3
+    assert not CreditNote.objects.filter(organisation__tenant_id=tenant).exclude(status="PAID").exists()
+    # 120 − 50 paid − 80 credited + 30 returned
+    assert money(held["AmountDue"]) == invoice.amount_due == Decimal("20.00")
     rows = SyncRecord.objects.filter(channel=channel, kind__in=[RecordKind.PAYMENT, RecordKind.REFUND])
     assert {r.state for r in rows} == {SyncState.SYNCED}
     assert all(not r.needs_lookup for r in rows)
