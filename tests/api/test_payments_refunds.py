@@ -125,6 +125,78 @@ def test_a_refund_by_amount_as_a_credit_only(api, invoice):
     assert (body["refunds"][0]["money_returned"], body["amount_due"]) == (False, "25.00")
 
 
+def test_a_partial_refund_returns_part_of_its_amount_as_money(api, invoice):
+    _pay(api, invoice, amount="10.00")  # 19.94 due
+    response = api.post(
+        f"/api/v1/invoices/{invoice.pk}/refunds/",
+        {"date": "2026-11-05", "amount": "20.00", "amount_returned": "8.00", "method": "card", "reference": "re_2"},
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    [refund] = body["refunds"]
+    assert (refund["amount"], refund["amount_returned"], refund["money_returned"]) == ("20.00", "8.00", True)
+    # 29.94 − 10.00 paid − 20.00 credited + 8.00 returned
+    assert (body["amount_credited"], body["amount_refunded"], body["amount_due"]) == ("20.00", "8.00", "7.94")
+
+
+def test_a_refund_without_amount_returned_returns_all_with_a_method(api, invoice):
+    _pay(api, invoice, amount="10.00")
+    body = api.post(
+        f"/api/v1/invoices/{invoice.pk}/refunds/",
+        {"date": "2026-11-05", "amount": "6.00", "method": "card"},
+        format="json",
+    ).json()
+    assert (body["refunds"][0]["amount_returned"], body["amount_refunded"]) == ("6.00", "6.00")
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            {"amount": "5.00", "amount_returned": "-0.01", "method": "card"},
+            {"amount_returned": ["The money returned can not be below zero."]},
+        ),
+        (
+            {"amount": "5.00", "amount_returned": "many", "method": "card"},
+            {"amount_returned": ["A valid number is required."]},
+        ),
+        (
+            {"amount": "5.00", "amount_returned": "5.01", "method": "card"},
+            {"amount_returned": ["At most the refund's amount (5.00) can go back."]},
+        ),
+        (
+            {"amount": "5.00", "amount_returned": "2.00"},
+            {"method": ["Say how the money went back (e.g. card), or return nothing."]},
+        ),
+        (
+            {"amount": "12.00", "amount_returned": "10.01", "method": "card"},
+            {"amount_returned": ["Only 10.00 GBP was paid and not refunded: give back at most that."]},
+        ),
+        (
+            {"amount": "25.00", "amount_returned": "5.00", "method": "card"},
+            {
+                "amount_returned": [
+                    "The part not returned (20.00 GBP) can be at most the amount due (19.94 GBP): return at least 5.06."
+                ]
+            },
+        ),
+    ],
+    ids=["below-zero", "not-a-number", "more-than-refund", "no-method", "more-than-paid", "too-much-kept"],
+)
+def test_a_bad_amount_returned_answers_400_and_saves_nothing(api, invoice, body, errors):
+    _pay(api, invoice, amount="10.00")  # 19.94 due
+    response = api.post(f"/api/v1/invoices/{invoice.pk}/refunds/", {"date": "2026-11-05", **body}, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
+    invoice.refresh_from_db()
+    assert (Refund.objects.count(), invoice.amount_credited, invoice.amount_refunded) == (
+        0,
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "errors"),
     [

@@ -81,7 +81,10 @@ def test_schema_describes_payments_refunds_and_sync_of_invoices(client):
         "paid_in_xero",
     }
     assert {"amount", "date", "method", "reference"} == set(schemas["PaymentInput"]["properties"])
-    assert {"amount", "lines", "date", "reason", "method", "reference"} == set(schemas["RefundInput"]["properties"])
+    refund_input = schemas["RefundInput"]["properties"]
+    assert {"amount", "lines", "date", "reason", "method", "amount_returned", "reference"} == set(refund_input)
+    assert "went back to the customer as money" in refund_input["amount_returned"]["description"]
+    assert {"amount", "amount_returned", "money_returned"} <= set(schemas["Refund"]["properties"])
 
 
 def test_operations_are_grouped_by_resource(client):

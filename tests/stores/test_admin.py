@@ -184,3 +184,27 @@ def test_refund_admin_goes_through_the_refund_limits(admin_client):
     assert response.status_code == 302
     invoice.refresh_from_db()
     assert (invoice.amount_credited, invoice.amount_due) == (Decimal("5.00"), Decimal("25.00"))
+
+
+def test_refund_admin_records_the_money_returned_through_the_service(admin_client):
+    from stores.models import Refund
+    from stores.services import payment_record
+
+    invoice = InvoiceFactory(lines=1)  # 30.00
+    payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")  # 20.00 due
+    url = reverse("admin:stores_refund_add")
+    data = {"invoice": invoice.pk, "amount": "25.00", "date": "2026-11-03", "reason": "", "method": "card"}
+    errors = _admin_errors(admin_client.post(url, {**data, "amount_returned": "4.00"}))
+    assert "The part not returned (21.00 GBP) can be at most the amount due (20.00 GBP)" in errors
+    assert Refund.objects.count() == 0
+    assert admin_client.post(url, {**data, "amount_returned": "6.00"}).status_code == 302
+    refund = Refund.objects.get()
+    invoice.refresh_from_db()
+    assert (refund.amount_returned, invoice.amount_refunded, invoice.amount_due) == (
+        Decimal("6.00"),
+        Decimal("6.00"),
+        Decimal("1.00"),
+    )
+    # Left blank with a method: all of it went back, as before.
+    assert admin_client.post(url, {**data, "amount": "1.00", "amount_returned": ""}).status_code == 302
+    assert Refund.objects.order_by("pk").last().amount_returned == Decimal("1.00")

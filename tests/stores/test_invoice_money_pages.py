@@ -113,6 +113,27 @@ def test_a_refused_refund_explains_and_saves_nothing(member_client, invoice):
     assert Refund.objects.count() == 0
 
 
+def test_record_a_partial_refund_with_money_returned_from_the_page(member_client, invoice):
+    payment_record(invoice=invoice, amount=Decimal("10.00"), date=DAY, method="card")  # 17.54 due
+    url = reverse("stores:invoice-refund-create", args=[invoice.store_id, invoice.pk])
+    data = {"refund-amount": "15.00", "refund-date": "2026-11-04", "refund-method": "card"}
+
+    refused = member_client.post(url, {**data, "refund-amount_returned": "12.00"})
+    assert refused.status_code == 200
+    assert refused.context["refund_form"].errors == {
+        "amount_returned": ["Only 10.00 GBP was paid and not refunded: give back at most that."]
+    }
+    assert 'value="12.00"' in refused.content.decode() and Refund.objects.count() == 0
+
+    assert member_client.post(url, {**data, "refund-amount_returned": "5.00"}).status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.amount_returned, refund.method) == (Decimal("15.00"), Decimal("5.00"), "card")
+    html = _page(member_client, invoice)
+    assert "<span data-returned>5.00</span> to card" in html
+    # 27.54 − 10.00 paid − 15.00 credited + 5.00 returned
+    assert '<td class="num" data-total="due"><strong>7.54</strong></td>' in html
+
+
 def test_a_draft_invoice_offers_no_money_forms(member_client, organization):
     draft = invoice_create(
         store=StoreFactory(organization=organization),
