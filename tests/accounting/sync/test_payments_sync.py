@@ -1,6 +1,6 @@
 """Payments and refunds to Xero, against the sandbox over real HTTP: a paid invoice lands PAID with
 its payment in the account chosen for its method; refunds become credit notes (allocated to the
-invoice when they only credit it, paid back when money went back); a channel without the payments
+invoice for the credit kept, paid back for the money returned); a channel without the payments
 scope says so and its payments wait; lost answers make no duplicates.
 
 What a bookkeeper checks: Xero's invoice owes exactly what the store says (`AmountDue` equals the
