@@ -587,18 +587,14 @@ def form_properties(*, world: World, figures: Figures, examples: int) -> None:
         account=texts(),
         status=st.sampled_from(["DRAFT", "AUTHORISED", "x", ""]),
         prefix=texts(),
-        amounts=st.sampled_from(["Exclusive", "Inclusive", "NoTax", "x", ""]),
     )
-    def channel_form(
-        name: Any, client_id: Any, client_secret: Any, account: Any, status: str, prefix: Any, amounts: str
-    ) -> None:
+    def channel_form(name: Any, client_id: Any, client_secret: Any, account: Any, status: str, prefix: Any) -> None:
         data = {
             "name": name,
             "client_id": client_id,
             "client_secret": client_secret,
             "account_nominal_code": account,
             "invoice_status": status,
-            "line_amount_type": amounts,
             "invoice_number_prefix": prefix,
         }
         post(

@@ -44,6 +44,9 @@ UNSCOPED = {
 # The admin's own log-in and log-out pages are public by design (log-out would end the caller's session).
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
 REFUSED = {403, 404, 405}
+# Routes that authenticate each request by a signature over its body (Xero's webhook deliveries):
+# refused means 401 for anyone without the channel's webhook key.
+SIGNED = ("xero/webhooks/",)
 
 
 @dataclass
@@ -86,6 +89,7 @@ def victim_create() -> Victim:
     from django.utils import timezone
 
     from accounting.models import AccountingChannel, ChannelAuthorization, ConnectionState
+    from accounting.sync.feedback import feed_of
     from accounting.sync.models import SyncRecord
     from organizations.api_keys import api_key_create
     from organizations.invitations import invitation_create
@@ -108,6 +112,10 @@ def victim_create() -> Victim:
     channel.token_set = {"access_token": "a", "refresh_token": "r", "expires_at": 0}  # nosec B105  # fake tokens of a drill's own database
     channel.save()
     record, _ = SyncRecord.objects.get_or_create(channel=channel, kind="invoice", object_id=invoice.pk)
+    # The channel's webhook URL, with a key set: only a delivery signed with that key is taken.
+    feed = feed_of(channel=channel)
+    feed.webhook_key = "victim-webhook-key"  # nosec B105  # a throw-away value of a drill's own database
+    feed.save()
     authorization = ChannelAuthorization.objects.create(
         channel=channel, user=owner, state_digest="0" * 64, code_verifier="v",
         redirect_uri="http://127.0.0.1/xero/callback/", outcome="choosing",
@@ -118,7 +126,7 @@ def victim_create() -> Victim:
     ids: dict[str, int | str] = {
         "store_id": store.pk, "product_id": product.pk, "invoice_id": invoice.pk, "channel_id": channel.pk,
         "record_id": record.pk, "authorization_id": authorization.pk, "membership_id": owner_membership.pk,
-        "invitation_id": invitation.pk, "key_id": key.pk, "provider": "xero",
+        "invitation_id": invitation.pk, "key_id": key.pk, "provider": "xero", "token": feed.url_token,
         # The admin: the victim's store (any object: a non-staff caller never reaches the lookup).
         "object_id": store.pk, "app_label": "stores", "url": "stores/store/", "id": owner.pk,
         "content_type_id": ContentType.objects.get_for_model(Store).pk,
@@ -129,7 +137,7 @@ def victim_create() -> Victim:
 def victim_rows(victim: Victim) -> dict[str, list[dict[str, Any]]]:
     """Every row of the victim organization, to compare before and after the attack."""
     from accounting.models import AccountingChannel, ChannelAuthorization
-    from accounting.sync.models import SyncRecord
+    from accounting.sync.models import ChannelXeroFeed, SyncRecord, XeroWebhookEvent
     from organizations.models import ApiKey, Invitation, Membership, Organization
     from stores.models import Invoice, Product, Store
 
@@ -145,6 +153,8 @@ def victim_rows(victim: Victim) -> dict[str, list[dict[str, Any]]]:
         "authorizations": ChannelAuthorization.objects.filter(channel__store__organization_id=org),
         "invitations": Invitation.objects.filter(organization_id=org),
         "api keys": ApiKey.objects.filter(organization_id=org),
+        "webhook feeds": ChannelXeroFeed.objects.filter(channel__store__organization_id=org),
+        "webhook events": XeroWebhookEvent.objects.filter(channel__store__organization_id=org),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 
@@ -213,6 +223,8 @@ BODY = {"name": "Hijacked", "is_active": "on", "role": "owner", "sku": "HIJACK",
 def _judge(*, caller: str, route: str, statuses: dict[str, tuple[int, str]]) -> str | None:
     """Return why the answers are not a refusal, or None when they are."""
     codes = {code for code, _location in statuses.values()}
+    if route.startswith(SIGNED) and codes <= {401, 405} and 401 in codes:
+        return None  # Xero's webhook deliveries: no session or key opens them, only the signature
     if route.startswith("admin/") or (caller == "api key" and not route.startswith("api/")):
         # Not authenticated for this part of the site: sent to log in, nothing else.
         login = "/admin/login/" if route.startswith("admin/") else "/accounts/login/"

@@ -144,7 +144,6 @@ def representative_run(*, base_url: str, scene: dict[str, Any], figures: Figures
         "add_products": "on",
         "create_nonexistent_products": "on",
         "invoice_status": "AUTHORISED",
-        "line_amount_type": "Exclusive",
         "invoice_number_prefix": "",
     }
     answer = session.post(f"{base_url}/stores/{store.pk}/channels/add/xero/", data=form, timeout=30)

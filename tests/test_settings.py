@@ -97,7 +97,8 @@ def test_celery_is_json_only_late_ack_prefetch_one_with_time_limits():
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == (
-        "json ['json'] True True 1 120 180 ['refresh-idle-tokens', 'sync-sweep-due']"
+        "json ['json'] True True 1 120 180 "
+        "['refresh-idle-tokens', 'sync-sweep-due', 'xero-events-sweep', 'xero-poll-due']"
     ), result.stderr
 
 

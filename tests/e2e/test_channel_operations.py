@@ -37,7 +37,10 @@ from tests.factories import StoreFactory
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-GRANTED = "openid profile email offline_access accounting.invoices accounting.contacts accounting.settings"
+GRANTED = (
+    "openid profile email offline_access accounting.invoices accounting.payments accounting.contacts "
+    "accounting.settings"
+)
 ACCOUNT_REFUSED = "Account code '999' is not a valid code for this document."
 
 
