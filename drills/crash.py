@@ -40,11 +40,18 @@ Lost, duplicated and stuck must be 0 (exit status 1 otherwise).
     .venv/bin/python drills/crash.py                       # full size: 5,000 invoices, 20 organisations
     .venv/bin/python drills/crash.py --invoices 300 --orgs 4 --kills 1 --rate 40   # the test's size
 
-Payments and refunds: a second wave is one more `Wave` in `WAVES` (a writer that records, say, a
-payment on every invoice whose row is synced, and one refund on every tenth; through
-`stores.services.payment_record` / `refund_record`) and one more check comparing the store's
-payments/refunds with the sandbox's `Payment`/`CreditNote` rows by invoice and amount; the chaos
-schedule, the drain (which waits on every kind of ledger row) and the figures are shared.
+Payments and refunds: a second wave (`payments_write`) runs right after each invoice is written
+(before it is synced, so the ledger must hold them until their invoice is in Xero): 30% of the
+invoices get a card payment of 5.00 (reference `pay-<n>`), and 10% a partial refund of 2.00 through
+`stores.services.refund_record` — money back by card on paid invoices (a credit note paid out),
+credit only within what is owed on the others (a credit note allocated to the invoice). Every
+channel's consent includes `accounting.payments` and its operator chose the payment accounts
+(default: the bank account 090; "card": the card clearing account 605), read from the sandbox over
+HTTP before the faults are turned on. `check()` then also compares the store's payments with the
+sandbox's payments by reference, and its refunds with the credit notes (`<invoice>-CN1`), their
+allocations and refund payments: lost (no counterpart in the sandbox after the drain, or a missing
+allocation / refund payment), duplicated (more than one per store record, or one the store does not
+have), stuck (rows still pending). Lost, duplicated and stuck must be 0 for them too.
 """
 
 from __future__ import annotations
@@ -315,6 +322,11 @@ class Setup:
     honours_key: bool
 
 
+SCOPES = ["offline_access", "accounting.invoices", "accounting.payments", "accounting.contacts", "accounting.settings"]
+BANK_ACCOUNT = "090"  # the UK books' "Business Bank Account" (BANK)
+CARD_ACCOUNT = "605"  # "Card Payments Clearing" (EnablePaymentsToAccount)
+
+
 def organisations_create(*, count: int) -> list[Setup]:
     """A merchant, store, sandbox organisation (own Core-tier app) and active channel per index."""
     from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
@@ -328,7 +340,7 @@ def organisations_create(*, count: int) -> list[Setup]:
         store = Store.objects.create(organization=merchant, name=f"Crash store {index}", currency="GBP")
         app = testing.app_create(name=f"Crash app {index}", tier="core")
         books = testing.organisation_create(name=f"Crash Books {index}")
-        token: Any = testing.token_issue(app=app, organisations=[books], expires_in=6 * 3600)
+        token: Any = testing.token_issue(app=app, organisations=[books], scopes=SCOPES, expires_in=6 * 3600)
         channel = AccountingChannel.objects.create(
             store=store,
             name="Xero",
@@ -338,6 +350,7 @@ def organisations_create(*, count: int) -> list[Setup]:
             token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
             tenant_id=str(books.tenant_id),
             tenant_name=books.name,
+            scopes=" ".join(SCOPES),
             connection_state=ConnectionState.CONNECTED,
             connected_at=dt.datetime.now(dt.UTC),
             is_active=True,
@@ -417,7 +430,69 @@ class Wave:
     write: Callable[..., None]
 
 
-WAVES = [Wave("invoices", invoice_write)]
+PAYMENT = Decimal("5.00")
+REFUND = Decimal("2.00")
+
+
+def paid(n: int) -> bool:
+    """30% of the invoices get a card payment."""
+    return n % 10 in (0, 3, 6)
+
+
+def refunded(n: int) -> bool:
+    """10%: a refund, money back on a paid invoice (n % 10 == 0), credit only on an unpaid one (n % 10 == 5)."""
+    return n % 20 in (0, 5)
+
+
+def payments_write(*, setup: Setup, n: int) -> None:
+    """Record the store's payment and refund of invoice n, if it gets any (just written, not yet synced)."""
+    from stores.models import Invoice, Payment, Refund
+    from stores.services import payment_record, refund_record
+
+    if not paid(n) and not refunded(n):
+        return
+    number = f"C-{n:06d}"
+    committed = {"payment": False, "refund": False}
+
+    def pay() -> None:
+        committed["payment"] = True
+        invoice = Invoice.objects.get(store=setup.store, number=number)
+        payment_record(invoice=invoice, amount=PAYMENT, date=dt.date(2026, 5, 2), method="card", reference=f"pay-{n}")
+
+    def refund() -> None:
+        committed["refund"] = True
+        invoice = Invoice.objects.get(store=setup.store, number=number)
+        refund_record(
+            invoice=invoice,
+            date=dt.date(2026, 5, 3),
+            amount=REFUND,
+            reason=f"Refund {n}",
+            method="card" if paid(n) else "",
+            reference=f"ref-{n}",
+        )
+
+    if paid(n):
+        retrying(pay, done=lambda: committed["payment"] and Payment.objects.filter(reference=f"pay-{n}").exists())
+    if refunded(n):
+        retrying(refund, done=lambda: committed["refund"] and Refund.objects.filter(reference=f"ref-{n}").exists())
+
+
+def payment_accounts_choose(setups: list[Setup]) -> None:
+    """As an operator would: read each organisation's payment accounts from Xero (the sandbox, over
+    HTTP) and choose the bank account by default and the card clearing account for "card"."""
+    from accounting.services.payment_accounts import (
+        channel_payment_accounts_refresh,
+        channel_payment_accounts_set,
+        payment_accounts_cached,
+    )
+
+    for setup in setups:
+        channel_payment_accounts_refresh(channel=setup.channel)
+        ids = {a["code"]: a["account_id"] for a in payment_accounts_cached(channel=setup.channel) or []}
+        channel_payment_accounts_set(channel=setup.channel, choices={"": ids[BANK_ACCOUNT], "card": ids[CARD_ACCOUNT]})
+
+
+WAVES = [Wave("invoices", invoice_write), Wave("payments and refunds", payments_write)]
 
 
 @dataclass
@@ -463,9 +538,6 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
 
         call_command("migrate", verbosity=0)
         setups = organisations_create(count=args.orgs)
-        faults_set(setups, drop_share=args.drop, **{"500_share": args.server_errors / 2})
-        faults_set(setups, **{"503_share": args.server_errors / 2})
-        faults_set([s for s in setups if not s.honours_key], ignore_idempotency=True)
         web = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
@@ -486,6 +558,10 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
             stderr=log,
         )
         wait_for_port(port)
+        payment_accounts_choose(setups)
+        faults_set(setups, drop_share=args.drop, **{"500_share": args.server_errors / 2})
+        faults_set(setups, **{"503_share": args.server_errors / 2})
+        faults_set([s for s in setups if not s.honours_key], ignore_idempotency=True)
         workers = Workers(env=env, count=args.workers, concurrency=args.concurrency, log=log)
         workers.start()
         workers.wait_ready()
@@ -707,6 +783,12 @@ def check(*, setups: list[Setup], created: int) -> dict[str, Any]:
         }
     for key in ("created", "synced", "failed", "lost", "duplicated", "stuck"):
         figures[key] = figures["honoured"][key] + figures["ignored"][key]
+    for kind, checker in (("payments", payments_check), ("refunds", refunds_check)):
+        counts = Counter[str]()
+        for setup in setups:
+            counts.update(checker(setup=setup))
+        main = ("created", "synced", "failed", "lost", "duplicated", "stuck")
+        figures[kind] = {key: counts[key] for key in main} | {k: v for k, v in sorted(counts.items()) if k not in main}
     figures["expected"] = created
     from accounting.sync.models import SyncAttempt
 
@@ -718,6 +800,124 @@ def check(*, setups: list[Setup], created: int) -> dict[str, Any]:
         )
     )
     return figures
+
+
+def _rows(*, setup: Setup, kind: str) -> dict[int, tuple[str, str, dict, str]]:
+    """{store object id: (state, xero_id, xero_refs, last message)} of the channel's rows of `kind`."""
+    from accounting.sync.models import SyncRecord
+
+    return {
+        object_id: (state, xero_id, refs or {}, message)
+        for object_id, state, xero_id, refs, message in SyncRecord.objects.filter(
+            channel=setup.channel, kind=kind
+        ).values_list("object_id", "state", "xero_id", "xero_refs", "last_error")
+    }
+
+
+def _settle(counts: Counter[str], *, state: str) -> None:
+    from accounting.sync.models import SyncState
+
+    if state == SyncState.SYNCED:
+        counts["synced"] += 1
+    elif state == SyncState.FAILED:
+        counts["failed"] += 1
+    elif state == SyncState.SKIPPED:
+        counts["skipped"] += 1
+    elif state == "":
+        counts["lost"] += 1
+    else:
+        counts["stuck"] += 1
+
+
+def payments_check(*, setup: Setup) -> Counter[str]:
+    """The store's payments vs the sandbox's payments on the organisation's invoices (by Reference:
+    the store's reference `pay-<n>`, which the payments sync sends as the Xero payment's Reference)."""
+    from accounting.sync.models import RecordKind, SyncState
+    from stores.models import Payment, PaymentSource
+    from xero_sandbox.models import Payment as XeroPayment
+
+    counts = Counter[str]()
+    payments = dict(
+        Payment.objects.filter(invoice__store=setup.store, source=PaymentSource.STORE).values_list("pk", "reference")
+    )
+    rows = _rows(setup=setup, kind=RecordKind.PAYMENT)
+    held: dict[str, set[str]] = {}
+    for reference, payment_id in (
+        XeroPayment.objects.filter(invoice__organisation__tenant_id=setup.tenant_id, credit_note__isnull=True)
+        .exclude(status="DELETED")
+        .values_list("reference", "payment_id")
+    ):
+        held.setdefault(reference, set()).add(str(payment_id))
+    counts["created"] = len(payments)
+    counts["in_xero"] = sum(len(ids) for ids in held.values())
+    for pk, reference in payments.items():
+        state, xero_id, _refs, message = rows.get(pk, ("", "", {}, ""))
+        _settle(counts, state=state)
+        if state == SyncState.SYNCED and xero_id not in held.get(reference, set()):
+            counts["lost"] += 1
+        if state == SyncState.FAILED:
+            counts[f"failed: {message[:120]}"] += 1
+    counts["duplicated"] += sum(len(ids) - 1 for ids in held.values() if len(ids) > 1)
+    counts["duplicated"] += sum(len(ids) for reference, ids in held.items() if reference not in payments.values())
+    return counts
+
+
+def refunds_check(*, setup: Setup) -> Counter[str]:
+    """The store's refunds vs the sandbox's credit notes (`<invoice number>-CN1`: one refund per
+    invoice here), their allocations (credit only) and refund payments (money back)."""
+    from accounting.sync.models import RecordKind, SyncState
+    from stores.models import Refund
+    from xero_sandbox.models import Allocation, CreditNote
+    from xero_sandbox.models import Payment as XeroPayment
+
+    counts = Counter[str]()
+    refunds = list(Refund.objects.filter(invoice__store=setup.store).values_list("pk", "invoice__number", "method"))
+    rows = _rows(setup=setup, kind=RecordKind.REFUND)
+    notes: dict[str, set[str]] = {}
+    for number, note_id in CreditNote.objects.filter(organisation__tenant_id=setup.tenant_id).values_list(
+        "credit_note_number", "credit_note_id"
+    ):
+        notes.setdefault(number, set()).add(str(note_id))
+    allocations = Counter(
+        str(note_id)
+        for note_id in Allocation.objects.filter(credit_note__organisation__tenant_id=setup.tenant_id).values_list(
+            "credit_note__credit_note_id", flat=True
+        )
+    )
+    paid_back = Counter(
+        str(note_id)
+        for note_id in XeroPayment.objects.filter(credit_note__organisation__tenant_id=setup.tenant_id)
+        .exclude(status="DELETED")
+        .values_list("credit_note__credit_note_id", flat=True)
+    )
+    counts["created"] = len(refunds)
+    counts["credit_notes"] = sum(len(ids) for ids in notes.values())
+    counts["allocations"] = sum(allocations.values())
+    counts["refund_payments"] = sum(paid_back.values())
+    expected = set()
+    for pk, invoice_number, method in refunds:
+        number = f"{invoice_number}-CN1"
+        expected.add(number)
+        counts["money_back" if method else "credit_only"] += 1
+        state, xero_id, refs, message = rows.get(pk, ("", "", {}, ""))
+        _settle(counts, state=state)
+        if state == SyncState.FAILED:
+            counts[f"failed: {message[:120]}"] += 1
+        if state != SyncState.SYNCED:
+            continue
+        if xero_id not in notes.get(number, set()):
+            counts["lost"] += 1  # no credit note in Xero for it
+        elif method and paid_back[xero_id] == 0:
+            counts["lost"] += 1  # the money went back in the store, not in Xero
+            counts["lost_refund_payments"] += 1
+        elif not method and allocations[xero_id] == 0 and refs.get("allocation_id") != "":
+            counts["lost"] += 1  # credited in the store, the invoice still owes it in Xero
+            counts["lost_allocations"] += 1
+    counts["duplicated"] += sum(len(ids) - 1 for ids in notes.values() if len(ids) > 1)
+    counts["duplicated"] += sum(len(ids) for number, ids in notes.items() if number not in expected)
+    counts["duplicated"] += sum(n - 1 for n in allocations.values() if n > 1)
+    counts["duplicated"] += sum(n - 1 for n in paid_back.values() if n > 1)
+    return counts
 
 
 def report(*, figures: dict[str, Any], args: argparse.Namespace, out: Any) -> None:
@@ -741,6 +941,8 @@ def report(*, figures: dict[str, Any], args: argparse.Namespace, out: Any) -> No
             f"replays {f['replays']}",
             file=out,
         )
+    for kind in ("payments", "refunds"):
+        print(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in figures[kind].items()), file=out)
     print("attempts by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["attempts"].items())), file=out)
     print(
         f"created {figures['created']} (of {figures['expected']}), synced {figures['synced']}, "
@@ -758,6 +960,10 @@ def report(*, figures: dict[str, Any], args: argparse.Namespace, out: Any) -> No
 
 
 def passed(figures: dict[str, Any]) -> bool:
+    for kind in ("payments", "refunds"):
+        counts = figures[kind]
+        if any(counts.get(key, 0) for key in ("lost", "duplicated", "stuck")):
+            return False
     return (
         figures["lost"] == 0
         and figures["duplicated"] == 0

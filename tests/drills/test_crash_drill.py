@@ -1,7 +1,8 @@
 """Drill 1 in reduced form: 300 invoices of 4 organisations, one worker SIGKILL, Redis and
 PostgreSQL restarted once each, 20% of write answers dropped after commit (10% in the full drill: more
 here so that a drop surely happens in a few dozen writes), 5xx and a 429 storm, with half the
-sandboxes ignoring Idempotency-Key. Runs `drills/crash.py` as a merchant's operator would (its
+sandboxes ignoring Idempotency-Key; 30% of the invoices paid by card and 10% partly refunded
+(credit only or money back) as they are written. Runs `drills/crash.py` as a merchant's operator would (its
 own private PostgreSQL and Redis: the shared ones are never restarted) and reads its figures."""
 
 from __future__ import annotations
@@ -37,3 +38,12 @@ def test_nothing_is_lost_duplicated_or_stuck_after_kills_restarts_and_faults():
     assert figures["honoured"]["answers_dropped"] + figures["ignored"]["answers_dropped"] > 0, output
     assert figures["honoured"]["answers_429"] + figures["ignored"]["answers_429"] > 0, output
     assert figures["honoured"]["created"] == figures["ignored"]["created"] == 150
+    # Payments and refunds: each store record in Xero exactly once (a payment by its reference, a
+    # refund as one credit note, allocated when it only credits, paid out when money went back).
+    payments, refunds = figures["payments"], figures["refunds"]
+    assert (payments["created"], refunds["created"]) == (90, 30), output
+    assert (payments.get("lost", 0), payments.get("duplicated", 0), payments.get("stuck", 0)) == (0, 0, 0), output
+    assert (refunds.get("lost", 0), refunds.get("duplicated", 0), refunds.get("stuck", 0)) == (0, 0, 0), output
+    assert payments["in_xero"] == payments["synced"] > 0, output
+    assert refunds["credit_notes"] == refunds["synced"] > 0, output
+    assert refunds["allocations"] + refunds["refund_payments"] == refunds["synced"], output
