@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # runs fixed commands of the bench/drill's own processes
 import sys
 import time
 from pathlib import Path
@@ -60,7 +60,7 @@ def main() -> None:
     from drills.harness import sandbox
 
     with sandbox(database=args.database, redis_db=args.redis_db, port=args.port) as base_url:
-        worker = subprocess.Popen(
+        worker = subprocess.Popen(  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
             [
                 sys.executable,
                 "-m",

@@ -66,7 +66,7 @@ import random
 import shutil
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # runs fixed commands of the bench/drill's own processes
 import sys
 import tempfile
 import time
@@ -150,7 +150,7 @@ class PrivatePostgres:
         command = [str(self.bin / args[0]), *args[1:]]
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
         if result.returncode:
             raise RuntimeError(f"{' '.join(args[:1])} failed: {result.stdout[-2000:]}")
 
@@ -204,7 +204,7 @@ class PrivateRedis:
             "--dir",
             str(self.folder),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
         wait_for_port(self.port)
 
     def crash(self) -> None:
@@ -227,7 +227,7 @@ def environment(*, args: argparse.Namespace, database_url: str, redis_url: str, 
     env.update(
         DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="drill-only-not-a-secret",
+        DJANGO_SECRET_KEY="drill-only-not-a-secret",  # nosec B106  # a throw-away value of a drill's own database
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         DATABASE_CONN_MAX_AGE="60",  # as production: connections outlive the PostgreSQL restart
@@ -279,7 +279,7 @@ class Workers:
         ]
         if n == 0:
             command.append("--beat")
-        return subprocess.Popen(
+        return subprocess.Popen(  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
             command, cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=self.log
         )
 
@@ -514,8 +514,8 @@ def chaos_plan(*, args: argparse.Namespace, rng: random.Random) -> Chaos:
 
 
 def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
-    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
-    rng = random.Random(seed)
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)  # nosec B311  # drill randomness (seeds, sampling), not security
+    rng = random.Random(seed)  # nosec B311  # drill randomness (seeds, sampling), not security
     folder = Path(tempfile.mkdtemp(prefix="crash-drill-"))
     folder.chmod(0o755)  # the postgres user reaches its data folder through it
     postgres = PrivatePostgres(folder=folder, port=free_port())
@@ -538,7 +538,7 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
 
         call_command("migrate", verbosity=0)
         setups = organisations_create(count=args.orgs)
-        web = subprocess.Popen(
+        web = subprocess.Popen(  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
             [
                 str(ROOT / ".venv/bin/gunicorn"),
                 "channels_portal.wsgi:application",

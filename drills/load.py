@@ -91,7 +91,7 @@ def world_create(*, orgs: int) -> World:
     from organizations.models import Membership, Organization
 
     world = World()
-    world.user = get_user_model().objects.create_user(username="load-member", password="load-drill-password")
+    world.user = get_user_model().objects.create_user(username="load-member", password="load-drill-password")  # nosec B106  # a throw-away value of a drill's own database
     for index in range(orgs):
         org = Organization.objects.create(name=f"Load merchant {index:03d}", slug=f"load-{index:03d}")
         world.orgs.append(org)
@@ -107,7 +107,7 @@ def stores_grow(world: World, *, to: int) -> None:
     from stores.models import Store
 
     now = dt.datetime.now(dt.UTC)
-    token: Any = {"access_token": "x", "refresh_token": "y", "expires_at": now.timestamp() + 6 * 3600}
+    token: Any = {"access_token": "x", "refresh_token": "y", "expires_at": now.timestamp() + 6 * 3600}  # nosec B105  # fake tokens of a drill's own database
     while len(world.stores) < to:
         n = len(world.stores)
         org = world.orgs[0] if n % 2 == 0 else world.orgs[1 + (n // 2) % (len(world.orgs) - 1)]
@@ -117,7 +117,7 @@ def stores_grow(world: World, *, to: int) -> None:
             store=store,
             name="Xero",
             client_id=f"load-client-{n}",
-            client_secret="not-a-secret",
+            client_secret="not-a-secret",  # nosec B106  # a throw-away value of a drill's own database
             token_set=token,
             token_expires_at=now + dt.timedelta(hours=6),
             tenant_id=f"00000000-0000-0000-0000-{n:012d}",
@@ -185,7 +185,7 @@ def invoices_grow(world: World, *, to: int) -> None:
     table = connection.ops.quote_name(SyncRecord._meta.db_table)
     with connection.cursor() as cursor:  # 80% synced, 5% failed, the rest left pending
         cursor.execute(
-            f"UPDATE {table} SET state = CASE WHEN id % 20 = 0 THEN 'failed' ELSE 'synced' END, "
+            f"UPDATE {table} SET state = CASE WHEN id % 20 = 0 THEN 'failed' ELSE 'synced' END, "  # nosec B608  # table name from model metadata quoted by quote_name; no outside input
             "xero_id = CASE WHEN id % 20 = 0 THEN '' ELSE md5(id::text)::uuid::text END, "
             "last_error = CASE WHEN id % 20 = 0 THEN 'A validation error' ELSE '' END, attempt_count = 1, "
             "synced_at = CASE WHEN id % 20 = 0 THEN NULL ELSE now() - make_interval(secs => id) END "
@@ -233,7 +233,7 @@ def pages_of(world: World) -> list[Page]:
             Page(
                 "invoice page (record page)",
                 "GET",
-                lambda _t: reverse("stores:invoice-detail", args=[store.pk, random.choice(invoice_ids)]),
+                lambda _t: reverse("stores:invoice-detail", args=[store.pk, random.choice(invoice_ids)]),  # nosec B311  # drill randomness (seeds, sampling), not security
             )
         )
     keys = world.keys
