@@ -228,32 +228,13 @@ def warm_up(*, site: str, web_workers: int, workers: int, timeout: float = 120.0
 def connect_channels(setups: list) -> list:
     from django.db import transaction
 
-    from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
+    from drills.harness import connected_channel
 
-    channels = []
     with transaction.atomic():
-        for store, app, xero_org, token in setups:
-            channels.append(
-                AccountingChannel.objects.create(
-                    store=store,
-                    name="Xero",
-                    client_id=app.client_id,
-                    client_secret=app.client_secret,
-                    token_set=token,
-                    token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
-                    tenant_id=str(xero_org.tenant_id),
-                    tenant_name=xero_org.name,
-                    connection_state=ConnectionState.CONNECTED,
-                    connected_at=dt.datetime.now(dt.UTC),
-                    is_active=True,
-                    account_nominal_code="200",
-                )
-            )
-            # The operator's choice at 20% (the UK books have two sales tax types at that rate).
-            ChannelTaxMapping.objects.create(
-                channel=channels[-1], rate=Decimal("20"), tax_type="OUTPUT2", origin=TaxMappingOrigin.CHOSEN
-            )
-    return channels
+        return [
+            connected_channel(store=store, app=app, organisation=xero_org, token=token)
+            for store, app, xero_org, token in setups
+        ]
 
 
 def report(*, args: argparse.Namespace, setups: list, workers: list, per_org: int, meter) -> None:

@@ -59,13 +59,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import glob
 import json
 import os
 import random
 import shutil
 import signal
-import socket
 import subprocess  # nosec B404  # runs fixed commands of the bench/drill's own processes
 import sys
 import tempfile
@@ -77,7 +75,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from drills.harness import ROOT, wait_for_port
+from drills.processes import PrivatePostgres, PrivateRedis, Workers, free_port, stop_group
+
 DATABASE = "crash_drill"
 
 
@@ -101,119 +104,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
     parser.add_argument("--keep", action="store_true", help="keep the private services' folder")
     return parser.parse_args(argv)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def _stop_group(process: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-class PrivatePostgres:
-    """A throw-away PostgreSQL cluster on its own port, which the drill may crash at will."""
-
-    def __init__(self, *, folder: Path, port: int):
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-        if not found and not shutil.which("initdb"):
-            raise RuntimeError("initdb not found (/usr/lib/postgresql/*/bin): install the PostgreSQL server")
-        self.bin = Path(found[-1]).parent if found else Path(shutil.which("initdb") or "").parent
-        self.folder = folder / "pg"
-        self.data = self.folder / "data"
-        self.port = port
-        self.url = f"postgres://postgres@127.0.0.1:{port}/{DATABASE}"
-
-    def _run(self, *args: str) -> None:
-        command = [str(self.bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
-        if result.returncode:
-            raise RuntimeError(f"{' '.join(args[:1])} failed: {result.stdout[-2000:]}")
-
-    def init(self) -> None:
-        self.folder.mkdir(parents=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
-        self.start()
-        import psycopg
-
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-            "-c fsync=off -c full_page_writes=off"
-        )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o", options, "start")
-
-    def crash(self) -> None:
-        """Stop at once: no checkpoint, every open transaction lost (recovered from WAL at start)."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-
-    def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-
-class PrivateRedis:
-    """A redis-server on its own port that keeps nothing on disk: a restart empties it."""
-
-    def __init__(self, *, folder: Path, port: int):
-        self.folder = folder
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        args = [
-            "redis-server",
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.folder),
-        ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
-        wait_for_port(self.port)
-
-    def crash(self) -> None:
-        if self.process is not None:
-            _stop_group(self.process, sig=signal.SIGKILL)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop_group(self.process)
 
 
 def environment(*, args: argparse.Namespace, database_url: str, redis_url: str, port: int, folder: Path) -> dict:
@@ -250,71 +140,6 @@ def environment(*, args: argparse.Namespace, database_url: str, redis_url: str, 
 
 
 @dataclass
-class Workers:
-    """The real `celery worker` processes; a killed or dead one is started again."""
-
-    env: dict[str, str]
-    count: int
-    concurrency: int
-    log: Any
-    processes: list[subprocess.Popen] = field(default_factory=list)
-    kills: int = 0
-    deaths: int = 0  # exits the drill did not cause
-
-    def _start(self, n: int) -> subprocess.Popen:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "channels_portal",
-            "worker",
-            "--pool=threads",
-            f"--concurrency={self.concurrency}",
-            f"--hostname=crash{n}@%h",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-        if n == 0:
-            command.append("--beat")
-        return subprocess.Popen(  # nosec B603  # fixed argument list built by the drill itself, no shell, no outside input
-            command, cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=self.log
-        )
-
-    def start(self) -> None:
-        self.processes = [self._start(n) for n in range(self.count)]
-
-    def wait_ready(self, timeout: float = 180.0) -> None:
-        """Return once every worker answers a Celery ping (a loaded machine boots them slowly)."""
-        from channels_portal.celery import app
-
-        deadline = time.monotonic() + timeout
-        while len(app.control.ping(timeout=1.0) or []) < self.count:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the celery workers did not answer a ping")
-
-    def kill_one(self, rng: random.Random) -> int:
-        """SIGKILL a random worker's whole process group (worker and embedded beat); start it again."""
-        n = rng.randrange(self.count)
-        _stop_group(self.processes[n], sig=signal.SIGKILL)
-        self.processes[n] = self._start(n)
-        self.kills += 1
-        return n
-
-    def keep_alive(self) -> None:
-        for n, process in enumerate(self.processes):
-            if process.poll() is not None:
-                self.deaths += 1
-                self.processes[n] = self._start(n)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            _stop_group(process)
-
-
-@dataclass
 class Setup:
     store: Any
     channel: Any
@@ -329,7 +154,7 @@ CARD_ACCOUNT = "605"  # "Card Payments Clearing" (EnablePaymentsToAccount)
 
 def organisations_create(*, count: int) -> list[Setup]:
     """A merchant, store, sandbox organisation (own Core-tier app) and active channel per index."""
-    from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
+    from drills.harness import connected_channel
     from organizations.models import Organization
     from stores.models import Store
     from xero_sandbox import testing
@@ -341,25 +166,10 @@ def organisations_create(*, count: int) -> list[Setup]:
         app = testing.app_create(name=f"Crash app {index}", tier="core")
         books = testing.organisation_create(name=f"Crash Books {index}")
         token: Any = testing.token_issue(app=app, organisations=[books], scopes=SCOPES, expires_in=6 * 3600)
-        channel = AccountingChannel.objects.create(
-            store=store,
-            name="Xero",
-            client_id=app.client_id,
-            client_secret=app.client_secret,
-            token_set=token,
-            token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
-            tenant_id=str(books.tenant_id),
-            tenant_name=books.name,
-            scopes=" ".join(SCOPES),
-            connection_state=ConnectionState.CONNECTED,
-            connected_at=dt.datetime.now(dt.UTC),
-            is_active=True,
-            account_nominal_code="200",
-        )
-        for rate, tax_type in (("0", "ZERORATEDOUTPUT"), ("20", "OUTPUT2")):
-            ChannelTaxMapping.objects.create(
-                channel=channel, rate=Decimal(rate), tax_type=tax_type, origin=TaxMappingOrigin.CHOSEN
-            )
+        channel = connected_channel(
+            store=store, app=app, organisation=books, token=token, scopes=" ".join(SCOPES),
+            tax_types=(("0", "ZERORATEDOUTPUT"), ("20", "OUTPUT2")),
+        )  # fmt: skip
         setups.append(Setup(store, channel, str(books.tenant_id), honours_key=index % 2 == 0))
     return setups
 
@@ -518,7 +328,7 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
     rng = random.Random(seed)  # nosec B311  # drill randomness (seeds, sampling), not security
     folder = Path(tempfile.mkdtemp(prefix="crash-drill-"))
     folder.chmod(0o755)  # the postgres user reaches its data folder through it
-    postgres = PrivatePostgres(folder=folder, port=free_port())
+    postgres = PrivatePostgres(folder=folder, port=free_port(), database=DATABASE)
     redis_server = PrivateRedis(folder=folder, port=free_port())
     web = None
     workers = None
@@ -599,7 +409,7 @@ def run(args: argparse.Namespace, *, out: Any = sys.stdout) -> dict[str, Any]:
         if workers is not None:
             workers.stop()
         if web is not None:
-            _stop_group(web)
+            stop_group(web)
         with contextlib.suppress(Exception):
             from django.db import connections
 

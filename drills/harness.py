@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,3 +117,42 @@ def sandbox(
             except subprocess.TimeoutExpired:
                 os.killpg(web.pid, signal.SIGKILL)
         log.close()
+
+
+def connected_channel(
+    *,
+    store: Any,
+    app: Any,
+    organisation: Any,
+    token: Any,
+    tax_types: tuple[tuple[str, str], ...] = (("20", "OUTPUT2"),),
+    **fields: Any,
+) -> Any:
+    """Return `store`'s active channel, connected to the sandbox `organisation` through `app` with
+    the issued `token`, sending to account 200, with the operator's tax choices `tax_types`
+    ((rate, Xero tax type), …; the UK books have two sales tax types at 20%)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
+
+    channel = AccountingChannel.objects.create(
+        store=store,
+        name="Xero",
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        token_set=token,
+        token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
+        tenant_id=str(organisation.tenant_id),
+        tenant_name=organisation.name,
+        connection_state=ConnectionState.CONNECTED,
+        connected_at=dt.datetime.now(dt.UTC),
+        is_active=True,
+        account_nominal_code="200",
+        **fields,
+    )
+    for rate, tax_type in tax_types:
+        ChannelTaxMapping.objects.create(
+            channel=channel, rate=Decimal(rate), tax_type=tax_type, origin=TaxMappingOrigin.CHOSEN
+        )
+    return channel
