@@ -22,7 +22,7 @@ from django.utils import timezone
 from stores.models import Invoice
 
 from .models import AccountingChannel
-from .preflight import SyncEstimate, sync_estimate
+from .sync.estimates import SyncEstimate, sync_estimate
 from .sync.models import RecordKind, SyncAction, SyncRecord, SyncState
 
 # The widest range one backfill may span (a larger history goes in several steps).
