@@ -2,9 +2,10 @@
 
 Xero retires a refresh token when it is used, so two processes refreshing one token set at
 once make the loser's next refresh fail with `invalid_grant`. Every refresh therefore runs
-under a row lock on the channel, re-reads the token set after taking the lock, and stores the
-new pair before anyone uses it. Call these functions outside a transaction, so that the new
-pair is committed as soon as it is received.
+under the channel's token lock (a named lock: a PostgreSQL advisory lock, or a file lock on
+SQLite, held with no transaction open, since the refresh is a call to Xero), re-reads the token
+set after taking the lock, and stores the new pair, in a short transaction under the channel's
+row lock, before anyone uses it. Call these functions outside a transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -55,16 +56,12 @@ class TokenRefreshFailed(Exception):
 
 @contextlib.contextmanager
 def channel_locked(*, channel_id: int) -> Iterator[AccountingChannel]:
-    """Hold the channel's refresh lock and yield the channel as read after taking it.
+    """Hold the channel's token lock and yield the channel as read after taking it.
 
-    PostgreSQL: a row lock (select_for_update) in a transaction that commits on leaving. SQLite
-    (a local portal): a file lock instead, since a transaction kept open across the call to Xero
-    would block the writes of the Xero sandbox served from the same database file.
+    No transaction is open inside (invariant 9): the holder calls Xero, then writes what it
+    learnt in a short transaction of its own. Writers of the channel that do not take this
+    lock (connecting again, disconnecting) are caught by that write re-reading the row.
     """
-    if connection.features.has_select_for_update:
-        with transaction.atomic():
-            yield AccountingChannel.objects.select_for_update().get(pk=channel_id)
-        return
     with named_lock(f"accounting-channel-{channel_id}"):
         yield AccountingChannel.objects.get(pk=channel_id)
 
@@ -142,13 +139,20 @@ def _refresh_and_store(*, channel: AccountingChannel) -> None:
     token_set = token_refresh(
         client_id=channel.client_id, client_secret=client_secret, refresh_token=channel.token_set["refresh_token"]
     )
-    now = timezone.now()
-    channel.token_set = token_set
-    channel.token_expires_at = dt.datetime.fromtimestamp(token_set["expires_at"], tz=dt.UTC)
-    channel.scopes = " ".join(token_set["scope"]) or channel.scopes
-    channel.last_token_refresh_at = now
-    channel.save(update_fields=["token_set", "token_expires_at", "scopes", "last_token_refresh_at", "updated_at"])
-    ChannelEvent.objects.create(channel=channel, kind=ChannelEventKind.TOKEN_REFRESHED)
+    used_refresh_token = channel.token_set["refresh_token"]
+    with transaction.atomic():
+        current = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
+        if current.token_set.get("refresh_token") != used_refresh_token:
+            # Connected again (or disconnected) while Xero answered: the stored pair is newer.
+            channel.refresh_from_db()
+            return
+        now = timezone.now()
+        channel.token_set = token_set
+        channel.token_expires_at = dt.datetime.fromtimestamp(token_set["expires_at"], tz=dt.UTC)
+        channel.scopes = " ".join(token_set["scope"]) or channel.scopes
+        channel.last_token_refresh_at = now
+        channel.save(update_fields=["token_set", "token_expires_at", "scopes", "last_token_refresh_at", "updated_at"])
+        ChannelEvent.objects.create(channel=channel, kind=ChannelEventKind.TOKEN_REFRESHED)
 
 
 def _dead_grant_reason(exc: XeroOAuthError) -> str:
@@ -160,14 +164,15 @@ def _dead_grant_reason(exc: XeroOAuthError) -> str:
 def _mark_needs_reconnect(*, channel: AccountingChannel, reason: str) -> None:
     # is_active stays as the user set it: sending needs is_active AND connected, so this pauses
     # the channel by itself and a reconnect resumes it.
-    channel.connection_state = ConnectionState.NEEDS_RECONNECT
-    channel.state_reason = reason
-    channel.save(update_fields=["connection_state", "state_reason", "updated_at"])
-    ChannelEvent.objects.create(channel=channel, kind=ChannelEventKind.NEEDS_RECONNECT, message=reason[:500])
     channel_id = channel.pk
-    # One e-mail per episode, sent on commit (robust: a mail server that is down must not turn
-    # the mark into an error); the episode ends when the channel is connected again.
-    alert_open(channel_id=channel_id, kind=AlertKind.NEEDS_RECONNECT, detail=reason)
+    with transaction.atomic():
+        channel.connection_state = ConnectionState.NEEDS_RECONNECT
+        channel.state_reason = reason
+        channel.save(update_fields=["connection_state", "state_reason", "updated_at"])
+        ChannelEvent.objects.create(channel=channel, kind=ChannelEventKind.NEEDS_RECONNECT, message=reason[:500])
+        # One e-mail per episode, sent once this commits (robust: a mail server that is down must
+        # not turn the mark into an error); the episode ends when the channel is connected again.
+        alert_open(channel_id=channel_id, kind=AlertKind.NEEDS_RECONNECT, detail=reason)
     logger.warning("Channel %s needs reconnect: %s", channel_id, reason)
 
 

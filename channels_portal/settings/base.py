@@ -37,6 +37,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "channels_portal.apps.ChannelsPortalConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,7 +95,10 @@ TEMPLATES = [
 
 # Databases ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No transaction per request: a view that talks to Xero must not hold one across the call
+# (invariant 9), and a page that only reads takes no lock. Writes live in services, each in its
+# own short `transaction.atomic` (the Django admin wraps its own forms in one).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 if env("TEST_DATABASE_NAME", default="") and "sqlite" not in DATABASES["default"]["ENGINE"]:
     # Lets several test runs share one PostgreSQL server without clashing (SQLite tests run in memory).
@@ -113,6 +117,10 @@ if "sqlite" in DATABASES["default"]["ENGINE"]:
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Outgoing HTTP or e-mail while a transaction is open raises HttpInTransaction (invariant 9):
+# on in the tests and on a development machine, off in production (channels_portal/http_guard.py).
+HTTP_IN_TRANSACTION_GUARD = env.bool("HTTP_IN_TRANSACTION_GUARD", default=DEBUG)
 
 # Redis, cache, Celery ----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -138,9 +146,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
-        # Fan-out tables (worker remote control); kombu's default is ./control in the project.
+        # Exchange tables; kombu's default is ./control in the project.
         "control_folder": str(_broker_dir / "control"),
     }
+    # Kombu's filesystem transport with its files written whole (channels_portal/broker.py), and
+    # no broadcasts over it: nothing of the portal uses remote control, and its pidbox files are
+    # what several processes would write at once.
+    CELERY_BROKER_TRANSPORT = "channels_portal.broker:Transport"
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -48,6 +48,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + "not-a-secret-" * 4)
 from .base import *  # noqa: E402,F403
 from .base import LOCAL_DIR  # noqa: E402
 
+# Every test, and every worker or server a test starts, fails on HTTP inside a transaction.
+os.environ.setdefault("HTTP_IN_TRANSACTION_GUARD", "true")
+HTTP_IN_TRANSACTION_GUARD = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers, status
@@ -221,18 +221,19 @@ class InvoiceDetailView(BillingApiView, generics.RetrieveUpdateAPIView):
         return selectors.invoice_for_member(organization=self.organization, invoice_id=self.kwargs["invoice_id"])
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Lock the row until the request commits, so the checks below (e.g. "a paid invoice
+        # Lock the row until the change commits, so the checks below (e.g. "a paid invoice
         # cannot be changed") see the state that the change is applied to, not an older one.
-        invoice = get_in_organization(
-            Invoice.objects.select_for_update(of=("self",)).select_related("store"),
-            organization=self.organization,
-            path="store__organization",
-            pk=self.kwargs["invoice_id"],
-        )
-        context = {"store": invoice.store, "invoice": invoice}
-        data = InvoiceInputSerializer(data=request.data, partial=kwargs.get("partial", False), context=context)
-        data.is_valid(raise_exception=True)
-        invoice = run_service(services.invoice_update, invoice=invoice, **data.validated_data)
+        with transaction.atomic():
+            invoice = get_in_organization(
+                Invoice.objects.select_for_update(of=("self",)).select_related("store"),
+                organization=self.organization,
+                path="store__organization",
+                pk=self.kwargs["invoice_id"],
+            )
+            context = {"store": invoice.store, "invoice": invoice}
+            data = InvoiceInputSerializer(data=request.data, partial=kwargs.get("partial", False), context=context)
+            data.is_valid(raise_exception=True)
+            invoice = run_service(services.invoice_update, invoice=invoice, **data.validated_data)
         # Re-read: the prefetched lines are stale once the service has replaced them.
         return invoice_answer(organization=self.organization, invoice_id=invoice.pk)
 

@@ -15,7 +15,7 @@ from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFac
 
 pytestmark = pytest.mark.django_db
 
-REQUEST_OVERHEAD = 7  # session, user, membership, switcher's memberships, open alerts (banner), savepoint, release
+REQUEST_OVERHEAD = 5  # session, user, membership, switcher's memberships, open alerts (banner)
 
 
 def _get(client, url):

@@ -276,7 +276,7 @@ def test_retry_and_skip_are_posts_with_csrf(member, store, channel):
 
 # Constant query counts ----------------------------------------------------------------------
 
-REQUEST_OVERHEAD = 7  # session, user, membership, switcher's memberships, open alerts (banner), savepoint, release
+REQUEST_OVERHEAD = 5  # session, user, membership, switcher's memberships, open alerts (banner)
 
 
 @pytest.mark.parametrize("invoices", [1, 40])

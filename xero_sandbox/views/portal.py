@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -124,6 +125,7 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
 
 @staff_member_required
 @require_POST
+@transaction.atomic
 def invoice_pay(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpResponse:
     """Mark an invoice paid (pays the amount due into the bank account) and send the webhook event."""
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
@@ -139,6 +141,7 @@ def invoice_pay(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpRe
 
 @staff_member_required
 @require_POST
+@transaction.atomic
 def invoice_void(request: HttpRequest, tenant_id: str, invoice_id: str) -> HttpResponse:
     """Void (AUTHORISED) or delete (DRAFT, SUBMITTED) an invoice and send the webhook event."""
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
