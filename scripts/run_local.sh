@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the local portal with its Celery worker and beat, after migrating and loading the demo
 # data. Needs no PostgreSQL or Redis: SQLite and kombu's filesystem broker by default (set
-# DATABASE_URL / REDIS_URL to use the services). Ctrl-C stops all three.
+# DATABASE_URL / REDIS_URL to use the services). Ctrl-C stops all three; a worker or beat that
+# stops is started again, and the web server stopping stops everything, saying why.
 #   PORT=8000 (default)  HOST=127.0.0.1 (default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,27 +29,12 @@ sys.exit(0 if settings.XERO_SANDBOX_ENABLED and 'xero_sandbox' in get_commands()
     || echo "warning: 'manage.py xero_sandbox demo' failed; the portal starts anyway." >&2
 fi
 
-pids=()
-stop() {
-  trap - EXIT INT TERM
-  echo "Stopping the portal, worker and beat…"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap stop EXIT INT TERM
-
-.venv/bin/celery -A channels_portal worker --loglevel=info --concurrency=2 --hostname="worker@%h" &
-pids+=($!)
-.venv/bin/celery -A channels_portal beat --loglevel=info &
-pids+=($!)
-# --noreload: one process, so Ctrl-C (or a TERM to this script) really stops the server.
-$PY manage.py runserver --noreload "${HOST}:${PORT}" &
-pids+=($!)
-
 cat <<MSG
 
   Channels Portal: ${SITE_URL}/
   Log in as  demo / demo-password-2026   (Ctrl-C stops the portal, worker and beat)
 
 MSG
-wait -n "${pids[@]}"
+# Web server, worker and beat, looked after: a worker or beat that stops is started again; the
+# web server stopping, or Ctrl-C, stops all three (scripts/supervise_local.py).
+exec $PY scripts/supervise_local.py "$PY" .venv/bin/celery "${HOST}:${PORT}"
