@@ -217,14 +217,16 @@ def line_tax_key(line: Any, *, kind: str | None = None) -> tuple[Decimal, str]:
 
 class TaxMappingOrigin(models.TextChoices):
     PREFILLED = "prefilled", "Pre-filled (the organisation's only sales tax type at this rate)"
+    ACCOUNT_DEFAULT = "account", "Pre-filled from the account's default tax type"
     CHOSEN = "chosen", "Chosen by the operator"
 
 
 class ChannelTaxMapping(models.Model):
     """Which of the organisation's sales tax types a store rate goes out as, per line kind.
 
-    Never guessed: pre-filled only when exactly one of the organisation's active sales tax types
-    has the rate, otherwise chosen by the operator (`services.tax_mapping`).
+    Never guessed: pre-filled only from what the organisation's own books say (the default tax
+    type of the account the lines post to, or its only sales tax type at the rate), otherwise
+    chosen by the operator (`services.tax_mapping`).
     """
 
     channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="tax_mappings")
@@ -232,6 +234,8 @@ class ChannelTaxMapping(models.Model):
     line_kind = models.CharField(max_length=20, choices=LineKind.choices, default=LineKind.GOODS)
     tax_type = models.CharField("Xero tax type", max_length=50)
     origin = models.CharField(max_length=10, choices=TaxMappingOrigin.choices)
+    # The Xero account whose default tax type pre-filled it (origin ACCOUNT_DEFAULT).
+    source_account = models.CharField(max_length=10, blank=True, db_default="")
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -16,12 +16,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from stores.models import Invoice, InvoiceLine, LineKind, Payment, PaymentSource, Refund
 
 from .models import (
+    STORE_LINE_KINDS,
     AccountingChannel,
     ChannelLineAccounts,
     ChannelPreflight,
@@ -30,17 +31,21 @@ from .models import (
     DiscountMode,
     PreflightLevel,
 )
-from .providers.xero import books
+from .models import LineKind as TaxLineKind
+from .providers.xero import books, tax
 from .providers.xero.client import SETTINGS_SCOPE, XeroClient
 from .providers.xero.errors import XeroError
-from .providers.xero.mapping import percent_text, xero_invoice_number
-from .providers.xero.tax import SalesTaxRate, sales_tax_types_at
+from .providers.xero.mapping import percent_text, unset_line_accounts, xero_invoice_number
+from .providers.xero.tax import SalesTaxRate
 from .selectors import store_tax_keys
 from .services.channels import channel_activate, channel_active_rules_check
+from .services.line_accounts import channel_chart_keep, channel_line_accounts, chart_dump, line_accounts_of
+from .services.payment_accounts import channel_allows_payments, payment_account_for, payment_accounts_keep
+from .services.tax_mapping import channel_tax_types_resolve, prefill_note
 from .services.xero_access import channel_xero_client
 from .sync.estimates import sync_estimate
 from .sync.models import RecordKind, SyncRecord, SyncState
-from .sync.settings_cache import sales_tax_rates
+from .sync.settings_cache import sales_tax_rates_keep
 from .tokens import ChannelNotConnected, TokenRefreshFailed
 
 # The channel settings that name an account code for sales lines: (field, label). Blank means
@@ -64,6 +69,9 @@ class CheckResult:
     level: str  # PreflightLevel
     detail: str
     fix: str = ""
+    # The control on the channel page that does the fix: "reconnect" (the Reconnect button),
+    # "settings" or a card's anchor ("tax-mapping", "line-accounts", "payment-accounts").
+    action: str = ""
 
     @property
     def blocks(self) -> bool:
@@ -93,7 +101,11 @@ class PreflightReport:
             parts = [f"{r.name}: {r.detail}{f' — {r.fix}' if r.fix else ''}" for r in self.failures]
             return "Pre-flight failed, so the channel was not switched on. " + " ".join(f"{p}." for p in parts)
         if self.warnings:
-            return "Pre-flight warnings: " + " ".join(f"{r.name}: {r.detail}." for r in self.warnings)
+            names = ", ".join(r.name for r in self.warnings)
+            return (
+                f"Pre-flight warnings: {names}. The records these concern wait, nothing else is held up: "
+                "the Pre-flight card says what to choose."
+            )
         return "Pre-flight passed."
 
 
@@ -113,13 +125,39 @@ class PreflightContext:
         self.client = client
 
     @cached_property
+    def raw_tax_rates(self) -> list[Any]:
+        return self.client.tax_rates()
+
+    @cached_property
     def accounts(self) -> list[Any]:
-        return self.client.accounts()
+        # Kept as the channel's chart too, so the Line accounts card offers today's accounts.
+        accounts = self.client.accounts()
+        chart = chart_dump(tenant_id=self.client.tenant_id, accounts=accounts, tax_rates=self.raw_tax_rates)
+        channel_chart_keep(channel=self.channel, chart=chart)
+        payment_accounts_keep(channel=self.channel, tenant_id=self.client.tenant_id, accounts=accounts)
+        return accounts
 
     @cached_property
     def tax_rates(self) -> list[SalesTaxRate]:
-        # Read fresh and cached for the channel, so the Tax mapping card offers today's types.
-        return sales_tax_rates(channel=self.channel, client=self.client, refresh=True)
+        # Read fresh and kept for the channel, so the Tax mapping card offers today's types.
+        rates = tax.sales_tax_rates(self.raw_tax_rates)
+        sales_tax_rates_keep(channel=self.channel, tenant_id=self.client.tenant_id, rates=rates)
+        return rates
+
+    @cached_property
+    def sales_account(self) -> str:
+        """The account code of sales lines: the channel's, else the organisation's default."""
+        default = books.default_sales_account(self.accounts)
+        return self.channel.account_nominal_code or (str(default.code) if default is not None else "")
+
+    def invoices_at_rate(self, rate: Any, kind: str) -> int:
+        """How many of the invoices still to be sent have a line of `kind` (a tax LineKind) at
+        `rate`: they wait for its tax type."""
+        store_kinds = [store for store, tax_kind in STORE_LINE_KINDS.items() if tax_kind == kind]
+        lines = InvoiceLine.objects.filter(tax_rate=rate, kind__in=store_kinds)
+        if kind == TaxLineKind.DISCOUNT:  # discounts of goods lines sent as their own lines
+            lines = InvoiceLine.objects.filter(Q(tax_rate=rate) & (Q(kind__in=store_kinds) | Q(discount_rate__gt=0)))
+        return self.unsent_invoices.filter(pk__in=lines.values("invoice_id")).count()
 
     @cached_property
     def currencies(self) -> set[str]:
@@ -129,8 +167,9 @@ class PreflightContext:
     def unsent_invoices(self) -> Any:
         """The store's invoices this channel has still to create in Xero (no Xero id yet)."""
         rows = SyncRecord.objects.filter(
-            channel=self.channel, kind=RecordKind.INVOICE, state__in=[SyncState.PENDING, SyncState.FAILED], xero_id=""
-        )
+            channel=self.channel, kind=RecordKind.INVOICE, xero_id="",
+            state__in=[SyncState.PENDING, SyncState.FAILED, SyncState.WAITING],
+        )  # fmt: skip
         return Invoice.objects.filter(store_id=self.channel.store_id, pk__in=rows.values("object_id"))
 
 
@@ -141,12 +180,16 @@ def _ok(name: str, detail: str) -> CheckResult:
     return CheckResult(name, PreflightLevel.OK, detail)
 
 
-def _fail(name: str, detail: str, fix: str) -> CheckResult:
-    return CheckResult(name, PreflightLevel.FAILURE, detail, fix)
+def _fail(name: str, detail: str, fix: str, action: str = "") -> CheckResult:
+    return CheckResult(name, PreflightLevel.FAILURE, detail, fix, action)
 
 
-def _warn(name: str, detail: str, fix: str = "") -> CheckResult:
-    return CheckResult(name, PreflightLevel.WARNING, detail, fix)
+def _warn(name: str, detail: str, fix: str = "", action: str = "") -> CheckResult:
+    return CheckResult(name, PreflightLevel.WARNING, detail, fix, action)
+
+
+def _waiting(count: int) -> str:
+    return f"{count} invoice{'' if count == 1 else 's'} wait{'s' if count == 1 else ''} until it is"
 
 
 # The checks ----------------------------------------------------------------------------------
@@ -171,7 +214,8 @@ def check_accounts(ctx: PreflightContext) -> list[CheckResult]:
         if problem:
             results.append(
                 _fail(label, f"{described} {problem}",
-                      f"enter the code of an active revenue account under {label} in the channel's Settings")
+                      f"enter the code of an active revenue account under {label} in the channel's Settings",
+                      "settings")
             )  # fmt: skip
         else:
             results.append(_ok(label, f"{described} suits sales lines"))
@@ -179,49 +223,71 @@ def check_accounts(ctx: PreflightContext) -> list[CheckResult]:
 
 
 def check_tax_rates(ctx: PreflightContext) -> list[CheckResult]:
-    """Every tax rate the store's invoices use goes out as a known Xero tax type."""
+    """Every tax rate the store's invoices use goes out as a Xero tax type: mapped by the operator,
+    or pre-filled from what the organisation's books say (`tax_mapping.tax_prefill`, saved now so
+    the Tax mapping card shows it). A rate that needs the operator's choice is a warning: those
+    invoices wait, the others go."""
     name = "Tax mapping"
-    mode = ChannelLineAccounts.objects.filter(channel=ctx.channel).values_list("discount_mode", flat=True).first()
-    keys = store_tax_keys(store_id=ctx.channel.store_id, discount_mode=mode or DiscountMode.LINE)
+    lines = line_accounts_of(channel=ctx.channel)
+    keys = store_tax_keys(store_id=ctx.channel.store_id, discount_mode=lines.discount_mode or DiscountMode.LINE)
     if not keys:
         return [_ok(name, "the store's invoices use no tax rate yet")]
-    mapped = {(m.rate, m.line_kind): m.tax_type for m in ChannelTaxMapping.objects.filter(channel=ctx.channel)}
+    accounts = channel_line_accounts(channel=ctx.channel, sales=ctx.sales_account)
+    # Lines whose account is not chosen wait for it first (check_line_accounts says so).
+    unset = set(unset_line_accounts(keys=keys, accounts=accounts))
+    keys = [key for key in keys if key[1] not in unset]
+    if not keys:
+        return [_ok(name, "the rates wait for their line accounts to be chosen first")]
+    resolution = channel_tax_types_resolve(
+        channel=ctx.channel, client=ctx.client, keys=keys, accounts=accounts, rates=ctx.tax_rates
+    )
+    mapped = {(m.rate, m.line_kind): m for m in ChannelTaxMapping.objects.filter(channel=ctx.channel)}
     fix = "choose the Xero tax type under Tax mapping on this page"
     results = []
     for rate, kind in keys:
-        label = f"Tax {percent_text(rate)}%"
-        offered = sales_tax_types_at(ctx.tax_rates, rate)
-        types = {r.tax_type for r in offered}
-        chosen = mapped.get((rate, kind), "")
-        if chosen and chosen in types:
-            results.append(_ok(label, f"mapped to {chosen}"))
-        elif chosen:
-            results.append(
-                _fail(label, f"mapped to {chosen}, which is no longer an active sales tax type at this rate", fix)
-            )
-        elif len(offered) == 1:
-            results.append(_ok(label, f"{offered[0].tax_type} is the organisation's only sales tax type at this rate"))
-        elif not offered:
-            results.append(
-                _fail(label, "Xero has no active sales tax rate at this rate", f"add one in Xero, then {fix}")
-            )
-        else:
-            choices = ", ".join(sorted(types))
-            results.append(_fail(label, f"not mapped: Xero has several sales tax types at this rate ({choices})", fix))
+        label = f"Tax {percent_text(rate)}%" + (
+            "" if kind == TaxLineKind.GOODS else f" ({TaxLineKind(kind).label.lower()})"
+        )
+        if (rate, kind) in resolution.tax_types:
+            row = mapped.get((rate, kind))
+            note = prefill_note(origin=row.origin, account=row.source_account) if row else ""
+            results.append(_ok(label, f"{resolution.tax_types[(rate, kind)]}, {note}" if note else "mapped"))
+            continue
+        waiting = ctx.invoices_at_rate(rate, kind)
+        results.append(_warn(label, f"{resolution.problems[(rate, kind)]} ({_waiting(waiting)})", fix, "tax-mapping"))
     return results
 
 
 def check_currency(ctx: PreflightContext) -> list[CheckResult]:
-    """The store's currency (and every currency its invoices use) is enabled in the organisation."""
+    """The store's currency is enabled in the organisation (else nothing could be sent); another
+    currency some invoices use and Xero lacks is a warning (those invoices fail, saying so)."""
     store = ctx.channel.store
-    used = {store.currency, *store.invoices.values_list("currency", flat=True).distinct()}
-    missing = sorted(used - ctx.currencies)
+    others = set(store.invoices.values_list("currency", flat=True).distinct()) - {store.currency}
+    fix = "add {codes} under Settings › Currencies in Xero, then run the pre-flight again"
+    if store.currency not in ctx.currencies:
+        return [
+            _fail("Currency", f"the store's currency {store.currency} is not enabled in the organisation",
+                  fix.format(codes=store.currency))
+        ]  # fmt: skip
+    missing = sorted(others - ctx.currencies)
     if missing:
         return [
-            _fail("Currency", f"{', '.join(missing)} not enabled in the organisation",
-                  f"add {', '.join(missing)} under Settings › Currencies in Xero")
+            _warn("Currency", f"{', '.join(missing)} not enabled in the organisation: invoices in "
+                  f"{', '.join(missing)} fail, saying so", fix.format(codes=", ".join(missing)))
         ]  # fmt: skip
-    return [_ok("Currency", f"{', '.join(sorted(used))} enabled in Xero")]
+    return [_ok("Currency", f"{', '.join(sorted({store.currency, *others}))} enabled in Xero")]
+
+
+def check_organisation(ctx: PreflightContext) -> list[CheckResult]:
+    """The connection still reaches the organisation the channel was connected to."""
+    found = ctx.client.organisation()
+    if found is None or books.organisation_tenant_id(found) != ctx.channel.tenant_id:
+        reached = books.organisation_summary(found) if found is not None else "no organisation"
+        return [
+            _fail("Organisation", f"the connection reaches {reached}, not {ctx.channel.tenant_name}",
+                  f"press Reconnect and pick {ctx.channel.tenant_name}", "reconnect")
+        ]  # fmt: skip
+    return [_ok("Organisation", books.organisation_summary(found))]
 
 
 def check_scopes(ctx: PreflightContext) -> list[CheckResult]:
@@ -234,7 +300,8 @@ def check_scopes(ctx: PreflightContext) -> list[CheckResult]:
     missing = {scope: why for scope, why in needed.items() if scope not in granted}
     if missing:
         detail = "; ".join(f"{scope} (for {why})" for scope, why in missing.items())
-        return [_fail("Scopes", f"not granted: {detail}", "press Reconnect and allow access again to grant them")]
+        return [_fail("Scopes", f"not granted: {detail}", "press Reconnect and allow access again to grant them",
+                      "reconnect")]  # fmt: skip
     return [_ok("Scopes", f"granted: {' '.join(sorted(needed))}")]
 
 
@@ -317,13 +384,15 @@ def check_line_accounts(ctx: PreflightContext) -> list[CheckResult]:
         if code:
             problem = _account_state(code, ctx.accounts)
             if problem:
-                results.append(_fail(label, f"account {code} {problem}", f"choose another under Line accounts ({fix})"))
+                results.append(
+                    _warn(label, f"account {code} {problem}: Xero refuses invoices with such lines",
+                          f"choose another ({fix})", "line-accounts")
+                )  # fmt: skip
             else:
                 results.append(_ok(label, f"account {code} is active in Xero"))
         elif used:
-            results.append(
-                _warn(label, f"not chosen, and {used} invoice(s) have such lines: they wait until it is", fix)
-            )
+            results.append(_warn(label, f"not chosen, and {used} invoice(s) have such lines: they wait until it is",
+                                 fix, "line-accounts"))  # fmt: skip
     if not results:
         results.append(_ok("Line accounts", "the store's invoices have no shipping, discount or gift-card lines"))
     return results
@@ -332,7 +401,6 @@ def check_line_accounts(ctx: PreflightContext) -> list[CheckResult]:
 def check_payment_accounts(ctx: PreflightContext) -> list[CheckResult]:
     """The store's payments and money refunds can go to Xero: the consent allows payments and an
     account is chosen for every method used (warnings: they wait, invoices go meanwhile)."""
-    from .services.payment_accounts import channel_allows_payments, payment_account_for
 
     store_id = ctx.channel.store_id
     methods = set(
@@ -346,7 +414,7 @@ def check_payment_accounts(ctx: PreflightContext) -> list[CheckResult]:
     if not channel_allows_payments(channel=ctx.channel):
         results.append(
             _warn("Payments scope", "accounting.payments was not granted: payments and refunds wait",
-                  "press Reconnect and allow access again")
+                  "press Reconnect and allow access again", "reconnect")
         )  # fmt: skip
     usable = {a["account_id"] for a in books.payment_accounts(ctx.accounts)}
     for method in sorted(methods, key=str.casefold):
@@ -355,12 +423,13 @@ def check_payment_accounts(ctx: PreflightContext) -> list[CheckResult]:
         if chosen is None:
             results.append(
                 _warn(label, "no Xero account chosen: these payments wait until one is",
-                      "choose one (or a default) under Payment accounts on this page")
+                      "choose one (or a default) under Payment accounts on this page", "payment-accounts")
             )  # fmt: skip
         elif chosen.account_id not in usable:
             results.append(
-                _fail(label, f"{chosen.account_name or chosen.account_code} is no longer an active bank or "
-                      "payment-enabled account in Xero", "choose another under Payment accounts on this page")
+                _warn(label, f"{chosen.account_name or chosen.account_code} is no longer an active bank or "
+                      "payment-enabled account in Xero: Xero refuses these payments",
+                      "choose another under Payment accounts on this page", "payment-accounts")
             )  # fmt: skip
         else:
             results.append(_ok(label, f"go to {chosen.account_name or chosen.account_code}"))
@@ -369,6 +438,7 @@ def check_payment_accounts(ctx: PreflightContext) -> list[CheckResult]:
 
 PREFLIGHT_CHECKS: list[Check] = [
     check_scopes,
+    check_organisation,
     check_accounts,
     check_line_accounts,
     check_payment_accounts,
@@ -395,7 +465,7 @@ def channel_preflight(
     try:
         client, _gate = channel_xero_client(channel=channel)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
-        report.results.append(_fail("Connection", str(exc), "press Reconnect and allow access again"))
+        report.results.append(_fail("Connection", str(exc), "press Reconnect and allow access again", "reconnect"))
     else:
         ctx = PreflightContext(channel=channel, client=client)
         for check in PREFLIGHT_CHECKS if checks is None else checks:

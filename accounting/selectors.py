@@ -154,6 +154,8 @@ def _tax_mapping_row(
         selected, origin = mapping.tax_type, mapping.origin
         if rates is not None and selected not in offered:
             status = f"{selected} is no longer an active sales tax type at this rate in Xero: choose another."
+        elif origin == TaxMappingOrigin.ACCOUNT_DEFAULT:
+            status = f"Pre-filled from account {mapping.source_account}'s default tax type: change it if need be."
         else:
             status = TaxMappingOrigin(origin).label
     elif rates is None:

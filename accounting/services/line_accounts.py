@@ -16,12 +16,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from ..models import AccountingChannel, ChannelLineAccounts, DiscountMode
+from ..providers.xero.client import XeroClient
 from ..providers.xero.errors import XeroError
 from ..providers.xero.mapping import LineAccounts
-from ..sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
+from ..sync.models import WaitingFor
 from ..tokens import ChannelNotConnected, TokenRefreshFailed
 from .xero_access import channel_xero_client
 
@@ -128,19 +128,41 @@ def channel_line_accounts(*, channel: AccountingChannel, sales: str) -> LineAcco
     )  # fmt: skip
 
 
+def channel_chart(*, channel: AccountingChannel, client: XeroClient, refresh: bool = False) -> dict[str, Any]:
+    """Return the organisation's chart as last read from Xero; read it (two GETs) and keep it
+    when it was never read for the connected organisation, or when `refresh`."""
+    row = line_accounts_of(channel=channel)
+    if not refresh and row.chart.get("tenant_id") == client.tenant_id:
+        return row.chart
+    chart = chart_dump(tenant_id=client.tenant_id, accounts=client.accounts(), tax_rates=client.tax_rates())
+    channel_chart_keep(channel=channel, chart=chart)
+    return chart
+
+
+def channel_chart_keep(*, channel: AccountingChannel, chart: dict[str, Any]) -> None:
+    """Keep the organisation's chart (`chart_dump`) as just read from Xero for the channel."""
+    with transaction.atomic():
+        row, _created = ChannelLineAccounts.objects.select_for_update().get_or_create(channel=channel)
+        row.chart = chart
+        row.save(update_fields=["chart", "updated_at"])
+
+
+def account_tax_types(*, channel: AccountingChannel, client: XeroClient) -> dict[str, str]:
+    """Return the default tax type of each ACTIVE account of the organisation, by code."""
+    chart = channel_chart(channel=channel, client=client)
+    return {a.code: a.tax_type for a in chart_accounts(chart) if a.status == "ACTIVE" and a.tax_type}
+
+
 def channel_chart_refresh(*, channel: AccountingChannel) -> int:
     """Read the organisation's accounts and tax rates from Xero again and keep them; return the
     number of accounts. Raise ValidationError with a message for the page when Xero cannot be asked."""
     try:
         client, _gate = channel_xero_client(channel=channel)
-        chart = chart_dump(tenant_id=client.tenant_id, accounts=client.accounts(), tax_rates=client.tax_rates())
+        chart = channel_chart(channel=channel, client=client, refresh=True)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
         raise ValidationError(f"The accounts could not be read from Xero: {exc}") from None
     except XeroError as exc:
         raise ValidationError(f"The accounts could not be read from Xero: {exc.message}") from None
-    row, _created = ChannelLineAccounts.objects.get_or_create(channel=channel)
-    row.chart = chart
-    row.save(update_fields=["chart", "updated_at"])
     return len(chart["accounts"])
 
 
@@ -184,25 +206,14 @@ def line_accounts_check(*, channel: AccountingChannel, values: Mapping[str, str]
 def channel_line_accounts_set(
     *, channel: AccountingChannel, values: Mapping[str, str], user: User | None = None
 ) -> int:
-    """Save the channel's line accounts; return how many invoices that failed before reaching
-    Xero (a local refusal: an unset account, say) are queued again. Nothing is saved on refusal."""
+    """Save the channel's line accounts; return how many invoices that waited for one are queued
+    again. Nothing is saved on refusal."""
     cleaned = line_accounts_check(channel=channel, values=values)
     row, _created = ChannelLineAccounts.objects.select_for_update().get_or_create(channel=channel)
     for name, value in cleaned.items():
         setattr(row, name, value)
     row.updated_by = user
     row.save()
-    return _local_failures_retry(channel=channel)
+    from ..sync.services import sync_choice_made  # the sync engine imports this module
 
-
-def _local_failures_retry(*, channel: AccountingChannel) -> int:
-    """Queue again the channel's failed invoice rows whose latest attempt never left for Xero."""
-    from ..sync.services import sync_retry  # the sync engine imports this module
-
-    latest = SyncAttempt.objects.filter(record=OuterRef("pk")).order_by("-pk").values("outcome")[:1]
-    rows = (
-        SyncRecord.objects.filter(channel=channel, kind=RecordKind.INVOICE, state=SyncState.FAILED)
-        .annotate(latest_outcome=Subquery(latest))
-        .filter(latest_outcome=AttemptOutcome.LOCAL)
-    )
-    return sync_retry(records=rows)
+    return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.LINE_ACCOUNTS)

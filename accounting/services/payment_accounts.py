@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from ..models import AccountingChannel, ChannelPaymentAccount, payment_method_key
 from ..providers.xero import books
 from ..providers.xero.client import XeroClient
 from ..providers.xero.errors import XeroError
-from ..sync.models import AttemptOutcome, ChannelSyncSettings, RecordKind, SyncAttempt, SyncRecord, SyncState
+from ..sync.models import ChannelSyncSettings, WaitingFor
 from ..tokens import ChannelNotConnected, TokenRefreshFailed
 from .xero_access import channel_xero_client
 
@@ -78,22 +78,27 @@ def payment_accounts_cached(*, channel: AccountingChannel) -> list[dict[str, str
 
 def payment_accounts_read(*, channel: AccountingChannel, client: XeroClient) -> list[dict[str, str]]:
     """Read the organisation's ACTIVE bank and payment-enabled accounts from Xero; cache and return them."""
-    accounts = books.payment_accounts(client.accounts())
+    return payment_accounts_keep(channel=channel, tenant_id=client.tenant_id, accounts=client.accounts())
+
+
+def payment_accounts_keep(*, channel: AccountingChannel, tenant_id: str, accounts: list[Any]) -> list[dict[str, str]]:
+    """Keep the payment accounts among the organisation's accounts (SDK Accounts) just read; return them."""
+    usable = books.payment_accounts(accounts)
     cached = ChannelSyncSettings.objects.filter(channel=channel).first()
-    if cached is None or cached.tenant_id != client.tenant_id:
+    if cached is None or cached.tenant_id != tenant_id:
         # A row of another tenant (reconnected elsewhere) forgets that tenant's lookups.
         ChannelSyncSettings.objects.update_or_create(
             channel=channel,
             defaults={
-                "tenant_id": client.tenant_id,
+                "tenant_id": tenant_id,
                 "default_sales_account": "",
                 "sales_tax_rates": {},
-                "payment_accounts": {"accounts": accounts},
+                "payment_accounts": {"accounts": usable},
             },
         )
     else:
-        ChannelSyncSettings.objects.filter(pk=cached.pk).update(payment_accounts={"accounts": accounts})
-    return accounts
+        ChannelSyncSettings.objects.filter(pk=cached.pk).update(payment_accounts={"accounts": usable})
+    return usable
 
 
 def channel_payment_accounts_refresh(*, channel: AccountingChannel) -> list[dict[str, str]]:
@@ -168,19 +173,10 @@ def channel_payment_accounts_set(
 
 
 def _waiting_payments_retry(*, channel: AccountingChannel) -> int:
-    """Queue again the channel's payments and refunds that failed before leaving for Xero (their
-    latest attempt is local: no account chosen, or one Xero no longer has)."""
-    from ..sync.services import sync_retry  # the sync engine imports this module
+    """Queue again the channel's payments and refunds that waited for an account."""
+    from ..sync.services import sync_choice_made  # the sync engine imports this module
 
-    latest = SyncAttempt.objects.filter(record=OuterRef("pk")).order_by("-pk").values("outcome")[:1]
-    rows = (
-        SyncRecord.objects.filter(
-            channel=channel, kind__in=[RecordKind.PAYMENT, RecordKind.REFUND], state=SyncState.FAILED
-        )
-        .annotate(latest_outcome=Subquery(latest))
-        .filter(latest_outcome=AttemptOutcome.LOCAL)
-    )
-    return sync_retry(records=rows)
+    return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.PAYMENT_ACCOUNTS)
 
 
 @dataclass(frozen=True)

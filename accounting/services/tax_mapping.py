@@ -1,9 +1,12 @@
 """Writes of a channel's tax mapping: store rate (and line kind) → the organisation's Xero tax type.
 
-Nothing is guessed (DESIGN invariant 8). A rate is pre-filled only when exactly one of the
-organisation's active sales tax types has it; where several do (UK 0%: zero-rated, exempt, EC
-goods…) the operator chooses on the channel page, and until then invoices with that rate fail
-with a message that says where to choose. Choosing retries the invoices that failed for it.
+Nothing is guessed (DESIGN invariant 8), but what the merchant's Xero itself says is taken: an
+unmapped rate is pre-filled with the default tax type of the Xero account its lines post to
+(the sales account for products, the shipping account for shipping…) when that type has the
+rate, since it is what Xero applies to a line that carries no TaxType; else with the
+organisation's only active sales tax type at the rate. Where neither settles it (UK 0%:
+zero-rated, exempt, EC goods…) the operator chooses on the channel page, and until then records
+with that rate wait, saying where to choose; choosing queues them again.
 """
 
 from __future__ import annotations
@@ -15,18 +18,16 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
-
-from stores.models import InvoiceLine
 
 from ..models import AccountingChannel, ChannelTaxMapping, TaxMappingOrigin
 from ..providers.xero.client import XeroClient
 from ..providers.xero.errors import XeroError
-from ..providers.xero.mapping import percent_text, tax_unmapped_message
+from ..providers.xero.mapping import LineAccounts, percent_text, tax_unmapped_message
 from ..providers.xero.tax import SalesTaxRate, sales_tax_types_at
-from ..sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
+from ..sync.models import WaitingFor
 from ..sync.settings_cache import sales_tax_rates, sales_tax_rates_cached
 from ..tokens import ChannelNotConnected, TokenRefreshFailed
+from .line_accounts import account_tax_types
 from .xero_access import channel_xero_client
 
 TaxKey = tuple[Decimal, str]  # (store rate, line kind)
@@ -55,33 +56,88 @@ def tax_stale_message(*, rate: Decimal, tax_type: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Prefill:
+    """A tax type the organisation's own books settle for one (rate, kind)."""
+
+    tax_type: str
+    origin: str  # TaxMappingOrigin
+    account: str = ""  # the account whose default tax type it is
+
+
+def tax_prefill(
+    *, key: TaxKey, rates: list[SalesTaxRate], account_tax_types: Mapping[str, str], account: str
+) -> Prefill | None:
+    """Return the tax type Xero's own books give `key`, or None when the operator must choose.
+
+    `account` is the code of the account the key's lines post to, `account_tax_types` the
+    organisation's accounts' default tax types by code."""
+    at_rate = {r.tax_type for r in sales_tax_types_at(rates, key[0])}
+    default = account_tax_types.get(account, "") if account else ""
+    if default and default in at_rate:
+        return Prefill(tax_type=default, origin=TaxMappingOrigin.ACCOUNT_DEFAULT, account=account)
+    if len(at_rate) == 1:
+        return Prefill(tax_type=next(iter(at_rate)), origin=TaxMappingOrigin.PREFILLED)
+    return None
+
+
+def prefill_note(*, origin: str, account: str) -> str:
+    """Return where a pre-filled choice came from, for the Tax mapping card and the pre-flight."""
+    if origin == TaxMappingOrigin.ACCOUNT_DEFAULT:
+        return f"from account {account}'s default tax type"
+    if origin == TaxMappingOrigin.PREFILLED:
+        return "the organisation's only sales tax type at this rate"
+    return "chosen by the operator"
+
+
 def channel_tax_types_resolve(
-    *, channel: AccountingChannel, client: XeroClient, keys: Iterable[TaxKey]
+    *,
+    channel: AccountingChannel,
+    client: XeroClient,
+    keys: Iterable[TaxKey],
+    accounts: LineAccounts,
+    rates: list[SalesTaxRate] | None = None,
 ) -> TaxResolution:
     """Return the Xero tax type of each (rate, kind) in `keys` for the channel's organisation.
 
     A mapped type is used while it is still an active sales tax type at that rate; an unmapped
-    rate with exactly one sales tax type is pre-filled (saved, so a type added in Xero later
-    does not change it silently). The organisation's rates are read from the channel's cache,
-    and looked up again once when a mapped type or a whole rate is missing from it.
+    rate that the organisation's books settle (`tax_prefill`) is pre-filled and saved, so a
+    change in Xero later does not change it silently. The organisation's rates are read from the
+    channel's cache, and looked up again once when a mapped type or a whole rate is missing from
+    it (`rates`: just read from Xero by the caller); the accounts' default tax types are read (and
+    kept) only when a key needs them.
     """
     keys = sorted(set(keys))
     mapped = {(m.rate, m.line_kind): m.tax_type for m in ChannelTaxMapping.objects.filter(channel=channel)}
-    rates = sales_tax_rates_cached(channel=channel)
-    if rates is None or any(_changed_in_xero(key=k, mapped=mapped.get(k, ""), rates=rates) for k in keys):
+    fresh = rates is not None
+    rates = rates if rates is not None else sales_tax_rates_cached(channel=channel)
+    if rates is None or (
+        not fresh and any(_changed_in_xero(key=k, mapped=mapped.get(k, ""), rates=rates) for k in keys)
+    ):
         rates = sales_tax_rates(channel=channel, client=client, refresh=True)
+    open_keys = [k for k in keys if not mapped.get(k) and len(sales_tax_types_at(rates, k[0])) > 1]
+    defaults = account_tax_types(channel=channel, client=client) if open_keys else {}
     resolution = TaxResolution()
     prefills = []
     for key in keys:
-        problem = _problem(key=key, mapped=mapped.get(key, ""), rates=rates)
-        if problem:
-            resolution.problems[key] = problem
-        elif mapped.get(key):
-            resolution.tax_types[key] = mapped[key]
-        else:
-            [only] = sales_tax_types_at(rates, key[0])
-            resolution.tax_types[key] = only.tax_type
-            prefills.append(_row(channel=channel, key=key, tax_type=only.tax_type, origin=TaxMappingOrigin.PREFILLED))
+        if mapped.get(key):
+            problem = _problem(key=key, mapped=mapped[key], rates=rates)
+            if problem:
+                resolution.problems[key] = problem
+            else:
+                resolution.tax_types[key] = mapped[key]
+            continue
+        found = tax_prefill(key=key, rates=rates, account_tax_types=defaults, account=accounts.for_kind(key[1]))
+        if found is None:
+            resolution.problems[key] = _problem(key=key, mapped="", rates=rates)
+            continue
+        resolution.tax_types[key] = found.tax_type
+        prefills.append(
+            ChannelTaxMapping(
+                channel=channel, rate=key[0], line_kind=key[1], tax_type=found.tax_type, origin=found.origin,
+                source_account=found.account,
+            )
+        )  # fmt: skip
     # A concurrent choice by the operator wins over a pre-fill.
     ChannelTaxMapping.objects.bulk_create(prefills, ignore_conflicts=True)
     return resolution
@@ -132,8 +188,8 @@ def channel_tax_mapping_check(*, channel: AccountingChannel, choices: Mapping[Ta
 def channel_tax_mapping_set(
     *, channel: AccountingChannel, choices: Mapping[TaxKey, str], user: User | None = None
 ) -> int:
-    """Map each (rate, kind) of `choices` to the chosen Xero tax type; return how many invoices
-    that had failed for want of a tax type at those rates are queued again.
+    """Map each (rate, kind) of `choices` to the chosen Xero tax type; return how many records
+    that waited for a tax type are queued again.
 
     Every choice must be one of the organisation's active sales tax types at that rate (as last
     read from Xero's TaxRates); otherwise nothing changes and ValidationError says which.
@@ -149,7 +205,13 @@ def channel_tax_mapping_set(
             row.tax_type, row.origin, row.chosen_by = tax_type, TaxMappingOrigin.CHOSEN, user
             row.save()
             changed.append(key)
-    return _tax_failures_retry(channel=channel, rates=[rate for rate, _kind in changed])
+    return _waiting_release(channel=channel) if changed else 0
+
+
+def _waiting_release(*, channel: AccountingChannel) -> int:
+    from ..sync.services import sync_choice_made  # the sync engine imports this module
+
+    return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.TAX_MAPPING)
 
 
 def channel_tax_rates_refresh(*, channel: AccountingChannel) -> list[SalesTaxRate]:
@@ -164,22 +226,3 @@ def channel_tax_rates_refresh(*, channel: AccountingChannel) -> list[SalesTaxRat
         raise ValidationError(f"The tax rates could not be read from Xero: {exc}") from None
     except XeroError as exc:
         raise ValidationError(f"The tax rates could not be read from Xero: {exc.message}") from None
-
-
-def _tax_failures_retry(*, channel: AccountingChannel, rates: list[Decimal]) -> int:
-    """Queue again the failed invoice rows of the channel that never left for Xero (their latest
-    attempt is local) and have a line at one of `rates`."""
-    from ..sync.services import sync_retry  # the sync engine imports this module
-
-    if not rates:
-        return 0
-    latest = SyncAttempt.objects.filter(record=OuterRef("pk")).order_by("-pk").values("outcome")[:1]
-    invoices = InvoiceLine.objects.filter(invoice__store_id=channel.store_id, tax_rate__in=rates).values("invoice_id")
-    rows = (
-        SyncRecord.objects.filter(
-            channel=channel, kind=RecordKind.INVOICE, state=SyncState.FAILED, object_id__in=invoices
-        )
-        .annotate(latest_outcome=Subquery(latest))
-        .filter(latest_outcome=AttemptOutcome.LOCAL)
-    )
-    return sync_retry(records=rows)

@@ -35,6 +35,7 @@ FINISH_COLUMNS = [
     ("new_synced_at", "timestamptz"),
     ("new_xero_number", "varchar"),
     ("new_xero_status", "varchar"),
+    ("new_waiting_for", "varchar"),
 ]
 
 _UNNEST = "WITH batch({names}) AS (SELECT * FROM unnest({arrays}))"
@@ -49,7 +50,8 @@ UPDATE {table} AS r SET
     lease_until = NULL, claim = '', updated_at = %s,
     attempt_count = batch.new_attempt_count, needs_lookup = batch.new_needs_lookup,
     xero_id = batch.new_xero_id, payload_hash = batch.new_payload_hash, last_error = batch.new_last_error,
-    synced_at = batch.new_synced_at, xero_number = batch.new_xero_number, xero_status = batch.new_xero_status
+    synced_at = batch.new_synced_at, xero_number = batch.new_xero_number, xero_status = batch.new_xero_status,
+    waiting_for = CASE WHEN {stale} THEN '' ELSE batch.new_waiting_for END
 FROM batch
 WHERE r.id = batch.new_id AND r.state = %s AND r.claim = batch.new_claim AND batch.new_claim <> ''
 RETURNING id, state, next_attempt_at"""
@@ -91,13 +93,15 @@ def rows_finish_write(*, rows: Sequence[SyncRecord], claims: dict[int, str], now
     """
     batch = [
         (row.pk, claims[row.pk], row.state, _when(row.next_attempt_at), row.attempt_count, row.needs_lookup,
-         row.xero_id, row.payload_hash, row.last_error, _when(row.synced_at), row.xero_number, row.xero_status)
+         row.xero_id, row.payload_hash, row.last_error, _when(row.synced_at), row.xero_number, row.xero_status,
+         row.waiting_for)
         for row in rows
     ]  # fmt: skip
     head, params = _batch_list(FINISH_COLUMNS, batch)
     sql = _FINISH.format(head=head, table=_table(SyncRecord), stale=_STALE)
     at = _when(now)
-    params += [at, SyncState.PENDING, SyncState.PENDING, at, SyncState.PENDING, at, at, SyncState.IN_FLIGHT]
+    stale = [at, SyncState.PENDING]  # the parameters of each `_STALE`
+    params += [*stale, SyncState.PENDING, *stale, at, at, *stale, SyncState.IN_FLIGHT]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = cursor.fetchall()

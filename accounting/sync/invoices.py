@@ -22,8 +22,8 @@ from .contacts import contacts_resolve, customer_of
 from .invoice_numbers import numbers_taken_settle
 from .invoice_status import updates_against_held
 from .items import batch_key, items_available
-from .models import AttemptOutcome, SyncAttempt, SyncRecord, XeroContactLink, XeroItemLink
-from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from .models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
+from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
 from .payments import voids_prepare
 from .settings_cache import (
     currency_missing_message,
@@ -274,6 +274,12 @@ def _prepare(
                 invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
                 account_code=account, item_codes=codes, tax_types=tax_types, accounts=accounts,
             )  # fmt: skip
+        except mapping.LineAccountUnset as exc:
+            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[str(exc)])
+            continue
+        except mapping.TaxTypeUnmapped as exc:
+            outcomes[row.pk] = waiting(on=WaitingFor.TAX_MAPPING, messages=[str(exc)])
+            continue
         except mapping.MappingError as exc:
             outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
             continue
@@ -320,18 +326,25 @@ def _with_tax_types(
     accounts: mapping.LineAccounts,
 ) -> tuple[dict[tuple[Decimal, str], str], list[Pair]]:
     """Return the channel's Xero tax type of every line's (rate, kind), and the pairs whose every
-    line has one; the others fail now, before anything (contact, item, invoice) is sent for them.
-    Invoices without tax (NoTax) need none."""
+    line has one; the others wait for the operator's choice, before anything (contact, item,
+    invoice) is sent for them. Invoices without tax (NoTax) need none."""
     needs = {row.pk: sorted(mapping.invoice_tax_keys(invoice, accounts=accounts)) for row, invoice in pairs}
-    keys = {key for own in needs.values() for key in own}
+    # A line whose account is not chosen waits for that first: its tax type may follow from it.
+    unset = {row.pk: mapping.unset_line_accounts(keys=needs[row.pk], accounts=accounts) for row, _i in pairs}
+    for row, _invoice in pairs:
+        if unset[row.pk]:
+            messages = [mapping.line_account_unset_message(kind=kind) for kind in unset[row.pk]]
+            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=messages)
+    pairs = [(row, invoice) for row, invoice in pairs if not unset[row.pk]]
+    keys = {key for row, _invoice in pairs for key in needs[row.pk]}
     if not keys:
         return {}, pairs
-    resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys)
+    resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys, accounts=accounts)
     kept: list[Pair] = []
     for row, invoice in pairs:
         problems = [resolution.problems[k] for k in needs[row.pk] if k in resolution.problems]
         if problems:
-            outcomes[row.pk] = rejected(messages=problems, http_status=None, attempt=AttemptOutcome.LOCAL)
+            outcomes[row.pk] = waiting(on=WaitingFor.TAX_MAPPING, messages=problems)
         else:
             kept.append((row, invoice))
     return resolution.tax_types, kept

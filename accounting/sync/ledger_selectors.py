@@ -196,7 +196,8 @@ def channel_sync_progress(*, channel: AccountingChannel, now: dt.datetime | None
         eta = waiting / rate * 60
     elif not waiting:
         eta = 0.0
-    settled = total - waiting
+    # Records waiting for the operator's choice are neither settled nor part of the backlog.
+    settled = total - waiting - counts[SyncState.WAITING]
     return {
         "counts": counts,
         "total": total,

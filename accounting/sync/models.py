@@ -35,6 +35,17 @@ class SyncState(models.TextChoices):
     SYNCED = "synced", "Synced"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+    # Needs the operator's choice on a card of the channel page (`waiting_for`): not sent, not a
+    # failure; saving the card queues it again.
+    WAITING = "waiting", "Waiting for a choice"
+
+
+class WaitingFor(models.TextChoices):
+    """The channel page's card whose choice a waiting row needs (its anchor on the page)."""
+
+    TAX_MAPPING = "tax-mapping", "Tax mapping"
+    LINE_ACCOUNTS = "line-accounts", "Line accounts"
+    PAYMENT_ACCOUNTS = "payment-accounts", "Payment accounts"
 
 
 # How long a normalised cause of failure may be (grouping key of the ledger page; an index key).
@@ -99,6 +110,8 @@ class SyncRecord(models.Model):
     # VOIDED by what Xero holds, not by the channel's current setting.
     xero_status = models.CharField(max_length=20, blank=True, db_default="")
     last_error = models.TextField(blank=True)
+    # The card whose choice a WAITING row needs ("" for any other state).
+    waiting_for = models.CharField(max_length=20, choices=WaitingFor.choices, blank=True, db_default="")
     # `last_error` less what is particular to the row: the ledger page groups failures by it.
     error_cause = models.GeneratedField(
         expression=ErrorCause(), output_field=models.CharField(max_length=CAUSE_LENGTH), db_persist=True
@@ -132,6 +145,7 @@ class SyncRecord(models.Model):
                 fields=["channel", "error_cause", "kind"], condition=Q(state="failed"), name="sync_record_causes"
             ),
             models.Index(fields=["channel", "synced_at"], name="sync_record_synced_at"),
+            models.Index(fields=["channel", "waiting_for"], condition=Q(state="waiting"), name="sync_record_waiting"),
             models.Index(
                 fields=["channel", "parent_id"], condition=Q(parent_id__isnull=False), name="sync_record_parent"
             ),

@@ -43,6 +43,7 @@ class Outcome:
     needs_lookup: bool | None = None  # None: leave as it is
     count_attempt: bool = True
     fields: dict[str, object] = field(default_factory=dict)
+    waiting_for: str = ""  # WaitingFor: the card whose choice a waiting row needs
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -65,6 +66,15 @@ def rejected(
 ) -> Outcome:
     text = "; ".join(messages) or "Xero refused this record."
     return Outcome(state=SyncState.FAILED, attempt=attempt, message=text, http_status=http_status, needs_lookup=False)
+
+
+def waiting(*, on: str, messages: Sequence[str]) -> Outcome:
+    """The row needs the operator's choice on the card `on` (WaitingFor) before it can go: it is
+    neither sent nor failed, and saving that card queues it again. `messages` say what to choose."""
+    return Outcome(
+        state=SyncState.WAITING, attempt=AttemptOutcome.LOCAL, message="; ".join(messages), needs_lookup=False,
+        count_attempt=False, waiting_for=on,
+    )  # fmt: skip
 
 
 def skipped(*, reason: str) -> Outcome:
@@ -144,6 +154,7 @@ def records_finish(*, rows: Iterable[SyncRecord], outcomes: dict[int, Outcome], 
 def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime) -> None:
     """Set the row's fields as the outcome says (a change made meanwhile is `rows_finish_write`'s)."""
     row.state = outcome.state
+    row.waiting_for = outcome.waiting_for
     row.claim = ""
     row.lease_until = None
     row.updated_at = now

@@ -28,8 +28,8 @@ from accounting.services.payment_accounts import (
 from stores.models import InvoiceStatus, Payment, PaymentSource
 
 from .items import batch_key
-from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
+from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
 
 PAID = "PAID"
 DELETED = "DELETED"
@@ -171,16 +171,14 @@ def payment_reference(payment: Payment) -> str:
 def _prepare(
     *, channel: AccountingChannel, pairs: list[Pair], invoice_ids: dict[int, str], outcomes: dict[int, Outcome]
 ) -> list[tuple[SyncRecord, XeroPayment]]:
-    """Return the payloads to send; a payment without an account chosen for its method fails
-    before anything is sent, saying where to choose one."""
+    """Return the payloads to send; a payment without an account chosen for its method waits,
+    sending nothing, saying where to choose one."""
     group = []
     for row, payment in pairs:
         account = payment_account_for(channel=channel, method=payment.method)
         if account is None:
-            outcomes[row.pk] = rejected(
-                messages=[payment_account_missing_message(method=payment.method)], http_status=None,
-                attempt=AttemptOutcome.LOCAL,
-            )  # fmt: skip
+            message = payment_account_missing_message(method=payment.method)
+            outcomes[row.pk] = waiting(on=WaitingFor.PAYMENT_ACCOUNTS, messages=[message])
             continue
         payload = XeroPayment(
             invoice=XeroInvoice(invoice_id=invoice_ids[payment.invoice_id]),

@@ -24,6 +24,7 @@ _BADGES = {
     SyncState.SYNCED: ("in_xero", "In Xero", "ok"),
     SyncState.FAILED: ("failed", "Failed", "error"),
     SyncState.SKIPPED: ("skipped", "Skipped", "muted"),
+    SyncState.WAITING: ("waiting", "Waiting for a choice", "warn"),
 }
 _PAID_BADGE = ("paid_in_xero", "Paid in Xero", "ok")
 _ATTEMPTS_SHOWN = 20
@@ -70,8 +71,8 @@ def _badge(row: SyncRecord, *, attempts: list[SyncAttempt] | None = None) -> Syn
         xero_id=row.xero_id,
         xero_url=url,
         last_error=row.last_error,
-        can_retry=row.state in (SyncState.FAILED, SyncState.PENDING, SyncState.SKIPPED),
-        can_skip=row.state in (SyncState.FAILED, SyncState.PENDING),
+        can_retry=row.state in (SyncState.FAILED, SyncState.PENDING, SyncState.SKIPPED, SyncState.WAITING),
+        can_skip=row.state in (SyncState.FAILED, SyncState.PENDING, SyncState.WAITING),
         attempts=attempts or [],
     )
 

@@ -44,13 +44,14 @@ from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroScopeMissing
+from accounting.services.line_accounts import channel_line_accounts
 from accounting.services.payment_accounts import payment_account_for, payment_account_missing_message
 from accounting.services.tax_mapping import channel_tax_types_resolve
 from stores.models import InvoiceLine, Refund
 
 from .items import batch_key
-from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from .outcomes import Outcome, after_error, backoff_seconds, records_finish, rejected, skipped, synced
+from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
+from .outcomes import Outcome, after_error, backoff_seconds, records_finish, rejected, skipped, synced, waiting
 from .payments import scope_refused
 from .settings_cache import sales_account_code
 
@@ -61,10 +62,11 @@ GONE = ("DELETED", "VOIDED")
 class _Refused(Exception):
     """A step Xero (or the portal) refused: the row fails with these messages; earlier steps stay."""
 
-    def __init__(self, messages: list[str], *, local: bool = False):
+    def __init__(self, messages: list[str], *, local: bool = False, waiting_for: str = ""):
         super().__init__("; ".join(messages))
         self.messages = messages
         self.local = local
+        self.waiting_for = waiting_for  # WaitingFor: the row waits for the operator's choice
 
 
 @dataclass
@@ -95,6 +97,9 @@ def refunds_push(*, channel: AccountingChannel, client: XeroClient, rows: list[S
         try:
             outcomes[row.pk] = _refund_send(channel=channel, client=client, row=row, refund=refund, step=step)
         except _Refused as exc:
+            if exc.waiting_for:
+                outcomes[row.pk] = waiting(on=exc.waiting_for, messages=exc.messages)
+                continue
             attempt = AttemptOutcome.LOCAL if exc.local else AttemptOutcome.VALIDATION
             outcomes[row.pk] = rejected(messages=exc.messages, http_status=None if exc.local else 200, attempt=attempt)
         except XeroScopeMissing:
@@ -200,14 +205,15 @@ def credit_note_payload(
     invoice_lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("pk"))
     parts = _parts(refund=refund, invoice_lines=invoice_lines)
     tax_types: dict[Any, str] = {}
+    account = sales_account_code(channel=channel, client=client)
     if not no_tax:
         resolution = channel_tax_types_resolve(
-            channel=channel, client=client, keys={line_tax_key(line) for line, _d, _a in parts}
-        )
+            channel=channel, client=client, keys={line_tax_key(line) for line, _d, _a in parts},
+            accounts=channel_line_accounts(channel=channel, sales=account),
+        )  # fmt: skip
         if resolution.problems:
-            raise _Refused(sorted(set(resolution.problems.values())), local=True)
+            raise _Refused(sorted(set(resolution.problems.values())), local=True, waiting_for=WaitingFor.TAX_MAPPING)
         tax_types = resolution.tax_types
-    account = sales_account_code(channel=channel, client=client)
     items = []
     for line, description, amount in parts:
         item = LineItem(description=description[:4000], quantity=1, unit_amount=float(amount), account_code=account)
@@ -295,7 +301,9 @@ def _refund_pay(
     """Pay the money returned out of the credit note, into the account chosen for the refund's method."""
     account = payment_account_for(channel=channel, method=refund.method)
     if account is None:
-        raise _Refused([payment_account_missing_message(method=refund.method)], local=True)
+        raise _Refused(
+            [payment_account_missing_message(method=refund.method)], local=True, waiting_for=WaitingFor.PAYMENT_ACCOUNTS
+        )
     reference = (refund.reference or refund.method)[:255]
     if row.needs_lookup:
         note = client.credit_note_by_id(credit_note_id=note_id)

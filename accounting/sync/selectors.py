@@ -11,7 +11,7 @@ from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
 from stores.models import Invoice, Payment, Product, Refund
 
-from .models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
+from .models import RecordKind, SyncRecord, SyncState, WaitingFor, XeroOrganisationFacts
 
 LAST_ERRORS = 10
 
@@ -19,15 +19,19 @@ LAST_ERRORS = 10
 def channel_sync_summary(*, channel: AccountingChannel, last_errors: int = LAST_ERRORS) -> dict[str, Any]:
     """Return the channel's sync counts by state and its latest failures with Xero's message.
 
-    {"counts": {"pending": n, "in_flight": n, "synced": n, "failed": n, "skipped": n},
-     "total": n, "last_synced_at": datetime | None,
+    {"counts": {"pending": n, "in_flight": n, "synced": n, "failed": n, "skipped": n, "waiting": n},
+     "total": n, "last_synced_at": datetime | None, "waiting": `waiting_lines`,
      "errors": [{"record_id", "kind", "object_id", "message", "attempts", "at"}, …]}
     Three queries, whatever the size of the ledger.
     """
     rows = SyncRecord.objects.filter(channel=channel)
     counts = {state: 0 for state in SyncState.values}
-    for entry in rows.values("state").annotate(n=Count("id")).order_by():
-        counts[entry["state"]] = entry["n"]
+    waiting: dict[tuple[str, str], int] = {}
+    for entry in rows.values("state", "waiting_for", "kind").annotate(n=Count("id")).order_by():
+        counts[entry["state"]] += entry["n"]
+        if entry["state"] == SyncState.WAITING:
+            key = (entry["waiting_for"], entry["kind"])
+            waiting[key] = waiting.get(key, 0) + entry["n"]
     last_synced_at = rows.aggregate(last=Max("synced_at"))["last"]
     failures = rows.filter(state=SyncState.FAILED).order_by("-updated_at", "-pk")[:last_errors]
     errors = [
@@ -42,7 +46,26 @@ def channel_sync_summary(*, channel: AccountingChannel, last_errors: int = LAST_
         }
         for row in failures
     ]
-    return {"counts": counts, "total": sum(counts.values()), "last_synced_at": last_synced_at, "errors": errors}
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "last_synced_at": last_synced_at,
+        "errors": errors,
+        "waiting": waiting_lines(waiting),
+    }
+
+
+def waiting_lines(waiting: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    """Return what waits for the operator's choice, a line per card:
+    [{"card": "tax-mapping", "label": "Tax mapping", "count": 3, "text": "3 invoices, 1 refund"}]."""
+    lines = []
+    for card in WaitingFor:
+        kinds = [(kind, n) for (on, kind), n in sorted(waiting.items()) if on == card.value]
+        if not kinds:
+            continue
+        text = ", ".join(f"{n} {RecordKind(kind).label.lower()}{'' if n == 1 else 's'}" for kind, n in kinds)
+        lines.append({"card": card.value, "label": card.label, "count": sum(n for _k, n in kinds), "text": text})
+    return lines
 
 
 def sync_records_of(*, channel: AccountingChannel) -> QuerySet[SyncRecord]:

@@ -14,7 +14,7 @@ from accounting.alerts import alerts_failures_evaluate
 from .dispatch import sync_wake_channel
 from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 
-RETRYABLE_STATES = (SyncState.FAILED, SyncState.PENDING)
+RETRYABLE_STATES = (SyncState.FAILED, SyncState.PENDING, SyncState.WAITING)
 
 
 @transaction.atomic
@@ -28,9 +28,21 @@ def sync_retry(*, records: QuerySet[SyncRecord] | Iterable[SyncRecord]) -> int:
     chosen = records.values("pk") if isinstance(records, QuerySet) else [r.pk for r in records]
     rows = SyncRecord.objects.filter(pk__in=chosen, state__in=RETRYABLE_STATES)
     channel_ids = set(rows.order_by().values_list("channel_id", flat=True).distinct())
-    count = rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), attempt_count=0)
+    count = rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), attempt_count=0, waiting_for="")
     for channel_id in channel_ids:
         transaction.on_commit(lambda cid=channel_id: sync_wake_channel(channel_id=cid), robust=True)  # type: ignore[misc]
+    return count
+
+
+@transaction.atomic
+def sync_choice_made(*, channel_id: int, waiting_for: str) -> int:
+    """Queue again the channel's rows that waited for the choice on the card `waiting_for`
+    (WaitingFor), now that it was saved; return how many. A row that still lacks a choice
+    comes back to waiting on its next turn, saying what is missing."""
+    rows = SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.WAITING, waiting_for=waiting_for)
+    count = rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), waiting_for="")
+    if count:
+        transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)
     return count
 
 
@@ -41,7 +53,7 @@ def sync_retry_channel(*, channel_id: int) -> int:
 
 # One record, from its invoice or product page ------------------------------------------------
 
-SKIPPABLE_STATES = (SyncState.FAILED, SyncState.PENDING)
+SKIPPABLE_STATES = (SyncState.FAILED, SyncState.PENDING, SyncState.WAITING)
 REASON_MAX = 500
 
 
@@ -60,7 +72,7 @@ def sync_record_skip(*, record: SyncRecord, by: str, reason: str = "") -> bool:
         raise ValidationError(f"The reason is too long: at most {REASON_MAX} characters.")
     note = f"Skipped by {by}" + (f": {reason}" if reason else ".")
     rows = SyncRecord.objects.filter(pk=record.pk, state__in=SKIPPABLE_STATES)
-    if not rows.update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note):
+    if not rows.update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note, waiting_for=""):
         return False
     _operator_note(record=record, text=note)
     alerts_failures_evaluate(channel_id=record.channel_id)
@@ -77,7 +89,7 @@ def sync_record_retry(*, record: SyncRecord, by: str) -> bool:
     if record.kind == RecordKind.PRODUCT and record.state == SyncState.SKIPPED and not record.channel.add_products:
         raise ValidationError("Add Products to Xero is off for this channel: turn it on to send products.")
     rows = SyncRecord.objects.filter(pk=record.pk, state__in=(*RETRYABLE_STATES, SyncState.SKIPPED))
-    if not rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), attempt_count=0):
+    if not rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), attempt_count=0, waiting_for=""):
         return False
     _operator_note(record=record, text=f"Retried by {by}.")
     transaction.on_commit(lambda: sync_wake_channel(channel_id=record.channel_id), robust=True)
@@ -97,7 +109,9 @@ def sync_skip(*, records: QuerySet[SyncRecord], by: str, reason: str = "") -> in
     note = f"Skipped by {by}" + (f": {reason}" if reason else ".")
     rows = SyncRecord.objects.filter(pk__in=records.values("pk"), state__in=SKIPPABLE_STATES)
     ids = list(rows.select_for_update().values_list("pk", flat=True))
-    count = SyncRecord.objects.filter(pk__in=ids).update(state=SyncState.SKIPPED, next_attempt_at=None, last_error=note)
+    count = SyncRecord.objects.filter(pk__in=ids).update(
+        state=SyncState.SKIPPED, next_attempt_at=None, last_error=note, waiting_for=""
+    )
     SyncAttempt.objects.bulk_create(
         [SyncAttempt(record_id=pk, outcome=AttemptOutcome.LOCAL, message=note) for pk in ids], batch_size=1000
     )

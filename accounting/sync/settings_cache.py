@@ -40,16 +40,19 @@ def sales_tax_rates(*, channel: AccountingChannel, client: XeroClient, refresh: 
         if rates is not None:
             return rates
     rates = tax.sales_tax_rates(client.tax_rates())
+    sales_tax_rates_keep(channel=channel, tenant_id=client.tenant_id, rates=rates)
+    return rates
+
+
+def sales_tax_rates_keep(*, channel: AccountingChannel, tenant_id: str, rates: list[SalesTaxRate]) -> None:
+    """Keep the organisation's sales tax rates as just read from Xero for the channel."""
     stored = sales_tax_rates_dump(rates)
-    if cached is None:
+    updated = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=tenant_id).update(sales_tax_rates=stored)
+    if not updated:
         # A row of another tenant (the channel was reconnected elsewhere) forgets that tenant's account.
         ChannelSyncSettings.objects.update_or_create(
-            channel=channel,
-            defaults={"tenant_id": client.tenant_id, "default_sales_account": "", "sales_tax_rates": stored},
+            channel=channel, defaults={"tenant_id": tenant_id, "default_sales_account": "", "sales_tax_rates": stored}
         )
-    else:
-        ChannelSyncSettings.objects.filter(pk=cached.pk).update(sales_tax_rates=stored)
-    return rates
 
 
 def sales_tax_rates_cached(*, channel: AccountingChannel) -> list[SalesTaxRate] | None:

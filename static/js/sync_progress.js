@@ -8,7 +8,10 @@
   var url = card.getAttribute("data-progress-url");
   var interval = parseInt(card.getAttribute("data-interval"), 10) || 3000;
   var syncCardIds = { pending: "sync-pending", in_flight: "sync-in-flight", synced: "sync-synced",
-                      failed: "sync-failed", skipped: "sync-skipped" };
+                      failed: "sync-failed", skipped: "sync-skipped", waiting: "sync-waiting" };
+  // The progress card's field of each state ("waiting" there is the backlog: pending + sending).
+  var progressFields = { pending: "pending", in_flight: "in_flight", synced: "synced",
+                         failed: "failed", skipped: "skipped", waiting: "choice" };
 
   function set(name, text) {
     var nodes = card.querySelectorAll('[data-field="' + name + '"]');
@@ -22,7 +25,7 @@
     set("percent", data.percent + "%");
     ["settled", "total", "waiting", "rate_per_minute", "summary"].forEach(function (k) { set(k, String(data[k])); });
     Object.keys(syncCardIds).forEach(function (state) {
-      set(state, String(data.counts[state]));
+      set(progressFields[state], String(data.counts[state]));
       var other = document.getElementById(syncCardIds[state]);
       if (other) { other.textContent = String(data.counts[state]); }
     });

@@ -98,7 +98,10 @@ class ChannelSyncSerializer(serializers.Serializer):
 
     channel = serializers.IntegerField(source="channel_id")
     channel_name = serializers.CharField()
-    state = serializers.CharField(source="key", help_text="pending, sending, in_xero, paid_in_xero, failed, skipped")
+    state = serializers.CharField(
+        source="key",
+        help_text="pending, sending, in_xero, paid_in_xero, failed, skipped, waiting (for a choice on the channel)",
+    )
     state_label = serializers.CharField(source="label")
     xero_id = serializers.CharField(help_text="The invoice's InvoiceID in Xero, empty until it is there.")
     xero_url = serializers.CharField(help_text="A link to the invoice in Xero, empty until it is there.")

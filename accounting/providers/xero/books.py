@@ -27,6 +27,11 @@ def organisation_summary(organisation: Any) -> str:
     )
 
 
+def organisation_tenant_id(organisation: Any) -> str:
+    """Return the tenant id of an Organisation answer (Xero's OrganisationID is the tenant id)."""
+    return str(organisation.organisation_id or "")
+
+
 def account_problem(*, code: str, accounts: Iterable[Any]) -> tuple[str, str]:
     """Return (description, problem) of account `code` for sales lines; problem "" when it suits.
 

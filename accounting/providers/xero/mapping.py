@@ -51,6 +51,14 @@ class MappingError(ValueError):
     """Raise when a store record cannot be expressed as a Xero record; the message says why."""
 
 
+class LineAccountUnset(MappingError):
+    """A line needs an account the operator has not chosen yet (Line accounts card)."""
+
+
+class TaxTypeUnmapped(MappingError):
+    """A line's rate has no Xero tax type chosen yet (Tax mapping card)."""
+
+
 def quantize(value: Decimal, places: Decimal = FOUR_DP) -> Decimal:
     return Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
 
@@ -221,6 +229,11 @@ def line_account_unset_message(*, kind: str) -> str:
     )
 
 
+def unset_line_accounts(*, keys: Iterable[tuple[Decimal, str]], accounts: LineAccounts) -> list[str]:
+    """Return the line kinds among `keys` (rate, kind) whose account is not chosen, sorted."""
+    return sorted({kind for _rate, kind in keys if kind != LineKind.GOODS and not accounts.for_kind(kind)})
+
+
 def _split_discount(line: Any, accounts: LineAccounts) -> bool:
     """Return whether the line's discount goes as its own line to the discount account."""
     return (
@@ -268,7 +281,7 @@ def invoice_lines(
         kind = line_kind_of(line)
         account = accounts.for_kind(kind)
         if kind != LineKind.GOODS and not account:
-            raise MappingError(line_account_unset_message(kind=kind))
+            raise LineAccountUnset(line_account_unset_message(kind=kind))
         quantity, unit = quantize(line.quantity), quantize(line.unit_price)
         rate = Decimal(line.tax_rate)
         item = LineItem(description=line.description, quantity=quantity, unit_amount=unit, account_code=account or None)
@@ -288,7 +301,7 @@ def invoice_lines(
         money.append(XeroLine(quantity=quantity, unit_amount=unit, tax_rate=rate))
         if discount_rate:
             if not accounts.discount:
-                raise MappingError(line_account_unset_message(kind=LineKind.DISCOUNT))
+                raise LineAccountUnset(line_account_unset_message(kind=LineKind.DISCOUNT))
             full = totals.cents(quantity * unit)
             net = totals.line_amount(XeroLine(quantity=quantity, unit_amount=unit, discount_rate=discount_rate))
             off = LineItem(
@@ -318,7 +331,7 @@ def _rounding_line_add(planned: PlannedLines, *, accounts: LineAccounts, amounts
             "difference is more than rounding, so the store's lines and total disagree."
         )
     if not accounts.rounding:
-        raise MappingError(
+        raise LineAccountUnset(
             f"Xero computes tax per line and would total this invoice {planned.xero_total}, the store says "
             f"{planned.store_total}: choose a rounding account under Line accounts on the channel page, and a "
             "rounding line will close the difference."
@@ -365,7 +378,7 @@ def line_tax_type(*, line: Any, tax_types: Mapping[tuple[Decimal, str], str], ki
     """
     key = line_tax_key(line, kind=kind)
     if key not in tax_types:
-        raise MappingError(tax_unmapped_message(rate=key[0]))
+        raise TaxTypeUnmapped(tax_unmapped_message(rate=key[0]))
     return tax_types[key]
 
 

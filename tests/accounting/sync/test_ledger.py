@@ -175,7 +175,7 @@ def test_the_channel_summary_counts_states_and_lists_failures_in_three_queries(s
     with django_assert_num_queries(3):
         summary = channel_sync_summary(channel=channel)
 
-    assert summary["counts"] == {"pending": 2, "in_flight": 0, "synced": 2, "failed": 1, "skipped": 0}
+    assert summary["counts"] == {"pending": 2, "in_flight": 0, "synced": 2, "failed": 1, "skipped": 0, "waiting": 0}
     assert summary["total"] == 5
     assert [(e["object_id"], e["message"], e["attempts"]) for e in summary["errors"]] == [
         (invoices[2].pk, "Organisation is not subscribed to currency JPY", 1)
