@@ -17,7 +17,8 @@ from django.utils import timezone
 from xero_sandbox.models import AuthorizationCode, Connection, DeveloperApp, Grant, Organisation, RefreshToken
 
 from .apps import app_bulk_connections, app_connection_cap
-from .tokens import TokenSet, hash_token, sandbox_user_id, token_set_issue
+from .organisation_users import organisations_of_user_picked
+from .tokens import TokenSet, hash_token, sandbox_user_id, token_set_issue, xero_user_id
 
 DEFAULT_SCOPES = [
     "openid",
@@ -136,13 +137,23 @@ def connections_check(*, app: DeveloperApp, organisations: list[Organisation]) -
 
 
 @transaction.atomic
-def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str]) -> str:
-    """Connect the picked organisations to the app and return a fresh authorization code."""
-    organisations = list(Organisation.objects.filter(tenant_id__in=list(tenant_ids)))
-    if not organisations:
+def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str], user: Any) -> str:
+    """Connect the picked organisations to the app for the signed-in Xero `user`; return a fresh code.
+
+    Only organisations `user` may access can be connected (login.xero.com lists no others); a pick
+    naming any other is refused whole (OAuthError) and connects nothing.
+    """
+    tenant_ids = [tenant for tenant in tenant_ids if str(tenant).strip()]
+    if not tenant_ids:
         raise OAuthError("invalid_request", "Pick at least one organisation")
+    organisations = organisations_of_user_picked(user=user, tenant_ids=tenant_ids)
+    if organisations is None:
+        raise OAuthError(
+            "invalid_request",
+            "Your Xero user has no access to an organisation you picked: pick one of the organisations listed.",
+        )
     connections_check(app=request.app, organisations=organisations)
-    user_id = sandbox_user_id()
+    user_id = xero_user_id(user)
     auth_event_id = uuid.uuid4()
     for organisation in organisations:
         Connection.objects.update_or_create(
@@ -158,6 +169,7 @@ def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str]) -> st
         redirect_uri=request.redirect_uri,
         scopes=request.scopes,
         user_id=user_id,
+        signed_in_user=user,
         auth_event_id=auth_event_id,
         tenant_ids=[str(o.tenant_id) for o in organisations],
         code_challenge=request.code_challenge,
@@ -198,7 +210,12 @@ def code_exchange(*, app: DeveloperApp, code: str, redirect_uri: str, code_verif
     if found.code_challenge and not verified:
         raise OAuthError("invalid_grant", "code_verifier does not match")
     grant = Grant.objects.create(
-        app=app, user_id=found.user_id, scopes=found.scopes, auth_event_id=found.auth_event_id, nonce=found.nonce
+        app=app,
+        user_id=found.user_id,
+        signed_in_user_id=found.signed_in_user_id,
+        scopes=found.scopes,
+        auth_event_id=found.auth_event_id,
+        nonce=found.nonce,
     )
     return token_set_issue(grant=grant).as_answer()
 
