@@ -192,32 +192,54 @@ def _pkce_matches(*, verifier: str, challenge: str) -> bool:
     return secrets.compare_digest(digest, challenge)
 
 
-@transaction.atomic
-def code_exchange(*, app: DeveloperApp, code: str, redirect_uri: str, code_verifier: str = "") -> dict[str, Any]:
-    """Spend an authorization code and return the token endpoint's answer."""
-    found = (
-        AuthorizationCode.objects.select_for_update().filter(code_hash=hash_token(code), app=app).first()
-        if code
-        else None
-    )
-    if found is None or found.used_at is not None or found.expires_at <= timezone.now():
+def _code_present(*, app: DeveloperApp, code: str) -> AuthorizationCode:
+    """Spend a presented code, in a transaction of its own that commits whatever the exchange does next.
+
+    Xero spends a code when it is presented to the token endpoint, even if the exchange then fails
+    (wrong redirect_uri, code_verifier or client): a second presentation is invalid_grant. The same
+    client presenting a spent code again also revokes the tokens the code bought (RFC 6749 §4.1.2).
+    Return the code when it may still buy tokens for `app`, else raise OAuthError(invalid_grant).
+    """
+    if not code:
         raise OAuthError("invalid_grant")
-    found.used_at = timezone.now()
-    found.save(update_fields=["used_at"])
+    now = timezone.now()
+    with transaction.atomic():
+        found = AuthorizationCode.objects.select_for_update().filter(code_hash=hash_token(code)).first()
+        if found is None:
+            raise OAuthError("invalid_grant")
+        first_presentation = found.used_at is None
+        if first_presentation:
+            found.used_at = now
+            found.save(update_fields=["used_at"])
+        elif found.app_id == app.pk and found.grant_id is not None:
+            Grant.objects.filter(pk=found.grant_id, revoked_at__isnull=True).update(revoked_at=now)
+    if not first_presentation or found.app_id != app.pk or found.expires_at <= now:
+        raise OAuthError("invalid_grant")
+    return found
+
+
+def code_exchange(*, app: DeveloperApp, code: str, redirect_uri: str, code_verifier: str = "") -> dict[str, Any]:
+    """Spend an authorization code and return the token endpoint's answer.
+
+    The code is spent (committed) before anything else is checked: a refused exchange leaves it spent.
+    """
+    found = _code_present(app=app, code=code)
     if found.redirect_uri != redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri does not match")
     verified = bool(code_verifier) and _pkce_matches(verifier=code_verifier, challenge=found.code_challenge)
     if found.code_challenge and not verified:
         raise OAuthError("invalid_grant", "code_verifier does not match")
-    grant = Grant.objects.create(
-        app=app,
-        user_id=found.user_id,
-        signed_in_user_id=found.signed_in_user_id,
-        scopes=found.scopes,
-        auth_event_id=found.auth_event_id,
-        nonce=found.nonce,
-    )
-    return token_set_issue(grant=grant).as_answer()
+    with transaction.atomic():
+        grant = Grant.objects.create(
+            app=app,
+            user_id=found.user_id,
+            signed_in_user_id=found.signed_in_user_id,
+            scopes=found.scopes,
+            auth_event_id=found.auth_event_id,
+            nonce=found.nonce,
+        )
+        AuthorizationCode.objects.filter(pk=found.pk).update(grant=grant)
+        return token_set_issue(grant=grant).as_answer()
 
 
 def refresh_token_rotate(*, app: DeveloperApp, refresh_token: str) -> dict[str, Any]:
