@@ -65,11 +65,10 @@ def login(base_url: str, username: str) -> Any:
     return session
 
 
-def consent(authorize_url: str) -> str:
-    """Allow access on the sandbox's consent page; return the callback URL Xero sends the browser to."""
-    import requests
-
-    browser = requests.Session()
+def consent(browser: Any, authorize_url: str) -> str:
+    """Allow access on the sandbox's consent page in `browser` (a session signed in on the site: the
+    sandbox's Xero user, as login.xero.com remembers its sign-in); return the callback URL Xero sends
+    the browser to."""
     page = browser.get(authorize_url, timeout=30)
     page.raise_for_status()
     data = [(name, unescape(value)) for name, value in HIDDEN.findall(page.text)]
@@ -88,7 +87,7 @@ def press_connect(session: Any, base_url: str, channel_id: int) -> str:
 
 def callback_url(session: Any, base_url: str, channel_id: int) -> str:
     """Press Connect, allow on Xero's consent page; return the callback URL (not yet opened)."""
-    return consent(press_connect(session, base_url, channel_id))
+    return consent(session, press_connect(session, base_url, channel_id))
 
 
 def scene_create(*, base_url: str) -> dict[str, Any]:
@@ -110,7 +109,8 @@ def scene_create(*, base_url: str) -> dict[str, Any]:
             Membership.objects.create(organization=org, user=user, role="admin")
         for name in channel_names:
             app = testing.app_create(name=f"App {name}", redirect_uri=f"{base_url}/xero/callback/")
-            testing.organisation_create(name=f"Books {name}")
+            # Both users are Xero users of the organisation: its consent page offers it to them.
+            testing.organisation_create(name=f"Books {name}", users=list(users.values()))
             channels[name] = AccountingChannel.objects.create(
                 store=store, name=name, client_id=app.client_id, client_secret=app.client_secret
             ).pk

@@ -120,7 +120,7 @@ def scene_create(*, base_url: str) -> dict[str, Any]:
     Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
     store = Store.objects.create(organization=organization, name="Secrets store", currency="GBP")
     app = testing.app_create(name="Secrets drill app", redirect_uri=f"{base_url}/xero/callback/")
-    testing.organisation_create(name="Secrets drill books (UK)")
+    testing.organisation_create(name="Secrets drill books (UK)", users=[owner])  # the Xero user who consents
     _, raw_key = api_key_create(organization=organization, name="Secrets drill key", created_by=None)
     return {"store": store, "client_id": app.client_id, "client_secret": app.client_secret, "raw_key": raw_key}
 

@@ -2,12 +2,22 @@
 
 from django.contrib import admin
 
-from .models import DeveloperApp, Organisation, RequestLog, WebhookDelivery
+from .models import DeveloperApp, Organisation, OrganisationUser, RequestLog, WebhookDelivery
 from .services.organisations import FAULT_FIELDS
+
+
+class OrganisationUserInline(admin.TabularInline):
+    """The Xero users (users of this site) who may pick the organisation on the consent page."""
+
+    model = OrganisationUser
+    extra = 1
+    autocomplete_fields = ["user"]
+    readonly_fields = ["granted_at"]
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    inlines = [OrganisationUserInline]
     list_display = ["name", "tenant_id", "base_currency", *FAULT_FIELDS]
     fieldsets = [
         (None, {"fields": ["name", "tenant_id", "short_code", "base_currency", "country_code"]}),

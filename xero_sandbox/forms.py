@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from .models import AppTier, Organisation
+from .services.organisation_users import UnknownUser, users_by_username
 from .services.organisations import FAULT_FIELDS
 
 
@@ -40,6 +43,17 @@ class OrganisationForm(forms.Form):
         if Organisation.objects.filter(name=name).exists():
             raise forms.ValidationError("An organisation with this name already exists.")
         return name
+
+
+class UserAccessForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Username", help_text="A user of this site (its Xero user).")
+
+    def clean_username(self) -> Any:
+        try:
+            [user] = users_by_username(usernames=[self.cleaned_data["username"]])
+        except UnknownUser as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return user
 
 
 class OrganisationSettingsForm(forms.ModelForm):

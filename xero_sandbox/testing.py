@@ -14,7 +14,7 @@ from typing import Any
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
 from .models import Account, Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, TaxRate, WebhookDelivery
-from .services import apps, identity, organisation_settings, organisations, payments
+from .services import apps, identity, organisation_settings, organisation_users, organisations, payments
 
 OrganisationRef = Organisation | str | uuid.UUID
 
@@ -51,11 +51,25 @@ def organisation_create(
     country: str = "GB",
     base_currency: str = "",
     currencies: list[str] | None = None,
+    users: list[Any] | None = None,
 ) -> Organisation:
-    """Create an organisation with its region's demo books (GB, AU, NZ, US); only the base currency enabled."""
-    return organisations.organisation_create(
+    """Create an organisation with its region's demo books (GB, AU, NZ, US); only the base currency enabled.
+
+    `users` (Django users or usernames) may pick it on the consent page; nobody else may.
+    """
+    organisation = organisations.organisation_create(
         name=name, country=country, base_currency=base_currency, currencies=currencies
     )
+    for user in users or []:
+        organisation_user_grant(organisation=organisation, user=user)
+    return organisation
+
+
+def organisation_user_grant(*, organisation: OrganisationRef, user: Any) -> None:
+    """Let a Django user (or a username) pick the organisation on the consent page, as its Xero user."""
+    if isinstance(user, str):
+        [user] = organisation_users.users_by_username(usernames=[user])
+    organisation_users.organisation_user_grant(organisation=organisation_get(organisation=organisation), user=user)
 
 
 def account_add(

@@ -37,6 +37,7 @@ urlpatterns = [
     path("apps/<str:client_id>/", portal.app_detail, name="app-detail"),
     path("organisations/new/", portal.organisation_new, name="organisation-new"),
     path("organisations/<uuid:tenant_id>/", portal.organisation_detail, name="organisation"),
+    path("organisations/<uuid:tenant_id>/users/", portal.organisation_users, name="organisation-users"),
     path("organisations/<uuid:tenant_id>/invoices/<uuid:invoice_id>/pay/", portal.invoice_pay, name="invoice-pay"),
     path("organisations/<uuid:tenant_id>/invoices/<uuid:invoice_id>/void/", portal.invoice_void, name="invoice-void"),
     path("organisations/<uuid:tenant_id>/requests/", portal.request_log, name="request-log"),

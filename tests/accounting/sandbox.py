@@ -1,6 +1,7 @@
 """Test helpers that stage things in the Xero sandbox (tests may import it; the portal never does).
 
-The consent page is driven over real HTTP with `requests`, as a browser without JavaScript would.
+The consent page is driven over real HTTP with `requests`, as a browser without JavaScript would,
+signed in on the site as the Xero user who consents (login.xero.com signs its users in first).
 """
 
 from __future__ import annotations
@@ -8,11 +9,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Sequence
 from html import unescape
 from urllib.parse import urljoin
 
 import requests
+from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 
 from xero_sandbox.models import RequestLog
 
@@ -39,11 +43,23 @@ def sandbox_app_tier_set(*, client_id: str, tier: str) -> None:
     testing.app_tier_set(app=DeveloperApp.objects.get(client_id=client_id), tier=tier)
 
 
-def sandbox_org(name: str) -> str:
-    """Create a sandbox organisation; return its tenant id."""
+def sandbox_org(name: str, *, users: Sequence = ()) -> str:
+    """Create a sandbox organisation that `users` (the Xero users who will consent) may connect;
+    return its tenant id."""
     out = io.StringIO()
-    call_command("xero_sandbox", "create-org", "--name", name, stdout=out)
+    granted = [arg for user in users for arg in ("--user", user.get_username())]
+    call_command("xero_sandbox", "create-org", "--name", name, *granted, stdout=out)
     return out.getvalue().strip()
+
+
+def signed_in_browser(user) -> requests.Session:
+    """A browser session signed in on the site as `user`: the sandbox's Xero user."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    browser = requests.Session()
+    browser.cookies.set(cookie.key, cookie.value)
+    return browser
 
 
 def sandbox_token_set(*, client_id: str, tenant_id: str) -> dict:
@@ -53,12 +69,13 @@ def sandbox_token_set(*, client_id: str, tenant_id: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def consent(authorize_url: str, *, allow: bool = True, organisations: list[str] | None = None) -> str:
-    """Answer Xero's consent page; return the URL Xero sends the browser back to.
+def consent(authorize_url: str, *, user, allow: bool = True, organisations: list[str] | None = None) -> str:
+    """Answer Xero's consent page signed in as the Xero user `user`; return the URL Xero sends the
+    browser back to.
 
     `organisations` names the organisations to tick (default: the page's default choice).
     """
-    session = requests.Session()
+    session = signed_in_browser(user)
     page = session.get(authorize_url, timeout=10)
     page.raise_for_status()
     html = page.text

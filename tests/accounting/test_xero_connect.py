@@ -29,8 +29,9 @@ def xero_app(xero_sandbox):
 
 
 @pytest.fixture
-def tenants(xero_sandbox):
-    return {name: sandbox_org(name) for name in ("Demo Company (UK)", "Second Books Ltd")}
+def tenants(xero_sandbox, member):
+    """Two organisations the member (the Xero user who consents) may connect."""
+    return {name: sandbox_org(name, users=[member]) for name in ("Demo Company (UK)", "Second Books Ltd")}
 
 
 @pytest.fixture
@@ -54,8 +55,8 @@ def come_back(client, location: str, follow: bool = True):
     return client.get(f"{url.path}?{url.query}", follow=follow)
 
 
-def test_allow_access_records_the_organisation_and_congratulates(member_client, xero_channel, tenants):
-    response = come_back(member_client, consent(press_connect(member_client, xero_channel)))
+def test_allow_access_records_the_organisation_and_congratulates(member_client, member, xero_channel, tenants):
+    response = come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     assert response.redirect_chain == [(reverse("accounting:channel-connected", args=[xero_channel.pk]), 302)]
     html = response.content.decode()
     assert "Congratulations! Your channel is now successfully connected." in html
@@ -76,8 +77,8 @@ def test_allow_access_records_the_organisation_and_congratulates(member_client, 
     assert ChannelAuthorization.objects.get(channel=channel).outcome == AuthorizationOutcome.CONNECTED
 
 
-def test_a_real_answer_used_twice_is_refused_the_second_time(member_client, xero_channel, tenants):
-    location = consent(press_connect(member_client, xero_channel))
+def test_a_real_answer_used_twice_is_refused_the_second_time(member_client, member, xero_channel, tenants):
+    location = consent(press_connect(member_client, xero_channel), user=member)
     come_back(member_client, location)
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
     response = come_back(member_client, location, follow=False)
@@ -85,8 +86,8 @@ def test_a_real_answer_used_twice_is_refused_the_second_time(member_client, xero
     assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
 
 
-def test_cancel_on_the_consent_page_changes_nothing(member_client, xero_channel, tenants):
-    location = consent(press_connect(member_client, xero_channel), allow=False)
+def test_cancel_on_the_consent_page_changes_nothing(member_client, member, xero_channel, tenants):
+    location = consent(press_connect(member_client, xero_channel), user=member, allow=False)
     response = come_back(member_client, location)
     assert [str(m) for m in response.context["messages"]] == [
         "Xero access was not granted. The channel was not changed."
@@ -94,10 +95,10 @@ def test_cancel_on_the_consent_page_changes_nothing(member_client, xero_channel,
     assert AccountingChannel.objects.get(pk=xero_channel.pk).connection_state == ConnectionState.NOT_CONNECTED
 
 
-def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member_client, xero_channel, tenants):
+def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member_client, member, xero_channel, tenants):
     AccountingChannel.objects.filter(pk=xero_channel.pk).update(client_secret="not-the-app-secret")
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
-    response = come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    response = come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     assert [str(m) for m in response.context["messages"]] == [
         "Xero rejected the Client ID or Client Secret. Copy both again from your Xero app "
         "(developer.xero.com → My Apps) into the channel, then connect again."
@@ -106,11 +107,11 @@ def test_a_wrong_client_secret_names_the_likely_cause_and_changes_nothing(member
 
 
 def test_two_organisations_authorised_lead_to_a_pick_and_the_unpicked_one_is_disconnected(
-    member_client, xero_channel, tenants, xero_app
+    member_client, member, xero_channel, tenants, xero_app
 ):
     # Xero connects several organisations in one consent only for apps on the Advanced tier.
     sandbox_app_tier_set(client_id=xero_channel.client_id, tier="advanced")
-    location = consent(press_connect(member_client, xero_channel), organisations=list(tenants))
+    location = consent(press_connect(member_client, xero_channel), user=member, organisations=list(tenants))
     response = come_back(member_client, location)
     authorization = ChannelAuthorization.objects.get(channel=xero_channel)
     choose_url = reverse("accounting:channel-choose-organisation", args=[xero_channel.pk, authorization.pk])
@@ -133,8 +134,8 @@ def test_two_organisations_authorised_lead_to_a_pick_and_the_unpicked_one_is_dis
     assert sorted(connected.values_list("organisation__name", flat=True)) == ["Second Books Ltd"]
 
 
-def test_disconnect_deletes_the_connection_in_xero_and_keeps_the_history(member_client, xero_channel, tenants):
-    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+def test_disconnect_deletes_the_connection_in_xero_and_keeps_the_history(member_client, member, xero_channel, tenants):
+    come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     member_client.post(reverse("accounting:channel-active", args=[xero_channel.pk]), {"is_active": "on"}, follow=True)
     assert Connection.objects.filter(organisation__tenant_id=tenants["Demo Company (UK)"]).count() == 1
     response = member_client.post(reverse("accounting:channel-disconnect", args=[xero_channel.pk]), follow=True)
@@ -150,8 +151,8 @@ def test_disconnect_deletes_the_connection_in_xero_and_keeps_the_history(member_
     assert list(channel.events.values_list("kind", flat=True)) == ["disconnected", "activated", "connected"]
 
 
-def test_reconnecting_a_channel_that_needs_it_resumes_sending(member_client, xero_channel, tenants):
-    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+def test_reconnecting_a_channel_that_needs_it_resumes_sending(member_client, member, xero_channel, tenants):
+    come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     member_client.post(reverse("accounting:channel-active", args=[xero_channel.pk]), {"is_active": "on"})
     AccountingChannel.objects.filter(pk=xero_channel.pk).update(
         connection_state=ConnectionState.NEEDS_RECONNECT, state_reason="Xero answered 403."
@@ -159,14 +160,14 @@ def test_reconnecting_a_channel_that_needs_it_resumes_sending(member_client, xer
     html = member_client.get(reverse("accounting:channel-detail", args=[xero_channel.pk])).content.decode()
     assert "Sending is paused: the channel needs to be connected again." in html
     assert AccountingChannel.objects.get(pk=xero_channel.pk).is_sending is False
-    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     assert (channel.connection_state, channel.state_reason, channel.is_active) == ("connected", "", True)
     assert channel.is_sending is True
 
 
 def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switches_it_off(
-    member_client, xero_channel, tenants, organization
+    member_client, member, xero_channel, tenants, organization
 ):
     from tests.accounting.conftest import connect_locally
 
@@ -177,7 +178,7 @@ def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switch
         is_active=True,
     )
     connect_locally(xero_channel, tenant_id=tenants["Second Books Ltd"], tenant_name="Second Books Ltd", is_active=True)
-    response = come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    response = come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     assert [str(m) for m in response.context["messages"]] == [
         "“Main books” was switched off: another active channel already sends to Demo Company (UK) with the same "
         "invoice number prefix."
@@ -187,13 +188,15 @@ def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switch
     assert AccountingChannel.objects.get(pk=other.pk).is_active is True
 
 
-def test_connecting_refreshing_and_disconnecting_log_no_secret_or_token(member_client, xero_channel, tenants, caplog):
+def test_connecting_refreshing_and_disconnecting_log_no_secret_or_token(
+    member_client, member, xero_channel, tenants, caplog
+):
     import logging
 
     from accounting.tokens import channel_access_grant
 
     caplog.set_level(logging.DEBUG)
-    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     connected = AccountingChannel.objects.get(pk=xero_channel.pk)
     secrets = [connected.client_secret, connected.token_set["access_token"], connected.token_set["refresh_token"]]
     grant = channel_access_grant(channel_id=xero_channel.pk, force_refresh=True)
@@ -221,13 +224,15 @@ def _sent_to_xero(channel, **fields):
 REFUSED_SWITCH = "This channel sends to Demo Company (UK). To send to another Xero organisation, add a new channel."
 
 
-def test_a_channel_that_sent_records_is_not_switched_to_another_organisation(member_client, xero_channel, tenants):
+def test_a_channel_that_sent_records_is_not_switched_to_another_organisation(
+    member_client, member, xero_channel, tenants
+):
     from tests.accounting.conftest import connect_locally
 
     connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
     _sent_to_xero(xero_channel)
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
-    location = consent(press_connect(member_client, xero_channel), organisations=["Second Books Ltd"])
+    location = consent(press_connect(member_client, xero_channel), user=member, organisations=["Second Books Ltd"])
     response = come_back(member_client, location)
     assert response.redirect_chain == [(reverse("accounting:channel-detail", args=[xero_channel.pk]), 302)]
     assert [str(m) for m in response.context["messages"]] == [REFUSED_SWITCH]
@@ -236,7 +241,7 @@ def test_a_channel_that_sent_records_is_not_switched_to_another_organisation(mem
 
 
 def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_records_but_allows_its_own(
-    member_client, xero_channel, tenants
+    member_client, member, xero_channel, tenants
 ):
     from tests.accounting.conftest import connect_locally
 
@@ -244,7 +249,9 @@ def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_reco
     connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
     _sent_to_xero(xero_channel, state="pending", xero_id="9b2c3d4e-0000-4000-8000-000000000002")  # edited since
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
-    come_back(member_client, consent(press_connect(member_client, xero_channel), organisations=list(tenants)))
+    come_back(
+        member_client, consent(press_connect(member_client, xero_channel), user=member, organisations=list(tenants))
+    )
     authorization = ChannelAuthorization.objects.get(channel=xero_channel)
     choose_url = reverse("accounting:channel-choose-organisation", args=[xero_channel.pk, authorization.pk])
     by_name = {c["tenant_name"]: c["id"] for c in authorization.connections}
@@ -259,24 +266,26 @@ def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_reco
     assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], by_name["Demo Company (UK)"])
 
 
-def test_a_channel_that_never_sent_anything_may_switch_organisation(member_client, xero_channel, tenants):
+def test_a_channel_that_never_sent_anything_may_switch_organisation(member_client, member, xero_channel, tenants):
     from tests.accounting.conftest import connect_locally
 
     connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
     _sent_to_xero(xero_channel, state="pending", xero_id="")  # waiting, never sent
-    location = consent(press_connect(member_client, xero_channel), organisations=["Second Books Ltd"])
+    location = consent(press_connect(member_client, xero_channel), user=member, organisations=["Second Books Ltd"])
     response = come_back(member_client, location)
     assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     assert (channel.tenant_id, channel.tenant_name) == (tenants["Second Books Ltd"], "Second Books Ltd")
 
 
-def test_a_channel_that_sent_records_may_reconnect_to_its_own_organisation(member_client, xero_channel, tenants):
+def test_a_channel_that_sent_records_may_reconnect_to_its_own_organisation(
+    member_client, member, xero_channel, tenants
+):
     from tests.accounting.conftest import connect_locally
 
     connect_locally(xero_channel, tenant_id=tenants["Demo Company (UK)"], tenant_name="Demo Company (UK)")
     _sent_to_xero(xero_channel)
-    location = consent(press_connect(member_client, xero_channel), organisations=["Demo Company (UK)"])
+    location = consent(press_connect(member_client, xero_channel), user=member, organisations=["Demo Company (UK)"])
     response = come_back(member_client, location)
     assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
@@ -284,10 +293,12 @@ def test_a_channel_that_sent_records_may_reconnect_to_its_own_organisation(membe
     assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], str(connection.connection_id))
 
 
-def test_disconnect_after_access_was_revoked_in_xero_disconnects_here_and_says_so(member_client, xero_channel, tenants):
+def test_disconnect_after_access_was_revoked_in_xero_disconnects_here_and_says_so(
+    member_client, member, xero_channel, tenants
+):
     from xero_sandbox.testing import connections_revoke
 
-    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     assert connections_revoke(organisation=tenants["Demo Company (UK)"]) == 1
     # Xero no longer accepts the stored access token: DELETE /connections answers 401.
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
@@ -310,9 +321,9 @@ def test_disconnect_after_access_was_revoked_in_xero_disconnects_here_and_says_s
 
 
 def test_disconnect_when_tls_to_xero_fails_says_xero_could_not_be_reached_and_changes_nothing(
-    member_client, xero_channel, tenants, settings, live_server
+    member_client, member, xero_channel, tenants, settings, live_server
 ):
-    come_back(member_client, consent(press_connect(member_client, xero_channel)))
+    come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
     # The live server speaks plain HTTP: a TLS handshake with it fails (the SDK's ApiSSLException).
     settings.XERO_API_URL = settings.XERO_API_URL.replace("http://", "https://", 1)
@@ -325,10 +336,10 @@ def test_disconnect_when_tls_to_xero_fails_says_xero_could_not_be_reached_and_ch
 
 
 def test_connect_when_tls_to_xero_fails_says_xero_could_not_be_reached_and_changes_nothing(
-    member_client, xero_channel, tenants, settings
+    member_client, member, xero_channel, tenants, settings
 ):
     before = AccountingChannel.objects.values().get(pk=xero_channel.pk)
-    location = consent(press_connect(member_client, xero_channel))
+    location = consent(press_connect(member_client, xero_channel), user=member)
     settings.XERO_API_URL = settings.XERO_API_URL.replace("http://", "https://", 1)  # GET /connections fails
     response = come_back(member_client, location)
     assert [str(m) for m in response.context["messages"]] == [

@@ -19,8 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(t
 
 
 @pytest.fixture
-def xero_app(xero_sandbox, live_server):
-    sandbox_org("Demo Company (UK)")
+def xero_app(xero_sandbox, live_server, member):
+    # The browser is signed in as `member` (logged_in_page): Xero's consent page offers its organisations.
+    sandbox_org("Demo Company (UK)", users=[member])
     return sandbox_app(redirect_uri=f"{live_server.url}/xero/callback/", name="High Street portal")
 
 
@@ -66,6 +67,9 @@ def test_operator_connects_a_store_to_xero_and_switches_it_on(
 
     page.get_by_role("button", name="Connect").click()
     expect(page.get_by_role("heading", name="High Street portal wants access to your Xero data")).to_be_visible()
+    # Xero's consent page knows the signed-in user and offers only that user's organisations.
+    expect(page.get_by_text("Signed in as operator")).to_be_visible()
+    expect(page.get_by_label("Demo Company (UK)")).to_be_checked()
     shot("xero-consent")
     page.get_by_role("button", name="Allow access").click()
 
@@ -116,9 +120,9 @@ def test_cancel_on_xero_comes_back_with_a_message(logged_in_page, live_server, o
 
 
 def test_two_organisations_authorised_in_one_consent_are_picked_from(
-    logged_in_page, live_server, organization, xero_app
+    logged_in_page, live_server, organization, member, xero_app
 ):
-    sandbox_org("Northwind Traders Ltd")
+    sandbox_org("Northwind Traders Ltd", users=[member])
     # Xero connects several organisations in one consent only for apps on the Advanced tier.
     sandbox_app_tier_set(client_id=xero_app["client_id"], tier="advanced")
     StoreFactory(organization=organization, name="High Street Shop")

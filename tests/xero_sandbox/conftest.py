@@ -39,8 +39,41 @@ def sandbox_app(db):
 
 
 @pytest.fixture
-def sandbox_org(db):
-    return testing.organisation_create(name="Demo Company (UK)")
+def xero_user(db):
+    """The Xero user who signs in on the consent page (a Django user of the same site)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="xero-user")
+
+
+@pytest.fixture
+def sandbox_org(db, xero_user):
+    """The demo organisation, which `xero_user` may connect."""
+    return testing.organisation_create(name="Demo Company (UK)", users=[xero_user])
+
+
+def session_cookie(user) -> tuple[str, str]:
+    """Return the name and value of a session cookie of `user`, signed in on the site."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    return cookie.key, cookie.value
+
+
+def signed_in_session(user) -> requests.Session:
+    """A `requests` session (a browser without JavaScript) signed in on the site as `user`."""
+    session = requests.Session()
+    session.cookies.set(*session_cookie(user))
+    return session
+
+
+@pytest.fixture
+def xero_user_session(xero_user) -> requests.Session:
+    """A browser session signed in as `xero_user`, as login.xero.com remembers its sign-in."""
+    return signed_in_session(xero_user)
 
 
 @pytest.fixture
@@ -59,15 +92,10 @@ def sdk(xero_sandbox, sandbox_app, sandbox_org):
 @pytest.fixture
 def staff_cookie(db, live_server) -> dict:
     """A session cookie of a logged-in staff user (the sandbox's own pages are for staff only)."""
-    from django.conf import settings
-    from django.test import Client
-
     from tests.factories import UserFactory
 
-    client = Client()
-    client.force_login(UserFactory(username="sandbox-staff", is_staff=True))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    return {"name": cookie.key, "value": cookie.value, "url": live_server.url}
+    name, value = session_cookie(UserFactory(username="sandbox-staff", is_staff=True))
+    return {"name": name, "value": value, "url": live_server.url}
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The sandbox's own pages (apps with their secrets, request logs, fault knobs) are for staff only.
 
-The consent page stays open, as Xero's login page is, and so do the API hosts (they take tokens).
+The consent page is for any signed-in user of the site (the sandbox's Xero user, as login.xero.com
+signs its users in first); the API hosts stay open (they take tokens).
 """
 
 from __future__ import annotations
@@ -69,17 +70,28 @@ def test_staff_users_see_the_pages(client, sandbox_objects):
         assert client.get(url).status_code == 200, url
 
 
-def test_the_consent_page_stays_open_like_xeros_login_page(client, sandbox_objects):
+CONSENT_QUERY = {
+    "response_type": "code",
+    "redirect_uri": "http://127.0.0.1:8000/xero/callback/",
+    "scope": "offline_access accounting.invoices",
+    "state": "s",
+}
+
+
+def test_the_consent_page_sends_anonymous_visitors_to_the_sites_log_in_not_the_staff_one(client, sandbox_objects):
     app, _ = sandbox_objects
-    response = client.get(
-        reverse("xero_sandbox:authorize"),
-        {
-            "response_type": "code",
-            "client_id": app.client_id,
-            "redirect_uri": "http://127.0.0.1:8000/xero/callback/",
-            "scope": "offline_access accounting.invoices",
-            "state": "s",
-        },
-    )
+    response = client.get(reverse("xero_sandbox:authorize"), {**CONSENT_QUERY, "client_id": app.client_id})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('login')}?next=")
+    assert "Allow access" not in response.content.decode()
+
+
+def test_a_signed_in_member_who_is_not_staff_sees_the_consent_page(client, member, sandbox_objects):
+    app, organisation = sandbox_objects
+    testing.organisation_user_grant(organisation=organisation, user=member)
+    client.force_login(member)
+    response = client.get(reverse("xero_sandbox:authorize"), {**CONSENT_QUERY, "client_id": app.client_id})
     assert response.status_code == 200
-    assert "Allow access" in response.content.decode()
+    html = response.content.decode()
+    assert "Allow access" in html and "Access Test Ltd" in html
+    assert "Signed in as operator" in html

@@ -61,8 +61,10 @@ def test_unsupported_method_is_405_and_deletes_nothing(sdk, xero_sandbox, tenant
     assert testing.contacts(organisation=tenant) == []
 
 
-def test_consent_without_an_organisation_stays_on_the_page_with_a_message(xero_sandbox, sandbox_app, sandbox_org):
-    session = requests.Session()
+def test_consent_without_an_organisation_stays_on_the_page_with_a_message(
+    xero_sandbox, sandbox_app, sandbox_org, xero_user_session
+):
+    session = xero_user_session
     params = {
         "response_type": "code",
         "client_id": sandbox_app.client_id,
@@ -84,7 +86,7 @@ def test_consent_without_an_organisation_stays_on_the_page_with_a_message(xero_s
     assert Connection.objects.count() == 0
 
 
-def test_an_expired_authorization_code_is_invalid_grant(xero_sandbox, sandbox_app, sandbox_org):
+def test_an_expired_authorization_code_is_invalid_grant(xero_sandbox, sandbox_app, sandbox_org, xero_user):
     from xero_sandbox.services.identity import authorize_request_check, consent_allow
 
     request = authorize_request_check(
@@ -95,7 +97,7 @@ def test_an_expired_authorization_code_is_invalid_grant(xero_sandbox, sandbox_ap
             "scope": "offline_access accounting.invoices",
         }
     )
-    code = consent_allow(request=request, tenant_ids=[str(sandbox_org.tenant_id)])
+    code = consent_allow(request=request, tenant_ids=[str(sandbox_org.tenant_id)], user=xero_user)
     AuthorizationCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     answer = requests.post(
         f"{xero_sandbox}/identity/connect/token",

@@ -56,16 +56,15 @@ def _basic(app) -> dict[str, str]:
 
 
 def test_allow_access_returns_code_and_state_and_the_code_buys_tokens_for_the_picked_organisation(
-    xero_sandbox, sandbox_app, sandbox_org
+    xero_sandbox, sandbox_app, sandbox_org, xero_user, xero_user_session
 ):
     from xero_sandbox.testing import organisation_create
 
-    other = organisation_create(name="Northwind Traders Ltd")
+    other = organisation_create(name="Northwind Traders Ltd", users=[xero_user])
     verifier = "v" * 64
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    session = requests.Session()
     query = _consent(
-        session,
+        xero_user_session,
         xero_sandbox,
         _authorize_params(sandbox_app, code_challenge=challenge, code_challenge_method="S256"),
         action="allow",
@@ -129,18 +128,20 @@ def test_allow_access_returns_code_and_state_and_the_code_buys_tokens_for_the_pi
         assert secret not in logged
 
 
-def test_cancel_returns_access_denied_with_state_and_connects_nothing(xero_sandbox, sandbox_app, tenant):
-    query = _consent(
-        requests.Session(), xero_sandbox, _authorize_params(sandbox_app), action="cancel", tenants=[tenant]
-    )
+def test_cancel_returns_access_denied_with_state_and_connects_nothing(
+    xero_sandbox, sandbox_app, tenant, xero_user_session
+):
+    query = _consent(xero_user_session, xero_sandbox, _authorize_params(sandbox_app), action="cancel", tenants=[tenant])
     assert query == {"error": "access_denied", "state": "st-8Jx2"}
     assert Connection.objects.count() == 0
 
 
-def test_form_client_auth_works_and_a_wrong_pkce_verifier_is_invalid_grant(xero_sandbox, sandbox_app, tenant):
+def test_form_client_auth_works_and_a_wrong_pkce_verifier_is_invalid_grant(
+    xero_sandbox, sandbox_app, tenant, xero_user_session
+):
     challenge = base64.urlsafe_b64encode(hashlib.sha256(b"right" * 10).digest()).rstrip(b"=").decode()
     query = _consent(
-        requests.Session(),
+        xero_user_session,
         xero_sandbox,
         _authorize_params(sandbox_app, code_challenge=challenge, code_challenge_method="S256"),
         action="allow",
@@ -201,12 +202,17 @@ def test_broad_transactions_scope_is_refused_with_invalid_scope(xero_sandbox, sa
 
 
 @pytest.mark.browser
-def test_consent_page_in_a_browser_allows_access(page, xero_sandbox, sandbox_app, tenant):
+def test_consent_page_in_a_browser_allows_access(page, live_server, xero_sandbox, sandbox_app, tenant, xero_user):
     from urllib.parse import urlencode
 
+    from tests.xero_sandbox.conftest import session_cookie
+
+    name, value = session_cookie(xero_user)  # signed in on the site, as Xero remembers its own sign-in
+    page.context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
     page.route("http://localhost:9999/**", lambda route: route.fulfill(status=200, body="callback reached"))
     page.goto(f"{xero_sandbox}/login/identity/connect/authorize?{urlencode(_authorize_params(sandbox_app))}")
     assert page.get_by_role("heading").first.inner_text().startswith("Channels Portal Test wants access")
+    assert page.get_by_text("Signed in as xero-user").is_visible()
     page.get_by_label("Demo Company (UK)").check()
     page.get_by_role("button", name="Allow access").click()
     page.wait_for_url("http://localhost:9999/xero/callback/**")
@@ -216,7 +222,7 @@ def test_consent_page_in_a_browser_allows_access(page, xero_sandbox, sandbox_app
 
 
 def test_authlib_client_completes_the_flow_and_verifies_the_id_token_with_the_published_keys(
-    xero_sandbox, sandbox_app, tenant, settings
+    xero_sandbox, sandbox_app, tenant, settings, xero_user_session
 ):
     from authlib.common.security import generate_token
     from authlib.integrations.requests_client import OAuth2Session
@@ -235,7 +241,7 @@ def test_authlib_client_completes_the_flow_and_verifies_the_id_token_with_the_pu
         discovery["authorization_endpoint"], code_verifier=verifier, nonce="n-1"
     )
     params = {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
-    query = _consent(requests.Session(), xero_sandbox, params, action="allow", tenants=[tenant])
+    query = _consent(xero_user_session, xero_sandbox, params, action="allow", tenants=[tenant])
     assert query["state"] == state
     token = client.fetch_token(
         discovery["token_endpoint"], code=query["code"], state=state, code_verifier=verifier, timeout=10
@@ -247,7 +253,12 @@ def test_authlib_client_completes_the_flow_and_verifies_the_id_token_with_the_pu
     claims = jwt.decode(
         token["id_token"], key, algorithms=["RS256"], audience=sandbox_app.client_id, issuer=settings.XERO_IDENTITY_URL
     )
-    assert (claims["nonce"], claims["email"]) == ("n-1", "sandbox.user@example.com")
+    # The id token names the Xero user who signed in on the consent page.
+    assert (claims["nonce"], claims["email"], claims["preferred_username"]) == (
+        "n-1",
+        "xero-user@example.com",
+        "xero-user@example.com",
+    )
     access = jwt.decode(
         token["access_token"], key, algorithms=["RS256"], audience="https://identity.xero.com/resources"
     )

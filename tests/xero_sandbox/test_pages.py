@@ -102,3 +102,29 @@ def test_organisation_settings_set_high_volume_and_lock_date(page, xero_sandbox,
     page.get_by_role("button", name="Save settings").click()
     stored.refresh_from_db()
     assert (stored.high_volume, stored.lock_date) == (False, None)
+
+
+def test_staff_give_a_user_access_to_an_organisation_and_take_it_away(page, xero_sandbox, sandbox_org):
+    from tests.factories import UserFactory
+
+    UserFactory(username="merchant")
+    page.goto(f"{xero_sandbox}/organisations/{sandbox_org.tenant_id}/")
+    page.get_by_label("Username").fill("nobody")
+    page.get_by_role("button", name="Give access").click()
+    assert page.get_by_text("No user named 'nobody' exists on this site.").is_visible()
+    page.get_by_label("Username").fill("merchant")
+    page.get_by_role("button", name="Give access").click()
+    assert page.get_by_text("merchant may connect Demo Company (UK).").is_visible()
+    assert sorted(sandbox_org.users.values_list("username", flat=True)) == ["merchant", "xero-user"]
+    page.get_by_role("row", name="merchant").get_by_role("button", name="Remove").click()
+    assert page.get_by_text("merchant may no longer connect Demo Company (UK).").is_visible()
+    assert list(sandbox_org.users.values_list("username", flat=True)) == ["xero-user"]
+
+
+def test_the_staff_user_who_creates_an_organisation_may_connect_it(page, xero_sandbox):
+    page.goto(f"{xero_sandbox}/organisations/new/")
+    page.get_by_label("Name").fill("Staff Books Ltd")
+    page.get_by_role("button", name="Create").click()
+    assert page.get_by_role("heading", name="Staff Books Ltd").is_visible()
+    organisation = Organisation.objects.get(name="Staff Books Ltd")
+    assert list(organisation.users.values_list("username", flat=True)) == ["sandbox-staff"]

@@ -6,8 +6,10 @@ import re
 
 import pytest
 import requests
+from django.contrib.auth import get_user_model
 from xero_python.exceptions import RateLimitException
 
+from tests.xero_sandbox.conftest import signed_in_session
 from xero_sandbox import testing
 from xero_sandbox.models import Connection
 from xero_sandbox.services.identity import OAuthError
@@ -54,16 +56,19 @@ def _consent_page(app) -> dict:
 
 
 def _allow(base: str, app, tenants: list[str]) -> requests.Response:
-    session = requests.Session()
+    """Allow access as the Xero user `xero-user` (signed in on the site), picking `tenants`."""
+    session = signed_in_session(get_user_model().objects.get(username="xero-user"))
     page = session.get(f"{base}/login/identity/connect/authorize", params=_consent_page(app), timeout=T)
     form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
     form.update({"action": "allow", "tenant": tenants})
     return session.post(f"{base}/login/identity/connect/authorize", data=form, allow_redirects=False, timeout=T)
 
 
-def test_starter_consent_page_picks_one_organisation_and_refuses_two(xero_sandbox, sandbox_app, sandbox_org):
-    other = testing.organisation_create(name="Second Books Ltd")
-    page = requests.get(
+def test_starter_consent_page_picks_one_organisation_and_refuses_two(
+    xero_sandbox, sandbox_app, sandbox_org, xero_user_session
+):
+    other = testing.organisation_create(name="Second Books Ltd", users=["xero-user"])
+    page = xero_user_session.get(
         f"{xero_sandbox}/login/identity/connect/authorize", params=_consent_page(sandbox_app), timeout=T
     )
     assert re.findall(r'<input type="(\w+)" name="tenant"', page.text) == ["radio", "radio"]
@@ -81,25 +86,27 @@ def test_starter_consent_page_picks_one_organisation_and_refuses_two(xero_sandbo
 
 @pytest.mark.parametrize("tier", ["core", "plus"])
 def test_core_and_plus_apps_also_connect_one_organisation_per_consent(xero_sandbox, sandbox_org, tier):
-    other = testing.organisation_create(name="Second Books Ltd")
+    other = testing.organisation_create(name="Second Books Ltd", users=["xero-user"])
     app = testing.app_create(redirect_uri=REDIRECT, tier=tier)
     answer = _allow(xero_sandbox, app, [str(sandbox_org.tenant_id), str(other.tenant_id)])
     assert answer.status_code == 400
     assert Connection.objects.count() == 0
 
 
-def test_advanced_app_connects_several_organisations_in_one_consent(xero_sandbox, sandbox_org):
-    other = testing.organisation_create(name="Second Books Ltd")
+def test_advanced_app_connects_several_organisations_in_one_consent(xero_sandbox, sandbox_org, xero_user_session):
+    other = testing.organisation_create(name="Second Books Ltd", users=["xero-user"])
     app = testing.app_create(redirect_uri=REDIRECT, tier="advanced")
-    page = requests.get(f"{xero_sandbox}/login/identity/connect/authorize", params=_consent_page(app), timeout=T)
+    page = xero_user_session.get(
+        f"{xero_sandbox}/login/identity/connect/authorize", params=_consent_page(app), timeout=T
+    )
     assert re.findall(r'<input type="(\w+)" name="tenant"', page.text) == ["checkbox", "checkbox"]
     assert _allow(xero_sandbox, app, [str(sandbox_org.tenant_id), str(other.tenant_id)]).status_code == 302
     assert sorted(c.organisation.name for c in Connection.objects.all()) == ["Demo Company (UK)", "Second Books Ltd"]
     assert len({c.auth_event_id for c in Connection.objects.all()}) == 1
 
 
-def test_starter_app_stops_at_five_connected_organisations(xero_sandbox, sandbox_app):
-    organisations = [testing.organisation_create(name=f"Books {n}") for n in range(6)]
+def test_starter_app_stops_at_five_connected_organisations(xero_sandbox, sandbox_app, xero_user):
+    organisations = [testing.organisation_create(name=f"Books {n}", users=[xero_user]) for n in range(6)]
     for organisation in organisations[:5]:
         testing.token_issue(app=sandbox_app, organisations=[organisation])
     # Reconnecting one already connected is no new connection.

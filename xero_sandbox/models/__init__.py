@@ -12,7 +12,7 @@ from .accounting import (
     TaxRate,
 )
 from .credit_notes import Allocation, CreditNote, CreditNoteLine
-from .identity import AppTier, AuthorizationCode, Connection, DeveloperApp, Grant, RefreshToken
+from .identity import AppTier, AuthorizationCode, Connection, DeveloperApp, Grant, OrganisationUser, RefreshToken
 from .operations import IdempotencyRecord, RequestLog, WebhookDelivery
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Item",
     "LineItem",
     "Organisation",
+    "OrganisationUser",
     "Payment",
     "RefreshToken",
     "RequestLog",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -30,6 +31,13 @@ class Organisation(models.Model):
     high_volume = models.BooleanField("High-volume organisation", default=False)
     # Documents dated on or before the period lock date are refused.
     lock_date = models.DateField("Period lock date", null=True, blank=True)
+    # The Xero users (Django users of the same site) who may connect it on the consent page.
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="xero_sandbox.OrganisationUser",
+        related_name="xero_sandbox_organisations",
+        blank=True,
+    )
 
     # Faults ------------------------------------------------------------------------------
     fault_latency_ms = models.PositiveIntegerField("Added latency (ms)", default=0)

@@ -1,10 +1,12 @@
-"""Xero's identity side: developer apps, authorization codes, grants (token sets) and connections."""
+"""Xero's identity side: developer apps, Xero users' access to organisations, authorization codes,
+grants (token sets) and connections."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -54,10 +56,35 @@ class DeveloperApp(models.Model):
         return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
 
 
+class OrganisationUser(models.Model):
+    """A Xero user's access to an organisation: the consent page offers only these organisations.
+
+    The sandbox's Xero user is the Django user signed in on the same site.
+    """
+
+    organisation = models.ForeignKey(
+        "xero_sandbox.Organisation", on_delete=models.CASCADE, related_name="user_accesses"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xero_sandbox_accesses")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="xs_organisation_user_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.organisation_id}"
+
+
 class AuthorizationCode(models.Model):
-    """A single-use code handed to the redirect URI after "Allow access"."""
+    """A single-use code handed to the redirect URI after "Allow access"; spent when first presented."""
 
     app = models.ForeignKey(DeveloperApp, on_delete=models.CASCADE, related_name="codes")
+    # The Xero user (the Django user signed in) who allowed access; `user_id` is its Xero user id.
+    signed_in_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     code_hash = models.CharField(max_length=64, unique=True)
     redirect_uri = models.CharField(max_length=500)
     scopes = models.JSONField(default=list)
@@ -68,6 +95,8 @@ class AuthorizationCode(models.Model):
     nonce = models.CharField(max_length=200, blank=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The token family the code bought: revoked if the code is presented again (RFC 6749 §4.1.2).
+    grant = models.ForeignKey("Grant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     def __str__(self) -> str:
         return f"code for {self.app_id}"
@@ -79,6 +108,11 @@ class Grant(models.Model):
     app = models.ForeignKey(DeveloperApp, on_delete=models.CASCADE, related_name="grants")
     session_id = models.UUIDField(default=uuid.uuid4, unique=True)
     user_id = models.UUIDField()
+    # The Xero user (the Django user signed in) whose consent this is; None for the fixed sandbox
+    # user of token sets issued without the consent page (tests, drills, `issue-token`).
+    signed_in_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     scopes = models.JSONField(default=list)
     auth_event_id = models.UUIDField()
     nonce = models.CharField(max_length=200, blank=True)

@@ -17,7 +17,8 @@ from django.utils import timezone
 from xero_sandbox.models import AuthorizationCode, Connection, DeveloperApp, Grant, Organisation, RefreshToken
 
 from .apps import app_bulk_connections, app_connection_cap
-from .tokens import TokenSet, hash_token, sandbox_user_id, token_set_issue
+from .organisation_users import organisations_of_user_picked
+from .tokens import TokenSet, hash_token, sandbox_user_id, token_set_issue, xero_user_id
 
 DEFAULT_SCOPES = [
     "openid",
@@ -136,13 +137,23 @@ def connections_check(*, app: DeveloperApp, organisations: list[Organisation]) -
 
 
 @transaction.atomic
-def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str]) -> str:
-    """Connect the picked organisations to the app and return a fresh authorization code."""
-    organisations = list(Organisation.objects.filter(tenant_id__in=list(tenant_ids)))
-    if not organisations:
+def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str], user: Any) -> str:
+    """Connect the picked organisations to the app for the signed-in Xero `user`; return a fresh code.
+
+    Only organisations `user` may access can be connected (login.xero.com lists no others); a pick
+    naming any other is refused whole (OAuthError) and connects nothing.
+    """
+    tenant_ids = [tenant for tenant in tenant_ids if str(tenant).strip()]
+    if not tenant_ids:
         raise OAuthError("invalid_request", "Pick at least one organisation")
+    organisations = organisations_of_user_picked(user=user, tenant_ids=tenant_ids)
+    if organisations is None:
+        raise OAuthError(
+            "invalid_request",
+            "Your Xero user has no access to an organisation you picked: pick one of the organisations listed.",
+        )
     connections_check(app=request.app, organisations=organisations)
-    user_id = sandbox_user_id()
+    user_id = xero_user_id(user)
     auth_event_id = uuid.uuid4()
     for organisation in organisations:
         Connection.objects.update_or_create(
@@ -158,6 +169,7 @@ def consent_allow(*, request: AuthorizeRequest, tenant_ids: Iterable[str]) -> st
         redirect_uri=request.redirect_uri,
         scopes=request.scopes,
         user_id=user_id,
+        signed_in_user=user,
         auth_event_id=auth_event_id,
         tenant_ids=[str(o.tenant_id) for o in organisations],
         code_challenge=request.code_challenge,
@@ -180,27 +192,54 @@ def _pkce_matches(*, verifier: str, challenge: str) -> bool:
     return secrets.compare_digest(digest, challenge)
 
 
-@transaction.atomic
-def code_exchange(*, app: DeveloperApp, code: str, redirect_uri: str, code_verifier: str = "") -> dict[str, Any]:
-    """Spend an authorization code and return the token endpoint's answer."""
-    found = (
-        AuthorizationCode.objects.select_for_update().filter(code_hash=hash_token(code), app=app).first()
-        if code
-        else None
-    )
-    if found is None or found.used_at is not None or found.expires_at <= timezone.now():
+def _code_present(*, app: DeveloperApp, code: str) -> AuthorizationCode:
+    """Spend a presented code, in a transaction of its own that commits whatever the exchange does next.
+
+    Xero spends a code when it is presented to the token endpoint, even if the exchange then fails
+    (wrong redirect_uri, code_verifier or client): a second presentation is invalid_grant. The same
+    client presenting a spent code again also revokes the tokens the code bought (RFC 6749 §4.1.2).
+    Return the code when it may still buy tokens for `app`, else raise OAuthError(invalid_grant).
+    """
+    if not code:
         raise OAuthError("invalid_grant")
-    found.used_at = timezone.now()
-    found.save(update_fields=["used_at"])
+    now = timezone.now()
+    with transaction.atomic():
+        found = AuthorizationCode.objects.select_for_update().filter(code_hash=hash_token(code)).first()
+        if found is None:
+            raise OAuthError("invalid_grant")
+        first_presentation = found.used_at is None
+        if first_presentation:
+            found.used_at = now
+            found.save(update_fields=["used_at"])
+        elif found.app_id == app.pk and found.grant_id is not None:
+            Grant.objects.filter(pk=found.grant_id, revoked_at__isnull=True).update(revoked_at=now)
+    if not first_presentation or found.app_id != app.pk or found.expires_at <= now:
+        raise OAuthError("invalid_grant")
+    return found
+
+
+def code_exchange(*, app: DeveloperApp, code: str, redirect_uri: str, code_verifier: str = "") -> dict[str, Any]:
+    """Spend an authorization code and return the token endpoint's answer.
+
+    The code is spent (committed) before anything else is checked: a refused exchange leaves it spent.
+    """
+    found = _code_present(app=app, code=code)
     if found.redirect_uri != redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri does not match")
     verified = bool(code_verifier) and _pkce_matches(verifier=code_verifier, challenge=found.code_challenge)
     if found.code_challenge and not verified:
         raise OAuthError("invalid_grant", "code_verifier does not match")
-    grant = Grant.objects.create(
-        app=app, user_id=found.user_id, scopes=found.scopes, auth_event_id=found.auth_event_id, nonce=found.nonce
-    )
-    return token_set_issue(grant=grant).as_answer()
+    with transaction.atomic():
+        grant = Grant.objects.create(
+            app=app,
+            user_id=found.user_id,
+            signed_in_user_id=found.signed_in_user_id,
+            scopes=found.scopes,
+            auth_event_id=found.auth_event_id,
+            nonce=found.nonce,
+        )
+        AuthorizationCode.objects.filter(pk=found.pk).update(grant=grant)
+        return token_set_issue(grant=grant).as_answer()
 
 
 def refresh_token_rotate(*, app: DeveloperApp, refresh_token: str) -> dict[str, Any]:

@@ -32,6 +32,32 @@ def sandbox_user_id(email: str = SANDBOX_USER_EMAIL) -> uuid.UUID:
     return uuid.uuid5(USER_NAMESPACE, email.lower())
 
 
+def xero_user_id(user: Any) -> uuid.UUID:
+    """Return the stable Xero user id of a Django user signed in on the consent page.
+
+    Each Django user is its own Xero user: its connections, grants and revocations are its own.
+    """
+    return uuid.uuid5(USER_NAMESPACE, f"django-user:{user.pk}")
+
+
+def _identity_claims(user: Any) -> dict[str, str]:
+    """The profile claims of an id token: the signed-in Django user's, or the fixed sandbox user's."""
+    if user is None:
+        return {
+            "preferred_username": SANDBOX_USER_EMAIL,
+            "email": SANDBOX_USER_EMAIL,
+            "given_name": "Sandbox",
+            "family_name": "User",
+        }
+    email = user.email or f"{user.get_username()}@example.com"
+    return {
+        "preferred_username": email,
+        "email": email,
+        "given_name": user.first_name or user.get_username(),
+        "family_name": user.last_name,
+    }
+
+
 def issuer() -> str:
     """Return the issuer claim: the identity host the sandbox stands in for (real Xero's when off)."""
     return str(settings.XERO_IDENTITY_URL).rstrip("/")
@@ -103,7 +129,7 @@ def _at_hash(access_token: str) -> str:
 
 
 def id_token_encode(*, grant: Grant, access_token: str) -> str:
-    """Return an OpenID id_token for the sandbox user of `grant`."""
+    """Return an OpenID id_token for the Xero user of `grant`."""
     now = int(time.time())
     claims = {
         "nbf": now,
@@ -117,10 +143,7 @@ def id_token_encode(*, grant: Grant, access_token: str) -> str:
         "auth_time": now,
         "xero_userid": str(grant.user_id),
         "global_session_id": grant.session_id.hex,
-        "preferred_username": SANDBOX_USER_EMAIL,
-        "email": SANDBOX_USER_EMAIL,
-        "given_name": "Sandbox",
-        "family_name": "User",
+        **_identity_claims(grant.signed_in_user),
     }
     if grant.nonce:
         claims["nonce"] = grant.nonce

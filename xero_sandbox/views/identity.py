@@ -8,6 +8,7 @@ import time
 from urllib.parse import unquote, urlencode
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,10 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xero_sandbox.api.responses import json_response
-from xero_sandbox.models import DeveloperApp, Organisation
+from xero_sandbox.models import DeveloperApp
 from xero_sandbox.services import identity, signing
 from xero_sandbox.services.apps import app_bulk_connections
 from xero_sandbox.services.identity import OAuthError
+from xero_sandbox.services.organisation_users import organisations_of_user
 from xero_sandbox.services.request_log import request_log_record
 
 AUTHORIZE_PARAMS = (
@@ -44,7 +46,11 @@ def _error_page(request: HttpRequest, error: OAuthError) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def authorize(request: HttpRequest) -> HttpResponse:
-    """Show the consent page (GET), then redirect with a code or access_denied (POST)."""
+    """Show the consent page (GET), then redirect with a code or access_denied (POST).
+
+    As login.xero.com does, the visitor signs in first: an anonymous visitor is sent to the site's
+    log-in page, and comes back here after it.
+    """
     source = request.POST if request.method == "POST" else request.GET
     params = {name: source.get(name, "") for name in AUTHORIZE_PARAMS}
     try:
@@ -57,12 +63,15 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return _redirect_with(
             params["redirect_uri"], error=exc.error, error_description=exc.description, state=params["state"]
         )
+    if not request.user.is_authenticated:
+        query = urlencode({name: value for name, value in params.items() if value})
+        return redirect_to_login(f"{request.path}?{query}")
     if request.method == "GET":
         return _consent_page(request, checked, params)
     if request.POST.get("action") != "allow":
         return _redirect_with(checked.redirect_uri, error="access_denied", state=checked.state)
     try:
-        code = identity.consent_allow(request=checked, tenant_ids=request.POST.getlist("tenant"))
+        code = identity.consent_allow(request=checked, tenant_ids=request.POST.getlist("tenant"), user=request.user)
     except OAuthError as exc:
         return _consent_page(request, checked, params, error=exc.description, status=400)
     return _redirect_with(checked.redirect_uri, code=code, scope=" ".join(checked.scopes), state=checked.state)
@@ -75,7 +84,9 @@ def _consent_page(
         "app": checked.app,
         "scopes": checked.scopes,
         "params": params,
-        "organisations": Organisation.objects.all(),
+        # Only the organisations the signed-in Xero user may access, as on login.xero.com.
+        "organisations": organisations_of_user(user=request.user),
+        "username": request.user.get_username(),
         # Xero lets a user tick several organisations only for apps on the bulk-connection tier.
         "bulk": app_bulk_connections(app=checked.app),
         "error": error,

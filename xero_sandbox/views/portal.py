@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -13,10 +14,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xero_sandbox import selectors
 from xero_sandbox.api import ratelimit
-from xero_sandbox.forms import AppForm, FaultsForm, OrganisationForm, OrganisationSettingsForm, WebhookForm
+from xero_sandbox.forms import (
+    AppForm,
+    FaultsForm,
+    OrganisationForm,
+    OrganisationSettingsForm,
+    UserAccessForm,
+    WebhookForm,
+)
 from xero_sandbox.models import DeveloperApp, Organisation
 from xero_sandbox.services.apps import app_create, app_set_webhook_url
 from xero_sandbox.services.organisation_settings import organisation_settings_set
+from xero_sandbox.services.organisation_users import organisation_user_grant, organisation_user_remove
 from xero_sandbox.services.organisations import organisation_create, organisation_revoke_connections
 from xero_sandbox.services.payments import invoice_mark_paid, invoice_void_in_xero
 from xero_sandbox.services.webhooks import webhook_intent_check
@@ -79,6 +88,8 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         organisation = organisation_create(
             name=form.cleaned_data["name"], base_currency=form.cleaned_data["base_currency"]
         )
+        # Its creator is its first Xero user, as in Xero.
+        organisation_user_grant(organisation=organisation, user=request.user)
         return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
     return render(request, "xero_sandbox/organisation_new.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -118,9 +129,31 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
         "settings_form": settings_form,
         "invoices": invoices,
         "connections": organisation.connections.select_related("app"),
+        "user_accesses": organisation.user_accesses.select_related("user").order_by("user__username"),
+        "user_form": UserAccessForm(),
     }
     failed = form.errors or settings_form.errors
     return render(request, "xero_sandbox/organisation_detail.html", context, status=400 if failed else 200)
+
+
+@staff_member_required
+@require_POST
+def organisation_users(request: HttpRequest, tenant_id: str) -> HttpResponse:
+    """Give a user access to the organisation (they may then pick it on the consent page), or take it away."""
+    organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
+    if request.POST.get("action") == "remove":
+        user = get_object_or_404(get_user_model(), pk=request.POST.get("user", ""))
+        organisation_user_remove(organisation=organisation, user=user)
+        messages.success(request, f"{user.get_username()} may no longer connect {organisation.name}.")
+        return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
+    form = UserAccessForm(request.POST)
+    if form.is_valid():
+        user = form.cleaned_data["username"]
+        organisation_user_grant(organisation=organisation, user=user)
+        messages.success(request, f"{user.get_username()} may connect {organisation.name}.")
+    else:
+        messages.error(request, " ".join(str(error) for error in form.errors.get("username", [])))
+    return redirect("xero_sandbox:organisation", tenant_id=organisation.tenant_id)
 
 
 @staff_member_required

@@ -1,4 +1,4 @@
-"""`manage.py xero_sandbox <create-app|create-org|issue-token|demo>`: stage the local Xero from a shell."""
+"""`manage.py xero_sandbox <create-app|create-org|grant-access|issue-token|demo|…>`: stage the local Xero."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from xero_sandbox.models import AppTier, DeveloperApp, Organisation
 from xero_sandbox.services.apps import app_add_redirect_uri, app_as_json, app_create, app_set_tier
 from xero_sandbox.services.identity import OAuthError, token_issue_direct
 from xero_sandbox.services.organisation_settings import organisation_settings_set
+from xero_sandbox.services.organisation_users import UnknownUser, organisation_user_grant, users_by_username
 from xero_sandbox.services.organisations import (
     FAULT_FIELDS,
     currency_enable,
@@ -34,6 +35,9 @@ DEMO_APP_NAME = "Channels Portal Demo"
 # Starter, as a merchant's new Xero app is: the README's demo flow connects one organisation per
 # consent and stays far below 1,000 calls a day.
 DEMO_APP_TIER = AppTier.STARTER
+# The local portal's demo user (stores.demo_data.DEMO_USERNAME; the sandbox imports nothing of the
+# portal): `demo` gives it access to the demo organisations, so it can pick them on the consent page.
+DEMO_USERNAME = "demo"
 
 
 def _date(value: str) -> dt.date:
@@ -71,6 +75,12 @@ class Command(BaseCommand):
         create_org.add_argument("--currency", action="append", default=[], dest="currencies", help="Enable another.")
         create_org.add_argument("--high-volume", action="store_true", help="Refuse un-optimised filters.")
         create_org.add_argument("--lock-date", type=_date, help="Period lock date, YYYY-MM-DD.")
+        create_org.add_argument(
+            "--user", action="append", default=[], dest="users", help="Username who may connect it (repeatable)."
+        )
+        grant = sub.add_parser("grant-access", help="Let users pick an organisation on the consent page.")
+        grant.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
+        grant.add_argument("--user", action="append", required=True, dest="users", help="Username (repeatable).")
         enable = sub.add_parser("enable-currency", help="Enable a currency in an organisation.")
         enable.add_argument("--tenant", required=True, help="Tenant id or organisation name.")
         enable.add_argument("--code", required=True)
@@ -82,6 +92,9 @@ class Command(BaseCommand):
         demo.add_argument("--redirect-uri", required=True)
         demo.add_argument("--webhook-url", default="")
         demo.add_argument("--tier", choices=AppTier.values, help=f"App tier (new demo app: {DEMO_APP_TIER}).")
+        demo.add_argument(
+            "--user", action="append", dest="users", help=f"Username given the demo organisations ({DEMO_USERNAME})."
+        )
         self._add_drill_arguments(sub)
 
     def _add_drill_arguments(self, sub: Any) -> None:
@@ -107,6 +120,7 @@ class Command(BaseCommand):
         handler = {
             "create-app": self._create_app,
             "create-org": self._create_org,
+            "grant-access": self._grant_access,
             "enable-currency": self._enable_currency,
             "issue-token": self._issue_token,
             "demo": self._demo,
@@ -122,6 +136,8 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from None
         except OAuthError as exc:
             raise CommandError(exc.description or exc.error) from None
+        except UnknownUser as exc:
+            raise CommandError(str(exc)) from None
 
     def _print_json(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, indent=2))
@@ -138,6 +154,7 @@ class Command(BaseCommand):
     def _create_org(self, options: dict[str, Any]) -> None:
         if Organisation.objects.filter(name=options["name"]).exists():
             raise CommandError(f"An organisation named {options['name']!r} already exists.")
+        users = users_by_username(usernames=options["users"])  # an unknown one creates nothing
         with transaction.atomic():
             organisation = organisation_create(
                 name=options["name"],
@@ -148,7 +165,15 @@ class Command(BaseCommand):
             organisation_settings_set(
                 organisation=organisation, high_volume=options["high_volume"], lock_date=options["lock_date"]
             )
+            for user in users:
+                organisation_user_grant(organisation=organisation, user=user)
         self.stdout.write(str(organisation.tenant_id))
+
+    def _grant_access(self, options: dict[str, Any]) -> None:
+        organisation = _organisation_by_tenant(options["tenant"])
+        for user in users_by_username(usernames=options["users"]):
+            organisation_user_grant(organisation=organisation, user=user)
+            self.stdout.write(f"{user.get_username()} may connect {organisation.name}.")
 
     def _enable_currency(self, options: dict[str, Any]) -> None:
         try:
@@ -183,9 +208,27 @@ class Command(BaseCommand):
                 app.save(update_fields=["webhook_url"])
         organisations = [organisation_get_or_create(name=name) for name in demo_books.DEMO_ORGANISATIONS]
         organisation_seed_demo_records(organisation=organisations[0])
+        users = self._demo_users(options["users"])
+        for organisation in organisations:
+            for user in users:
+                organisation_user_grant(organisation=organisation, user=user)
         answer = app_as_json(app=app)
         answer["organisations"] = [{"name": o.name, "tenant_id": str(o.tenant_id)} for o in organisations]
+        answer["users"] = [user.get_username() for user in users]
         self._print_json(answer)
+
+    def _demo_users(self, usernames: list[str] | None) -> list[Any]:
+        """The users given the demo organisations: those named, else the demo user when it exists."""
+        if usernames:
+            return users_by_username(usernames=usernames)
+        try:
+            return users_by_username(usernames=[DEMO_USERNAME])
+        except UnknownUser:
+            self.stderr.write(
+                f"No user {DEMO_USERNAME!r} yet (load_demo_data creates it): nobody may pick the demo organisations "
+                f"on the consent page until `xero_sandbox grant-access --tenant T --user U`."
+            )
+            return []
 
     # Drills ----------------------------------------------------------------------------------
 
