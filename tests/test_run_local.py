@@ -9,6 +9,7 @@ the way run_local.sh starts it, and run_local.sh itself as a new user runs it (`
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 
+from drills.local_portal import group_processes, make_run, stop
+from drills.waiting import wait_for
 from tests.test_settings import ROOT, _clean_env
 
 CELERY = Path(sys.executable).parent / "celery"
@@ -150,3 +153,46 @@ def test_make_run_serves_the_portal_after_a_kill_left_the_schedule_half_written(
         except subprocess.TimeoutExpired:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait(timeout=30)
+
+
+# The three processes of `make run`, looked after (scripts/supervise_local.py) ----------------------
+
+STARTED = re.compile(r"\[make run\] (web server|Celery worker|Celery beat) started \(pid (\d+)\)\.")
+
+
+def _pids(portal) -> dict[str, int]:
+    """The latest pid of each process, as the supervisor announced it."""
+    return {name: int(pid) for name, pid in STARTED.findall(portal.log_text())}
+
+
+def test_a_worker_that_dies_comes_back_and_a_dead_web_server_stops_make_run_saying_why(tmp_path):
+    portal = make_run(tmp_path)
+    pgid = portal.process.pid
+    try:
+        first = _pids(portal)["Celery worker"]
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: _pids(portal)["Celery worker"] != first, timeout=30, what="the worker started again")
+        assert "[make run] The Celery worker stopped (exit code -9): starting it again (1 of 3 restarts a minute)." in (
+            portal.log_text()
+        )
+        assert portal.process.poll() is None
+        assert requests.get(f"{portal.url}/accounts/login/", timeout=10).status_code == 200
+
+        os.kill(_pids(portal)["web server"], signal.SIGKILL)
+        assert portal.process.wait(timeout=60) != 0
+        assert (
+            "[make run] The web server stopped (exit code -9): stopping the worker and beat too. Its error is above; "
+            "fix it (or free the port), then run `make run` again."
+        ) in portal.log_text()
+        wait_for(lambda: group_processes(pgid) == [], timeout=30, what="every process of make run gone")
+    finally:
+        stop(portal.process)
+
+
+def test_ctrl_c_stops_the_portal_worker_and_beat(tmp_path):
+    portal = make_run(tmp_path)
+    pgid = portal.process.pid
+    stop(portal.process, seconds=30)
+    assert "[make run] Stopping the portal, worker and beat…" in portal.log_text()
+    assert "did not stop within" not in portal.log_text()
+    assert group_processes(pgid) == []
