@@ -97,7 +97,8 @@ def _produce(transport: str, folder: str, count: int) -> None:
 
 def _consume(transport: str, folder: str, until: float, total: int, received: Any) -> None:
     with _connection(transport, folder) as connection:
-        queue = connection.SimpleQueue(Queue("celery", Exchange("celery", type="direct"), routing_key="celery"))
+        tasks = Queue("celery", Exchange("celery", type="direct"), routing_key="celery")
+        queue = connection.SimpleQueue(tasks)  # type: ignore[arg-type]  # kombu takes a Queue or its name
         while time.time() < until and received.value < total:
             try:
                 queue.get(block=True, timeout=0.2).ack()

@@ -52,7 +52,9 @@ def walk(page, portal: LocalPortal) -> tuple[float, int, str]:
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("link", name="Stores").click()
     page.get_by_role("row", name=re.compile("High Street Shop")).get_by_role("link", name="Edit").click()
-    store_id = int(re.search(r"/stores/(\d+)/", page.url).group(1))
+    found = re.search(r"/stores/(\d+)/", page.url)
+    assert found, page.url
+    store_id = int(found.group(1))
     page.get_by_role("link", name="Accounting Channel").click()
     page.get_by_role("link", name="+ Add").click()
     page.get_by_role("link", name=re.compile(r"^Xero")).click()
@@ -133,8 +135,10 @@ def report(portal, *, args, switch_on: float, key: str, store_id: int, channel_u
     for n in range(args.invoices):
         started = time.monotonic()
         invoice_id = create(portal, key=key, store_id=store_id, number=f"LAT-{n}")
-        wait_for(lambda i=invoice_id: sync_state(portal, key=key, invoice_id=i).get("state") == "in_xero",
-                 timeout=60, interval=0.05, what=f"invoice LAT-{n} in Xero")  # fmt: skip
+        def in_xero(invoice_id: int = invoice_id) -> bool:
+            return sync_state(portal, key=key, invoice_id=invoice_id).get("state") == "in_xero"
+
+        wait_for(in_xero, timeout=60, interval=0.05, what=f"invoice LAT-{n} in Xero")
         latencies.append(time.monotonic() - started)
     print(
         f"create → in Xero, {len(latencies)} invoices one at a time: p50 {statistics.median(latencies) * 1000:.0f} "

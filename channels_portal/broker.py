@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
@@ -43,18 +45,18 @@ def _write_whole(path: Path, data: bytes, *, replace: bool = True) -> bool:
 
 
 class Channel(filesystem.Channel):
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
         """Put a message on `queue`: written whole under a name `_get` skips, then renamed."""
-        name = f"{round(filesystem.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         try:
             _write_whole(Path(self.data_folder_out) / name, str_to_bytes(dumps(payload)))
         except OSError as exc:
-            raise filesystem.ChannelError(f"Cannot add file {name!r} to directory") from exc
+            raise ChannelError(f"Cannot add file {name!r} to directory") from exc
 
-    def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
+    def _queue_bind(self, exchange: str, routing_key: str, pattern: str | None, queue: str) -> None:
         """Create the exchange's table whole (empty) when missing; kombu then adds the binding
         under its file lock, as it updates an existing table."""
-        file = self._exchange_file(exchange)
+        file: Path = self._exchange_file(exchange)  # type: ignore[attr-defined]
         self.control_folder.mkdir(exist_ok=True)
         if not file.exists():
             _write_whole(file, str_to_bytes(dumps([])), replace=False)
