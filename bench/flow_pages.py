@@ -135,6 +135,7 @@ def report(portal, *, args, switch_on: float, key: str, store_id: int, channel_u
     for n in range(args.invoices):
         started = time.monotonic()
         invoice_id = create(portal, key=key, store_id=store_id, number=f"LAT-{n}")
+
         def in_xero(invoice_id: int = invoice_id) -> bool:
             return sync_state(portal, key=key, invoice_id=invoice_id).get("state") == "in_xero"
 
