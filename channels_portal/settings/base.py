@@ -248,6 +248,9 @@ BILLING_API_KEY_RATE = env("BILLING_API_KEY_RATE", default="600/min")
 BILLING_API_ORGANIZATION_RATE = env("BILLING_API_ORGANIZATION_RATE", default="1200/min")
 BILLING_API_MAX_BODY_BYTES = env.int("BILLING_API_MAX_BODY_BYTES", default=256 * 1024)
 BILLING_API_MAX_INVOICE_LINES = env.int("BILLING_API_MAX_INVOICE_LINES", default=200)
+# How deep a JSON body's arrays and objects may nest (400 beyond; an invoice needs 3). Checked
+# before parsing: Python's JSON decoder recurses, and ~1,000 levels (6 KB) would crash it.
+BILLING_API_MAX_JSON_DEPTH = env.int("BILLING_API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channels Portal Billing API",
     "DESCRIPTION": "Stores, products, invoices and accounting channels of one organization.",

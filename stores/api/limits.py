@@ -1,15 +1,18 @@
-"""Billing API limits: request rates per API key and per organization, body size, invoice lines.
+"""Billing API limits: request rates per API key and per organization, body size and JSON nesting
+depth, invoice lines.
 
 Rates are counted in the cache (Redis in production, shared by every web process) over a
 sliding window; beyond them the API answers 429 with Retry-After. A body larger than the cap,
-or an invoice with more lines than the cap, is refused with a 4xx before anything is saved.
-The values come from settings (BILLING_API_*), read at each request.
+nested deeper than the cap, or an invoice with more lines than the cap, is refused with a 4xx
+before anything is saved. The values come from settings (BILLING_API_*), read at each request.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from io import BytesIO
+from itertools import accumulate
 from typing import IO, Any
 
 from django.conf import settings
@@ -88,8 +91,26 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+# A JSON string (possessive: no backtracking), and a run of anything but the four brackets.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]++")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """Return how deep arrays and objects nest in the JSON `text`, without parsing (or recursing).
+
+    Strings are taken out first (a bracket inside one nests nothing); the depth is then the
+    highest running count of the brackets left, opening +1 and closing -1. Where the text is not
+    valid JSON the figure is still at least the depth a parser reaches before it gives up.
+    """
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
 class CappedJSONParser(JSONParser):
-    """JSON bodies up to BILLING_API_MAX_BODY_BYTES; a larger one answers 413 unread."""
+    """JSON bodies up to BILLING_API_MAX_BODY_BYTES (413 beyond, unread) and nested at most
+    BILLING_API_MAX_JSON_DEPTH deep (400 beyond, before Python's recursive decoder sees it)."""
 
     def parse(
         self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
@@ -103,6 +124,17 @@ class CappedJSONParser(JSONParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise too_large
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = body.decode(encoding)  # scanned as the parser will read it (UTF-16 too)
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from None
+        max_depth: int = settings.BILLING_API_MAX_JSON_DEPTH
+        depth = json_depth(text)
+        if depth > max_depth:
+            raise exceptions.ParseError(
+                f"The JSON body is nested {depth} levels deep; the Billing API accepts at most {max_depth}."
+            )
         return super().parse(BytesIO(body), media_type, parser_context)
 
 
