@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
+from stores.api.limits import FailedAuthenticationThrottle
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 
@@ -21,6 +23,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def billing_api_failed_authentications_forgotten():
+    """Start each test with no failed Billing API authentications counted against 127.0.0.1.
+
+    Many tests send a wrong or missing key on purpose, all from the test client's address; left
+    to add up across the suite (in the shared cache), they would lock it (429) for later tests.
+    """
+    throttle = FailedAuthenticationThrottle
+    cache.delete(throttle.cache_format % {"scope": throttle.scope, "ident": "127.0.0.1"})
 
 
 @pytest.fixture

@@ -251,6 +251,10 @@ BILLING_API_MAX_INVOICE_LINES = env.int("BILLING_API_MAX_INVOICE_LINES", default
 # How deep a JSON body's arrays and objects may nest (400 beyond; an invoice needs 3). Checked
 # before parsing: Python's JSON decoder recurses, and ~1,000 levels (6 KB) would crash it.
 BILLING_API_MAX_JSON_DEPTH = env.int("BILLING_API_MAX_JSON_DEPTH", default=32)
+# Failed API-key authentications (401: wrong, revoked, malformed or missing key) per client
+# address; beyond, every request from that address answers 429 with Retry-After until the
+# window has passed (stores.api.limits.FailedAuthenticationThrottle). Empty: no limit.
+BILLING_API_FAILED_AUTH_RATE = env("BILLING_API_FAILED_AUTH_RATE", default="20/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channels Portal Billing API",
     "DESCRIPTION": "Stores, products, invoices and accounting channels of one organization.",

@@ -1,5 +1,5 @@
-"""Billing API limits: request rates per API key and per organization, body size and JSON nesting
-depth, invoice lines.
+"""Billing API limits: request rates per API key and per organization, failed authentications per
+client address, body size and JSON nesting depth, invoice lines.
 
 Rates are counted in the cache (Redis in production, shared by every web process) over a
 sliding window; beyond them the API answers 429 with Retry-After. A body larger than the cap,
@@ -22,10 +22,11 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from organizations.authentication import ApiKeyPrincipal
+from organizations.throttling import client_ip
 
 
 class _BillingApiThrottle(SimpleRateThrottle):
-    """A rate counted only for admitted requests: a refused one costs no limit anything."""
+    """A rate counted only when told (`count`), not by every request DRF checks against it."""
 
     cache_format = "billing-api-throttle:%(scope)s:%(ident)s"
     setting = ""
@@ -33,9 +34,10 @@ class _BillingApiThrottle(SimpleRateThrottle):
     duration: int  # set from the rate by SimpleRateThrottle
 
     def throttle_success(self) -> bool:
-        return True  # counted by count_admitted() once every limit has let the request through
+        return True  # counted by count() once every limit has let the request through
 
-    def count_admitted(self) -> None:
+    def count(self) -> None:
+        """Add this request (after `allow_request` has read the window) to the count."""
         if self.key is not None:
             self.history.insert(0, self.now)
             self.cache.set(self.key, self.history, self.duration)
@@ -83,7 +85,38 @@ def check_throttles(*, throttles: list[Any], request: Request, view: Any) -> Non
     if waits:
         view.throttled(request, max((wait for wait in waits if wait is not None), default=None))
     for throttle in throttles:
-        throttle.count_admitted()
+        throttle.count()
+
+
+class FailedAuthenticationThrottle(_BillingApiThrottle):
+    """At most BILLING_API_FAILED_AUTH_RATE failed API-key authentications per client address.
+
+    A failure is a request refused 401: a wrong, revoked or malformed key, or no key at all.
+    The address is the client's as django-axes sees it (`organizations.throttling.client_ip`,
+    through TRUSTED_PROXY_COUNT proxies). Once an address has used up the rate, every request
+    from it is refused 429 with Retry-After, before its key is even looked up, and also when it
+    carries a valid key, until the window has moved past its failures: as django-axes locks an
+    address for every username. A key guesser learns nothing more, and a refused request is not
+    counted, so the lock ends one window after the last failure it counted.
+    """
+
+    scope = "failed-auth"
+    setting = "BILLING_API_FAILED_AUTH_RATE"
+    message = "Too many requests with a wrong or missing API key from this address."
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        address = client_ip(request)
+        return self.cache_format % {"scope": self.scope, "ident": address} if address else None
+
+    def check(self, *, request: Request, view: Any) -> None:
+        """Refuse (429 with Retry-After) a request from an address over the rate."""
+        if not self.allow_request(request, view):
+            raise exceptions.Throttled(wait=self.wait(), detail=self.message)
+
+    def record_failure(self, *, request: Request, view: Any) -> None:
+        """Count a failed authentication of `request` against its address."""
+        self.allow_request(request, view)  # (re-)reads the address's window, as late as possible
+        self.count()
 
 
 class RequestTooLarge(exceptions.APIException):
