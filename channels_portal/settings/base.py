@@ -62,6 +62,8 @@ if XERO_SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Billing API answers carry customers' personal data: Cache-Control: no-store on every one.
+    "stores.api.middleware.BillingApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
