@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from stores.api.limits import FailedAuthenticationThrottle
+from tests.csp import watch_violations
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 
@@ -109,11 +110,15 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page of a fresh browser context; the test fails if the page reports a violation of the
+    portal's Content-Security-Policy (something a user's browser would block)."""
     context = browser.new_context()
     context.set_default_timeout(15_000)
     page = context.new_page()
+    violations = watch_violations(page)
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
