@@ -96,8 +96,8 @@ class FailedAuthenticationThrottle(_BillingApiThrottle):
     through TRUSTED_PROXY_COUNT proxies). Once an address has used up the rate, every request
     from it is refused 429 with Retry-After, before its key is even looked up, and also when it
     carries a valid key, until the window has moved past its failures: as django-axes locks an
-    address for every username. A key guesser learns nothing more, and a refused request is not
-    counted, so the lock ends one window after the last failure it counted.
+    address for every username, so a locked-out guesser cannot tell a right key from a wrong one.
+    A refused (429) request is not counted: the lock ends when the window has passed.
     """
 
     scope = "failed-auth"
