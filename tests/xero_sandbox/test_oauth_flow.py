@@ -56,13 +56,15 @@ def _basic(app) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
 
 
-def test_the_consent_page_lets_its_form_go_on_to_the_apps_redirect_uri(xero_sandbox, sandbox_app):
+def test_the_consent_page_lets_its_form_go_on_to_the_apps_redirect_uri(
+    xero_sandbox, sandbox_app, tenant, xero_user_session
+):
     """Allow access answers with a redirect to the app, on its own host: browsers check the
     consent page's form-action on that redirect, so its policy names the redirect URI's origin."""
-    page = requests.get(
+    page = xero_user_session.get(
         f"{xero_sandbox}/login/identity/connect/authorize", params=_authorize_params(sandbox_app), timeout=10
     )
-    assert page.status_code == 200
+    assert (page.status_code, page.url.split("?")[0]) == (200, f"{xero_sandbox}/login/identity/connect/authorize")
     policy = directives(page.headers["Content-Security-Policy"])
     assert {name: policy.get(name) for name in STRICT} == STRICT
     form_action = policy["form-action"].split()
