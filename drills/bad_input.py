@@ -682,8 +682,9 @@ def run(*, examples: int, out: TextIO, base_url: str | None = None) -> Figures:
     logging.getLogger("django.request").setLevel(logging.ERROR)  # every 4xx is a warning: hundreds
     figures = Figures()
     world = world_create()
-    # No request rate limits here: the drill sends far more than an API key may per minute.
-    with override_settings(BILLING_API_KEY_RATE="", BILLING_API_ORGANIZATION_RATE=""):
+    # No request rate limits here: the drill sends far more than an API key may per minute, and
+    # schemathesis checks that each operation refuses a request without the key, from one address.
+    with override_settings(BILLING_API_KEY_RATE="", BILLING_API_ORGANIZATION_RATE="", BILLING_API_FAILED_AUTH_RATE=""):
         api_properties(world=world, figures=figures, examples=examples)
         form_properties(world=world, figures=figures, examples=max(examples // 2, 10))
         schema_properties(world=world, figures=figures, examples=max(examples // 4, 10), base_url=base_url)
@@ -710,7 +711,7 @@ def main() -> None:
     from drills.harness import sandbox
 
     # The served portal too: no request rate limits (the drill sends thousands of requests a minute).
-    os.environ.update(BILLING_API_KEY_RATE="", BILLING_API_ORGANIZATION_RATE="")
+    os.environ.update(BILLING_API_KEY_RATE="", BILLING_API_ORGANIZATION_RATE="", BILLING_API_FAILED_AUTH_RATE="")
     with sandbox(database=args.database, redis_db=args.redis_db, port=args.port) as base_url:
         figures = run(examples=args.examples, out=sys.stdout, base_url=base_url)
     sys.exit(1 if figures.failures or figures.server_errors else 0)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
+from stores.api.limits import FailedAuthenticationThrottle
+from tests.csp import watch_violations
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 
@@ -21,6 +24,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def billing_api_failed_authentications_forgotten():
+    """Start each test with no failed Billing API authentications counted against 127.0.0.1.
+
+    Many tests send a wrong or missing key on purpose, all from the test client's address; left
+    to add up across the suite (in the shared cache), they would lock it (429) for later tests.
+    """
+    throttle = FailedAuthenticationThrottle
+    cache.delete(throttle.cache_format % {"scope": throttle.scope, "ident": "127.0.0.1"})
 
 
 @pytest.fixture
@@ -96,11 +110,15 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page of a fresh browser context; the test fails if the page reports a violation of the
+    portal's Content-Security-Policy (something a user's browser would block)."""
     context = browser.new_context()
     context.set_default_timeout(15_000)
     page = context.new_page()
+    violations = watch_violations(page)
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

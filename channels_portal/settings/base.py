@@ -7,8 +7,10 @@ Redis. `channels_portal.settings.production` tightens everything for deployment.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served locally, never from a CDN
     "axes",
+    "csp",
     "organizations",
     "stores",
     "accounting",
@@ -62,6 +65,9 @@ if XERO_SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Billing API answers carry customers' personal data: Cache-Control: no-store on every one.
+    "stores.api.middleware.BillingApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,6 +254,13 @@ BILLING_API_KEY_RATE = env("BILLING_API_KEY_RATE", default="600/min")
 BILLING_API_ORGANIZATION_RATE = env("BILLING_API_ORGANIZATION_RATE", default="1200/min")
 BILLING_API_MAX_BODY_BYTES = env.int("BILLING_API_MAX_BODY_BYTES", default=256 * 1024)
 BILLING_API_MAX_INVOICE_LINES = env.int("BILLING_API_MAX_INVOICE_LINES", default=200)
+# How deep a JSON body's arrays and objects may nest (400 beyond; an invoice needs 3). Checked
+# before parsing: Python's JSON decoder recurses, and ~1,000 levels (6 KB) would crash it.
+BILLING_API_MAX_JSON_DEPTH = env.int("BILLING_API_MAX_JSON_DEPTH", default=32)
+# Failed API-key authentications (401: wrong, revoked, malformed or missing key) per client
+# address; beyond, every request from that address answers 429 with Retry-After until the
+# window has passed (stores.api.limits.FailedAuthenticationThrottle). Empty: no limit.
+BILLING_API_FAILED_AUTH_RATE = env("BILLING_API_FAILED_AUTH_RATE", default="20/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channels Portal Billing API",
     "DESCRIPTION": "Stores, products, invoices and accounting channels of one organization.",
@@ -309,6 +322,31 @@ XERO_SANDBOX_MAX_URL_LENGTH = env.int("XERO_SANDBOX_MAX_URL_LENGTH", default=204
 XERO_SANDBOX_HIGH_VOLUME_RECORDS = env.int("XERO_SANDBOX_HIGH_VOLUME_RECORDS", default=100_000)
 # The portal's limiter must use the same time scale as the Xero it talks to.
 XERO_RATE_TIME_SCALE = env.float("XERO_RATE_TIME_SCALE", default=XERO_SANDBOX_TIME_SCALE)
+
+# Content-Security-Policy (django-csp) -------------------------------------------------------
+# Every page, here and in production: scripts, styles, fonts and frames from the portal itself
+# only, no inline script, style or event handler (templates/ and static/ have none), no plugins,
+# never framed. Images may be data: URLs (the blank favicon, Swagger UI's icons).
+# Forms post to the portal, which answers the Connect button with a redirect to Xero's log-in;
+# Chromium checks form-action on every redirect a form submission follows, so Xero's log-in
+# host is allowed too and, with real Xero, its consent host, where login.xero.com sends a user
+# who is already logged in to Xero. With the sandbox on, that is the portal's own address.
+_xero_login = urlsplit(XERO_LOGIN_URL)
+XERO_CONSENT_ORIGINS = [f"{_xero_login.scheme}://{_xero_login.netloc}"]
+if not XERO_SANDBOX_ENABLED:
+    XERO_CONSENT_ORIGINS.append("https://authorize.xero.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *XERO_CONSENT_ORIGINS],
+    },
+}
 
 # E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -21,7 +21,7 @@
   function render(data) {
     var bar = card.querySelector('[data-field="bar"]');
     bar.setAttribute("aria-valuenow", String(data.percent));
-    bar.querySelector(".progress-bar").style.width = data.percent + "%";
+    bar.value = data.percent;
     set("percent", data.percent + "%");
     ["settled", "total", "waiting", "rate_per_minute", "summary"].forEach(function (k) { set(k, String(data[k])); });
     Object.keys(syncCardIds).forEach(function (state) {

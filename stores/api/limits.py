@@ -1,15 +1,18 @@
-"""Billing API limits: request rates per API key and per organization, body size, invoice lines.
+"""Billing API limits: request rates per API key and per organization, failed authentications per
+client address, body size and JSON nesting depth, invoice lines.
 
 Rates are counted in the cache (Redis in production, shared by every web process) over a
 sliding window; beyond them the API answers 429 with Retry-After. A body larger than the cap,
-or an invoice with more lines than the cap, is refused with a 4xx before anything is saved.
-The values come from settings (BILLING_API_*), read at each request.
+nested deeper than the cap, or an invoice with more lines than the cap, is refused with a 4xx
+before anything is saved. The values come from settings (BILLING_API_*), read at each request.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from io import BytesIO
+from itertools import accumulate
 from typing import IO, Any
 
 from django.conf import settings
@@ -19,10 +22,11 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from organizations.authentication import ApiKeyPrincipal
+from organizations.throttling import client_ip
 
 
 class _BillingApiThrottle(SimpleRateThrottle):
-    """A rate counted only for admitted requests: a refused one costs no limit anything."""
+    """A rate counted only when told (`count`), not by every request DRF checks against it."""
 
     cache_format = "billing-api-throttle:%(scope)s:%(ident)s"
     setting = ""
@@ -30,9 +34,10 @@ class _BillingApiThrottle(SimpleRateThrottle):
     duration: int  # set from the rate by SimpleRateThrottle
 
     def throttle_success(self) -> bool:
-        return True  # counted by count_admitted() once every limit has let the request through
+        return True  # counted by count() once every limit has let the request through
 
-    def count_admitted(self) -> None:
+    def count(self) -> None:
+        """Add this request (after `allow_request` has read the window) to the count."""
         if self.key is not None:
             self.history.insert(0, self.now)
             self.cache.set(self.key, self.history, self.duration)
@@ -80,7 +85,38 @@ def check_throttles(*, throttles: list[Any], request: Request, view: Any) -> Non
     if waits:
         view.throttled(request, max((wait for wait in waits if wait is not None), default=None))
     for throttle in throttles:
-        throttle.count_admitted()
+        throttle.count()
+
+
+class FailedAuthenticationThrottle(_BillingApiThrottle):
+    """At most BILLING_API_FAILED_AUTH_RATE failed API-key authentications per client address.
+
+    A failure is a request refused 401: a wrong, revoked or malformed key, or no key at all.
+    The address is the client's as django-axes sees it (`organizations.throttling.client_ip`,
+    through TRUSTED_PROXY_COUNT proxies). Once an address has used up the rate, every request
+    from it is refused 429 with Retry-After, before its key is even looked up, and also when it
+    carries a valid key, until the window has moved past its failures: as django-axes locks an
+    address for every username, so a locked-out guesser cannot tell a right key from a wrong one.
+    A refused (429) request is not counted: the lock ends when the window has passed.
+    """
+
+    scope = "failed-auth"
+    setting = "BILLING_API_FAILED_AUTH_RATE"
+    message = "Too many requests with a wrong or missing API key from this address."
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        address = client_ip(request)
+        return self.cache_format % {"scope": self.scope, "ident": address} if address else None
+
+    def check(self, *, request: Request, view: Any) -> None:
+        """Refuse (429 with Retry-After) a request from an address over the rate."""
+        if not self.allow_request(request, view):
+            raise exceptions.Throttled(wait=self.wait(), detail=self.message)
+
+    def record_failure(self, *, request: Request, view: Any) -> None:
+        """Count a failed authentication of `request` against its address."""
+        self.allow_request(request, view)  # (re-)reads the address's window, as late as possible
+        self.count()
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -88,8 +124,26 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+# A JSON string (possessive: no backtracking), and a run of anything but the four brackets.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]++")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """Return how deep arrays and objects nest in the JSON `text`, without parsing (or recursing).
+
+    Strings are taken out first (a bracket inside one nests nothing); the depth is then the
+    highest running count of the brackets left, opening +1 and closing -1. Where the text is not
+    valid JSON the figure is still at least the depth a parser reaches before it gives up.
+    """
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
 class CappedJSONParser(JSONParser):
-    """JSON bodies up to BILLING_API_MAX_BODY_BYTES; a larger one answers 413 unread."""
+    """JSON bodies up to BILLING_API_MAX_BODY_BYTES (413 beyond, unread) and nested at most
+    BILLING_API_MAX_JSON_DEPTH deep (400 beyond, before Python's recursive decoder sees it)."""
 
     def parse(
         self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
@@ -103,6 +157,17 @@ class CappedJSONParser(JSONParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise too_large
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = body.decode(encoding)  # scanned as the parser will read it (UTF-16 too)
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from None
+        max_depth: int = settings.BILLING_API_MAX_JSON_DEPTH
+        depth = json_depth(text)
+        if depth > max_depth:
+            raise exceptions.ParseError(
+                f"The JSON body is nested {depth} levels deep; the Billing API accepts at most {max_depth}."
+            )
         return super().parse(BytesIO(body), media_type, parser_context)
 
 

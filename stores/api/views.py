@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -39,7 +39,7 @@ from .invoice_serializers import (
     PaymentInputSerializer,
     RefundInputSerializer,
 )
-from .limits import ApiKeyThrottle, CappedJSONParser, OrganizationThrottle
+from .limits import ApiKeyThrottle, CappedJSONParser, FailedAuthenticationThrottle, OrganizationThrottle
 from .schema import BillingApiSchema
 from .serializers import (
     AccountingChannelSerializer,
@@ -83,7 +83,8 @@ class BillingApiView(generics.GenericAPIView):
     permission_classes = [HasOrganizationApiKey]
     # Invoices nest their lines: JSON only, form encodings cannot carry them. Bodies are capped.
     parser_classes = [CappedJSONParser]
-    # Per key and per organization (429 with Retry-After), counted in the shared cache.
+    # Per key and per organization (429 with Retry-After), counted in the shared cache; failed
+    # authentications per client address are checked before authentication (below).
     throttle_classes = [ApiKeyThrottle, OrganizationThrottle]
     # A Bearer-key API has no use for DRF's browsable HTML pages (a browser cannot send the key).
     renderer_classes = [JSONRenderer]
@@ -92,6 +93,17 @@ class BillingApiView(generics.GenericAPIView):
 
     def check_throttles(self, request: Request) -> None:
         limits.check_throttles(throttles=self.get_throttles(), request=request, view=self)
+
+    def perform_authentication(self, request: Request) -> None:
+        # An address that failed too often is refused before its key is looked up.
+        FailedAuthenticationThrottle().check(request=request, view=self)
+        super().perform_authentication(request)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            # A wrong, revoked or malformed key (authentication), or none (permission check).
+            FailedAuthenticationThrottle().record_failure(request=self.request, view=self)
+        return super().handle_exception(exc)
 
     @property
     def organization(self) -> Organization:

@@ -117,3 +117,46 @@ def test_an_empty_rate_setting_means_no_limit(api, settings):
     settings.BILLING_API_KEY_RATE = ""
     settings.BILLING_API_ORGANIZATION_RATE = "5/min"
     assert [api.get("/api/v1/stores/").status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def _nested(depth: int) -> str:
+    """A JSON invoice whose `customer_name` is `depth` arrays deep: [[[…]]]."""
+    return json.dumps(_payload(customer_name="PLACEHOLDER")).replace('"PLACEHOLDER"', "[" * depth + "]" * depth)
+
+
+def test_a_body_nested_too_deep_answers_400_saves_nothing_and_logs_no_traceback(api, store, caplog):
+    body = _nested(1000)
+    assert len(body.encode()) < 6000  # small: under every byte cap
+    response = api.post(f"/api/v1/stores/{store.pk}/invoices/", body, content_type="application/json")
+    assert response.status_code == 400
+    detail = "The JSON body is nested 1001 levels deep; the Billing API accepts at most 32."
+    assert response.json() == {"detail": detail}
+    assert not Invoice.objects.exists()
+    # Scanned as decoded text, whatever the charset the parser reads it in.
+    utf16 = api.post(
+        f"/api/v1/stores/{store.pk}/invoices/", body.encode("utf-16"), content_type="application/json; charset=utf-16"
+    )
+    assert (utf16.status_code, utf16.json()) == (400, response.json())
+    assert not Invoice.objects.exists()
+    assert [record for record in caplog.records if record.exc_info] == []
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+
+
+def test_the_depth_cap_is_a_setting_and_an_invoice_is_three_levels_deep(api, store, settings):
+    assert settings.BILLING_API_MAX_JSON_DEPTH == 32
+    settings.BILLING_API_MAX_JSON_DEPTH = 2
+    url = f"/api/v1/stores/{store.pk}/invoices/"
+    response = api.post(url, _payload(), format="json")  # {…, "lines": [{…}]}
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The JSON body is nested 3 levels deep; the Billing API accepts at most 2."}
+    assert not Invoice.objects.exists()
+    settings.BILLING_API_MAX_JSON_DEPTH = 3
+    assert api.post(url, _payload(), format="json").status_code == 201
+
+
+def test_brackets_inside_strings_nest_nothing(api, store, settings):
+    settings.BILLING_API_MAX_JSON_DEPTH = 3
+    name = '[[[{{{ "quoted [ ]" \\ ' * 5 + "end"
+    response = api.post(f"/api/v1/stores/{store.pk}/invoices/", _payload(customer_name=name), format="json")
+    assert response.status_code == 201
+    assert Invoice.objects.get().customer_name == name

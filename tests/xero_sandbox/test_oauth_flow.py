@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 
+from tests.csp import STRICT, directives
 from xero_sandbox.models import Connection, RequestLog
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -53,6 +54,21 @@ def _consent(session: requests.Session, base: str, params: dict, *, action: str,
 def _basic(app) -> dict[str, str]:
     raw = f"{app.client_id}:{app.client_secret}".encode()
     return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def test_the_consent_page_lets_its_form_go_on_to_the_apps_redirect_uri(
+    xero_sandbox, sandbox_app, tenant, xero_user_session
+):
+    """Allow access answers with a redirect to the app, on its own host: browsers check the
+    consent page's form-action on that redirect, so its policy names the redirect URI's origin."""
+    page = xero_user_session.get(
+        f"{xero_sandbox}/login/identity/connect/authorize", params=_authorize_params(sandbox_app), timeout=10
+    )
+    assert (page.status_code, page.url.split("?")[0]) == (200, f"{xero_sandbox}/login/identity/connect/authorize")
+    policy = directives(page.headers["Content-Security-Policy"])
+    assert {name: policy.get(name) for name in STRICT} == STRICT
+    form_action = policy["form-action"].split()
+    assert (form_action[0], form_action[-1]) == ("'self'", "http://localhost:9999")
 
 
 def test_allow_access_returns_code_and_state_and_the_code_buys_tokens_for_the_picked_organisation(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
+import csp.constants
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -91,7 +93,13 @@ def _consent_page(
         "bulk": app_bulk_connections(app=checked.app),
         "error": error,
     }
-    return render(request, "xero_sandbox/consent.html", context, status=status)
+    response = render(request, "xero_sandbox/consent.html", context, status=status)
+    # The consent form posts here and is answered with a redirect to the app's redirect URI, on
+    # any host; browsers check the page's form-action on that redirect too. So this page's policy
+    # also allows the (checked, registered) redirect URI's origin, as an OAuth server's must.
+    redirect = urlsplit(checked.redirect_uri)
+    response[csp.constants.HEADER] = build_policy(update={"form-action": [f"{redirect.scheme}://{redirect.netloc}"]})
+    return response
 
 
 def _client_credentials(request: HttpRequest) -> tuple[str, str]:
