@@ -108,60 +108,46 @@ def _create_invoice(portal, *, key: str, store_id: int, number: str, rate: str) 
     return int(answer.json()["id"])
 
 
-def test_the_readme_flow_on_make_run(local_portal, browser, shot_folder):
+def test_the_readme_flow_on_make_run(local_portal, page, shot):
     portal = local_portal
-    context = browser.new_context()
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
-        _log_in(page, portal)
-        store_id = _ten_steps(page, portal)
-        page.screenshot(path=str(shot_folder / "01-active.png"), full_page=True)
-        channel_url = page.url
-        key = _api_key(page, portal)
+    page.set_default_timeout(20_000)
+    _log_in(page, portal)
+    store_id = _ten_steps(page, portal)
+    shot("active")
+    channel_url = page.url
+    key = _api_key(page, portal)
 
-        # At the Sales account's rate: its default tax type (OUTPUT2) goes, within 10 seconds.
-        sent = _create_invoice(portal, key=key, store_id=store_id, number="MR-20", rate="20")
-        state = wait_for(lambda: (s := sync_state(portal, key=key, invoice_id=sent))["state"] == "in_xero" and s,
-                         timeout=10, what="the 20% invoice in Xero")  # fmt: skip
-        assert state["xero_id"]
-        page.goto(f"{portal.url}/xero-sandbox/")
-        page.get_by_role("link", name="Demo Company (UK)").first.click()
-        expect(page.get_by_role("cell", name="MR-20", exact=True)).to_be_visible()
+    # At the Sales account's rate: its default tax type (OUTPUT2) goes, within 10 seconds.
+    sent = _create_invoice(portal, key=key, store_id=store_id, number="MR-20", rate="20")
+    state = wait_for(lambda: (s := sync_state(portal, key=key, invoice_id=sent))["state"] == "in_xero" and s,
+                     timeout=10, what="the 20% invoice in Xero")  # fmt: skip
+    assert state["xero_id"]
+    page.goto(f"{portal.url}/xero-sandbox/")
+    page.get_by_role("link", name="Demo Company (UK)").first.click()
+    expect(page.get_by_role("cell", name="MR-20", exact=True)).to_be_visible()
 
-        # At 0%: several UK tax types fit, so it waits, saying where to choose, and goes once chosen.
-        held = _create_invoice(portal, key=key, store_id=store_id, number="MR-0", rate="0")
-        state = wait_for(lambda: (s := sync_state(portal, key=key, invoice_id=held))["state"] == "waiting" and s,
-                         timeout=10, what="the 0% invoice waiting")  # fmt: skip
-        assert state["last_error"] == tax_unmapped_message(rate=0)
-        page.goto(channel_url)
-        expect(page.locator("#sync-waiting-for")).to_contain_text("wait for Tax mapping")
-        page.get_by_label("Xero tax type for 0% (Goods)").select_option("ZERORATEDOUTPUT")
-        page.get_by_role("button", name="Save tax mapping").click()
-        expect(page.get_by_text(re.compile(r"^The tax mapping was saved\."))).to_be_visible()
-        wait_for(lambda: sync_state(portal, key=key, invoice_id=held)["state"] == "in_xero", timeout=10,
-                 what="the 0% invoice in Xero once its type was chosen")  # fmt: skip
+    # At 0%: several UK tax types fit, so it waits, saying where to choose, and goes once chosen.
+    held = _create_invoice(portal, key=key, store_id=store_id, number="MR-0", rate="0")
+    state = wait_for(lambda: (s := sync_state(portal, key=key, invoice_id=held))["state"] == "waiting" and s,
+                     timeout=10, what="the 0% invoice waiting")  # fmt: skip
+    assert state["last_error"] == tax_unmapped_message(rate=0)
+    page.goto(channel_url)
+    expect(page.locator("#sync-waiting-for")).to_contain_text("wait for Tax mapping")
+    page.get_by_label("Xero tax type for 0% (Goods)").select_option("ZERORATEDOUTPUT")
+    page.get_by_role("button", name="Save tax mapping").click()
+    expect(page.get_by_text(re.compile(r"^The tax mapping was saved\."))).to_be_visible()
+    wait_for(lambda: sync_state(portal, key=key, invoice_id=held)["state"] == "in_xero", timeout=10,
+             what="the 0% invoice in Xero once its type was chosen")  # fmt: skip
 
-        # The channel page's calls to Xero answer.
-        page.goto(channel_url)
-        page.get_by_role("button", name="Test connection").click()
-        expect(page.locator("#connection-test")).to_contain_text("Test connection:")
-        page.get_by_role("button", name=re.compile(r"^(Refresh from Xero|Read tax rates from Xero)$")).first.click()
-        expect(page.get_by_text(re.compile(r"^\d+ sales tax rates were read from Xero\.$"))).to_be_visible()
-        page.get_by_role("button", name=re.compile(r"^(Refresh|Read) accounts from Xero$")).first.click()
-        expect(page.get_by_text(re.compile(r"^\d+ accounts were read from Xero\.$"))).to_be_visible()
-        page.screenshot(path=str(shot_folder / "02-after.png"), full_page=True)
-    finally:
-        context.close()
+    # The channel page's calls to Xero answer.
+    page.goto(channel_url)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#connection-test")).to_contain_text("Test connection:")
+    page.get_by_role("button", name=re.compile(r"^(Refresh from Xero|Read tax rates from Xero)$")).first.click()
+    expect(page.get_by_text(re.compile(r"^\d+ sales tax rates were read from Xero\.$"))).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^(Refresh|Read) accounts from Xero$")).first.click()
+    expect(page.get_by_text(re.compile(r"^\d+ accounts were read from Xero\.$"))).to_be_visible()
+    shot("after")
     log = portal.log_text()
     for error in LOCK_ERRORS:
         assert error not in log, log[max(log.find(error) - 2000, 0) : log.find(error) + 500]
-
-
-@pytest.fixture
-def shot_folder(request):
-    from tests.e2e.conftest import artifacts_dir
-
-    folder = artifacts_dir() / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
