@@ -34,7 +34,7 @@ from .models import (
 from .models import LineKind as TaxLineKind
 from .providers.xero import books, tax
 from .providers.xero.client import SETTINGS_SCOPE, XeroClient
-from .providers.xero.errors import XeroError
+from .providers.xero.errors import XeroError, XeroReconnectRequired
 from .providers.xero.mapping import percent_text, unset_line_accounts, xero_invoice_number
 from .providers.xero.tax import SalesTaxRate
 from .selectors import store_tax_keys
@@ -101,11 +101,7 @@ class PreflightReport:
             parts = [f"{r.name}: {r.detail}{f' — {r.fix}' if r.fix else ''}" for r in self.failures]
             return "Pre-flight failed, so the channel was not switched on. " + " ".join(f"{p}." for p in parts)
         if self.warnings:
-            names = ", ".join(r.name for r in self.warnings)
-            return (
-                f"Pre-flight warnings: {names}. The records these concern wait, nothing else is held up: "
-                "the Pre-flight card says what to choose."
-            )
+            return f"Pre-flight warnings: {', '.join(r.name for r in self.warnings)}. See the Pre-flight card."
         return "Pre-flight passed."
 
 
@@ -280,7 +276,13 @@ def check_currency(ctx: PreflightContext) -> list[CheckResult]:
 
 def check_organisation(ctx: PreflightContext) -> list[CheckResult]:
     """The connection still reaches the organisation the channel was connected to."""
-    found = ctx.client.organisation()
+    try:
+        found = ctx.client.organisation()
+    except XeroReconnectRequired as exc:  # Xero's 403: this organisation is not among the connection's
+        return [
+            _fail("Organisation", f"the connection no longer reaches {ctx.channel.tenant_name} ({exc.message})",
+                  f"press Reconnect and pick {ctx.channel.tenant_name}", "reconnect")
+        ]  # fmt: skip
     if found is None or books.organisation_tenant_id(found) != ctx.channel.tenant_id:
         reached = books.organisation_summary(found) if found is not None else "no organisation"
         return [

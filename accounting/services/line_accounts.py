@@ -128,13 +128,17 @@ def channel_line_accounts(*, channel: AccountingChannel, sales: str) -> LineAcco
     )  # fmt: skip
 
 
-def channel_chart(*, channel: AccountingChannel, client: XeroClient, refresh: bool = False) -> dict[str, Any]:
-    """Return the organisation's chart as last read from Xero; read it (two GETs) and keep it
-    when it was never read for the connected organisation, or when `refresh`."""
+def channel_chart(
+    *, channel: AccountingChannel, client: XeroClient, refresh: bool = False, tax_rates: list[Any] | None = None
+) -> dict[str, Any]:
+    """Return the organisation's chart as last read from Xero; read it (Accounts, and TaxRates
+    unless the caller just read them: `tax_rates`) and keep it when it was never read for the
+    connected organisation, or when `refresh`."""
     row = line_accounts_of(channel=channel)
     if not refresh and row.chart.get("tenant_id") == client.tenant_id:
         return row.chart
-    chart = chart_dump(tenant_id=client.tenant_id, accounts=client.accounts(), tax_rates=client.tax_rates())
+    rates = tax_rates if tax_rates is not None else client.tax_rates()
+    chart = chart_dump(tenant_id=client.tenant_id, accounts=client.accounts(), tax_rates=rates)
     channel_chart_keep(channel=channel, chart=chart)
     return chart
 
@@ -147,9 +151,11 @@ def channel_chart_keep(*, channel: AccountingChannel, chart: dict[str, Any]) -> 
         row.save(update_fields=["chart", "updated_at"])
 
 
-def account_tax_types(*, channel: AccountingChannel, client: XeroClient) -> dict[str, str]:
+def account_tax_types(
+    *, channel: AccountingChannel, client: XeroClient, tax_rates: list[Any] | None = None
+) -> dict[str, str]:
     """Return the default tax type of each ACTIVE account of the organisation, by code."""
-    chart = channel_chart(channel=channel, client=client)
+    chart = channel_chart(channel=channel, client=client, tax_rates=tax_rates)
     return {a.code: a.tax_type for a in chart_accounts(chart) if a.status == "ACTIVE" and a.tax_type}
 
 

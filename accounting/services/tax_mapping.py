@@ -14,18 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from stores.models import InvoiceLine
+
 from ..models import AccountingChannel, ChannelTaxMapping, TaxMappingOrigin
+from ..providers.xero import tax
 from ..providers.xero.client import XeroClient
 from ..providers.xero.errors import XeroError
 from ..providers.xero.mapping import LineAccounts, percent_text, tax_unmapped_message
 from ..providers.xero.tax import SalesTaxRate, sales_tax_types_at
 from ..sync.models import WaitingFor
-from ..sync.settings_cache import sales_tax_rates, sales_tax_rates_cached
+from ..sync.settings_cache import sales_tax_rates, sales_tax_rates_cached, sales_tax_rates_keep
 from ..tokens import ChannelNotConnected, TokenRefreshFailed
 from .line_accounts import account_tax_types
 from .xero_access import channel_xero_client
@@ -102,21 +106,33 @@ def channel_tax_types_resolve(
 
     A mapped type is used while it is still an active sales tax type at that rate; an unmapped
     rate that the organisation's books settle (`tax_prefill`) is pre-filled and saved, so a
-    change in Xero later does not change it silently. The organisation's rates are read from the
+    change in Xero later does not change it silently (a pre-fill from an account's default is
+    settled again when the lines post to another account since). The organisation's rates are read from the
     channel's cache, and looked up again once when a mapped type or a whole rate is missing from
     it (`rates`: just read from Xero by the caller); the accounts' default tax types are read (and
     kept) only when a key needs them.
     """
     keys = sorted(set(keys))
-    mapped = {(m.rate, m.line_kind): m.tax_type for m in ChannelTaxMapping.objects.filter(channel=channel)}
+    rows = {(m.rate, m.line_kind): m for m in ChannelTaxMapping.objects.filter(channel=channel)}
+    # A pre-fill from an account that is no longer the one the lines post to is settled afresh.
+    outdated = [
+        row.pk for key, row in rows.items()
+        if row.origin == TaxMappingOrigin.ACCOUNT_DEFAULT and row.source_account != accounts.for_kind(key[1])
+    ]  # fmt: skip
+    if outdated:
+        ChannelTaxMapping.objects.filter(pk__in=outdated, origin=TaxMappingOrigin.ACCOUNT_DEFAULT).delete()
+    mapped = {key: row.tax_type for key, row in rows.items() if row.pk not in outdated}
     fresh = rates is not None
     rates = rates if rates is not None else sales_tax_rates_cached(channel=channel)
+    read: list[Any] | None = None  # Xero's TaxRates, when read here (the chart may need them too)
     if rates is None or (
         not fresh and any(_changed_in_xero(key=k, mapped=mapped.get(k, ""), rates=rates) for k in keys)
     ):
-        rates = sales_tax_rates(channel=channel, client=client, refresh=True)
+        read = client.tax_rates()
+        rates = tax.sales_tax_rates(read)
+        sales_tax_rates_keep(channel=channel, tenant_id=client.tenant_id, rates=rates)
     open_keys = [k for k in keys if not mapped.get(k) and len(sales_tax_types_at(rates, k[0])) > 1]
-    defaults = account_tax_types(channel=channel, client=client) if open_keys else {}
+    defaults = account_tax_types(channel=channel, client=client, tax_rates=read) if open_keys else {}
     resolution = TaxResolution()
     prefills = []
     for key in keys:
@@ -205,13 +221,15 @@ def channel_tax_mapping_set(
             row.tax_type, row.origin, row.chosen_by = tax_type, TaxMappingOrigin.CHOSEN, user
             row.save()
             changed.append(key)
-    return _waiting_release(channel=channel) if changed else 0
+    return _waiting_release(channel=channel, rates=[rate for rate, _kind in changed]) if changed else 0
 
 
-def _waiting_release(*, channel: AccountingChannel) -> int:
+def _waiting_release(*, channel: AccountingChannel, rates: list[Decimal]) -> int:
+    """Queue again the records that waited for a tax type and have a line at one of `rates`."""
     from ..sync.services import sync_choice_made  # the sync engine imports this module
 
-    return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.TAX_MAPPING)
+    invoices = InvoiceLine.objects.filter(invoice__store_id=channel.store_id, tax_rate__in=rates).values("invoice_id")
+    return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.TAX_MAPPING, invoice_ids=invoices)
 
 
 def channel_tax_rates_refresh(*, channel: AccountingChannel) -> list[SalesTaxRate]:

@@ -333,8 +333,8 @@ def _with_tax_types(
     unset = {row.pk: mapping.unset_line_accounts(keys=needs[row.pk], accounts=accounts) for row, _i in pairs}
     for row, _invoice in pairs:
         if unset[row.pk]:
-            messages = [mapping.line_account_unset_message(kind=kind) for kind in unset[row.pk]]
-            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=messages)
+            message = mapping.line_accounts_unset_message(kinds=unset[row.pk])
+            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[message])
     pairs = [(row, invoice) for row, invoice in pairs if not unset[row.pk]]
     keys = {key for row, _invoice in pairs for key in needs[row.pk]}
     if not keys:

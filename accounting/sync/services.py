@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounting.alerts import alerts_failures_evaluate
@@ -35,11 +36,14 @@ def sync_retry(*, records: QuerySet[SyncRecord] | Iterable[SyncRecord]) -> int:
 
 
 @transaction.atomic
-def sync_choice_made(*, channel_id: int, waiting_for: str) -> int:
+def sync_choice_made(*, channel_id: int, waiting_for: str, invoice_ids: QuerySet[Any] | None = None) -> int:
     """Queue again the channel's rows that waited for the choice on the card `waiting_for`
-    (WaitingFor), now that it was saved; return how many. A row that still lacks a choice
-    comes back to waiting on its next turn, saying what is missing."""
+    (WaitingFor), now that it was saved; return how many. With `invoice_ids` (a query of store
+    invoice ids), only the rows of those invoices (the invoice, its payments and refunds). A row
+    that still lacks a choice comes back to waiting on its next turn, saying what is missing."""
     rows = SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.WAITING, waiting_for=waiting_for)
+    if invoice_ids is not None:
+        rows = rows.filter(Q(kind=RecordKind.INVOICE, object_id__in=invoice_ids) | Q(parent_id__in=invoice_ids))
     count = rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), waiting_for="")
     if count:
         transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)

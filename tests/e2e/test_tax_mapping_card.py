@@ -44,14 +44,22 @@ def test_choosing_the_zero_rate_type_sends_the_invoice_that_waited(logged_in_pag
     page = logged_in_page
 
     page.goto(f"{live_server.url}/stores/{channel.store_id}/invoices/")
-    expect(page.get_by_role("row").filter(has_text="E-1").locator(".sync-badges .badge")).to_have_text("Failed")
-    shot("invoice-failed")
+    badge = page.get_by_role("row").filter(has_text="E-1").locator(".sync-badges .badge")
+    expect(badge).to_have_text("Waiting for a choice")
+    expect(badge).to_have_attribute(
+        "title",
+        f"{channel.name}: No Xero tax type is mapped for 0% on this channel: choose one under Tax mapping on the "
+        "channel page.",
+    )
+    shot("invoice-waiting")
     page.goto(f"{live_server.url}/channels/{channel.pk}/")
     card = page.locator("#tax-mapping")
     expect(card.get_by_role("row", name=ZERO_ROW)).to_contain_text(
         "Choose one: invoices with lines at this rate wait for it."
     )
-    expect(page.locator("#sync")).to_contain_text("No Xero tax type is mapped for 0% on this channel")
+    expect(page.locator("#sync-waiting-for")).to_contain_text(
+        "1 invoice waits for Tax mapping: choose there and save, and they are sent."
+    )
     card.get_by_label("Xero tax type for 0% (Goods)").select_option(label="Zero Rated Income (ZERORATEDOUTPUT)")
     shot("tax-mapping-chosen")
     card.get_by_role("button", name="Save tax mapping").click()

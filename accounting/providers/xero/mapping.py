@@ -222,16 +222,30 @@ def invoice_amount_type(invoice: StoreInvoice) -> str:
 
 
 def line_account_unset_message(*, kind: str) -> str:
-    what, setting = SETTING_LABELS[LineKind(kind)]
+    return line_accounts_unset_message(kinds=[kind])
+
+
+def line_accounts_unset_message(*, kinds: Iterable[str]) -> str:
+    """Return what an invoice whose lines of `kinds` have no account chosen waits for."""
+    labels = list(dict.fromkeys(SETTING_LABELS[LineKind(kind)] for kind in kinds))
+    what = _and([label[0] for label in labels])
+    settings = _and([label[1] for label in labels])
+    one, verb = ("one", "is") if len(labels) == 1 else ("them", "are")
     return (
-        f"This invoice has {what} and no {setting} is set on this channel: choose one under Line accounts "
+        f"This invoice has {what} and no {settings} {verb} set on this channel: choose {one} under Line accounts "
         "on the channel page."
     )
 
 
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def unset_line_accounts(*, keys: Iterable[tuple[Decimal, str]], accounts: LineAccounts) -> list[str]:
-    """Return the line kinds among `keys` (rate, kind) whose account is not chosen, sorted."""
-    return sorted({kind for _rate, kind in keys if kind != LineKind.GOODS and not accounts.for_kind(kind)})
+    """Return the line kinds among `keys` (rate, kind) whose account is not chosen, in the order
+    the Line accounts card lists them."""
+    kinds = {kind for _rate, kind in keys if kind != LineKind.GOODS and not accounts.for_kind(kind)}
+    return [kind for kind in SETTING_LABELS if kind in kinds]
 
 
 def _split_discount(line: Any, accounts: LineAccounts) -> bool:

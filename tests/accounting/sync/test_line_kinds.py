@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounting.models import ChannelLineAccounts, ChannelTaxMapping, LineKind, TaxMappingOrigin
 from accounting.services.line_accounts import channel_chart_refresh, channel_line_accounts_set
-from accounting.sync.models import AttemptOutcome, SyncState
+from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
 from stores.services import invoice_create
 from tests.factories import StoreFactory
 from xero_sandbox import testing
@@ -28,9 +28,9 @@ from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-SHIPPING_UNSET = (
-    "This invoice has shipping lines and no shipping account is set on this channel: choose one under Line "
-    "accounts on the channel page."
+MIXED_UNSET = (
+    "This invoice has shipping lines, discounts and gift cards and no shipping account, discount account and "
+    "gift card liability account are set on this channel: choose them under Line accounts on the channel page."
 )
 ACCOUNTS = {"shipping_account": "250", "discount_account": "260", "gift_card_account": "835",
             "rounding_account": "860", "discount_mode": "line"}  # fmt: skip
@@ -100,8 +100,8 @@ def test_an_invoice_needing_an_unset_account_waits_and_saving_the_accounts_sends
     drain(channel)
 
     row = row_of(channel, invoice)
-    assert (row.state, row.attempts.first().outcome, row.last_error) == (
-        SyncState.FAILED, AttemptOutcome.LOCAL, SHIPPING_UNSET,
+    assert (row.state, row.waiting_for, row.attempts.first().outcome, row.last_error) == (
+        SyncState.WAITING, WaitingFor.LINE_ACCOUNTS, AttemptOutcome.LOCAL, MIXED_UNSET,
     )  # fmt: skip
     assert testing.invoices(organisation=org.tenant_id) == []
 

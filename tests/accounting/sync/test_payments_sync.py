@@ -21,7 +21,7 @@ from accounting.services.payment_accounts import (
     channel_payment_accounts_set,
     payment_accounts_cached,
 )
-from accounting.sync.models import RecordKind, SyncRecord, SyncState
+from accounting.sync.models import RecordKind, SyncRecord, SyncState, WaitingFor
 from stores.services import invoice_create, payment_record, refund_record
 from tests.factories import StoreFactory
 from xero_sandbox import testing
@@ -170,7 +170,7 @@ def test_a_partial_refund_is_one_credit_note_allocated_for_the_credit_kept_and_p
     assert row.xero_refs["allocation_id"] == str(note.allocations.get().allocation_id)
 
 
-def test_a_payment_waits_for_its_invoice_and_fails_without_an_account_saying_where_to_choose(org):
+def test_a_payment_waits_for_its_invoice_and_for_an_account_saying_where_to_choose(org):
     channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
     invoice = invoice_of(channel, number="W-1")
     payment = payment_record(invoice=invoice, amount=Decimal("10.00"), date=DAY, method="paypal")
@@ -178,7 +178,7 @@ def test_a_payment_waits_for_its_invoice_and_fails_without_an_account_saying_whe
     drain(channel)
 
     row = row_of(channel, payment, kind=RecordKind.PAYMENT)
-    assert row.state == SyncState.FAILED
+    assert (row.state, row.waiting_for) == (SyncState.WAITING, WaitingFor.PAYMENT_ACCOUNTS)
     assert row.last_error == (
         "No Xero account is chosen for payments by “paypal”: choose one (or a default) under Payment accounts on "
         "the channel page."

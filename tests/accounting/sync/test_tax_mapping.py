@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 
 from accounting.models import ChannelTaxMapping, LineAmountType, LineKind, TaxMappingOrigin
 from accounting.services.tax_mapping import channel_tax_mapping_set
-from accounting.sync.models import AttemptOutcome, SyncState
+from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
 from accounting.sync.services import sync_retry
 from stores.services import invoice_create
 from tests.factories import StoreFactory
@@ -202,7 +202,7 @@ def test_a_no_tax_invoice_sends_no_tax_and_xeros_total_is_the_stores(org):
     assert testing.request_count(organisation=org.tenant_id, method="GET", path_contains="TaxRates") == 0
 
 
-def test_a_line_at_a_rate_xero_lacks_fails_its_invoice_with_a_clear_message_and_sends_nothing_for_it(org):
+def test_a_line_at_a_rate_xero_lacks_waits_with_a_clear_message_and_sends_nothing_for_it(org):
     channel = connect_channel(org=org)
     good = store_invoice(channel, number="T-7", lines=[line("Tea", "1", "10", "20")], customer="Good Customer")
     bad = store_invoice(
@@ -215,13 +215,15 @@ def test_a_line_at_a_rate_xero_lacks_fails_its_invoice_with_a_clear_message_and_
     assert [i["InvoiceNumber"] for i in testing.invoices(organisation=org.tenant_id)] == ["T-7"]
     assert [c["Name"] for c in testing.contacts(organisation=org.tenant_id)] == ["Good Customer"]
     assert row_of(channel, good).state == SyncState.SYNCED
-    failed = row_of(channel, bad)
-    assert (failed.state, failed.last_error, failed.xero_id) == (SyncState.FAILED, MISSING_RATE_MESSAGE, "")
-    assert [a.outcome for a in failed.attempts.all()] == [AttemptOutcome.LOCAL]
-    # Final until the record changes or an operator retries: more turns send nothing.
+    held = row_of(channel, bad)
+    assert (held.state, held.waiting_for, held.last_error, held.xero_id) == (
+        SyncState.WAITING, WaitingFor.TAX_MAPPING, MISSING_RATE_MESSAGE, "",
+    )  # fmt: skip
+    assert [a.outcome for a in held.attempts.all()] == [AttemptOutcome.LOCAL]
+    # It waits until the operator chooses (or retries): more turns send nothing.
     drain(channel)
     assert testing.request_count(organisation=org.tenant_id, method="PUT", path_contains="Invoices") == 1
-    assert row_of(channel, bad).state == SyncState.FAILED
+    assert row_of(channel, bad).state == SyncState.WAITING
 
 
 def test_a_rate_added_in_xero_is_found_when_the_operator_retries(org):
@@ -230,7 +232,7 @@ def test_a_rate_added_in_xero_is_found_when_the_operator_retries(org):
     drain(channel)  # the rates are now cached, without 12.5%
     bad = store_invoice(channel, number="T-10", lines=[line("Odd", "1", "8", "12.5")])
     drain(channel)
-    assert row_of(channel, bad).state == SyncState.FAILED
+    assert row_of(channel, bad).state == SyncState.WAITING
 
     organisation = testing.organisation_get(organisation=org.tenant_id)
     SandboxTaxRate.objects.create(organisation=organisation, name="12.5% (VAT on Income)", tax_type="TAX001",
@@ -245,7 +247,7 @@ def test_a_rate_added_in_xero_is_found_when_the_operator_retries(org):
     assert ("12.50", "goods", "TAX001", TaxMappingOrigin.PREFILLED) in mappings(channel)
 
 
-def test_an_unmapped_rate_fails_its_invoice_until_mapped_then_the_mapping_retries_it_and_it_lands(org):
+def test_an_unmapped_rate_holds_its_invoice_until_mapped_then_the_mapping_queues_it_and_it_lands(org):
     channel = connect_channel(org=org, tax_mapping={"20": "OUTPUT2"})
     zero = store_invoice(
         channel, number="T-20", lines=[line("Tea", "1", "10", "20"), line("Book", "1", "10", "0")], customer="Zero"
@@ -256,16 +258,18 @@ def test_an_unmapped_rate_fails_its_invoice_until_mapped_then_the_mapping_retrie
 
     assert testing.invoices(organisation=org.tenant_id) == []
     assert testing.contacts(organisation=org.tenant_id) == []
-    failed = row_of(channel, zero)
-    assert (failed.state, failed.last_error) == (SyncState.FAILED, UNMAPPED_ZERO_MESSAGE)
-    assert [a.outcome for a in failed.attempts.all()] == [AttemptOutcome.LOCAL]
+    held = row_of(channel, zero)
+    assert (held.state, held.waiting_for, held.last_error) == (
+        SyncState.WAITING, WaitingFor.TAX_MAPPING, UNMAPPED_ZERO_MESSAGE,
+    )  # fmt: skip
+    assert [a.outcome for a in held.attempts.all()] == [AttemptOutcome.LOCAL]
     assert ("0.00", "goods") not in {m[:2] for m in mappings(channel)}
 
     retried = channel_tax_mapping_set(channel=channel, choices={(Decimal("0"), LineKind.GOODS): "ZERORATEDOUTPUT"})
 
     assert retried == 1
     assert row_of(channel, zero).state == SyncState.PENDING
-    assert row_of(channel, odd).state == SyncState.FAILED  # it failed for another rate
+    assert row_of(channel, odd).state == SyncState.WAITING  # it waits for another rate
     drain(channel)
     assert row_of(channel, zero).state == SyncState.SYNCED
     sent = sent_invoice(org, "T-20")
@@ -280,7 +284,7 @@ def test_a_tax_type_not_offered_at_that_rate_is_refused_and_changes_nothing(org)
     channel = connect_channel(org=org, tax_mapping={})
     zero = store_invoice(channel, number="T-22", lines=[line("Book", "1", "10", "0")])
     drain(channel)
-    assert row_of(channel, zero).state == SyncState.FAILED
+    assert row_of(channel, zero).state == SyncState.WAITING
 
     with pytest.raises(ValidationError) as refused:
         channel_tax_mapping_set(
@@ -297,23 +301,31 @@ def test_a_tax_type_not_offered_at_that_rate_is_refused_and_changes_nothing(org)
         "“RROUTPUT” is not one of the organisation's active sales tax types at 20%.",
     ]
     assert mappings(channel) == []
-    assert row_of(channel, zero).state == SyncState.FAILED
+    assert row_of(channel, zero).state == SyncState.WAITING
 
 
-def test_a_rate_is_prefilled_only_where_exactly_one_sales_tax_type_has_it_and_stays_as_prefilled(org):
-    channel = connect_channel(org=org, tax_mapping={})
+def test_a_rate_is_prefilled_only_where_the_organisations_books_settle_it_and_stays_as_prefilled(org):
+    channel = connect_channel(org=org, tax_mapping={})  # blank account: the organisation's Sales, 200
+    standard = store_invoice(channel, number="T-29", lines=[line("Tea", "1", "10", "20")], customer="Standard")
     reduced = store_invoice(channel, number="T-30", lines=[line("Fuel", "1", "10", "5")], customer="Reduced")
     zero = store_invoice(channel, number="T-31", lines=[line("Book", "1", "10", "0")], customer="Zero")
 
     drain(channel)
 
+    # 20%: OUTPUT2 and CAPEXOUTPUT2 fit, account 200's own default (OUTPUT2) settles it; 5%: one type.
+    assert sent_tax_types(sent_invoice(org, "T-29")) == ["OUTPUT2"]
     assert sent_tax_types(sent_invoice(org, "T-30")) == ["RROUTPUT"]
-    assert row_of(channel, reduced).state == SyncState.SYNCED
+    assert row_of(channel, standard).state == row_of(channel, reduced).state == SyncState.SYNCED
+    # 0%: five types fit and account 200's default is a 20% one: the operator chooses.
     assert (row_of(channel, zero).state, row_of(channel, zero).last_error) == (
-        SyncState.FAILED,
+        SyncState.WAITING,
         UNMAPPED_ZERO_MESSAGE,
     )
-    assert mappings(channel) == [("5.00", "goods", "RROUTPUT", TaxMappingOrigin.PREFILLED)]
+    assert mappings(channel) == [
+        ("5.00", "goods", "RROUTPUT", TaxMappingOrigin.PREFILLED),
+        ("20.00", "goods", "OUTPUT2", TaxMappingOrigin.ACCOUNT_DEFAULT),
+    ]
+    assert ChannelTaxMapping.objects.get(channel=channel, rate=Decimal("20")).source_account == "200"
 
     # A second 5% sales type added in Xero later leaves the pre-filled choice as it was.
     organisation = testing.organisation_get(organisation=org.tenant_id)
@@ -337,3 +349,26 @@ def test_a_mapped_type_archived_in_xero_fails_the_invoice_with_where_to_choose_a
         "The Xero tax type EXEMPTOUTPUT mapped for 0% on this channel is no longer an active sales tax rate of 0% "
         "in Xero: choose another under Tax mapping on the channel page."
     )
+
+
+def test_a_prefill_from_an_accounts_default_follows_the_account_the_lines_post_to(org):
+    channel = connect_channel(org=org, tax_mapping={}, account_nominal_code="200")
+    store_invoice(channel, number="T-50", lines=[line("Tea", "1", "10", "20")], customer="First")
+    drain(channel)
+    assert mappings(channel) == [("20.00", "goods", "OUTPUT2", TaxMappingOrigin.ACCOUNT_DEFAULT)]
+
+    # Sales lines now post to 270 "Interest Income", whose default is EXEMPTOUTPUT (0%): it settles
+    # 0%, and 20% (two types fit, 270's default is not one) waits for the operator again.
+    channel.account_nominal_code = "270"
+    channel.save()
+    zero = store_invoice(channel, number="T-51", lines=[line("Book", "1", "10", "0")], customer="Second")
+    twenty = store_invoice(channel, number="T-52", lines=[line("Tea", "1", "10", "20")], customer="Third")
+    drain(channel)
+
+    assert sent_tax_types(sent_invoice(org, "T-51")) == ["EXEMPTOUTPUT"]
+    assert row_of(channel, zero).state == SyncState.SYNCED
+    assert (row_of(channel, twenty).state, row_of(channel, twenty).waiting_for) == (
+        SyncState.WAITING,
+        WaitingFor.TAX_MAPPING,
+    )
+    assert mappings(channel) == [("0.00", "goods", "EXEMPTOUTPUT", TaxMappingOrigin.ACCOUNT_DEFAULT)]
