@@ -21,8 +21,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import services
-from .models import (
+from accounting import services
+from accounting.models import (
     SENDING_SETTINGS,
     AccountingChannel,
     ChannelEvent,
@@ -31,11 +31,11 @@ from .models import (
     ChannelTaxMapping,
     payment_method_key,
 )
-from .preflight import channel_switch_on
-from .services.line_accounts import channel_line_accounts_set, line_accounts_check
-from .services.payment_accounts import channel_payment_accounts_check, channel_payment_accounts_set
-from .services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
-from .staff import channels_health
+from accounting.preflight import channel_switch_on
+from accounting.services.line_accounts import channel_line_accounts_set, line_accounts_check
+from accounting.services.payment_accounts import channel_payment_accounts_check, channel_payment_accounts_set
+from accounting.services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
+from accounting.staff import channels_health
 
 
 class ChannelAdminForm(forms.ModelForm):

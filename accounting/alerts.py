@@ -19,10 +19,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounting.models import AccountingChannel, AlertEpisode, AlertKind
+from accounting.notifications import notify_needs_reconnect, organization_admin_emails
 from organizations.models import Organization
-
-from .models import AccountingChannel, AlertEpisode, AlertKind
-from .notifications import notify_needs_reconnect, organization_admin_emails
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ def alerts_after_turn(*, channel_id: int) -> None:
 
 def alerts_failures_evaluate(*, channel_id: int) -> None:
     """Failures past the threshold open an episode; back under it (sent, retried, skipped) end it."""
-    from .sync.models import SyncRecord, SyncState
+    from accounting.sync.models import SyncRecord, SyncState
 
     threshold = failures_threshold()
     failed = SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.FAILED)[:threshold].count()

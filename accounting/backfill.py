@@ -19,11 +19,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from accounting.models import AccountingChannel
+from accounting.sync.estimates import SyncEstimate, sync_estimate
+from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
 from stores.models import Invoice
-
-from .models import AccountingChannel
-from .sync.estimates import SyncEstimate, sync_estimate
-from .sync.models import RecordKind, SyncAction, SyncRecord, SyncState
 
 # The widest range one backfill may span (a larger history goes in several steps).
 MAX_RANGE_DAYS = 3660
@@ -107,7 +106,7 @@ def backfill_queue(*, channel: AccountingChannel, date_from: Any, date_to: Any) 
     ]  # fmt: skip
     created = SyncRecord.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     if ids:
-        from .sync.dispatch import sync_wake_channel
+        from accounting.sync.dispatch import sync_wake_channel
 
         channel_id = channel.pk
         transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)

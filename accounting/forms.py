@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from .models import SENDING_SETTINGS, AccountingChannel
+from accounting.models import SENDING_SETTINGS, AccountingChannel
 
 
 class ChannelForm(forms.ModelForm):

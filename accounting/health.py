@@ -9,10 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from .models import AccountingChannel, ConnectionState
-from .sync.models import XeroOrganisationFacts
-from .tokens import ChannelNotConnected, TokenRefreshFailed
-from .xero_check import channel_xero_check
+from accounting.models import AccountingChannel, ConnectionState
+from accounting.sync.models import XeroOrganisationFacts
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
+from accounting.xero_check import channel_xero_check
 
 # Xero's refresh tokens expire after 60 days unused (XERO_NOTES: "Refresh token: replaced on every
 # refresh, expires after 60 days unused").

@@ -10,10 +10,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from accounting.providers import provider_choices
 from channels_portal.encryption import EncryptedJSONField, EncryptedTextField
 from stores.models import Store
-
-from .providers import provider_choices
 
 
 class ConnectionState(models.TextChoices):

@@ -9,9 +9,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounting.models import AccountingChannel
 from organizations.models import Membership, Role
-
-from .models import AccountingChannel
 
 logger = logging.getLogger(__name__)
 

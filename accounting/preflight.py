@@ -19,9 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from stores.models import Invoice, InvoiceLine, LineKind, Payment, PaymentSource, Refund
-
-from .models import (
+from accounting.models import (
     STORE_LINE_KINDS,
     AccountingChannel,
     ChannelLineAccounts,
@@ -31,22 +29,23 @@ from .models import (
     DiscountMode,
     PreflightLevel,
 )
-from .models import LineKind as TaxLineKind
-from .providers.xero import books, tax
-from .providers.xero.client import SETTINGS_SCOPE, XeroClient
-from .providers.xero.errors import XeroError, XeroReconnectRequired
-from .providers.xero.mapping import percent_text, unset_line_accounts, xero_invoice_number
-from .providers.xero.tax import SalesTaxRate
-from .selectors import store_tax_keys
-from .services.channels import channel_activate, channel_active_rules_check
-from .services.line_accounts import channel_chart_keep, channel_line_accounts, chart_dump, line_accounts_of
-from .services.payment_accounts import channel_allows_payments, payment_account_for, payment_accounts_keep
-from .services.tax_mapping import channel_tax_types_resolve, prefill_note
-from .services.xero_access import channel_xero_client
-from .sync.estimates import sync_estimate
-from .sync.models import RecordKind, SyncRecord, SyncState
-from .sync.settings_cache import sales_tax_rates_keep
-from .tokens import ChannelNotConnected, TokenRefreshFailed
+from accounting.models import LineKind as TaxLineKind
+from accounting.providers.xero import books, tax
+from accounting.providers.xero.client import SETTINGS_SCOPE, XeroClient
+from accounting.providers.xero.errors import XeroError, XeroReconnectRequired
+from accounting.providers.xero.mapping import percent_text, unset_line_accounts, xero_invoice_number
+from accounting.providers.xero.tax import SalesTaxRate
+from accounting.selectors import store_tax_keys
+from accounting.services.channels import channel_activate, channel_active_rules_check
+from accounting.services.line_accounts import channel_chart_keep, channel_line_accounts, chart_dump, line_accounts_of
+from accounting.services.payment_accounts import channel_allows_payments, payment_account_for, payment_accounts_keep
+from accounting.services.tax_mapping import channel_tax_types_resolve, prefill_note
+from accounting.services.xero_access import channel_xero_client
+from accounting.sync.estimates import sync_estimate
+from accounting.sync.models import RecordKind, SyncRecord, SyncState
+from accounting.sync.settings_cache import sales_tax_rates_keep
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
+from stores.models import Invoice, InvoiceLine, LineKind, Payment, PaymentSource, Refund
 
 # The channel settings that name an account code for sales lines: (field, label). Blank means
 # the organisation's default sales account. Settings of later features add a line here.

@@ -10,11 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from channels_portal.tenancy import get_in_organization
-from organizations.models import Organization
-from stores.models import InvoiceLine, Store
-
-from .models import (
+from accounting.models import (
     STORE_LINE_KINDS,
     AccountingChannel,
     AuthorizationOutcome,
@@ -27,8 +23,11 @@ from .models import (
     LineKind,
     TaxMappingOrigin,
 )
-from .providers.xero.mapping import percent_text
-from .providers.xero.tax import SalesTaxRate, sales_tax_types_at
+from accounting.providers.xero.mapping import percent_text
+from accounting.providers.xero.tax import SalesTaxRate, sales_tax_types_at
+from channels_portal.tenancy import get_in_organization
+from organizations.models import Organization
+from stores.models import InvoiceLine, Store
 
 
 def channels_of_store(*, store: Store) -> QuerySet[AccountingChannel]:

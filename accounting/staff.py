@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from .models import AccountingChannel, AlertEpisode, ConnectionState
-from .sync.models import SyncState
+from accounting.models import AccountingChannel, AlertEpisode, ConnectionState
+from accounting.sync.models import SyncState
 
 # Xero refresh tokens lapse after 60 days unused (each refresh starts a new 60 days).
 REFRESH_TOKEN_LIFETIME = dt.timedelta(days=60)

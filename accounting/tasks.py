@@ -6,8 +6,8 @@ import logging
 
 from celery import shared_task
 
-from .selectors import idle_channel_ids
-from .tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
+from accounting.selectors import idle_channel_ids
+from accounting.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from accounting.alerts import alert_open
+from accounting.models import AccountingChannel, AlertKind, ChannelEvent, ChannelEventKind, ConnectionState
+from accounting.providers.xero.oauth import XeroOAuthError, token_refresh
 from channels_portal.locks import named_lock
-
-from .alerts import alert_open
-from .models import AccountingChannel, AlertKind, ChannelEvent, ChannelEventKind, ConnectionState
-from .providers.xero.oauth import XeroOAuthError, token_refresh
 
 logger = logging.getLogger(__name__)
 

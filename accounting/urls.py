@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import views
-from .views import preflight as preflight_views
+from accounting import views
+from accounting.views import preflight as preflight_views
 
 app_name = "accounting"
 

@@ -15,14 +15,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import QuerySet
 
-from .models import AccountingChannel, ChannelTaxMapping, ConnectionState
-from .providers.xero import books
-from .providers.xero.client import XeroClient
-from .providers.xero.errors import XeroError
-from .providers.xero.mapping import percent_text
-from .providers.xero.tax import sales_tax_rates, sales_tax_types_at
-from .selectors import store_tax_keys
-from .services.xero_access import RecordingGate, channel_xero_client
+from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState
+from accounting.providers.xero import books
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError
+from accounting.providers.xero.mapping import percent_text
+from accounting.providers.xero.tax import sales_tax_rates, sales_tax_types_at
+from accounting.selectors import store_tax_keys
+from accounting.services.xero_access import RecordingGate, channel_xero_client
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Writes of accounting channels (settings, Is Active, connection)."""
 
-from .channels import (
+from accounting.services.channels import (
     EDITABLE_FIELDS,
     channel_activate,
     channel_active_rules_check,
@@ -10,7 +10,7 @@ from .channels import (
     channel_delete,
     channel_update,
 )
-from .connection import (
+from accounting.services.connection import (
     CallbackResult,
     ConnectError,
     InvalidAuthorizationState,

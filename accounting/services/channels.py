@@ -9,11 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
+from accounting.models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
+from accounting.selectors import active_channel_conflicts
+from accounting.services.currency import channel_currency_problem
 from stores.models import Store
-
-from ..models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
-from ..selectors import active_channel_conflicts
-from .currency import channel_currency_problem
 
 # Fields a user may set through the channel form (the connection fields are set by connecting).
 EDITABLE_FIELDS = ("name", "client_id", "client_secret", *SENDING_SETTINGS)

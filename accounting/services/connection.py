@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..alerts import alert_resolve
-from ..models import (
+from accounting.alerts import alert_resolve
+from accounting.models import (
     AccountingChannel,
     AlertKind,
     AuthorizationOutcome,
@@ -25,11 +25,11 @@ from ..models import (
     ChannelEventKind,
     ConnectionState,
 )
-from ..providers.xero.identity import ACCESS_REFUSED, XeroConnection, connection_delete, connections_list
-from ..providers.xero.oauth import UNREACHABLE, XeroOAuthError, authorization_request, code_exchange
-from ..selectors import active_channel_conflicts
-from ..sync.models import SyncRecord, SyncState
-from ..tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
+from accounting.providers.xero.identity import ACCESS_REFUSED, XeroConnection, connection_delete, connections_list
+from accounting.providers.xero.oauth import UNREACHABLE, XeroOAuthError, authorization_request, code_exchange
+from accounting.selectors import active_channel_conflicts
+from accounting.sync.models import SyncRecord, SyncState
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
 
 # How long a consent trip may take; Xero documents no code lifetime, so exchange at once.
 AUTHORIZATION_TTL = dt.timedelta(minutes=10)

@@ -8,12 +8,12 @@ checks each invoice's currency again before sending (`accounting.sync.invoices`)
 
 from __future__ import annotations
 
-from ..models import AccountingChannel, ConnectionState
-from ..providers.xero.client import XeroClient
-from ..providers.xero.errors import XeroError
-from ..sync.limiter import LimiterGate, limiter
-from ..sync.settings_cache import currency_missing_message, enabled_currencies
-from ..tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
+from accounting.models import AccountingChannel, ConnectionState
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError
+from accounting.sync.limiter import LimiterGate, limiter
+from accounting.sync.settings_cache import currency_missing_message, enabled_currencies
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
 
 
 def channel_currency_problem(*, channel: AccountingChannel) -> str:

@@ -17,13 +17,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import AccountingChannel, ChannelLineAccounts, DiscountMode
-from ..providers.xero.client import XeroClient
-from ..providers.xero.errors import XeroError
-from ..providers.xero.mapping import LineAccounts
-from ..sync.models import WaitingFor
-from ..tokens import ChannelNotConnected, TokenRefreshFailed
-from .xero_access import channel_xero_client
+from accounting.models import AccountingChannel, ChannelLineAccounts, DiscountMode
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError
+from accounting.providers.xero.mapping import LineAccounts
+from accounting.services.xero_access import channel_xero_client
+from accounting.sync.models import WaitingFor
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,6 @@ def channel_line_accounts_set(
         setattr(row, name, value)
     row.updated_by = user
     row.save()
-    from ..sync.services import sync_choice_made  # the sync engine imports this module
+    from accounting.sync.services import sync_choice_made
 
     return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.LINE_ACCOUNTS)

@@ -17,13 +17,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import AccountingChannel, ChannelPaymentAccount, payment_method_key
-from ..providers.xero import books
-from ..providers.xero.client import XeroClient
-from ..providers.xero.errors import XeroError
-from ..sync.models import ChannelSyncSettings, WaitingFor
-from ..tokens import ChannelNotConnected, TokenRefreshFailed
-from .xero_access import channel_xero_client
+from accounting.models import AccountingChannel, ChannelPaymentAccount, payment_method_key
+from accounting.providers.xero import books
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError
+from accounting.services.xero_access import channel_xero_client
+from accounting.sync.models import ChannelSyncSettings, WaitingFor
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
 
 PAYMENTS_SCOPES = ("accounting.payments", "accounting.transactions")
 RECONNECT_FOR_PAYMENTS = (
@@ -174,7 +174,7 @@ def channel_payment_accounts_set(
 
 def _waiting_payments_retry(*, channel: AccountingChannel) -> int:
     """Queue again the channel's payments and refunds that waited for an account."""
-    from ..sync.services import sync_choice_made  # the sync engine imports this module
+    from accounting.sync.services import sync_choice_made
 
     return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.PAYMENT_ACCOUNTS)
 

@@ -20,19 +20,18 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounting.models import AccountingChannel, ChannelTaxMapping, TaxMappingOrigin
+from accounting.providers.xero import tax
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError
+from accounting.providers.xero.mapping import LineAccounts, percent_text, tax_unmapped_message
+from accounting.providers.xero.tax import SalesTaxRate, sales_tax_types_at
+from accounting.services.line_accounts import account_tax_types
+from accounting.services.xero_access import channel_xero_client
+from accounting.sync.models import WaitingFor
+from accounting.sync.settings_cache import sales_tax_rates, sales_tax_rates_cached, sales_tax_rates_keep
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
 from stores.models import InvoiceLine
-
-from ..models import AccountingChannel, ChannelTaxMapping, TaxMappingOrigin
-from ..providers.xero import tax
-from ..providers.xero.client import XeroClient
-from ..providers.xero.errors import XeroError
-from ..providers.xero.mapping import LineAccounts, percent_text, tax_unmapped_message
-from ..providers.xero.tax import SalesTaxRate, sales_tax_types_at
-from ..sync.models import WaitingFor
-from ..sync.settings_cache import sales_tax_rates, sales_tax_rates_cached, sales_tax_rates_keep
-from ..tokens import ChannelNotConnected, TokenRefreshFailed
-from .line_accounts import account_tax_types
-from .xero_access import channel_xero_client
 
 TaxKey = tuple[Decimal, str]  # (store rate, line kind)
 
@@ -226,7 +225,7 @@ def channel_tax_mapping_set(
 
 def _waiting_release(*, channel: AccountingChannel, rates: list[Decimal]) -> int:
     """Queue again the records that waited for a tax type and have a line at one of `rates`."""
-    from ..sync.services import sync_choice_made  # the sync engine imports this module
+    from accounting.sync.services import sync_choice_made
 
     invoices = InvoiceLine.objects.filter(invoice__store_id=channel.store_id, tax_rate__in=rates).values("invoice_id")
     return sync_choice_made(channel_id=channel.pk, waiting_for=WaitingFor.TAX_MAPPING, invoice_ids=invoices)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..models import AccountingChannel
-from ..providers.xero.client import XeroClient
-from ..sync.limiter import LimiterGate, limiter
-from ..tokens import channel_access_grant
+from accounting.models import AccountingChannel
+from accounting.providers.xero.client import XeroClient
+from accounting.sync.limiter import LimiterGate, limiter
+from accounting.tokens import channel_access_grant
 
 
 class RecordingGate:

@@ -7,4 +7,4 @@ class SyncConfig(AppConfig):
     verbose_name = "Accounting sync"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the ledger to the stores models)
+        pass

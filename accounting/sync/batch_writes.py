@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from .models import SyncAttempt, SyncRecord, SyncState
+from accounting.sync.models import SyncAttempt, SyncRecord, SyncState
 
 # Each column of the batch list: (name, PostgreSQL type). The `new_` names keep them apart from
 # the table's own columns (SQLite's RETURNING takes no table alias, so its names must be plain).

@@ -23,11 +23,10 @@ from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroBudgetExhausted, XeroHighVolume
+from accounting.sync.facts import organisation_is_high_volume, organisation_mark_high_volume
+from accounting.sync.models import XeroContactLink
 from channels_portal.locks import named_lock
 from stores.models import Invoice
-
-from .facts import organisation_is_high_volume, organisation_mark_high_volume
-from .models import XeroContactLink
 
 BUSY_WAIT = 0.5
 # In a high-volume organisation, a batch with at most this many new customers looks each one up

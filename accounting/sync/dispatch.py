@@ -20,9 +20,8 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 
 from accounting.models import AccountingChannel, ConnectionState
-
-from .models import SyncRecord, SyncState
-from .turn import channel_push_turn, due_rows, leases_reclaim
+from accounting.sync.models import SyncRecord, SyncState
+from accounting.sync.turn import channel_push_turn, due_rows, leases_reclaim
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ def _lane_key(channel_id: int, lane: int) -> str:
 
 
 def _enqueue(*, channel_id: int, lane: int, chain: str, countdown: float = 0.0) -> None:
-    from .tasks import push_channel
+    from accounting.sync.tasks import push_channel
 
     push_channel.apply_async(args=(channel_id, lane, chain), countdown=max(countdown, 0.0), retry=False)
 

@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero.mapping import customer_key
-
-from .facts import day_limit_of
-from .limiter import LIMITS
-from .models import XeroContactLink, XeroOrganisationFacts
+from accounting.sync.facts import day_limit_of
+from accounting.sync.limiter import LIMITS
+from accounting.sync.models import XeroContactLink, XeroOrganisationFacts
 
 
 @dataclass(frozen=True)

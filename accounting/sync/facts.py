@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.utils import timezone
 
-from .models import XeroOrganisationFacts
+from accounting.sync.models import XeroOrganisationFacts
 
 # Starter apps get 1,000 calls a day per organisation, the other tiers 5,000 (third-party
 # reports of Xero's 2026 tiers): a remaining count above 1,000 proves the larger budget.

@@ -37,12 +37,7 @@ from django.utils import timezone
 from accounting.models import AccountingChannel, ConnectionState
 from accounting.providers.xero.errors import XeroBudgetExhausted, XeroError
 from accounting.services.xero_access import channel_xero_client
-from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
-from channels_portal.locks import named_lock
-from stores.models import Invoice as StoreInvoice
-from stores.models import InvoiceStatus, PaymentSource
-
-from .models import (
+from accounting.sync.models import (
     ChannelXeroFeed,
     RecordKind,
     SyncAction,
@@ -51,6 +46,10 @@ from .models import (
     WebhookEventState,
     XeroWebhookEvent,
 )
+from accounting.tokens import ChannelNotConnected, TokenRefreshFailed
+from channels_portal.locks import named_lock
+from stores.models import Invoice as StoreInvoice
+from stores.models import InvoiceStatus, PaymentSource
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ def webhook_deliver(*, token: str, body: bytes, signature: str) -> Delivery | No
 
 
 def _enqueue_events(*, channel_id: int, countdown: float = 0.0) -> None:
-    from .tasks import xero_events_process
+    from accounting.sync.tasks import xero_events_process
 
     try:
         xero_events_process.apply_async(args=(channel_id,), countdown=countdown, retry=False)

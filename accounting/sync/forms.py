@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from .ledger_selectors import LedgerFilters
-from .models import CAUSE_LENGTH, RecordKind, SyncState
+from accounting.sync.ledger_selectors import LedgerFilters
+from accounting.sync.models import CAUSE_LENGTH, RecordKind, SyncState
 
 
 class LedgerFilterForm(forms.Form):

@@ -14,10 +14,9 @@ from typing import Any
 from accounting.models import AccountingChannel
 from accounting.providers.xero.answers import Refusal
 from accounting.providers.xero.client import XeroClient
+from accounting.sync.models import AttemptOutcome, SyncRecord
+from accounting.sync.outcomes import Outcome, rejected, synced
 from stores.models import Invoice
-
-from .models import AttemptOutcome, SyncRecord
-from .outcomes import Outcome, rejected, synced
 
 GONE = ("DELETED", "VOIDED")
 

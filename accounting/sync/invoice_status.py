@@ -15,10 +15,9 @@ from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.status import HeldInvoice, status_change_payload, update_plan
+from accounting.sync.models import AttemptOutcome, SyncRecord
+from accounting.sync.outcomes import Outcome, rejected, synced
 from stores.models import Invoice, InvoiceStatus
-
-from .models import AttemptOutcome, SyncRecord
-from .outcomes import Outcome, rejected, synced
 
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
 

@@ -15,23 +15,22 @@ from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
 from accounting.services.line_accounts import channel_line_accounts
 from accounting.services.tax_mapping import channel_tax_types_resolve
-from stores.models import Invoice, InvoiceLine, InvoiceStatus
-
-from .batch_writes import numbers_write
-from .contacts import contacts_resolve, customer_of
-from .invoice_numbers import numbers_taken_settle
-from .invoice_status import updates_against_held
-from .items import batch_key, items_available
-from .models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
-from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
-from .payments import voids_prepare
-from .settings_cache import (
+from accounting.sync.batch_writes import numbers_write
+from accounting.sync.contacts import contacts_resolve, customer_of
+from accounting.sync.invoice_numbers import numbers_taken_settle
+from accounting.sync.invoice_status import updates_against_held
+from accounting.sync.items import batch_key, items_available
+from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
+from accounting.sync.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
+from accounting.sync.payments import voids_prepare
+from accounting.sync.settings_cache import (
     currency_missing_message,
     enabled_currencies,
     sales_account_code,
     sales_account_forget,
     sales_tax_rates_forget,
 )
+from stores.models import Invoice, InvoiceLine, InvoiceStatus
 
 Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash

@@ -12,11 +12,10 @@ from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncAction, SyncRecord, SyncState, XeroItemLink
+from accounting.sync.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from accounting.sync.settings_cache import sales_account_code
 from stores.models import Product
-
-from .models import AttemptOutcome, RecordKind, SyncAction, SyncRecord, SyncState, XeroItemLink
-from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
-from .settings_cache import sales_account_code
 
 
 def batch_key(prefix: str, parts: Sequence[str]) -> str:

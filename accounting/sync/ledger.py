@@ -13,8 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
-
-from .models import RecordKind, SyncAction, SyncRecord, SyncState
+from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
 
 PRODUCTS_OFF = "Add Products to Xero is off for this channel."
 
@@ -138,7 +137,7 @@ class _Wake:
         self.store_id = store_id
 
     def __call__(self) -> None:
-        from .dispatch import sync_wake_store
+        from accounting.sync.dispatch import sync_wake_store
 
         sync_wake_store(store_id=self.store_id)
 

@@ -19,9 +19,8 @@ from django.db.models import CharField, Count, Max, Min, OuterRef, QuerySet, Sub
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
+from accounting.sync.models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
 from stores.models import Invoice, Product
-
-from .models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
 
 LEDGER_PAGE_SIZE = 50
 CAUSES_SHOWN = 20

@@ -28,8 +28,7 @@ import redis
 from django.conf import settings
 
 from accounting.providers.xero.errors import XeroBudgetExhausted
-
-from .facts import day_remaining_of, facts_day_report
+from accounting.sync.facts import day_remaining_of, facts_day_report
 
 
 @dataclass(frozen=True)
@@ -273,6 +272,6 @@ def limiter() -> Any:
     """Return the limiter for this deployment: Redis when configured, else the database."""
     if settings.REDIS_URL:
         return RedisLimiter(settings.REDIS_URL)
-    from .limiter_db import DatabaseLimiter
+    from accounting.sync.limiter_db import DatabaseLimiter
 
     return DatabaseLimiter()

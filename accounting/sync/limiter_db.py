@@ -13,9 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounting.providers.xero.errors import XeroBudgetExhausted
-
-from . import limiter as rules
-from .models import LimiterCall, LimiterScope
+from accounting.sync import limiter as rules
+from accounting.sync.models import LimiterCall, LimiterScope
 
 
 def _locked_scope(scope: str) -> LimiterScope:

@@ -18,9 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounting.providers.xero import errors
-
-from .batch_writes import attempts_write, rows_finish_write
-from .models import AttemptOutcome, SyncRecord, SyncState
+from accounting.sync.batch_writes import attempts_write, rows_finish_write
+from accounting.sync.models import AttemptOutcome, SyncRecord, SyncState
 
 logger = logging.getLogger(__name__)
 

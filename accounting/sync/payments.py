@@ -25,11 +25,10 @@ from accounting.services.payment_accounts import (
     payment_account_for,
     payment_account_missing_message,
 )
+from accounting.sync.items import batch_key
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
+from accounting.sync.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
 from stores.models import InvoiceStatus, Payment, PaymentSource
-
-from .items import batch_key
-from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
-from .outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
 
 PAID = "PAID"
 DELETED = "DELETED"

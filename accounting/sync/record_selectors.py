@@ -10,10 +10,9 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from accounting.providers.xero.links import xero_credit_note_url, xero_invoice_url, xero_item_url
+from accounting.sync.models import RecordKind, SyncAttempt, SyncRecord, SyncState
 from channels_portal.tenancy import get_in_organization
 from stores.models import Store
-
-from .models import RecordKind, SyncAttempt, SyncRecord, SyncState
 
 XERO_PAID = "PAID"
 

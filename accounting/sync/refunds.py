@@ -47,13 +47,21 @@ from accounting.providers.xero.errors import XeroError, XeroScopeMissing
 from accounting.services.line_accounts import channel_line_accounts
 from accounting.services.payment_accounts import payment_account_for, payment_account_missing_message
 from accounting.services.tax_mapping import channel_tax_types_resolve
+from accounting.sync.items import batch_key
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
+from accounting.sync.outcomes import (
+    Outcome,
+    after_error,
+    backoff_seconds,
+    records_finish,
+    rejected,
+    skipped,
+    synced,
+    waiting,
+)
+from accounting.sync.payments import scope_refused
+from accounting.sync.settings_cache import sales_account_code
 from stores.models import InvoiceLine, Refund
-
-from .items import batch_key
-from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
-from .outcomes import Outcome, after_error, backoff_seconds, records_finish, rejected, skipped, synced, waiting
-from .payments import scope_refused
-from .settings_cache import sales_account_code
 
 CENT = Decimal("0.01")
 GONE = ("DELETED", "VOIDED")

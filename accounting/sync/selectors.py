@@ -7,11 +7,10 @@ from typing import Any
 from django.db.models import Count, Max, QuerySet
 
 from accounting.models import AccountingChannel, ConnectionState
+from accounting.sync.models import RecordKind, SyncRecord, SyncState, WaitingFor, XeroOrganisationFacts
 from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
 from stores.models import Invoice, Payment, Product, Refund
-
-from .models import RecordKind, SyncRecord, SyncState, WaitingFor, XeroOrganisationFacts
 
 LAST_ERRORS = 10
 

@@ -11,9 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounting.alerts import alerts_failures_evaluate
-
-from .dispatch import sync_wake_channel
-from .models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
+from accounting.sync.dispatch import sync_wake_channel
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 
 RETRYABLE_STATES = (SyncState.FAILED, SyncState.PENDING, SyncState.WAITING)
 

@@ -7,8 +7,7 @@ from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping, tax
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.tax import SalesTaxRate, sales_tax_rates_dump, sales_tax_rates_load
-
-from .models import ChannelSyncSettings
+from accounting.sync.models import ChannelSyncSettings
 
 
 def sales_account_code(*, channel: AccountingChannel, client: XeroClient) -> str:

@@ -12,10 +12,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounting.models import AccountingChannel
+from accounting.sync.ledger import (
+    ledger_backfill,
+    ledger_payments_release,
+    ledger_products_toggle,
+    ledger_record_changed,
+)
+from accounting.sync.models import RecordKind
 from stores.models import Invoice, InvoiceLine, Payment, Product, Refund, RefundLine
-
-from .ledger import ledger_backfill, ledger_payments_release, ledger_products_toggle, ledger_record_changed
-from .models import RecordKind
 
 CHANNEL_SWITCHES = {"is_active", "connection_state", "add_products", "tenant_id"}
 
@@ -81,7 +85,7 @@ def channel_saved(sender: Any, instance: AccountingChannel, created: bool, **kwa
     if created or update_fields is None or CHANNEL_SWITCHES & set(update_fields):
         from django.db import transaction
 
-        from .dispatch import sync_wake_channel
+        from accounting.sync.dispatch import sync_wake_channel
 
         channel_id = instance.pk
         transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .dispatch import lane_turn, sync_sweep
+from accounting.sync.dispatch import lane_turn, sync_sweep
 
 
 @shared_task(name="accounting.sync.tasks.sweep_due", ignore_result=True)
@@ -25,7 +25,7 @@ def push_channel(channel_id: int, lane: int, chain: str) -> None:
 @shared_task(name="accounting.sync.tasks.xero_events_process", ignore_result=True)
 def xero_events_process(channel_id: int) -> None:
     """Fetch and apply the invoices named by the channel's pending webhook events (one turn)."""
-    from .feedback import events_process
+    from accounting.sync.feedback import events_process
 
     outcome = events_process(channel_id=channel_id)
     if outcome.retry_after is not None or outcome.more:
@@ -36,7 +36,7 @@ def xero_events_process(channel_id: int) -> None:
 @shared_task(name="accounting.sync.tasks.xero_events_sweep", ignore_result=True)
 def xero_events_sweep() -> int:
     """Queue a turn for every channel with pending webhook events (a lost message, a restart)."""
-    from .feedback import channels_with_pending_events
+    from accounting.sync.feedback import channels_with_pending_events
 
     channel_ids = channels_with_pending_events()
     for channel_id in channel_ids:
@@ -47,7 +47,7 @@ def xero_events_sweep() -> int:
 @shared_task(name="accounting.sync.tasks.xero_poll_due", ignore_result=True)
 def xero_poll_due() -> int:
     """Queue a poll of every sending channel without a webhook key (beat, every XERO_POLL_SECONDS)."""
-    from .feedback import pollable_channel_ids
+    from accounting.sync.feedback import pollable_channel_ids
 
     channel_ids = pollable_channel_ids()
     for channel_id in channel_ids:
@@ -58,6 +58,6 @@ def xero_poll_due() -> int:
 @shared_task(name="accounting.sync.tasks.xero_poll_channel", ignore_result=True)
 def xero_poll_channel(channel_id: int) -> None:
     """Ask Xero for the channel's invoices modified since the last poll and apply them."""
-    from .feedback import channel_poll
+    from accounting.sync.feedback import channel_poll
 
     channel_poll(channel_id=channel_id)

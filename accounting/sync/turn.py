@@ -22,21 +22,20 @@ from accounting.alerts import alert_day_limit, alerts_after_turn
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import Decision, XeroBudgetExhausted, XeroError
+from accounting.sync.facts import day_limit_of
+from accounting.sync.invoices import invoices_push
+from accounting.sync.items import products_push
+from accounting.sync.limiter import LEASE_SECONDS, LimiterGate, limiter
+from accounting.sync.models import RecordKind, SyncRecord, SyncState
+from accounting.sync.outcomes import backoff_seconds
+from accounting.sync.payments import payments_push
+from accounting.sync.refunds import refunds_push
 from accounting.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
     channel_access_grant,
     channel_mark_needs_reconnect,
 )
-
-from .facts import day_limit_of
-from .invoices import invoices_push
-from .items import products_push
-from .limiter import LEASE_SECONDS, LimiterGate, limiter
-from .models import RecordKind, SyncRecord, SyncState
-from .outcomes import backoff_seconds
-from .payments import payments_push
-from .refunds import refunds_push
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Pages of accounting channels: the store's tab, the channel page, connecting to Xero."""
 
-from .channels import (
+from accounting.views.channels import (
     channel_active,
     channel_add,
     channel_create,
@@ -8,14 +8,14 @@ from .channels import (
     channel_detail,
     store_channels,
 )
-from .connect import (
+from accounting.views.connect import (
     channel_choose_organisation,
     channel_connect,
     channel_connected,
     channel_disconnect,
     xero_callback,
 )
-from .ledger import (
+from accounting.views.ledger import (
     channel_ledger,
     channel_ledger_record,
     channel_ledger_retry_cause,
@@ -23,12 +23,12 @@ from .ledger import (
     channel_sync_progress_json,
     channel_test_connection_view,
 )
-from .line_accounts import channel_line_accounts
-from .payments import channel_payment_accounts
-from .records import record_sync_retry, record_sync_skip
-from .sync import channel_sync_retry, channel_sync_retry_all
-from .tax import channel_tax_mapping
-from .webhooks import channel_webhooks, xero_webhook
+from accounting.views.line_accounts import channel_line_accounts
+from accounting.views.payments import channel_payment_accounts
+from accounting.views.records import record_sync_retry, record_sync_skip
+from accounting.views.sync import channel_sync_retry, channel_sync_retry_all
+from accounting.views.tax import channel_tax_mapping
+from accounting.views.webhooks import channel_webhooks, xero_webhook
 
 __all__ = [
     "channel_active",

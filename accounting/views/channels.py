@@ -13,20 +13,19 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounting import services
+from accounting.forms import ChannelForm
+from accounting.models import AccountingChannel
+from accounting.preflight import channel_switch_on, preflight_latest
+from accounting.providers import PROVIDERS
+from accounting.selectors import channel_events, channel_for_member, channels_of_store
+from accounting.sync.selectors import channel_sync_overview, xero_day_budget
+from accounting.views.common import current_organization, current_user, redirect_uri, safe_next
+from accounting.views.line_accounts import line_accounts_context
+from accounting.views.payments import payment_accounts_context
+from accounting.views.tax import tax_mapping_context
+from accounting.views.webhooks import webhooks_context
 from stores.selectors import store_for_member
-
-from .. import services
-from ..forms import ChannelForm
-from ..models import AccountingChannel
-from ..preflight import channel_switch_on, preflight_latest
-from ..providers import PROVIDERS
-from ..selectors import channel_events, channel_for_member, channels_of_store
-from ..sync.selectors import channel_sync_overview, xero_day_budget
-from .common import current_organization, current_user, redirect_uri, safe_next
-from .line_accounts import line_accounts_context
-from .payments import payment_accounts_context
-from .tax import tax_mapping_context
-from .webhooks import webhooks_context
 
 
 @login_required

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import services
-from ..selectors import authorization_for_member, channel_for_member
-from ..services.connection import state_digest
-from .common import current_organization, current_user, redirect_uri
+from accounting import services
+from accounting.selectors import authorization_for_member, channel_for_member
+from accounting.services.connection import state_digest
+from accounting.views.common import current_organization, current_user, redirect_uri
 
 # The digests of the states this browser session may come back with (newest last).
 SESSION_STATES = "accounting_xero_states"

@@ -12,12 +12,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from stores.models import Payment, Refund
-
-from ..models import AccountingChannel
-from ..providers.xero.books import payment_account_label
-from ..selectors import channel_for_member
-from ..services.payment_accounts import (
+from accounting.models import AccountingChannel
+from accounting.providers.xero.books import payment_account_label
+from accounting.selectors import channel_for_member
+from accounting.services.payment_accounts import (
     RECONNECT_FOR_PAYMENTS,
     channel_allows_payments,
     channel_payment_account_rows,
@@ -25,7 +23,8 @@ from ..services.payment_accounts import (
     channel_payment_accounts_set,
     payment_accounts_cached,
 )
-from .common import current_organization, current_user
+from accounting.views.common import current_organization, current_user
+from stores.models import Payment, Refund
 
 DRAFT_KEY = "payment_accounts_draft"
 NEW_METHOD = "new_method"

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..backfill import backfill_preview, backfill_queue
-from ..preflight import channel_preflight
-from ..selectors import channel_for_member
-from ..sync.limiter import LIMITS
-from .common import current_organization, current_user
+from accounting.backfill import backfill_preview, backfill_queue
+from accounting.preflight import channel_preflight
+from accounting.selectors import channel_for_member
+from accounting.sync.limiter import LIMITS
+from accounting.views.common import current_organization, current_user
 
 
 @login_required

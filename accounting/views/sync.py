@@ -9,11 +9,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..models import AccountingChannel
-from ..selectors import channel_for_member
-from ..sync.selectors import sync_record_of_channel
-from ..sync.services import sync_retry, sync_retry_channel
-from .common import current_organization
+from accounting.models import AccountingChannel
+from accounting.selectors import channel_for_member
+from accounting.sync.selectors import sync_record_of_channel
+from accounting.sync.services import sync_retry, sync_retry_channel
+from accounting.views.common import current_organization
 
 
 @login_required

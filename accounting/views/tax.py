@@ -12,11 +12,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..models import AccountingChannel
-from ..selectors import channel_for_member, channel_tax_mapping_rows
-from ..services.tax_mapping import channel_tax_mapping_set, channel_tax_rates_refresh
-from ..sync.settings_cache import sales_tax_rates_cached
-from .common import current_organization, current_user
+from accounting.models import AccountingChannel
+from accounting.selectors import channel_for_member, channel_tax_mapping_rows
+from accounting.services.tax_mapping import channel_tax_mapping_set, channel_tax_rates_refresh
+from accounting.sync.settings_cache import sales_tax_rates_cached
+from accounting.views.common import current_organization, current_user
 
 
 def tax_mapping_context(*, channel: AccountingChannel) -> dict[str, Any]:

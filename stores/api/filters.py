@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from ..models import Invoice, InvoiceStatus, Product
+from stores.models import Invoice, InvoiceStatus, Product
 
 
 class InvoiceFilters(serializers.Serializer):

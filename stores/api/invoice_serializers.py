@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Invoice, InvoiceLine, InvoiceStatus, LineKind, Payment, Refund, RefundLine, TaxMode
-from ..selectors import products_of
-from .fields import EmailOrBlankField, StrictStrings
-from .limits import check_invoice_lines
+from stores.api.fields import EmailOrBlankField, StrictStrings
+from stores.api.limits import check_invoice_lines
+from stores.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, Payment, Refund, RefundLine, TaxMode
+from stores.selectors import products_of
 
 # Paid comes from payments (POST .../payments/), never from the status field.
 WRITABLE_STATUSES = [InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.VOID]

@@ -12,10 +12,9 @@ from typing import Any
 from rest_framework import serializers
 
 from accounting.models import AccountingChannel, ChannelTaxMapping
-
-from ..models import Product, Store
-from ..selectors import products_of
-from .fields import StrictStrings
+from stores.api.fields import StrictStrings
+from stores.models import Product, Store
+from stores.selectors import products_of
 
 
 class StoreSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from stores.api import views
 
 v1 = [
     path("stores/", views.StoreListView.as_view(), name="api-stores"),

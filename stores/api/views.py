@@ -28,26 +28,25 @@ from accounting.sync.record_selectors import sync_badges_for
 from channels_portal.tenancy import get_in_organization
 from organizations.authentication import ApiKeyAuthentication, ApiKeyPrincipal
 from organizations.models import Organization
-
-from .. import selectors, services
-from ..models import Invoice, Product, Store
-from . import limits
-from .filters import InvoiceFilters, ProductFilters, filter_invoices, filter_products
-from .invoice_serializers import (
+from stores import selectors, services
+from stores.api import limits
+from stores.api.filters import InvoiceFilters, ProductFilters, filter_invoices, filter_products
+from stores.api.invoice_serializers import (
     InvoiceInputSerializer,
     InvoiceSerializer,
     PaymentInputSerializer,
     RefundInputSerializer,
 )
-from .limits import ApiKeyThrottle, CappedJSONParser, FailedAuthenticationThrottle, OrganizationThrottle
-from .schema import BillingApiSchema
-from .serializers import (
+from stores.api.limits import ApiKeyThrottle, CappedJSONParser, FailedAuthenticationThrottle, OrganizationThrottle
+from stores.api.schema import BillingApiSchema
+from stores.api.serializers import (
     AccountingChannelSerializer,
     ProductInputSerializer,
     ProductSerializer,
     StoreSerializer,
     product_fields,
 )
+from stores.models import Invoice, Product, Store
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from xero_python.exceptions import ApiException
 
-from . import errors
+from accounting.providers.xero import errors
 
 # Xero's answer to a filter a high-volume organisation will not run (pyxero#373, xero-python#148).
 HIGH_VOLUME = re.compile(r"not filtering (\w+) efficiently", re.IGNORECASE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .mapping import SALES_ACCOUNT_TYPES
+from accounting.providers.xero.mapping import SALES_ACCOUNT_TYPES
 
 LIMIT_HEADERS = {
     "today": "X-DayLimit-Remaining",

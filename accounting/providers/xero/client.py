@@ -37,9 +37,9 @@ from xero_python.accounting.models import (
 )
 from xero_python.exceptions import ApiException
 
-from . import errors
-from .answers import headers_of, translate_api_exception
-from .http import bearer_token, request_timeout, sdk_api_client
+from accounting.providers.xero import errors
+from accounting.providers.xero.answers import headers_of, translate_api_exception
+from accounting.providers.xero.http import bearer_token, request_timeout, sdk_api_client
 
 API_PATH = "/api.xro/2.0"
 # The longest look-up URL sent, measured encoded as it goes out. Xero answers 404 "The resource

@@ -16,9 +16,9 @@ from xero_python.api_client import ApiClient
 from xero_python.exceptions import ApiException, HTTPStatusException
 from xero_python.identity import IdentityApi
 
-from .errors import UNREACHABLE, XeroOAuthError
-from .http import bearer_token, request_timeout
-from .http import sdk_api_client as http_client
+from accounting.providers.xero.errors import UNREACHABLE, XeroOAuthError
+from accounting.providers.xero.http import bearer_token, request_timeout
+from accounting.providers.xero.http import sdk_api_client as http_client
 
 # The errors of a call Xero refused because the token no longer grants access (e.g. revoked in Xero).
 ACCESS_REFUSED = ("http_401", "http_403")

@@ -31,11 +31,10 @@ from xero_python.accounting.models import (
 from xero_python.api_client.serializer import serialize
 
 from accounting.models import AccountingChannel, DiscountMode, LineKind, line_kind_of, line_tax_key
+from accounting.providers.xero import totals
+from accounting.providers.xero.totals import XeroLine
 from stores.models import Invoice as StoreInvoice
 from stores.models import InvoiceStatus, Product
-
-from . import totals
-from .totals import XeroLine
 
 FOUR_DP = Decimal("0.0001")
 TWO_DP = Decimal("0.01")

@@ -20,7 +20,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from .errors import BAD_RESPONSE, UNREACHABLE, XeroOAuthError
+from accounting.providers.xero.errors import BAD_RESPONSE, UNREACHABLE, XeroOAuthError
 
 # The only keys xero-python's OAuth2Token accepts; any other key makes it raise.
 SDK_TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at", "token_type")
