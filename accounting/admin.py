@@ -22,6 +22,11 @@ from django.utils.safestring import SafeString
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounting import services
+from accounting.books.line_accounts import channel_line_accounts_set, line_accounts_check
+from accounting.books.payment_accounts import channel_payment_accounts_check, channel_payment_accounts_set
+from accounting.books.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
+from accounting.checks.preflight import channel_switch_on
+from accounting.checks.staff import channels_health
 from accounting.models import (
     SENDING_SETTINGS,
     AccountingChannel,
@@ -31,11 +36,7 @@ from accounting.models import (
     ChannelTaxMapping,
     payment_method_key,
 )
-from accounting.preflight import channel_switch_on
-from accounting.services.line_accounts import channel_line_accounts_set, line_accounts_check
-from accounting.services.payment_accounts import channel_payment_accounts_check, channel_payment_accounts_set
-from accounting.services.tax_mapping import channel_tax_mapping_check, channel_tax_mapping_set
-from accounting.staff import channels_health
+from stores.models import Store
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -155,8 +156,6 @@ class AccountingChannelAdmin(admin.ModelAdmin):
         return "stored" if obj.client_secret else "—"
 
     def _store_admin(self) -> bool:
-        from stores.models import Store
-
         return self.admin_site.is_registered(Store)
 
     @method_decorator(sensitive_post_parameters("new_client_secret"))

@@ -117,6 +117,13 @@ class AccountingChannel(models.Model):
         """Return whether the sync engine may send for this channel now."""
         return self.is_active and self.is_connected
 
+    def granted_scopes(self) -> set[str]:
+        """Return the scopes the connection's consent granted (from its token set when not recorded)."""
+        granted = set(self.scopes.split())
+        if not granted and isinstance(self.token_set, dict):
+            granted = set(self.token_set.get("scope") or [])
+        return granted
+
 
 class AuthorizationOutcome(models.TextChoices):
     PENDING = "pending", "Waiting for Xero"

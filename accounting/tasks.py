@@ -1,4 +1,9 @@
-"""Celery tasks of accounting channels: thin, they take ids and call services."""
+"""Every Celery task of the accounting app: thin, they take ids (never tokens) and call services.
+
+The code that queues a lane's next turn or an events turn does it by the task's name
+(`channels_portal.celery.task_send`), so it never imports this module: the arrows point one way,
+from here down.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,60 @@ import logging
 
 from celery import shared_task
 
+from accounting.inbound.feedback import channel_poll, channels_with_pending_events, events_process, pollable_channel_ids
 from accounting.selectors import idle_channel_ids
-from accounting.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
+from accounting.services.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
+from accounting.sync.schedule.lanes import lane_turn, sync_sweep
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(name="accounting.tasks.sweep_due", ignore_result=True)
+def sweep_due() -> int:
+    """Dispatch every channel with due rows (beat, every SYNC_SWEEP_SECONDS)."""
+    return sync_sweep()
+
+
+@shared_task(name="accounting.tasks.push_channel", ignore_result=True)
+def push_channel(channel_id: int, lane: int, chain: str) -> None:
+    """Send one batch for the channel on this lane, then queue what comes next.
+
+    `chain` is a random id of the lane's chain of tasks (stale chains stop themselves).
+    """
+    lane_turn(channel_id=channel_id, lane=lane, chain=chain)
+
+
+@shared_task(name="accounting.tasks.xero_events_process", ignore_result=True)
+def xero_events_process(channel_id: int) -> None:
+    """Fetch and apply the invoices named by the channel's pending webhook events (one turn)."""
+    outcome = events_process(channel_id=channel_id)
+    if outcome.retry_after is not None or outcome.more:
+        countdown = outcome.retry_after or 0.0
+        xero_events_process.apply_async(args=(channel_id,), countdown=countdown, retry=False)
+
+
+@shared_task(name="accounting.tasks.xero_events_sweep", ignore_result=True)
+def xero_events_sweep() -> int:
+    """Queue a turn for every channel with pending webhook events (a lost message, a restart)."""
+    channel_ids = channels_with_pending_events()
+    for channel_id in channel_ids:
+        xero_events_process.apply_async(args=(channel_id,), retry=False)
+    return len(channel_ids)
+
+
+@shared_task(name="accounting.tasks.xero_poll_due", ignore_result=True)
+def xero_poll_due() -> int:
+    """Queue a poll of every sending channel without a webhook key (beat, every XERO_POLL_SECONDS)."""
+    channel_ids = pollable_channel_ids()
+    for channel_id in channel_ids:
+        xero_poll_channel.apply_async(args=(channel_id,), retry=False)
+    return len(channel_ids)
+
+
+@shared_task(name="accounting.tasks.xero_poll_channel", ignore_result=True)
+def xero_poll_channel(channel_id: int) -> None:
+    """Ask Xero for the channel's invoices modified since the last poll and apply them."""
+    channel_poll(channel_id=channel_id)
 
 
 @shared_task(name="accounting.tasks.refresh_idle_tokens")

@@ -40,8 +40,8 @@ def main() -> None:
         import requests
         from django.urls import reverse
 
+        from accounting.inbound.feedback import webhook_key_set
         from accounting.models import AccountingChannel, ConnectionState
-        from accounting.sync.feedback import webhook_key_set
         from accounting.sync.models import XeroWebhookEvent
         from organizations.models import Organization
         from stores.models import Store

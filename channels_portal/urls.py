@@ -14,7 +14,7 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("stores/", include("stores.urls")),
     path("", include("accounting.urls")),
-    path("api/", include("stores.api.urls")),
+    path("api/", include("api.urls")),
 ]
 
 if settings.XERO_SANDBOX_ENABLED:

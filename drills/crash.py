@@ -290,7 +290,7 @@ def payments_write(*, setup: Setup, n: int) -> None:
 def payment_accounts_choose(setups: list[Setup]) -> None:
     """As an operator would: read each organisation's payment accounts from Xero (the sandbox, over
     HTTP) and choose the bank account by default and the card clearing account for "card"."""
-    from accounting.services.payment_accounts import (
+    from accounting.books.payment_accounts import (
         channel_payment_accounts_refresh,
         channel_payment_accounts_set,
         payment_accounts_cached,

@@ -89,8 +89,8 @@ def victim_create() -> Victim:
     from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
+    from accounting.inbound.feedback import feed_of
     from accounting.models import AccountingChannel, ChannelAuthorization, ConnectionState
-    from accounting.sync.feedback import feed_of
     from accounting.sync.models import SyncRecord
     from organizations.api_keys import api_key_create
     from organizations.invitations import invitation_create

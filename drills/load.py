@@ -140,7 +140,7 @@ def invoices_grow(world: World, *, to: int) -> None:
     of synced, failed and pending."""
     from django.db import connection
 
-    from accounting.sync.ledger import ledger_backfill
+    from accounting.sync.ledger.writes import ledger_backfill
     from accounting.sync.models import SyncRecord
     from stores.models import Invoice, InvoiceLine
 

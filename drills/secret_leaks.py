@@ -130,9 +130,9 @@ def representative_run(*, base_url: str, scene: dict[str, Any], figures: Figures
     import requests
 
     from accounting.models import AccountingChannel
+    from accounting.services.tokens import channel_access_grant
     from accounting.sync.models import SyncRecord
-    from accounting.sync.turn import channel_push_turn
-    from accounting.tokens import channel_access_grant
+    from accounting.sync.schedule.turn import channel_push_turn
 
     session = login(base_url, "secrets-owner")
     store = scene["store"]

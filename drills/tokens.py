@@ -80,7 +80,7 @@ def race_round(*, channel_id: int, callers: int) -> RoundResult:
     from django.utils import timezone
 
     from accounting.models import AccountingChannel
-    from accounting.tokens import channel_access_grant
+    from accounting.services.tokens import channel_access_grant
 
     channel = AccountingChannel.objects.get(pk=channel_id)
     AccountingChannel.objects.filter(pk=channel_id).update(token_expires_at=timezone.now() + dt.timedelta(seconds=5))
@@ -126,7 +126,7 @@ def dropped_answer(*, channel_id: int) -> DroppedAnswerResult:
     from accounting.models import AccountingChannel
     from accounting.providers.xero.identity import connections_list
     from accounting.providers.xero.oauth import token_refresh
-    from accounting.tokens import channel_access_grant
+    from accounting.services.tokens import channel_access_grant
 
     channel = AccountingChannel.objects.get(pk=channel_id)
     # The portal's request reaches Xero, Xero rotates the pair, the answer is dropped on the way back.

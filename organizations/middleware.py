@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
+from organizations.models import Membership
+
 SESSION_KEY = "current_organization_id"
 
 
@@ -26,8 +28,6 @@ class CurrentOrganizationMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            from .models import Membership
-
             memberships = Membership.objects.filter(user=user).select_related("organization")
             chosen = request.session.get(SESSION_KEY)
             membership = None

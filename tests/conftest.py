@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from stores.api.limits import FailedAuthenticationThrottle
+from api.limits import FailedAuthenticationThrottle
 from tests.csp import watch_violations
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths

@@ -25,7 +25,7 @@ from drills.waiting import wait_for
 from tests.test_settings import ROOT, _clean_env
 
 CELERY = Path(sys.executable).parent / "celery"
-SENT = "Scheduler: Sending due task sync-sweep-due (accounting.sync.tasks.sweep_due)"
+SENT = "Scheduler: Sending due task sync-sweep-due (accounting.tasks.sweep_due)"
 
 
 def _local_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
+from accounting.books.currency import channel_currency_problem
 from accounting.models import SENDING_SETTINGS, AccountingChannel, ChannelEvent, ChannelEventKind, ConnectionState
 from accounting.selectors import active_channel_conflicts
-from accounting.services.currency import channel_currency_problem
 from stores.models import Store
 
 # Fields a user may set through the channel form (the connection fields are set by connecting).

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.sync.limiter import LimiterGate, limiter
-from accounting.tokens import channel_access_grant
+from accounting.services.tokens import channel_access_grant
+from accounting.sync.schedule.limiter import LimiterGate, limiter
 
 
 class RecordingGate:

@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import SyncAttempt, SyncRecord
-from accounting.sync.services import sync_retry
 
 
 class SyncAttemptInline(admin.TabularInline):

@@ -7,4 +7,6 @@ class SyncConfig(AppConfig):
     verbose_name = "Accounting sync"
 
     def ready(self) -> None:
-        pass
+        # Connect the ledger to the stores models, and the schedule's lanes to the ledger's wake-ups.
+        from accounting.sync.ledger import signals  # noqa: F401
+        from accounting.sync.schedule import lanes  # noqa: F401

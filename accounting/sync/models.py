@@ -7,6 +7,7 @@ transaction as the record they describe (see `accounting.sync.signals`).
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import models
@@ -286,8 +287,6 @@ class XeroOrganisationFacts(models.Model):
 
 def new_feed_token() -> str:
     """Return the unguessable part of a channel's webhook URL."""
-    import secrets
-
     return secrets.token_urlsafe(32)
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import template
 
-from accounting.health import channel_health
+from accounting.checks.health import channel_health
 from accounting.models import AccountingChannel
-from accounting.sync.ledger_selectors import channel_sync_progress, progress_summary
+from accounting.sync.ledger.page import channel_sync_progress, progress_summary
 
 register = template.Library()
 

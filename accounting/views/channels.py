@@ -14,12 +14,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounting import services
+from accounting.checks.preflight import channel_switch_on, preflight_latest
 from accounting.forms import ChannelForm
 from accounting.models import AccountingChannel
-from accounting.preflight import channel_switch_on, preflight_latest
 from accounting.providers import PROVIDERS
 from accounting.selectors import channel_events, channel_for_member, channels_of_store
-from accounting.sync.selectors import channel_sync_overview, xero_day_budget
+from accounting.sync.ledger.summary import channel_sync_overview, xero_day_budget
 from accounting.views.common import current_organization, current_user, redirect_uri, safe_next
 from accounting.views.line_accounts import line_accounts_context
 from accounting.views.payments import payment_accounts_context

@@ -11,20 +11,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounting.health import channel_test_connection
+from accounting.checks.health import channel_test_connection
 from accounting.models import AccountingChannel
 from accounting.selectors import channel_for_member
-from accounting.sync.forms import LedgerFilterForm
-from accounting.sync.ledger_selectors import (
+from accounting.sync.ledger.actions import sync_record_retry, sync_record_skip, sync_retry, sync_skip
+from accounting.sync.ledger.forms import LedgerFilterForm
+from accounting.sync.ledger.page import (
     channel_sync_progress,
     duration_text,
     failed_rows_with_cause,
     ledger_page,
     progress_summary,
 )
+from accounting.sync.ledger.summary import sync_record_of_channel
 from accounting.sync.models import CAUSE_LENGTH, SyncState
-from accounting.sync.selectors import sync_record_of_channel
-from accounting.sync.services import sync_record_retry, sync_record_skip, sync_retry, sync_skip
 from accounting.templatetags.channel_ops import TEST_RESULTS_KEY
 from accounting.views.common import current_organization, current_user, safe_next
 

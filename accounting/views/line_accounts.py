@@ -12,15 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounting.models import AccountingChannel, DiscountMode
-from accounting.selectors import channel_for_member
-from accounting.services.line_accounts import (
+from accounting.books.line_accounts import (
     RULES,
     account_options,
     channel_chart_refresh,
     channel_line_accounts_set,
     line_accounts_of,
 )
+from accounting.models import AccountingChannel, DiscountMode
+from accounting.selectors import channel_for_member
 from accounting.views.common import current_organization, current_user
 
 FIELDS = ("discount_mode", *(rule.field for rule in RULES))

@@ -12,10 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounting.models import AccountingChannel
-from accounting.providers.xero.books import payment_account_label
-from accounting.selectors import channel_for_member
-from accounting.services.payment_accounts import (
+from accounting.books.payment_accounts import (
     RECONNECT_FOR_PAYMENTS,
     channel_allows_payments,
     channel_payment_account_rows,
@@ -23,6 +20,9 @@ from accounting.services.payment_accounts import (
     channel_payment_accounts_set,
     payment_accounts_cached,
 )
+from accounting.models import AccountingChannel
+from accounting.providers.xero.books import payment_account_label
+from accounting.selectors import channel_for_member
 from accounting.views.common import current_organization, current_user
 from stores.models import Payment, Refund
 

@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounting.sync.ledger.actions import sync_record_retry, sync_record_skip
+from accounting.sync.ledger.badges import sync_record_of_store
 from accounting.sync.models import RecordKind, SyncRecord
-from accounting.sync.record_selectors import sync_record_of_store
-from accounting.sync.services import sync_record_retry, sync_record_skip
 from accounting.views.common import current_user
 from organizations.decorators import member_required
 from stores.selectors import store_for_member

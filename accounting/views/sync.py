@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounting.models import AccountingChannel
 from accounting.selectors import channel_for_member
-from accounting.sync.selectors import sync_record_of_channel
-from accounting.sync.services import sync_retry, sync_retry_channel
+from accounting.sync.ledger.actions import sync_retry, sync_retry_channel
+from accounting.sync.ledger.summary import sync_record_of_channel
 from accounting.views.common import current_organization
 
 

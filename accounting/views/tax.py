@@ -12,10 +12,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounting.books.cache import sales_tax_rates_cached
+from accounting.books.tax_mapping import channel_tax_mapping_set, channel_tax_rates_refresh
 from accounting.models import AccountingChannel
 from accounting.selectors import channel_for_member, channel_tax_mapping_rows
-from accounting.services.tax_mapping import channel_tax_mapping_set, channel_tax_rates_refresh
-from accounting.sync.settings_cache import sales_tax_rates_cached
 from accounting.views.common import current_organization, current_user
 
 

@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Billing API answers carry customers' personal data: Cache-Control: no-store on every one.
-    "stores.api.middleware.BillingApiNoStoreMiddleware",
+    "api.middleware.BillingApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,7 +177,7 @@ CELERY_BEAT_SCHEDULER = "channels_portal.beat:RecoveringPersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Dispatch every due sync ledger row, so nothing waits on a lost broker message.
     "sync-sweep-due": {
-        "task": "accounting.sync.tasks.sweep_due",
+        "task": "accounting.tasks.sweep_due",
         "schedule": env.float("SYNC_SWEEP_SECONDS", default=5.0),
     },
     # Keep 60-day refresh tokens alive by refreshing those idle for 30 days.
@@ -189,11 +189,11 @@ CELERY_BEAT_SCHEDULE = {
     # at least one call: every 15 minutes costs 96 of a Starter app's 1,000 calls a day), and
     # the webhook events a lost broker message left pending.
     "xero-poll-due": {
-        "task": "accounting.sync.tasks.xero_poll_due",
+        "task": "accounting.tasks.xero_poll_due",
         "schedule": env.float("XERO_POLL_SECONDS", default=900.0),
     },
     "xero-events-sweep": {
-        "task": "accounting.sync.tasks.xero_events_sweep",
+        "task": "accounting.tasks.xero_events_sweep",
         "schedule": env.float("XERO_EVENTS_SWEEP_SECONDS", default=60.0),
     },
 }
@@ -275,7 +275,7 @@ SPECTACULAR_SETTINGS = {
     # Input decimals are documented as a string or a number, as DRF reads both (drill 5, schemathesis).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "stores.api.fields.decimals_accept_numbers",
+        "api.fields.decimals_accept_numbers",
     ],
 }
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounting.sync.ledger.badges import attach_sync_badges, sync_of_record
 from accounting.sync.models import RecordKind
-from accounting.sync.record_selectors import attach_sync_badges, sync_of_record
 from organizations.decorators import member_required
 
 from ..forms import ProductForm

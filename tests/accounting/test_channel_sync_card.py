@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounting.models import ConnectionState
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
-from accounting.sync.outcomes import records_finish, rejected, synced
-from accounting.sync.turn import rows_claim
+from accounting.sync.push.outcomes import records_finish, rejected, synced
+from accounting.sync.schedule.turn import rows_claim
 from stores.services import invoice_create, product_create
 from tests.accounting.conftest import connect_locally
 from tests.factories import AccountingChannelFactory, StoreFactory

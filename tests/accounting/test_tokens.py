@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from accounting.models import AccountingChannel, ChannelEvent, ConnectionState
 from accounting.providers.xero.oauth import token_revoke
-from accounting.tasks import refresh_idle_tokens
-from accounting.tokens import (
+from accounting.services.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
     channel_access_grant,
     channel_mark_needs_reconnect,
 )
+from accounting.tasks import refresh_idle_tokens
 from tests.accounting.conftest import connect_locally
 from tests.accounting.sandbox import sandbox_app, sandbox_org, sandbox_token_set, token_requests
 from tests.factories import AccountingChannelFactory, MembershipFactory, StoreFactory, UserFactory

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounting.sync.ledger.actions import sync_record_skip
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from accounting.sync.outcomes import records_finish, rejected, synced
-from accounting.sync.services import sync_record_skip
-from accounting.sync.turn import rows_claim
+from accounting.sync.push.outcomes import records_finish, rejected, synced
+from accounting.sync.schedule.turn import rows_claim
 from organizations.models import Membership
 from stores.services import invoice_create, product_create
 from tests.accounting.conftest import connect_locally

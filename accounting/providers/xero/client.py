@@ -40,21 +40,13 @@ from xero_python.exceptions import ApiException
 from accounting.providers.xero import errors
 from accounting.providers.xero.answers import headers_of, translate_api_exception
 from accounting.providers.xero.http import bearer_token, request_timeout, sdk_api_client
+from accounting.providers.xero.scopes import scope_of
 
 API_PATH = "/api.xro/2.0"
 # The longest look-up URL sent, measured encoded as it goes out. Xero answers 404 "The resource
 # you're looking for cannot be found" to URLs past about 2,050 characters (xero-node#404,
 # Xero-NetStandard#413): look-ups are split by this length, never by a count of records.
 URL_BUDGET = 2000
-# The granular scope each resource needs: named when Xero answers 401 AuthorizationUnsuccessful.
-SCOPES = {
-    "payment": "accounting.payments",
-    "invoice": "accounting.invoices",
-    "credit_note": "accounting.invoices",
-    "allocation": "accounting.invoices",
-    "contact": "accounting.contacts",
-}
-SETTINGS_SCOPE = "accounting.settings"
 SUMMARY = ("summaryOnly", "True")  # as the SDK sends it
 # Reads of one record by its key in the path: their 404 means "no such record".
 ONE_RECORD_READS = frozenset({"get_contact_by_contact_number"})
@@ -423,8 +415,7 @@ class XeroClient:
 
 
 def _scope(method: Callable[..., Any]) -> str:
-    name = method.__name__
-    return next((scope for word, scope in SCOPES.items() if word in name), SETTINGS_SCOPE)
+    return scope_of(method.__name__)
 
 
 def where_any(field: str, values: Iterable[str]) -> str:

@@ -13,10 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounting.sync.invoices import _numbers_remember
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from accounting.sync.outcomes import records_finish, rejected, synced
-from accounting.sync.turn import leases_reclaim, rows_claim
+from accounting.sync.push.invoices import _numbers_remember
+from accounting.sync.push.outcomes import records_finish, rejected, synced
+from accounting.sync.schedule.turn import leases_reclaim, rows_claim
 from stores.services import invoice_create, invoice_update
 from tests.factories import AccountingChannelFactory
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounting.services import channel_activate
+from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import SyncState, XeroContactLink
-from accounting.sync.services import sync_retry
 from stores.services import invoice_create
 from tests.factories import StoreFactory
 from xero_sandbox import testing

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounting.sync.ledger.summary import channel_sync_summary
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from accounting.sync.selectors import channel_sync_summary
 from organizations.api_keys import api_key_create
 from stores.services import invoice_create, invoice_update
 from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory, StoreFactory, UserFactory
@@ -184,7 +184,7 @@ def test_the_channel_summary_counts_states_and_lists_failures_in_three_queries(s
 
 @pytest.mark.services
 def test_the_sweep_hands_back_dead_leases_for_a_look_up_and_starts_one_lane_per_due_channel(store, clean_redis):
-    from accounting.sync.dispatch import sync_sweep
+    from accounting.sync.schedule.lanes import sync_sweep
 
     sending = AccountingChannelFactory(store=store, is_active=True, connection_state="connected")
     idle = AccountingChannelFactory(store=StoreFactory(), is_active=False, connection_state="connected")
@@ -206,7 +206,7 @@ def test_the_sweep_hands_back_dead_leases_for_a_look_up_and_starts_one_lane_per_
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_lost_broker_message_leaves_the_row_for_the_sweep_to_dispatch_again(clean_redis, settings):
-    from accounting.sync.dispatch import sync_sweep
+    from accounting.sync.schedule.lanes import sync_sweep
 
     settings.SYNC_LANE_TTL = 1
     with transaction.atomic():  # commits: the wake-up queues one turn
@@ -226,7 +226,7 @@ def test_retry_all_requeues_a_channels_failed_rows_in_one_update_without_loading
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accounting.sync.services import sync_retry_channel
+    from accounting.sync.ledger.actions import sync_retry_channel
 
     channel = AccountingChannelFactory(store=store)
     invoices = [InvoiceFactory(store=store) for _ in range(3)]

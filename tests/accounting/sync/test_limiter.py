@@ -11,8 +11,8 @@ import redis
 from django.conf import settings
 
 from accounting.providers.xero.errors import XeroBudgetExhausted
-from accounting.sync.limiter import LIMITS, LimiterGate, RedisLimiter, limiter, remaining_pause
-from accounting.sync.limiter_db import DatabaseLimiter
+from accounting.sync.schedule.limiter import LIMITS, LimiterGate, RedisLimiter, limiter, remaining_pause
+from accounting.sync.schedule.limiter_db import DatabaseLimiter
 
 pytestmark = pytest.mark.services
 
@@ -152,7 +152,7 @@ def test_without_redis_the_database_limiter_applies_the_same_limits(settings):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("backend", ["redis", "database"])
 def test_xeros_remaining_day_count_is_the_budget_the_limiter_plans_within(backend, clean_redis, settings):
-    from accounting.sync.facts import day_limit_of
+    from accounting.books.facts import day_limit_of
 
     settings.XERO_RATE_TIME_SCALE = 1.0
     if backend == "database":

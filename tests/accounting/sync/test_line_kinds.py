@@ -15,8 +15,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounting.books.line_accounts import channel_chart_refresh, channel_line_accounts_set
 from accounting.models import ChannelLineAccounts, ChannelTaxMapping, LineKind, TaxMappingOrigin
-from accounting.services.line_accounts import channel_chart_refresh, channel_line_accounts_set
 from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
 from stores.services import invoice_create
 from tests.factories import StoreFactory

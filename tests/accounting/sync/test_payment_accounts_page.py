@@ -112,7 +112,7 @@ def test_an_account_that_takes_no_payments_is_refused_nothing_saved_and_the_type
 def test_the_admin_saves_through_the_same_rule(client, org, channel):
     admin = User.objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)
-    from accounting.services.payment_accounts import channel_payment_accounts_refresh
+    from accounting.books.payment_accounts import channel_payment_accounts_refresh
 
     channel_payment_accounts_refresh(channel=channel)
     add = reverse("admin:accounting_channelpaymentaccount_add")

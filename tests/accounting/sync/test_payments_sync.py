@@ -16,7 +16,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from accounting.services.payment_accounts import (
+from accounting.books.payment_accounts import (
     channel_payment_accounts_refresh,
     channel_payment_accounts_set,
     payment_accounts_cached,

@@ -11,8 +11,8 @@ from django.urls import reverse
 from xero_python.accounting import Contact, LineItem
 from xero_python.accounting import Invoice as XeroInvoice
 
+from accounting.checks.preflight import channel_preflight
 from accounting.models import AccountingChannel, ChannelPreflight, ChannelTaxMapping
-from accounting.preflight import channel_preflight
 from accounting.providers.xero.client import XeroClient
 from accounting.sync.models import XeroOrganisationFacts
 from stores.services import invoice_create

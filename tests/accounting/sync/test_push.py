@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from accounting.sync.ledger.summary import channel_sync_summary
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncState
-from accounting.sync.selectors import channel_sync_summary
-from accounting.sync.turn import channel_push_turn
+from accounting.sync.schedule.turn import channel_push_turn
 from stores.services import invoice_create, invoice_update, product_create
 from tests.factories import InvoiceFactory, ProductFactory, StoreFactory
 from xero_sandbox import testing

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncRecord, SyncState
-from accounting.sync.turn import channel_push_turn
+from accounting.sync.schedule.turn import channel_push_turn
 from stores.services import invoice_create, invoice_update
 from tests.factories import InvoiceFactory, ProductFactory
 from xero_sandbox import testing
@@ -24,8 +24,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_contact_gone_from_xero_fails_once_then_a_retry_finds_or_creates_it_afresh(org):
+    from accounting.sync.ledger.actions import sync_retry_channel
     from accounting.sync.models import XeroContactLink
-    from accounting.sync.services import sync_retry_channel
 
     channel = connect_channel(org=org)
     gone = "0b7e1c2a-0000-4000-8000-000000000001"
@@ -92,8 +92,8 @@ def test_an_unchanged_invoice_after_a_lost_answer_is_adopted_without_a_second_in
 def test_a_slow_turn_whose_rows_were_reclaimed_and_sent_by_another_turn_leaves_their_result_alone(org):
     from django.utils import timezone
 
-    from accounting.sync.outcomes import records_finish, rejected
-    from accounting.sync.turn import leases_reclaim, rows_claim
+    from accounting.sync.push.outcomes import records_finish, rejected
+    from accounting.sync.schedule.turn import leases_reclaim, rows_claim
 
     channel = connect_channel(org=org)
     invoice = InvoiceFactory(store=channel.store)
@@ -114,8 +114,8 @@ def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
     from django.utils import timezone
 
     from accounting.providers.xero.client import XeroClient
-    from accounting.sync.limiter import LimiterGate, limiter
-    from accounting.sync.turn import HeldGate, row_lease_seconds, rows_claim
+    from accounting.sync.schedule.limiter import LimiterGate, limiter
+    from accounting.sync.schedule.turn import HeldGate, row_lease_seconds, rows_claim
 
     settings.XERO_REQUEST_TIMEOUT = 30.0
     channel = connect_channel(org=org)
@@ -189,8 +189,8 @@ def test_a_store_void_follows_the_status_xero_holds_not_the_channels_current_set
 
 
 def test_an_item_gone_from_xero_fails_once_then_a_retry_creates_it_afresh(org):
+    from accounting.sync.ledger.actions import sync_retry_channel
     from accounting.sync.models import XeroItemLink
-    from accounting.sync.services import sync_retry_channel
     from xero_sandbox.models import Item as SandboxItem
 
     channel = connect_channel(org=org, create_nonexistent_products=True)

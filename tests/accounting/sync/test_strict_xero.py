@@ -212,7 +212,7 @@ def test_the_day_budget_comes_from_xeros_headers_and_is_shown_on_the_channel_pag
 def test_an_unknown_4xx_fails_the_row_at_once_with_xeros_words(status, organization):
     from accounting.providers.xero.errors import XeroError
     from accounting.sync.models import SyncRecord
-    from accounting.sync.outcomes import after_error
+    from accounting.sync.push.outcomes import after_error
     from tests.factories import AccountingChannelFactory
 
     channel = AccountingChannelFactory(store=StoreFactory(organization=organization))
@@ -284,7 +284,7 @@ def test_a_batch_over_xeros_size_limit_is_sent_in_halves(org):
 def test_a_day_budget_spent_elsewhere_stops_sending_before_xero_refuses(org):
     import time
 
-    from accounting.sync.turn import channel_push_turn
+    from accounting.sync.schedule.turn import channel_push_turn
 
     # Other apps, earlier today; the first invoice takes the last 6 calls (tax rates, currencies,
     # contact look-up and creation, invoice).
@@ -306,7 +306,7 @@ def test_a_day_budget_spent_elsewhere_stops_sending_before_xero_refuses(org):
 
 
 def test_a_refused_default_sales_account_is_looked_up_again_on_retry(org):
-    from accounting.sync.services import sync_retry_channel
+    from accounting.sync.ledger.actions import sync_retry_channel
     from xero_sandbox.models import Account
 
     channel = connect_channel(org=org, account_nominal_code="")

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounting.books.tax_mapping import channel_tax_mapping_set
 from accounting.models import ChannelTaxMapping, LineAmountType, LineKind, TaxMappingOrigin
-from accounting.services.tax_mapping import channel_tax_mapping_set
+from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
-from accounting.sync.services import sync_retry
 from stores.services import invoice_create
 from tests.factories import StoreFactory
 from xero_sandbox import testing

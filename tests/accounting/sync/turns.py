@@ -6,7 +6,7 @@ import time
 from decimal import Decimal
 
 from accounting.sync.models import RecordKind, SyncRecord
-from accounting.sync.turn import channel_push_turn
+from accounting.sync.schedule.turn import channel_push_turn
 from xero_sandbox import testing
 
 

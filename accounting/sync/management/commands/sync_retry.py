@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounting.models import AccountingChannel
+from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import SyncRecord, SyncState
-from accounting.sync.services import sync_retry
 
 
 class Command(BaseCommand):

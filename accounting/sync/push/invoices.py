@@ -1,0 +1,381 @@
+"""Send a claimed batch of invoice rows: one PUT of up to 50 new invoices (and one POST for
+changed ones already in Xero), each element's outcome recorded on its own row."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max, QuerySet
+
+from accounting.books.cache import (
+    currency_missing_message,
+    enabled_currencies,
+    sales_account_code,
+    sales_account_forget,
+    sales_tax_rates_forget,
+)
+from accounting.books.line_accounts import channel_line_accounts
+from accounting.books.tax_mapping import channel_tax_types_resolve
+from accounting.models import AccountingChannel
+from accounting.providers.xero import mapping
+from accounting.providers.xero.answers import Refusal, element_refusal
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
+from accounting.sync.ledger.batch_writes import numbers_write
+from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
+from accounting.sync.push.contacts import contacts_resolve, customer_of
+from accounting.sync.push.invoice_numbers import numbers_taken_settle
+from accounting.sync.push.invoice_status import updates_against_held
+from accounting.sync.push.items import batch_key, items_available
+from accounting.sync.push.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
+from accounting.sync.push.payments import voids_prepare
+from stores.models import Invoice, InvoiceLine, InvoiceStatus
+
+Pair = tuple[SyncRecord, Invoice]
+Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
+
+
+def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
+    """Send the claimed invoice rows of `channel`; every row ends with an outcome.
+
+    Return the error that stopped the whole batch, if any (the caller may act on the channel).
+    """
+    invoices = _invoices_of(rows)
+    outcomes: dict[int, Outcome] = {}
+    refusals: dict[int, Refusal] = {}
+    writing: set[int] = set()
+    key = ""
+    try:
+        live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
+        live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
+        voids_prepare(channel=channel, client=client, group=updates)  # Xero voids only unpaid invoices
+        updates = updates_against_held(
+            channel=channel, client=client, group=updates, invoices=invoices, outcomes=outcomes
+        )
+        # Creates and updates never share a key: a PUT whose answer was lost and the POST that
+        # follows its look-up may carry the same rows and hashes, and Xero refuses a key reused
+        # with a different request.
+        for group, send, label in (
+            (creates, client.invoices_create, "invoices"),
+            (updates, client.invoices_update, "invoice-updates"),
+        ):
+            if not group:
+                continue
+            _numbers_remember(group)
+            key = _send_fitting(send=send, label=label, group=group, writing=writing, outcomes=outcomes,
+                                refusals=refusals)  # fmt: skip
+        numbers_taken_settle(
+            channel=channel, client=client, pairs=live, creates=creates, refusals=refusals, outcomes=outcomes
+        )
+        _forget_refused_contacts(tenant=client.tenant_id, pairs=live, refusals=refusals)
+        _forget_refused_items(tenant=client.tenant_id, refusals=refusals)
+        _forget_refused_tax_rates(channel=channel, refusals=refusals)
+        if any(refusal.account_code_refused for refusal in refusals.values()):
+            sales_account_forget(channel=channel)
+    except XeroError as exc:
+        for row in rows:
+            outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
+        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+        return exc
+    records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
+    return None
+
+
+def _invoices_of(rows: list[SyncRecord]) -> dict[Any, Invoice]:
+    """Return the rows' invoices, each with its lines (and their products) at hand for
+    `invoice.lines.all()`: two queries, the products joined to the lines' query.
+
+    The lines are attached as `prefetch_related` would, without the filtered queryset it
+    builds per invoice (cloning those cost more than reading the lines).
+    """
+    invoices = Invoice.objects.in_bulk([r.object_id for r in rows])
+    lines: dict[int, list[InvoiceLine]] = {pk: [] for pk in invoices}
+    for line in InvoiceLine.objects.filter(invoice_id__in=list(invoices)).select_related("product__parent"):
+        line.invoice = invoices[line.invoice_id]
+        lines[line.invoice_id].append(line)
+    for pk, invoice in invoices.items():
+        cached: QuerySet[InvoiceLine] = QuerySet(model=InvoiceLine)
+        cached._result_cache = lines[pk]
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        invoice._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
+    return invoices
+
+
+def _forget_refused_contacts(*, tenant: str, pairs: list[Pair], refusals: dict[int, Refusal]) -> None:
+    """Forget the remembered contact of invoices Xero refused over their contact (archived or
+    deleted in Xero meanwhile), so that their next attempt finds or creates it afresh."""
+    stale = [
+        customer_of(invoice).key for row, invoice in pairs if row.pk in refusals and refusals[row.pk].contact_refused
+    ]
+    if stale:
+        XeroContactLink.objects.filter(tenant_id=tenant, customer_key__in=stale).delete()
+
+
+def _forget_refused_tax_rates(*, channel: AccountingChannel, refusals: dict[int, Refusal]) -> None:
+    """Forget the cached tax rates when Xero refused a tax type (archived or deleted in Xero
+    meanwhile), so that the next attempt looks them up afresh."""
+    if any(refusal.tax_type_refused for refusal in refusals.values()):
+        sales_tax_rates_forget(channel=channel)
+
+
+def _forget_refused_items(*, tenant: str, refusals: dict[int, Refusal]) -> None:
+    """Forget the remembered items Xero refused on an invoice's lines, so that the next attempt
+    looks them up afresh (and creates them when "Create Nonexistent Products" is on)."""
+    codes = {code for refusal in refusals.values() for code in refusal.item_codes}
+    if codes:
+        XeroItemLink.objects.filter(tenant_id=tenant, code__in=codes).delete()
+
+
+def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes: dict[int, Outcome]) -> list[Pair]:
+    pairs: list[Pair] = []
+    for row in rows:
+        invoice = invoices.get(row.object_id)
+        if invoice is None:
+            outcomes[row.pk] = skipped(reason="The invoice was deleted from the store.")
+        elif invoice.status == InvoiceStatus.VOID and not row.xero_id:
+            outcomes[row.pk] = skipped(reason="The invoice is void in the store and was never sent.")
+        elif invoice.status == InvoiceStatus.VOID and row.xero_status in ("VOIDED", "DELETED"):
+            # Voided in Xero (learnt from Xero's webhook or the poll): nothing left to send.
+            outcomes[row.pk] = synced(
+                xero_id=row.xero_id, payload_hash=row.payload_hash, xero_status=row.xero_status,
+                attempt=AttemptOutcome.UNCHANGED,
+            )  # fmt: skip
+        else:
+            pairs.append((row, invoice))
+    return pairs
+
+
+def _resolve_lost_answers(
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> list[Pair]:
+    """Look up, by number, invoices whose earlier write may have happened; adopt those found.
+
+    A found invoice is the version that write carried (its hash was saved before the write),
+    which may be older than the store's now: the row keeps Xero's id and goes on through
+    `_prepare`, which sends the current version as an update only when it differs.
+    """
+    unsure = {
+        row.xero_number or mapping.xero_invoice_number(channel=channel, invoice=invoice): row
+        for row, invoice in pairs
+        if row.needs_lookup and not row.xero_id
+    }
+    if not unsure:
+        return pairs
+    found_rows = []
+    for found in client.invoices_by_number(numbers=list(unsure)):
+        row = unsure.get(found.invoice_number or "")
+        if row is not None and found.invoice_id and _enum(found.status) not in ("DELETED", "VOIDED"):
+            row.xero_id = str(found.invoice_id)
+            row.xero_status = _enum(found.status)
+            row.needs_lookup = False
+            found_rows.append(row)
+    # The look-up is part of the row's history even if the update that follows fails; the
+    # adopted id is saved with the row's outcome (records_finish writes `xero_id`).
+    SyncAttempt.objects.bulk_create(
+        SyncAttempt(record=row, outcome=AttemptOutcome.FOUND, message=f"Found in Xero as {row.xero_id}.")
+        for row in found_rows
+    )
+    return pairs
+
+
+def _send_fitting(
+    *, send: Any, label: str, group: list[Prepared], writing: set[int], outcomes: dict[int, Outcome],
+    refusals: dict[int, Refusal],
+) -> str:  # fmt: skip
+    """Send a group in one request, in halves when Xero finds it too large; return the last key.
+
+    `writing` holds the rows of the request on its way, for the outcome of a failure."""
+    key = batch_key(label, _key_parts(group))
+    writing.clear()
+    writing.update(row.pk for row, _p, _d in group)
+    try:
+        elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
+    except XeroRequestTooLarge as exc:
+        writing.clear()
+        if len(group) == 1:
+            outcomes[group[0][0].pk] = rejected(messages=[f"{exc.message} Split the invoice."], http_status=413)
+            return key
+        half = len(group) // 2
+        for part in (group[:half], group[half:]):
+            key = _send_fitting(send=send, label=label, group=part, writing=writing, outcomes=outcomes,
+                                refusals=refusals)  # fmt: skip
+        return key
+    writing.clear()
+    outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
+    return key
+
+
+def _key_parts(group: list[Prepared]) -> list[str]:
+    """Return the parts of a batch's Idempotency-Key: each row, its payload, and its latest
+    refusal. A request Xero refused wrote nothing, so its retry (after an operator's retry, or
+    once a refused item or contact exists again) is a new request; reusing the key would only
+    replay the refusal. A lost answer keeps its key, so its resend is a replay."""
+    refused = dict(
+        SyncAttempt.objects.filter(record__in=[row for row, _p, _d in group], outcome=AttemptOutcome.VALIDATION)
+        .values("record_id")
+        .annotate(last=Max("pk"))
+        .values_list("record_id", "last")
+    )
+    return [f"{row.pk}:{digest}:{refused.get(row.pk, 0)}" for row, _p, digest in group]
+
+
+def _numbers_remember(group: list[Prepared]) -> None:
+    """Save the numbers about to be sent before the write, for a look-up should its answer be lost.
+
+    A create also saves the hash of the version it carries: should the look-up find the
+    invoice, that is the version Xero holds, so an unchanged invoice is adopted as it is and a
+    changed one is sent as an update. (An update keeps the hash of what Xero held before, as
+    its lost answer is resolved by sending it again.)
+    """
+    for row, payload, digest in group:
+        row.xero_number = payload.invoice_number or row.xero_number  # a status change carries no number
+        if not row.xero_id:
+            row.payload_hash = digest
+    numbers_write(rows=[(row.pk, row.xero_number, row.payload_hash) for row, _p, _d in group])
+
+
+def _prepare(
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> tuple[list[Prepared], list[Prepared]]:
+    """Return the payloads to create and to update; unchanged and unmappable rows get outcomes."""
+    if not pairs:
+        return [], []
+    account = sales_account_code(channel=channel, client=client)
+    accounts = channel_line_accounts(channel=channel, sales=account)
+    tax_types, pairs = _with_tax_types(
+        channel=channel, client=client, pairs=pairs, outcomes=outcomes, accounts=accounts
+    )
+    if not pairs:
+        return [], []
+    pairs = _with_enabled_currency(channel=channel, client=client, pairs=pairs, outcomes=outcomes)
+    if not pairs:
+        return [], []
+    customers = {customer_of(i) for _r, i in pairs}
+    contacts = contacts_resolve(client=client, customers=sorted(customers, key=lambda c: c.key))
+    products = {p.pk: p for _r, i in pairs for p in mapping.line_item_products(i)}
+    turn = pairs[0][0].claim
+    codes = (
+        items_available(channel=channel, client=client, products=list(products.values()), turn=turn)
+        if products
+        else set()
+    )
+    creates: list[Prepared] = []
+    updates: list[Prepared] = []
+    for row, invoice in pairs:
+        customer = customer_of(invoice).key
+        if customer in contacts.errors:
+            outcomes[row.pk] = rejected(messages=[f"Contact: {contacts.errors[customer]}"])
+            continue
+        try:
+            payload = mapping.invoice_payload(
+                invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
+                account_code=account, item_codes=codes, tax_types=tax_types, accounts=accounts,
+            )  # fmt: skip
+        except mapping.LineAccountUnset as exc:
+            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[str(exc)])
+            continue
+        except mapping.TaxTypeUnmapped as exc:
+            outcomes[row.pk] = waiting(on=WaitingFor.TAX_MAPPING, messages=[str(exc)])
+            continue
+        except mapping.MappingError as exc:
+            outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
+            continue
+        if invoice.status == InvoiceStatus.VOID and row.xero_status:
+            # Void by the status Xero holds, not by the channel's setting (it may have changed).
+            payload.status = mapping.xero_invoice_status(invoice=invoice, channel=channel, xero_status=row.xero_status)
+        # The hash covers what the store says, not Xero's id, so a create and an update compare.
+        digest = mapping.payload_hash(payload)
+        if row.xero_id:
+            payload.invoice_id = row.xero_id
+        if row.xero_id and digest == row.payload_hash:
+            outcomes[row.pk] = synced(xero_id=row.xero_id, payload_hash=digest, attempt=AttemptOutcome.UNCHANGED)
+        else:
+            (updates if row.xero_id else creates).append((row, payload, digest))
+    return creates, updates
+
+
+def _with_enabled_currency(
+    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
+) -> list[Pair]:
+    """Return the pairs whose currency the organisation has enabled; the others fail now, with
+    the fix named, before anything is sent for them (Xero would refuse the invoice). A currency
+    missing from the cached list is asked again once, so a retry after enabling it goes out."""
+    wanted = {invoice.currency for _r, invoice in pairs}
+    enabled = enabled_currencies(channel=channel, client=client)
+    if not wanted <= enabled:
+        enabled = enabled_currencies(channel=channel, client=client, refresh=True)
+    kept: list[Pair] = []
+    for row, invoice in pairs:
+        if invoice.currency in enabled:
+            kept.append((row, invoice))
+        else:
+            message = currency_missing_message(code=invoice.currency, organisation=channel.tenant_name)
+            outcomes[row.pk] = rejected(messages=[message], http_status=None, attempt=AttemptOutcome.LOCAL)
+    return kept
+
+
+def _with_tax_types(
+    *,
+    channel: AccountingChannel,
+    client: XeroClient,
+    pairs: list[Pair],
+    outcomes: dict[int, Outcome],
+    accounts: mapping.LineAccounts,
+) -> tuple[dict[tuple[Decimal, str], str], list[Pair]]:
+    """Return the channel's Xero tax type of every line's (rate, kind), and the pairs whose every
+    line has one; the others wait for the operator's choice, before anything (contact, item,
+    invoice) is sent for them. Invoices without tax (NoTax) need none."""
+    needs = {row.pk: sorted(mapping.invoice_tax_keys(invoice, accounts=accounts)) for row, invoice in pairs}
+    # A line whose account is not chosen waits for that first: its tax type may follow from it.
+    unset = {row.pk: mapping.unset_line_accounts(keys=needs[row.pk], accounts=accounts) for row, _i in pairs}
+    for row, _invoice in pairs:
+        if unset[row.pk]:
+            message = mapping.line_accounts_unset_message(kinds=unset[row.pk])
+            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[message])
+    pairs = [(row, invoice) for row, invoice in pairs if not unset[row.pk]]
+    keys = {key for row, _invoice in pairs for key in needs[row.pk]}
+    if not keys:
+        return {}, pairs
+    resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys, accounts=accounts)
+    kept: list[Pair] = []
+    for row, invoice in pairs:
+        problems = [resolution.problems[k] for k in needs[row.pk] if k in resolution.problems]
+        if problems:
+            outcomes[row.pk] = waiting(on=WaitingFor.TAX_MAPPING, messages=problems)
+        else:
+            kept.append((row, invoice))
+    return resolution.tax_types, kept
+
+
+def _element_outcomes(
+    *, group: list[Prepared], elements: list[Any], refusals: dict[int, Refusal]
+) -> dict[int, Outcome]:
+    """Return each row's outcome from its element of the answer; note Xero's typed refusals."""
+    by_number = {e.invoice_number: e for e in elements if getattr(e, "invoice_number", None)}
+    outcomes: dict[int, Outcome] = {}
+    for position, (row, payload, digest) in enumerate(group):
+        element = by_number.get(payload.invoice_number)
+        if element is None and position < len(elements):
+            element = elements[position]
+        if element is None:
+            outcomes[row.pk] = rejected(messages=["Xero's answer did not include this invoice."])
+            continue
+        refusal = element_refusal(element)
+        if refusal is not None:
+            refusals[row.pk] = refusal
+            outcomes[row.pk] = rejected(messages=[*refusal.messages, refusal.fix] if refusal.fix else refusal.messages)
+        elif not element.invoice_id:
+            outcomes[row.pk] = rejected(messages=["Xero did not return an invoice id."])
+        else:
+            status = _enum(element.status) or _enum(payload.status)
+            outcomes[row.pk] = synced(
+                xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status,
+                message=mapping.rounding_note(payload),
+            )  # fmt: skip
+    return outcomes
+
+
+def _enum(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")

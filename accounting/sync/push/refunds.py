@@ -1,0 +1,356 @@
+"""Send a claimed batch of refund rows, each in up to three writes Xero needs one after another:
+
+1. a sales credit note (ACCRECCREDIT, AUTHORISED) of the refunded lines or amount, numbered
+   `<invoice number>-CN<n>` for the row's look-up should its answer be lost;
+2. the allocation to the invoice of the part of the credit not returned as money
+   (`amount - amount_returned`, when more than zero): as much as Xero's rules allow, at most the
+   invoice's AmountDue (an invoice already paid off keeps the credit on the credit note, as the
+   customer's credit);
+3. a refund payment (ARCREDITPAYMENT) of `amount_returned` out of the credit note into the
+   account chosen for the refund's method, when money went back (more than zero).
+
+A partial refund (say 80.00 credited, 50.00 of it back to the card) is thus one credit note of
+80.00, allocated 30.00 to the invoice and paid out 50.00.
+
+So Xero's invoice owes what the store says it does: a credit lowers the balance; money paid back
+lowers what was paid, not the balance, and settles the credit note instead.
+
+Each step's Xero id is saved on the row as soon as Xero accepted it (`xero_id`: CreditNoteID;
+`xero_refs`: allocation and refund payment), so a retry or a look-up after a lost answer goes on
+from the first step not yet done, and never repeats one: a credit note is looked up by its number,
+an allocation and a refund payment among the credit note's own Allocations and Payments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from xero_python.accounting.models import (
+    Account,
+    Allocation,
+    Contact,
+    CreditNote,
+    CurrencyCode,
+    LineAmountTypes,
+    LineItem,
+)
+from xero_python.accounting.models import Invoice as XeroInvoice
+from xero_python.accounting.models import Payment as XeroPayment
+
+from accounting.books.cache import sales_account_code
+from accounting.books.line_accounts import channel_line_accounts
+from accounting.books.payment_accounts import payment_account_for, payment_account_missing_message
+from accounting.books.tax_mapping import channel_tax_types_resolve
+from accounting.models import AccountingChannel, LineAmountType, line_tax_key
+from accounting.providers.xero import mapping
+from accounting.providers.xero.answers import element_refusal
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroError, XeroScopeMissing
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
+from accounting.sync.push.items import batch_key
+from accounting.sync.push.outcomes import (
+    Outcome,
+    after_error,
+    backoff_seconds,
+    records_finish,
+    rejected,
+    skipped,
+    synced,
+    waiting,
+)
+from accounting.sync.push.payments import scope_refused
+from stores.models import InvoiceLine, Refund
+
+CENT = Decimal("0.01")
+GONE = ("DELETED", "VOIDED")
+
+
+class _Refused(Exception):
+    """A step Xero (or the portal) refused: the row fails with these messages; earlier steps stay."""
+
+    def __init__(self, messages: list[str], *, local: bool = False, waiting_for: str = ""):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+        self.local = local
+        self.waiting_for = waiting_for  # WaitingFor: the row waits for the operator's choice
+
+
+@dataclass
+class _Step:
+    """The call a row is on, for the outcome of a failure: was it a write whose answer may be lost?"""
+
+    writing: bool = False
+    key: str = ""
+
+
+def refunds_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
+    """Send the claimed refund rows of `channel`, one after another; every row ends with an outcome.
+
+    Return the error that stopped the batch, if any (the rows not reached wait without an attempt).
+    """
+    refunds = (
+        Refund.objects.select_related("invoice")
+        .prefetch_related("lines__invoice_line")
+        .in_bulk([r.object_id for r in rows])
+    )
+    outcomes: dict[int, Outcome] = {}
+    step = _Step()
+    for row in rows:
+        refund = refunds.get(row.object_id)
+        if refund is None:
+            outcomes[row.pk] = skipped(reason="The refund was deleted from the store.")
+            continue
+        try:
+            outcomes[row.pk] = _refund_send(channel=channel, client=client, row=row, refund=refund, step=step)
+        except _Refused as exc:
+            if exc.waiting_for:
+                outcomes[row.pk] = waiting(on=exc.waiting_for, messages=exc.messages)
+                continue
+            attempt = AttemptOutcome.LOCAL if exc.local else AttemptOutcome.VALIDATION
+            outcomes[row.pk] = rejected(messages=exc.messages, http_status=None if exc.local else 200, attempt=attempt)
+        except XeroScopeMissing:
+            scope_refused(channel=channel, rows=rows, outcomes=outcomes)
+            records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
+            return None
+        except XeroError as exc:
+            outcomes[row.pk] = after_error(row=row, error=exc, wrote=step.writing)
+            wait = float(getattr(exc, "retry_after", 0.0)) or backoff_seconds(1)
+            untried = Outcome(state=SyncState.PENDING, attempt="", wait=wait, count_attempt=False)
+            for other in rows:  # the others were not tried: they wait, without an attempt of theirs
+                outcomes.setdefault(other.pk, untried)
+            records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
+            return exc
+    records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
+    return None
+
+
+def _refund_send(
+    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, refund: Refund, step: _Step
+) -> Outcome:
+    invoice = refund.invoice
+    invoice_row = SyncRecord.objects.filter(channel=channel, kind=RecordKind.INVOICE, object_id=invoice.pk).first()
+    if invoice_row is None or not invoice_row.xero_id:
+        raise _Refused(["The invoice is not in Xero yet."], local=True)
+    xero_invoice = client.invoice_by_id(invoice_id=invoice_row.xero_id)
+    if xero_invoice is None or _enum(xero_invoice.status) in GONE:
+        raise _Refused([f"Xero no longer holds the invoice {invoice_row.xero_number or invoice.number}."])
+    found_note: Any = None
+    if not row.xero_id:
+        # The number a lost write carried (saved before it), else the refund's own.
+        number = row.xero_number or credit_note_number(channel=channel, invoice_row=invoice_row, refund=refund)
+        if row.needs_lookup:
+            found_note = _credit_note_found(client=client, number=number)
+        if found_note is None:
+            found_note = _credit_note_create(
+                channel=channel, client=client, row=row, refund=refund, xero_invoice=xero_invoice, number=number,
+                step=step,
+            )  # fmt: skip
+        _progress(row, xero_id=str(found_note.credit_note_id), xero_number=number)
+    note_id = row.xero_id
+    done = []
+    if refund.amount_kept > 0 and "allocation_id" not in row.xero_refs:
+        allocated = _allocate(
+            client=client, row=row, note_id=note_id, xero_invoice=xero_invoice, refund=refund, step=step
+        )
+        done.append(allocated)
+    if refund.amount_returned > 0 and "refund_payment_id" not in row.xero_refs:
+        done.append(_refund_pay(channel=channel, client=client, row=row, note_id=note_id, refund=refund, step=step))
+    message = " ".join(part for part in done if part)
+    return synced(xero_id=note_id, payload_hash="", xero_status="AUTHORISED", message=message)
+
+
+def credit_note_number(*, channel: AccountingChannel, invoice_row: SyncRecord, refund: Refund) -> str:
+    """Return `<the invoice's number in Xero>-CN<n>`, n counting the invoice's refunds (1, 2, …)."""
+    invoice_number = invoice_row.xero_number or mapping.xero_invoice_number(channel=channel, invoice=refund.invoice)
+    position = Refund.objects.filter(invoice_id=refund.invoice_id, pk__lte=refund.pk).count()
+    return f"{invoice_number}-CN{position}"
+
+
+def _progress(row: SyncRecord, **fields: Any) -> None:
+    """Save what Xero just accepted on the row at once (while this turn still holds it), so a crash
+    or a failure of a later step never repeats this one."""
+    for name, value in fields.items():
+        setattr(row, name, value)
+    SyncRecord.objects.filter(pk=row.pk, claim=row.claim).update(**fields)
+
+
+def _credit_note_found(*, client: XeroClient, number: str) -> Any:
+    for note in client.credit_notes_by_number(numbers=[number]):
+        if (note.credit_note_number or "") == number and _enum(note.status) not in GONE and note.credit_note_id:
+            return note
+    return None
+
+
+def _credit_note_create(
+    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, refund: Refund, xero_invoice: Any,
+    number: str, step: _Step,
+) -> Any:  # fmt: skip
+    payload = credit_note_payload(
+        channel=channel, client=client, refund=refund, contact_id=str(xero_invoice.contact.contact_id), number=number
+    )
+    _progress(row, xero_number=number)  # before the write: a look-up after a lost answer asks for it
+    step.key = batch_key("credit-note", [f"{row.pk}:{_refusals(row)}"])
+    step.writing = True
+    [element] = client.credit_notes_create(credit_notes=[payload], idempotency_key=step.key)
+    step.writing = False
+    refusal = element_refusal(element)
+    if refusal is not None:
+        raise _Refused(refusal.messages)
+    if not element.credit_note_id:
+        raise _Refused(["Xero did not return a credit note id."])
+    return element
+
+
+def credit_note_payload(
+    *, channel: AccountingChannel, client: XeroClient, refund: Refund, contact_id: str, number: str
+) -> CreditNote:
+    """Return the ACCRECCREDIT credit note of a refund: a line per refunded line (its tax-inclusive
+    amount refunded, the line's tax type), or the amount spread over the invoice's tax rates."""
+    invoice = refund.invoice
+    no_tax = channel.line_amount_type == LineAmountType.NO_TAX
+    invoice_lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("pk"))
+    parts = _parts(refund=refund, invoice_lines=invoice_lines)
+    tax_types: dict[Any, str] = {}
+    account = sales_account_code(channel=channel, client=client)
+    if not no_tax:
+        resolution = channel_tax_types_resolve(
+            channel=channel, client=client, keys={line_tax_key(line) for line, _d, _a in parts},
+            accounts=channel_line_accounts(channel=channel, sales=account),
+        )  # fmt: skip
+        if resolution.problems:
+            raise _Refused(sorted(set(resolution.problems.values())), local=True, waiting_for=WaitingFor.TAX_MAPPING)
+        tax_types = resolution.tax_types
+    items = []
+    for line, description, amount in parts:
+        item = LineItem(description=description[:4000], quantity=1, unit_amount=float(amount), account_code=account)
+        if not no_tax:
+            item.tax_type = tax_types[line_tax_key(line)]
+        items.append(item)
+    return CreditNote(
+        type="ACCRECCREDIT",
+        contact=Contact(contact_id=contact_id),
+        date=refund.date,
+        status="AUTHORISED",
+        line_amount_types=LineAmountTypes("NoTax" if no_tax else "Inclusive"),
+        line_items=items,
+        credit_note_number=number,
+        reference=(refund.reason or f"Refund of {invoice.number}")[:255],
+        currency_code=CurrencyCode(invoice.currency),
+    )
+
+
+def _parts(*, refund: Refund, invoice_lines: list[InvoiceLine]) -> list[tuple[InvoiceLine, str, Decimal]]:
+    """Return (invoice line, description, tax-inclusive amount) of each credit note line."""
+    refund_lines = list(refund.lines.all())
+    if refund_lines:
+        return [
+            (rl.invoice_line, f"Refund: {_quantity(rl.quantity)} × {rl.invoice_line.description}", rl.amount)
+            for rl in refund_lines
+        ]
+    # An amount refunded without lines: spread over the invoice's (rate, kind) by their gross share.
+    gross: dict[Any, Decimal] = {}
+    first: dict[Any, InvoiceLine] = {}
+    for line in invoice_lines:
+        key = line_tax_key(line)
+        first.setdefault(key, line)
+        gross[key] = gross.get(key, Decimal(0)) + line.gross_amount
+    # Lines that take money off (discounts, gift cards redeemed) lower their rate's share.
+    keys = sorted((k for k in gross if gross[k] > 0), key=lambda k: gross[k], reverse=True)
+    total = sum((gross[k] for k in keys), Decimal(0))
+    if not keys or total <= 0:
+        raise _Refused(["The invoice has no line to refund against."], local=True)
+    shares = {k: (refund.amount * gross[k] / total).quantize(CENT, rounding=ROUND_HALF_UP) for k in keys[1:]}
+    shares[keys[0]] = refund.amount - sum(shares.values(), Decimal(0))  # the cents left go to the largest
+    label = f"Refund of {refund.invoice.number}" + (f": {refund.reason}" if refund.reason else "")
+    return [(first[k], label, shares[k]) for k in keys if shares[k] > 0]
+
+
+def _quantity(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def _allocate(
+    *, client: XeroClient, row: SyncRecord, note_id: str, xero_invoice: Any, refund: Refund, step: _Step
+) -> str:
+    """Allocate the credit not returned as money to the invoice (at most what the invoice owes in
+    Xero); return a note."""
+    if row.needs_lookup:
+        note = client.credit_note_by_id(credit_note_id=note_id)
+        for allocation in getattr(note, "allocations", None) or []:
+            if str(getattr(allocation.invoice, "invoice_id", "")) == str(xero_invoice.invoice_id):
+                _refs(row, allocation_id=str(allocation.allocation_id or "found"))
+                return ""
+    due = Decimal(str(xero_invoice.amount_due or 0))
+    amount = min(refund.amount_kept, due)
+    if amount <= 0:
+        _refs(row, allocation_id="")
+        return "The invoice was paid off in Xero: the credit stays on the credit note as the customer's credit."
+    allocation = Allocation(
+        invoice=XeroInvoice(invoice_id=str(xero_invoice.invoice_id)), amount=float(amount), date=refund.date
+    )
+    step.key = batch_key("allocation", [f"{row.pk}:{_refusals(row)}"])
+    step.writing = True
+    [element] = client.allocations_create(credit_note_id=note_id, allocations=[allocation], idempotency_key=step.key)
+    step.writing = False
+    refusal = element_refusal(element)
+    if refusal is not None:
+        raise _Refused(refusal.messages)
+    _refs(row, allocation_id=str(element.allocation_id or "allocated"))
+    if amount < refund.amount_kept:
+        return f"{amount} allocated to the invoice (all it owed in Xero); the rest stays as the customer's credit."
+    return ""
+
+
+def _refund_pay(
+    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, note_id: str, refund: Refund, step: _Step
+) -> str:
+    """Pay the money returned out of the credit note, into the account chosen for the refund's method."""
+    account = payment_account_for(channel=channel, method=refund.method)
+    if account is None:
+        raise _Refused(
+            [payment_account_missing_message(method=refund.method)], local=True, waiting_for=WaitingFor.PAYMENT_ACCOUNTS
+        )
+    reference = (refund.reference or refund.method)[:255]
+    if row.needs_lookup:
+        note = client.credit_note_by_id(credit_note_id=note_id)
+        for payment in getattr(note, "payments", None) or []:
+            if _enum(payment.status) != "DELETED" and Decimal(str(payment.amount)) == refund.amount_returned:
+                _refs(row, refund_payment_id=str(payment.payment_id))
+                return ""
+    payload = XeroPayment(
+        credit_note=CreditNote(credit_note_id=note_id),
+        account=Account(account_id=account.account_id),
+        amount=float(refund.amount_returned),
+        date=refund.date,
+        reference=reference,
+    )
+    step.key = batch_key("refund-payment", [f"{row.pk}:{_refusals(row)}"])
+    step.writing = True
+    [element] = client.payments_create(payments=[payload], idempotency_key=step.key)
+    step.writing = False
+    refusal = element_refusal(element)
+    if refusal is not None:
+        raise _Refused(refusal.messages)
+    _refs(row, refund_payment_id=str(element.payment_id))
+    return ""
+
+
+def _refs(row: SyncRecord, **refs: str) -> None:
+    _progress(row, xero_refs={**row.xero_refs, **refs})
+
+
+def _refusals(row: SyncRecord) -> int:
+    """The row's latest refusal: a refused write wrote nothing, so its retry is a new request."""
+    last = (
+        SyncAttempt.objects.filter(record=row, outcome__in=[AttemptOutcome.VALIDATION, AttemptOutcome.LOCAL])
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+def _enum(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")

@@ -1,0 +1,163 @@
+"""Who sends what, when: lanes per channel, the on-commit wake-up and the beat sweep.
+
+A channel has up to `LANES` lanes; each lane is one chain of `push_channel` tasks, one batch per
+task, re-queued at the back of the broker queue while work remains. Every channel with work thus
+gets its turn in rotation, so one merchant's 10,000-invoice backlog adds only a few tasks ahead of
+another merchant's new invoice (fair dispatch). A lane is held by a cache key with a TTL, so a
+lost task frees its lane by itself; the sweep restarts any channel with due rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from functools import lru_cache
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+from django.dispatch import receiver
+
+from accounting.models import AccountingChannel, ConnectionState
+from accounting.sync.ledger.wake import channel_has_work, store_has_work
+from accounting.sync.models import SyncRecord, SyncState
+from accounting.sync.schedule.turn import channel_push_turn, due_rows, leases_reclaim
+from channels_portal.celery import task_send
+
+logger = logging.getLogger(__name__)
+
+PUSH_TASK = "accounting.tasks.push_channel"
+
+# As many lanes as Xero allows calls in flight per organisation.
+LANES = int(getattr(settings, "SYNC_LANES_PER_CHANNEL", 5))
+
+
+def _lane_ttl() -> int:
+    """Return how long a lane stays held without its task running.
+
+    Short, so that a lost broker message frees its lane soon and the sweep restarts it; a task
+    that was merely slow and finds its lane taken over by a newer chain stops by itself.
+    """
+    return max(1, int(getattr(settings, "SYNC_LANE_TTL", 30)))  # cache timeouts are whole seconds
+
+
+# Never hold a task in a worker's memory longer than this; the sweep picks up anything later.
+MAX_COUNTDOWN = 60.0
+
+
+# Widen a busy channel to more lanes only while fewer turns than this wait in the broker queue:
+# when many channels are busy, each keeps one lane and the queue itself deals turns round-robin.
+WIDEN_BELOW = int(getattr(settings, "SYNC_WIDEN_BELOW_QUEUED", 8))
+
+
+def _queued_turns() -> int | None:
+    """Return how many tasks wait in the default queue (Redis broker only; None when unknown)."""
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        length: Any = _broker_redis(url).llen("celery")
+        return int(length)
+    except redis.RedisError:
+        return None
+
+
+@lru_cache(maxsize=2)
+def _broker_redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def _lane_key(channel_id: int, lane: int) -> str:
+    return f"sync:lane:{channel_id}:{lane}"
+
+
+def _enqueue(*, channel_id: int, lane: int, chain: str, countdown: float = 0.0) -> None:
+    task_send(PUSH_TASK, args=(channel_id, lane, chain), countdown=countdown)
+
+
+def lane_start(*, channel_id: int, widen: bool = False) -> bool:
+    """Start a lane for the channel; return whether one was started.
+
+    Without `widen`, only a channel with no lane gets one (its running lanes pick up new rows);
+    with it, a busy channel gets one more, up to LANES.
+    """
+    keys = [_lane_key(channel_id, lane) for lane in range(LANES)]
+    if not widen and cache.get_many(keys):
+        return False
+    for lane in range(LANES):
+        chain = uuid.uuid4().hex
+        if cache.add(_lane_key(channel_id, lane), chain, timeout=_lane_ttl()):
+            try:
+                _enqueue(channel_id=channel_id, lane=lane, chain=chain)
+            except Exception:
+                # Broker down: the rows are safe in the database and the sweep will try again.
+                cache.delete(_lane_key(channel_id, lane))
+                logger.warning("Could not queue a sync turn for channel %s", channel_id, exc_info=True)
+                return False
+            return True
+    return False
+
+
+@receiver(channel_has_work, dispatch_uid="lanes_channel_has_work")
+def _channel_has_work(sender: object, *, channel_id: int, **kwargs: Any) -> None:
+    """Make sure a lane runs for the channel (the ledger woke it, on commit of a change)."""
+    lane_start(channel_id=channel_id)
+
+
+@receiver(store_has_work, dispatch_uid="lanes_store_has_work")
+def _store_has_work(sender: object, *, store_id: int, **kwargs: Any) -> None:
+    """Wake the sending channels of a store whose records just changed."""
+    sending = AccountingChannel.objects.filter(
+        store_id=store_id, is_active=True, connection_state=ConnectionState.CONNECTED
+    ).values_list("pk", flat=True)
+    for channel_id in sending:
+        lane_start(channel_id=channel_id)
+
+
+def sync_sweep() -> int:
+    """Reclaim dead leases and start a lane for every sending channel with due rows; return how many."""
+    leases_reclaim()
+    sending = AccountingChannel.objects.filter(is_active=True, connection_state=ConnectionState.CONNECTED)
+    due = SyncRecord.objects.filter(channel=OuterRef("pk"), state=SyncState.PENDING, next_attempt_at__isnull=False)
+    started = 0
+    for channel in sending.filter(Exists(due)).iterator():
+        if SyncRecord.objects.filter(due_rows(channel=channel)).exists() and lane_start(channel_id=channel.pk):
+            started += 1
+    return started
+
+
+def _lane_free(key: str, chain: str) -> None:
+    if cache.get(key) == chain:
+        cache.delete(key)
+
+
+def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
+    """Run one turn on a lane, then keep the lane going, widen it, or close it.
+
+    A task whose chain no longer holds the lane belongs to a chain that was replaced (its key
+    expired while it waited): it stops, so chains never multiply.
+    """
+    key = _lane_key(channel_id, lane)
+    holder = cache.get(key)
+    if holder != chain and not (holder is None and cache.add(key, chain, timeout=_lane_ttl())):
+        return
+    try:
+        result = channel_push_turn(channel_id=channel_id)
+    except Exception:
+        _lane_free(key, chain)
+        raise
+    if not result.more:
+        _lane_free(key, chain)
+        return
+    countdown = min(result.wait, MAX_COUNTDOWN)
+    cache.set(key, chain, timeout=_lane_ttl() + int(countdown) + 1)
+    try:
+        _enqueue(channel_id=channel_id, lane=lane, chain=chain, countdown=countdown)
+    except Exception:
+        _lane_free(key, chain)
+        raise
+    queued = _queued_turns()
+    if not result.wait and (queued is None or queued < WIDEN_BELOW):
+        lane_start(channel_id=channel_id, widen=True)  # work remains, budget allowed, workers idle
