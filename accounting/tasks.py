@@ -11,9 +11,9 @@ import logging
 
 from celery import shared_task
 
-from accounting.inbound.feedback import channel_poll, channels_with_pending_events, events_process, pollable_channel_ids
+from accounting.access.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
+from accounting.inbound.poll import channel_poll, channels_with_pending_events, events_process, pollable_channel_ids
 from accounting.selectors import idle_channel_ids
-from accounting.services.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
 from accounting.sync.schedule.lanes import lane_turn, sync_sweep
 
 logger = logging.getLogger(__name__)

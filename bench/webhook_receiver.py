@@ -40,7 +40,7 @@ def main() -> None:
         import requests
         from django.urls import reverse
 
-        from accounting.inbound.feedback import webhook_key_set
+        from accounting.inbound.webhooks import webhook_key_set
         from accounting.models import AccountingChannel, ConnectionState
         from accounting.sync.models import XeroWebhookEvent
         from organizations.models import Organization

@@ -89,7 +89,7 @@ def victim_create() -> Victim:
     from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
-    from accounting.inbound.feedback import feed_of
+    from accounting.inbound.webhooks import feed_of
     from accounting.models import AccountingChannel, ChannelAuthorization, ConnectionState
     from accounting.sync.models import SyncRecord
     from organizations.api_keys import api_key_create

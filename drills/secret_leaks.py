@@ -129,8 +129,8 @@ def representative_run(*, base_url: str, scene: dict[str, Any], figures: Figures
     """Create and connect a channel over HTTP, send a product and an invoice to Xero; return the session."""
     import requests
 
+    from accounting.access.tokens import channel_access_grant
     from accounting.models import AccountingChannel
-    from accounting.services.tokens import channel_access_grant
     from accounting.sync.models import SyncRecord
     from accounting.sync.schedule.turn import channel_push_turn
 

@@ -79,8 +79,8 @@ def race_round(*, channel_id: int, callers: int) -> RoundResult:
     from django.db import connection
     from django.utils import timezone
 
+    from accounting.access.tokens import channel_access_grant
     from accounting.models import AccountingChannel
-    from accounting.services.tokens import channel_access_grant
 
     channel = AccountingChannel.objects.get(pk=channel_id)
     AccountingChannel.objects.filter(pk=channel_id).update(token_expires_at=timezone.now() + dt.timedelta(seconds=5))
@@ -123,10 +123,10 @@ class DroppedAnswerResult:
 
 def dropped_answer(*, channel_id: int) -> DroppedAnswerResult:
     """Rotate the stored refresh token behind the portal's back (the answer is lost), then refresh."""
+    from accounting.access.tokens import channel_access_grant
     from accounting.models import AccountingChannel
     from accounting.providers.xero.identity import connections_list
     from accounting.providers.xero.oauth import token_refresh
-    from accounting.services.tokens import channel_access_grant
 
     channel = AccountingChannel.objects.get(pk=channel_id)
     # The portal's request reaches Xero, Xero rotates the pair, the answer is dropped on the way back.

@@ -8,12 +8,12 @@ checks each invoice's currency again before sending (`accounting.sync.invoices`)
 
 from __future__ import annotations
 
+from accounting.access.limiter import LimiterGate, limiter
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
 from accounting.books.cache import currency_missing_message, enabled_currencies
 from accounting.models import AccountingChannel, ConnectionState
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
-from accounting.services.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
-from accounting.sync.schedule.limiter import LimiterGate, limiter
 
 
 def channel_currency_problem(*, channel: AccountingChannel) -> str:

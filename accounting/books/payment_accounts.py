@@ -17,13 +17,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounting.access.client import channel_xero_client
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed
 from accounting.models import AccountingChannel, ChannelPaymentAccount, payment_method_key
 from accounting.providers.xero import books
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
 from accounting.providers.xero.scopes import allows_payments
-from accounting.services.tokens import ChannelNotConnected, TokenRefreshFailed
-from accounting.services.xero_access import channel_xero_client
 from accounting.sync.ledger.actions import sync_choice_made
 from accounting.sync.models import ChannelSyncSettings, WaitingFor
 

@@ -20,6 +20,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounting.access.client import channel_xero_client
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed
 from accounting.books.cache import sales_tax_rates, sales_tax_rates_cached, sales_tax_rates_keep
 from accounting.books.line_accounts import account_tax_types
 from accounting.models import AccountingChannel, ChannelTaxMapping, TaxMappingOrigin
@@ -28,8 +30,6 @@ from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
 from accounting.providers.xero.mapping import LineAccounts, percent_text, tax_unmapped_message
 from accounting.providers.xero.tax import SalesTaxRate, sales_tax_types_at
-from accounting.services.tokens import ChannelNotConnected, TokenRefreshFailed
-from accounting.services.xero_access import channel_xero_client
 from accounting.sync.ledger.actions import sync_choice_made
 from accounting.sync.models import WaitingFor
 from stores.models import InvoiceLine

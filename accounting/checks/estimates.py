@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from accounting.books.facts import day_limit_of
+from accounting.access.facts import day_limit_of
+from accounting.access.limits import LIMITS
 from accounting.models import AccountingChannel
 from accounting.providers.xero.mapping import customer_key
 from accounting.sync.models import XeroContactLink, XeroOrganisationFacts
-from accounting.sync.schedule.limiter import LIMITS
 
 
 @dataclass(frozen=True)

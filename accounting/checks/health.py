@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed
 from accounting.checks.xero_check import channel_xero_check
 from accounting.models import AccountingChannel, ConnectionState
-from accounting.services.tokens import ChannelNotConnected, TokenRefreshFailed
 from accounting.sync.models import XeroOrganisationFacts
 
 # Xero's refresh tokens expire after 60 days unused (XERO_NOTES: "Refresh token: replaced on every

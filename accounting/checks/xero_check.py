@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import QuerySet
 
+from accounting.access.client import RecordingGate, channel_xero_client
 from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState
 from accounting.providers.xero import books
 from accounting.providers.xero.client import XeroClient
@@ -22,7 +23,6 @@ from accounting.providers.xero.errors import XeroError
 from accounting.providers.xero.mapping import percent_text
 from accounting.providers.xero.tax import sales_tax_rates, sales_tax_types_at
 from accounting.selectors import store_tax_keys
-from accounting.services.xero_access import RecordingGate, channel_xero_client
 
 
 @dataclass(frozen=True)

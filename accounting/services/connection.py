@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
+from accounting.alerts.episodes import alert_resolve
 from accounting.models import (
     AccountingChannel,
     AlertKind,
@@ -27,8 +29,6 @@ from accounting.models import (
 from accounting.providers.xero.identity import ACCESS_REFUSED, XeroConnection, connection_delete, connections_list
 from accounting.providers.xero.oauth import UNREACHABLE, XeroOAuthError, authorization_request, code_exchange
 from accounting.selectors import active_channel_conflicts
-from accounting.services.alerts import alert_resolve
-from accounting.services.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
 from accounting.sync.models import SyncRecord, SyncState
 
 # How long a consent trip may take; Xero documents no code lifetime, so exchange at once.

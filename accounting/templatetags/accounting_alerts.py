@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from accounting.services.alerts import open_alerts_of
+from accounting.alerts.episodes import open_alerts_of
 
 register = template.Library()
 

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounting.access.limits import LIMITS
 from accounting.checks.backfill import backfill_preview, backfill_queue
 from accounting.checks.preflight import channel_preflight
 from accounting.selectors import channel_for_member
-from accounting.sync.schedule.limiter import LIMITS
 from accounting.views.common import current_organization, current_user
 
 

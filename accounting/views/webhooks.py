@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounting.inbound.feedback import feed_of, webhook_deliver, webhook_key_set
+from accounting.inbound.webhooks import feed_of, webhook_deliver, webhook_key_set
 from accounting.models import AccountingChannel
 from accounting.selectors import channel_for_member
 from accounting.sync.models import WebhookEventState, XeroWebhookEvent

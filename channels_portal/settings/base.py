@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "stores",
     "accounting",
     "accounting.sync",
+    # The Billing API, above stores and accounting (it shows both).
+    "api",
 ]
 
 XERO_SANDBOX_ENABLED = env.bool("XERO_SANDBOX_ENABLED", default=True)
@@ -259,7 +261,7 @@ BILLING_API_MAX_INVOICE_LINES = env.int("BILLING_API_MAX_INVOICE_LINES", default
 BILLING_API_MAX_JSON_DEPTH = env.int("BILLING_API_MAX_JSON_DEPTH", default=32)
 # Failed API-key authentications (401: wrong, revoked, malformed or missing key) per client
 # address; beyond, every request from that address answers 429 with Retry-After until the
-# window has passed (stores.api.limits.FailedAuthenticationThrottle). Empty: no limit.
+# window has passed (api.limits.FailedAuthenticationThrottle). Empty: no limit.
 BILLING_API_FAILED_AUTH_RATE = env("BILLING_API_FAILED_AUTH_RATE", default="20/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channels Portal Billing API",

@@ -5,8 +5,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounting.sync.ledger.badges import attach_sync_badges, sync_of_record
-from accounting.sync.models import RecordKind
 from organizations.decorators import member_required
 
 from ..forms import InvoiceForm, InvoiceLineFormSet, PaymentForm, RefundForm
@@ -22,8 +20,7 @@ def invoice_list(request: HttpRequest, store_id: int) -> HttpResponse:
     """List the store's invoices, newest first, a page at a time."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     page = paginate(request, invoices_of(store=store))
-    invoices = attach_sync_badges(store=store, kind=RecordKind.INVOICE, records=page.object_list)
-    context = {"store": store, "page": page, "invoices": invoices, "active_tab": "invoices"}
+    context = {"store": store, "page": page, "active_tab": "invoices"}
     return render(request, "stores/invoice_list.html", context)
 
 
@@ -102,7 +99,6 @@ def _detail(
     payment_form: PaymentForm | None = None,
     refund_form: RefundForm | None = None,
 ) -> HttpResponse:
-    sync = sync_of_record(store=store, kind=RecordKind.INVOICE, object_id=invoice.pk)
     open_for_money = invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID)
     context = {
         "store": store,
@@ -114,7 +110,6 @@ def _detail(
         "can_refund": open_for_money and invoice.amount_credited < invoice.total,
         "payment_form": payment_form or PaymentForm(invoice=invoice),
         "refund_form": refund_form or RefundForm(invoice=invoice),
-        "sync": sync,
         "active_tab": "invoices",
     }
     return render(request, "stores/invoice_detail.html", context)

@@ -7,8 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounting.sync.ledger.badges import attach_sync_badges, sync_of_record
-from accounting.sync.models import RecordKind
 from organizations.decorators import member_required
 
 from ..forms import ProductForm
@@ -23,8 +21,7 @@ def product_list(request: HttpRequest, store_id: int) -> HttpResponse:
     """List the store's products (main products and variants), a page at a time."""
     store = store_for_member(organization=request.organization, store_id=store_id)  # type: ignore[attr-defined]
     page = paginate(request, products_for_list(store=store))
-    products = attach_sync_badges(store=store, kind=RecordKind.PRODUCT, records=page.object_list)
-    context = {"store": store, "page": page, "products": products, "active_tab": "products"}
+    context = {"store": store, "page": page, "active_tab": "products"}
     return render(request, "stores/product_list.html", context)
 
 
@@ -58,6 +55,5 @@ def product_edit(request: HttpRequest, store_id: int, product_id: int) -> HttpRe
         else:
             messages.success(request, f"Product {product.sku} saved.")
             return redirect("stores:products", store_id=store.pk)
-    sync = sync_of_record(store=store, kind=RecordKind.PRODUCT, object_id=product.pk)
-    context = {"store": store, "product": product, "form": form, "sync": sync, "active_tab": "products"}
+    context = {"store": store, "product": product, "form": form, "active_tab": "products"}
     return render(request, "stores/product_form.html", context)

@@ -10,14 +10,14 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from accounting.models import AccountingChannel, ChannelEvent, ConnectionState
-from accounting.providers.xero.oauth import token_revoke
-from accounting.services.tokens import (
+from accounting.access.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
     channel_access_grant,
     channel_mark_needs_reconnect,
 )
+from accounting.models import AccountingChannel, ChannelEvent, ConnectionState
+from accounting.providers.xero.oauth import token_revoke
 from accounting.tasks import refresh_idle_tokens
 from tests.accounting.conftest import connect_locally
 from tests.accounting.sandbox import sandbox_app, sandbox_org, sandbox_token_set, token_requests

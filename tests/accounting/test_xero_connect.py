@@ -193,7 +193,7 @@ def test_connecting_refreshing_and_disconnecting_log_no_secret_or_token(
 ):
     import logging
 
-    from accounting.services.tokens import channel_access_grant
+    from accounting.access.tokens import channel_access_grant
 
     caplog.set_level(logging.DEBUG)
     come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))

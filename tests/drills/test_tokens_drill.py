@@ -35,9 +35,9 @@ def test_the_same_dropped_answer_past_the_grace_window_is_a_dead_grant(xero_sand
 
     from django.utils import timezone
 
+    from accounting.access.tokens import ChannelNotConnected, channel_access_grant
     from accounting.models import AccountingChannel, ConnectionState
     from accounting.providers.xero.oauth import token_refresh
-    from accounting.services.tokens import ChannelNotConnected, channel_access_grant
     from xero_sandbox.models import RefreshToken
 
     channel = tokens.connected_channel_create(organization=organization)

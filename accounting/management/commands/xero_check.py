@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed
 from accounting.checks.xero_check import ChannelNotCheckable, channel_for_check, channel_xero_check
 from accounting.models import AccountingChannel
-from accounting.services.tokens import ChannelNotConnected, TokenRefreshFailed
 
 # Exit codes: 0 every probe passed, 1 a probe failed, 2 the channel could not be checked.
 PROBE_FAILED = 1

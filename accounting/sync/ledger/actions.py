@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounting.services.alerts import alerts_failures_evaluate
+from accounting.alerts.episodes import alerts_failures_evaluate
 from accounting.sync.ledger.wake import sync_wake_channel
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from xero_python.accounting.models import Contact
 
-from accounting.books.facts import organisation_is_high_volume, organisation_mark_high_volume
+from accounting.access.facts import organisation_is_high_volume, organisation_mark_high_volume
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient

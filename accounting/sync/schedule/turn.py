@@ -18,25 +18,26 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounting.books.facts import day_limit_of
-from accounting.books.payment_accounts import channel_allows_payments
-from accounting.models import AccountingChannel
-from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import Decision, XeroBudgetExhausted, XeroError
-from accounting.services.alerts import alert_day_limit, alerts_after_turn
-from accounting.services.tokens import (
+from accounting.access.facts import day_limit_of
+from accounting.access.limiter import LimiterGate, limiter
+from accounting.access.limits import LEASE_SECONDS
+from accounting.access.tokens import (
     ChannelNotConnected,
     TokenRefreshFailed,
     channel_access_grant,
     channel_mark_needs_reconnect,
 )
+from accounting.alerts.episodes import alert_day_limit, alerts_after_turn
+from accounting.books.payment_accounts import channel_allows_payments
+from accounting.models import AccountingChannel
+from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import Decision, XeroBudgetExhausted, XeroError
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
 from accounting.sync.push.invoices import invoices_push
 from accounting.sync.push.items import products_push
 from accounting.sync.push.outcomes import backoff_seconds
 from accounting.sync.push.payments import payments_push
 from accounting.sync.push.refunds import refunds_push
-from accounting.sync.schedule.limiter import LEASE_SECONDS, LimiterGate, limiter
 
 logger = logging.getLogger(__name__)
 

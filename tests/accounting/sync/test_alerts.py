@@ -12,13 +12,13 @@ from django.core import mail
 from django.db import transaction
 from django.urls import reverse
 
+from accounting.access.limiter_redis import RedisLimiter
+from accounting.access.tokens import channel_mark_needs_reconnect
 from accounting.models import AlertEpisode, AlertKind
 from accounting.providers.xero.identity import XeroConnection
 from accounting.services.connection import channel_connect_record
-from accounting.services.tokens import channel_mark_needs_reconnect
 from accounting.sync.ledger.actions import sync_record_skip, sync_retry_channel
 from accounting.sync.models import SyncRecord, SyncState
-from accounting.sync.schedule.limiter import RedisLimiter
 from accounting.sync.schedule.turn import channel_push_turn
 from stores.services import invoice_create
 from tests.factories import MembershipFactory, StoreFactory, UserFactory

@@ -17,7 +17,8 @@ import requests
 from django.urls import reverse
 from django.utils import timezone
 
-from accounting.inbound.feedback import channel_poll, events_process, webhook_key_set
+from accounting.inbound.poll import channel_poll, events_process
+from accounting.inbound.webhooks import webhook_key_set
 from accounting.sync.models import ChannelXeroFeed, SyncRecord, SyncState, XeroWebhookEvent
 from stores.models import InvoiceStatus
 from stores.services import invoice_create, payment_record

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounting.inbound.feedback import webhook_key_set
+from accounting.inbound.webhooks import webhook_key_set
 from accounting.sync.models import SyncState, XeroWebhookEvent
 from stores.models import Invoice, InvoiceStatus
 from stores.services import invoice_create

@@ -10,9 +10,11 @@ import pytest
 import redis
 from django.conf import settings
 
+from accounting.access.limiter import LimiterGate, limiter, remaining_pause
+from accounting.access.limiter_db import DatabaseLimiter
+from accounting.access.limiter_redis import RedisLimiter
+from accounting.access.limits import LIMITS
 from accounting.providers.xero.errors import XeroBudgetExhausted
-from accounting.sync.schedule.limiter import LIMITS, LimiterGate, RedisLimiter, limiter, remaining_pause
-from accounting.sync.schedule.limiter_db import DatabaseLimiter
 
 pytestmark = pytest.mark.services
 
@@ -152,7 +154,7 @@ def test_without_redis_the_database_limiter_applies_the_same_limits(settings):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("backend", ["redis", "database"])
 def test_xeros_remaining_day_count_is_the_budget_the_limiter_plans_within(backend, clean_redis, settings):
-    from accounting.books.facts import day_limit_of
+    from accounting.access.facts import day_limit_of
 
     settings.XERO_RATE_TIME_SCALE = 1.0
     if backend == "database":

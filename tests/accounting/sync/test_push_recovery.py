@@ -113,8 +113,8 @@ def test_a_slow_turn_whose_rows_were_reclaimed_and_sent_by_another_turn_leaves_t
 def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
     from django.utils import timezone
 
+    from accounting.access.limiter import LimiterGate, limiter
     from accounting.providers.xero.client import XeroClient
-    from accounting.sync.schedule.limiter import LimiterGate, limiter
     from accounting.sync.schedule.turn import HeldGate, row_lease_seconds, rows_claim
 
     settings.XERO_REQUEST_TIMEOUT = 30.0

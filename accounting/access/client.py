@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from accounting.access.limiter import LimiterGate, limiter
+from accounting.access.tokens import channel_access_grant
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.services.tokens import channel_access_grant
-from accounting.sync.schedule.limiter import LimiterGate, limiter
 
 
 class RecordingGate:

@@ -1,6 +1,6 @@
 """The limiter's rules kept in the database, for a portal without Redis (a local `make run`).
 
-Same limits and the same sliding windows as `limiter.RedisLimiter`; each decision runs in a
+Same limits and the same sliding windows as `limiter_redis.RedisLimiter`; each decision runs in a
 transaction holding the scope's row lock (PostgreSQL), or SQLite's single writer lock.
 """
 
@@ -12,9 +12,9 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from accounting.access import limits as rules
 from accounting.providers.xero.errors import XeroBudgetExhausted
 from accounting.sync.models import LimiterCall, LimiterScope
-from accounting.sync.schedule import limiter as rules
 
 
 def _locked_scope(scope: str) -> LimiterScope:

@@ -19,8 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounting.alerts.emails import notify_needs_reconnect, organization_admin_emails
 from accounting.models import AccountingChannel, AlertEpisode, AlertKind
-from accounting.services.notifications import notify_needs_reconnect, organization_admin_emails
 from accounting.sync.models import SyncRecord, SyncState
 from organizations.models import Organization
 

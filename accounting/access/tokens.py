@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from accounting.alerts.episodes import alert_open
 from accounting.models import AccountingChannel, AlertKind, ChannelEvent, ChannelEventKind, ConnectionState
 from accounting.providers.xero.oauth import XeroOAuthError, token_refresh
-from accounting.services.alerts import alert_open
 from channels_portal.locks import named_lock
 
 logger = logging.getLogger(__name__)

@@ -1,58 +1,20 @@
-"""The one rate limiter every Xero call of every worker passes (DESIGN invariant 5).
-
-Per Xero organisation: 5 calls in flight, 60 per minute, and the day limit Xero's headers show
-(1,000 on the Starter tier until an `X-DayLimit-Remaining` proves more; see `facts`); per Xero
-app: 10,000 per minute. Xero's remaining count also corrects the day counter, so calls made by
-other apps or processes on the same organisation are planned for. State lives in Redis and
-every decision is one Lua script, so workers on any machine agree. A refused call raises
-`XeroBudgetExhausted` with the wait: callers reschedule, never sleep.
+"""The shared limiter in Redis: every decision one Lua script, so workers on any machine agree.
 
 The minute windows are sliding and a call counts from when it is granted until a full window
 after its answer arrived: Xero counts a call when it arrives, somewhere in between, so no window
-of Xero's, whatever its phase, can see more than the limit. Windows scale with
-`settings.XERO_RATE_TIME_SCALE` (10 → a minute lasts 6 seconds), like the sandbox's.
-
-Without Redis (`settings.REDIS_URL` empty, a local portal) the same rules run against the
-database: see `accounting.sync.limiter_db`.
+of Xero's, whatever its phase, can see more than the limit. A refused call raises
+`XeroBudgetExhausted` with the wait: callers reschedule, never sleep.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import redis
-from django.conf import settings
 
-from accounting.books.facts import day_remaining_of, facts_day_report
+from accounting.access.limits import IN_FLIGHT_WAIT, LEASE_SECONDS, LIMITS, day_seconds, minute_seconds
 from accounting.providers.xero.errors import XeroBudgetExhausted
-
-
-@dataclass(frozen=True)
-class Limits:
-    in_flight: int = 5
-    per_minute: int = 60
-    per_day: int = 1000  # until Xero's headers say otherwise (accounting.sync.facts)
-    app_per_minute: int = 10_000
-
-
-LIMITS = Limits()
-# How long a granted call may stay in flight before its slot is presumed lost (a dead worker).
-LEASE_SECONDS = 120.0
-# How soon to look again when only the in-flight limit refused (a call ends in well under a second).
-IN_FLIGHT_WAIT = 0.3
-
-
-def minute_seconds() -> float:
-    return 60.0 / float(settings.XERO_RATE_TIME_SCALE)
-
-
-def day_seconds() -> float:
-    return 86400.0 / float(settings.XERO_RATE_TIME_SCALE)
-
 
 ACQUIRE = """
 local t = redis.call('TIME')
@@ -206,72 +168,3 @@ class RedisLimiter:
         keys = _keys(tenant_id, app_key)
         key = keys["app_pause"] if app_wide else keys["pause"]
         self._pause(keys=[key, STATS_429], args=[max(seconds, 0.001), "1" if count else "0"])
-
-
-def remaining_pause(headers: Mapping[str, str]) -> tuple[float, bool] | None:
-    """Return (seconds, app_wide) to pause for when Xero says a budget is spent, else None.
-
-    The minute budget needs no header: the sliding window above is already stricter than Xero's.
-    """
-    lowered = {k.lower(): v for k, v in headers.items()}
-
-    def spent(name: str) -> bool:
-        value = lowered.get(name)
-        try:
-            return value is not None and int(value) <= 0
-        except ValueError:
-            return False
-
-    if spent("x-applimit-remaining") or spent("x-appminlimit-remaining"):
-        return minute_seconds(), True
-    if spent("x-daylimit-remaining"):
-        # Xero does not say when its day window ends; its next 429 carries the exact Retry-After.
-        return minute_seconds(), False
-    return None
-
-
-class LimiterGate:
-    """The client's view of the limiter for one organisation of one Xero app."""
-
-    def __init__(self, *, limiter: Any, tenant_id: str, app_key: str, day_limit: int | None = None):
-        """`day_limit`: the organisation's, as learnt from Xero (`facts.day_limit_of`)."""
-        self.limiter = limiter
-        self.tenant_id = tenant_id
-        self.app_key = app_key
-        self.day_limit = day_limit or LIMITS.per_day
-
-    def acquire(self) -> object:
-        return self.limiter.acquire(tenant_id=self.tenant_id, app_key=self.app_key, day_limit=self.day_limit)
-
-    def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
-        self.limiter.release(tenant_id=self.tenant_id, app_key=self.app_key, permit=permit)
-        remaining = day_remaining_of(headers)
-        if remaining is not None:
-            # Xero's count is the truth: it sees every app's calls to the organisation.
-            minute = day_remaining_of(headers, header="x-minlimit-remaining")
-            self.day_limit = facts_day_report(tenant_id=self.tenant_id, remaining=remaining, minute_remaining=minute)
-            self.limiter.day_used(tenant_id=self.tenant_id, used=self.day_limit - remaining)
-        pause = remaining_pause(headers)
-        if pause is not None:
-            seconds, app_wide = pause
-            self.limiter.pause(
-                tenant_id=self.tenant_id, app_key=self.app_key, seconds=seconds, app_wide=app_wide, count=False
-            )
-
-    def cancel(self, permit: object) -> None:
-        self.limiter.cancel(tenant_id=self.tenant_id, app_key=self.app_key, permit=permit)
-
-    def pause(self, *, seconds: float, problem: str) -> None:
-        app_wide = "app" in problem.lower()
-        self.limiter.pause(
-            tenant_id=self.tenant_id, app_key=self.app_key, seconds=seconds, app_wide=app_wide, count=True
-        )
-
-
-def limiter() -> Any:
-    """Return the limiter for this deployment: Redis when configured, else the database."""
-    if settings.REDIS_URL:
-        return RedisLimiter(settings.REDIS_URL)
-    from accounting.sync.schedule.limiter_db import DatabaseLimiter
-
-    return DatabaseLimiter()
