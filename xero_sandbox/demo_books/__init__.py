@@ -7,15 +7,8 @@ with the account classes each can apply to.
 
 from __future__ import annotations
 
-from .regions import (
-    CURRENCY_NAMES,
-    REGIONS,
-    AccountRow,
-    ItemRow,
-    Region,
-    TaxRateRow,
-    region_for,
-)
+from xero_sandbox.demo_books.regions import CURRENCY_NAMES, REGIONS, region_for
+from xero_sandbox.demo_books.rows import AccountRow, ItemRow, Region, TaxRateRow
 
 # Organisations the `demo` command creates (both UK, the default region).
 DEMO_ORGANISATIONS = ["Demo Company (UK)", "Northwind Traders Ltd"]

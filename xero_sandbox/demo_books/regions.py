@@ -2,56 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    code: str
-    name: str
-    type: str
-    account_class: str
-    tax_type: str
-    system_account: str = ""
-    enable_payments: bool = False
-    archived: bool = False
-
-
-@dataclass(frozen=True)
-class TaxRateRow:
-    """A tax rate; `applies` lists the account classes it can be used with.
-
-    R = revenue, X = expenses, L = liabilities, E = equity, A = assets.
-    """
-
-    name: str
-    tax_type: str
-    rate: Decimal
-    report_tax_type: str
-    applies: str
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    code: str
-    name: str
-    price: Decimal
-    account_code: str
-    tax_type: str
-
-
-@dataclass(frozen=True)
-class Region:
-    country_code: str
-    version: str
-    base_currency: str
-    timezone: str
-    tax_component: str
-    accounts: list[AccountRow]
-    tax_rates: list[TaxRateRow]
-    items: list[ItemRow] = field(default_factory=list)
-
+from xero_sandbox.demo_books import au, nz, uk, us
+from xero_sandbox.demo_books.rows import Region
 
 CURRENCY_NAMES = {
     "GBP": "British Pound",
@@ -63,13 +15,7 @@ CURRENCY_NAMES = {
 }
 
 
-def _regions() -> dict[str, Region]:
-    from . import au, nz, uk, us
-
-    return {region.country_code: region for region in (uk.REGION, au.REGION, nz.REGION, us.REGION)}
-
-
-REGIONS: dict[str, Region] = _regions()
+REGIONS: dict[str, Region] = {region.country_code: region for region in (uk.REGION, au.REGION, nz.REGION, us.REGION)}
 ALIASES = {"UK": "GB"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .regions import AccountRow, ItemRow, Region, TaxRateRow
+from xero_sandbox.demo_books.rows import AccountRow, ItemRow, Region, TaxRateRow
 
 A = AccountRow
 ACCOUNTS = [

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from xero_sandbox.api.parse import BadValue, parse_date, parse_decimal, text
 from xero_sandbox.models import Allocation, CreditNote, Invoice
+from xero_sandbox.parse import BadValue, parse_date, parse_decimal, text
 
 from .documents import lock_date_error
 from .webhooks import invoice_event_send

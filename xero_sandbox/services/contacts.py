@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from xero_sandbox.api.parse import text
 from xero_sandbox.models import Contact, Organisation
+from xero_sandbox.parse import text
 
 FIELDS = {
     "FirstName": "first_name",

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from xero_sandbox.api.parse import text
 from xero_sandbox.models import CreditNote, CreditNoteLine, Organisation
+from xero_sandbox.parse import text
 
 from .documents import (
     CREATE_STATUSES,

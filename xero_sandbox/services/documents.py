@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from django.utils import timezone
 
-from xero_sandbox.api.parse import BadValue, parse_date, parse_decimal, text
 from xero_sandbox.models import Contact, CreditNoteLine, Item, LineItem, Organisation
+from xero_sandbox.parse import BadValue, parse_date, parse_decimal, text
 
 from .books import Books, round_cents
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from xero_sandbox.api.parse import BadValue, parse_decimal, text
 from xero_sandbox.models import Item, Organisation
+from xero_sandbox.parse import BadValue, parse_decimal, text
 
 from .books import Books
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from xero_sandbox.api.parse import BadValue, parse_date, parse_decimal, text
 from xero_sandbox.models import Account, CreditNote, Invoice, Organisation, Payment
+from xero_sandbox.parse import BadValue, parse_date, parse_decimal, text
 
 from .documents import lock_date_error
 from .webhooks import invoice_event_send
