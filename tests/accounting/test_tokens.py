@@ -164,7 +164,7 @@ def test_the_beat_task_refreshes_only_tokens_idle_for_30_days(sandbox_channel):
 REFRESH_IN_A_PROCESS = """
 import time, django
 django.setup()
-from accounting.tokens import channel_access_grant
+from accounting.access.tokens import channel_access_grant
 time.sleep(max(0.0, {start_at} - time.time()))
 print(channel_access_grant(channel_id={channel_id}).access_token)
 """
