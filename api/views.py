@@ -45,7 +45,7 @@ from api.serializers import (
 from channels_portal.tenancy import get_in_organization
 from organizations.authentication import ApiKeyAuthentication, ApiKeyPrincipal
 from organizations.models import Organization
-from stores import selectors, services
+from stores import payments, selectors, services
 from stores.models import Invoice, Product, Store
 
 T = TypeVar("T")
@@ -281,7 +281,7 @@ class InvoicePaymentsView(InvoiceScopedView):
         invoice = self.invoice()
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run_service(services.payment_record, invoice=invoice, **data.validated_data)
+        run_service(payments.payment_record, invoice=invoice, **data.validated_data)
         return invoice_answer(organization=self.organization, invoice_id=invoice.pk, status=status.HTTP_201_CREATED)
 
 
@@ -303,7 +303,7 @@ class InvoiceRefundsView(InvoiceScopedView):
         invoice = self.invoice()
         data = RefundInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run_service(services.refund_record, invoice=invoice, **data.validated_data)
+        run_service(payments.refund_record, invoice=invoice, **data.validated_data)
         return invoice_answer(organization=self.organization, invoice_id=invoice.pk, status=status.HTTP_201_CREATED)
 
 

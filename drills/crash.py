@@ -43,7 +43,7 @@ Lost, duplicated and stuck must be 0 (exit status 1 otherwise).
 Payments and refunds: a second wave (`payments_write`) runs right after each invoice is written
 (before it is synced, so the ledger must hold them until their invoice is in Xero): 30% of the
 invoices get a card payment of 5.00 (reference `pay-<n>`), and 10% a partial refund of 2.00 through
-`stores.services.refund_record` — money back by card on paid invoices (a credit note paid out),
+`stores.payments.refund_record` — money back by card on paid invoices (a credit note paid out),
 credit only within what is owed on the others (a credit note allocated to the invoice). Every
 channel's consent includes `accounting.payments` and its operator chose the payment accounts
 (default: the bank account 090; "card": the card clearing account 605), read from the sandbox over
@@ -257,7 +257,7 @@ def refunded(n: int) -> bool:
 def payments_write(*, setup: Setup, n: int) -> None:
     """Record the store's payment and refund of invoice n, if it gets any (just written, not yet synced)."""
     from stores.models import Invoice, Payment, Refund
-    from stores.services import payment_record, refund_record
+    from stores.payments import payment_record, refund_record
 
     if not paid(n) and not refunded(n):
         return

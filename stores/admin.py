@@ -19,7 +19,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from . import services
+from stores import payments, services
+
 from .models import FINAL_STATUSES, Invoice, InvoiceLine, Payment, Product, Refund, Store
 
 
@@ -170,7 +171,7 @@ class PaymentAdminForm(forms.ModelForm):
         invoice, amount = cleaned.get("invoice"), cleaned.get("amount")
         if invoice is not None and amount is not None:
             try:
-                services.payment_check(invoice=invoice, amount=amount)
+                payments.payment_check(invoice=invoice, amount=amount)
             except ValidationError as error:
                 _add_errors(self, error)
         return cleaned
@@ -197,7 +198,7 @@ class RefundAdminForm(forms.ModelForm):
         if invoice is not None and amount is not None:
             try:
                 # Blank: the service's default, kept so the form and the refund agree.
-                _value, _lines, cleaned["amount_returned"] = services.refund_check(
+                _value, _lines, cleaned["amount_returned"] = payments.refund_check(
                     invoice=invoice,
                     amount=amount,
                     method=cleaned.get("method", ""),
@@ -235,7 +236,7 @@ class PaymentAdmin(_RecordedByServicesAdmin):
     search_fields = ["invoice__number", "reference", "xero_payment_id"]
 
     def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
-        payment = services.payment_record(**{name: form.cleaned_data[name] for name in form.Meta.fields})
+        payment = payments.payment_record(**{name: form.cleaned_data[name] for name in form.Meta.fields})
         obj.pk, obj._state.adding = payment.pk, False
 
 
@@ -247,5 +248,5 @@ class RefundAdmin(_RecordedByServicesAdmin):
     search_fields = ["invoice__number", "reason", "reference"]
 
     def save_model(self, request: HttpRequest, obj: Refund, form: Any, change: bool) -> None:
-        refund = services.refund_record(**{name: form.cleaned_data.get(name) for name in form.Meta.fields})
+        refund = payments.refund_record(**{name: form.cleaned_data.get(name) for name in form.Meta.fields})
         obj.pk, obj._state.adding = refund.pk, False

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Membership, Organization, Role
+from stores.payments import payment_record, refund_record
 
 from .models import InvoiceStatus, LineKind, Product, Store
-from .services import invoice_create, payment_record, product_create, refund_record, store_create
+from .services import invoice_create, product_create, store_create
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-2026"  # nosec B105  # the published password of the local demo user (refused outside debug/demo mode)

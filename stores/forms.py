@@ -189,7 +189,7 @@ InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseInvoiceL
 
 
 class PaymentForm(forms.Form):
-    """A payment as an operator records it; `stores.services.payment_record` applies the rules."""
+    """A payment as an operator records it; `stores.payments.payment_record` applies the rules."""
 
     amount = forms.DecimalField(max_digits=14, decimal_places=2)
     date = forms.DateField(widget=DATE_INPUT)
@@ -205,7 +205,7 @@ class PaymentForm(forms.Form):
 
 class RefundForm(forms.Form):
     """A refund by amount, or of one line (then the amount defaults to the line's share);
-    `stores.services.refund_record` applies the rules."""
+    `stores.payments.refund_record` applies the rules."""
 
     line = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, help_text="Refund one line, or leave it to refund an amount."

@@ -267,7 +267,7 @@ class PaymentSource(models.TextChoices):
 
 
 class Payment(models.Model):
-    """Money received against an invoice. Recorded by `stores.services.payment_record` only."""
+    """Money received against an invoice. Recorded by `stores.payments.payment_record` only."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
@@ -298,7 +298,7 @@ class Refund(models.Model):
     """A credit of `amount` against an invoice (a credit note in Xero), of which `amount_returned`
     went back to the customer as money (by `method`); the rest lowers what the customer owes.
 
-    Recorded by `stores.services.refund_record` only."""
+    Recorded by `stores.payments.refund_record` only."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="refunds")
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])

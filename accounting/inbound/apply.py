@@ -25,7 +25,8 @@ from accounting.models import AccountingChannel
 from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
 from stores.models import Invoice as StoreInvoice
 from stores.models import InvoiceStatus, PaymentSource
-from stores.services import invoice_void, payment_record
+from stores.payments import payment_record
+from stores.services import invoice_void
 
 # The ledger kind of payments the portal sends.
 PAYMENT_KIND = RecordKind.PAYMENT

@@ -6,12 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from organizations.decorators import member_required
+from stores.payments import payment_record, refund_record
 
 from ..forms import InvoiceForm, InvoiceLineFormSet, PaymentForm, RefundForm
 from ..models import Invoice, InvoiceStatus, Store
 from ..selectors import invoice_of_store, invoices_of, store_for_member
 from ..services import invoice_create as create_invoice
-from ..services import payment_record, refund_record
 from .common import add_service_errors, paginate
 
 

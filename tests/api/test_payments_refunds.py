@@ -9,7 +9,8 @@ import pytest
 
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
 from stores.models import Invoice, Payment, Refund
-from stores.services import invoice_create, payment_record
+from stores.payments import payment_record
+from stores.services import invoice_create
 from tests.factories import AccountingChannelFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

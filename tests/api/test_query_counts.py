@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from stores.services import payment_record, refund_record
+from stores.payments import payment_record, refund_record
 from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db

@@ -188,7 +188,7 @@ def test_refund_admin_goes_through_the_refund_limits(admin_client):
 
 def test_refund_admin_records_the_money_returned_through_the_service(admin_client):
     from stores.models import Refund
-    from stores.services import payment_record
+    from stores.payments import payment_record
 
     invoice = InvoiceFactory(lines=1)  # 30.00
     payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")  # 20.00 due

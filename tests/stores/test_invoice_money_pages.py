@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from stores.models import Payment, Refund
-from stores.services import invoice_create, payment_record, refund_record
+from stores.payments import payment_record, refund_record
+from stores.services import invoice_create
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db

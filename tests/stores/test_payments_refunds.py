@@ -11,13 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from stores.models import Invoice, InvoiceStatus, LineKind, Payment, Refund, RefundLine, TaxMode
-from stores.services import (
-    invoice_create,
-    invoice_update,
-    invoice_void,
-    payment_record,
-    refund_record,
-)
+from stores.payments import payment_record, refund_record
+from stores.services import invoice_create, invoice_update, invoice_void
 from tests.factories import AccountingChannelFactory, InvoiceFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db

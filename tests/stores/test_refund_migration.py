@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from stores.models import Refund
-from stores.services import payment_record, refund_record
+from stores.payments import payment_record, refund_record
 from tests.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,7 +21,8 @@ from accounting.inbound.poll import channel_poll, events_process
 from accounting.inbound.webhooks import webhook_key_set
 from accounting.sync.models import ChannelXeroFeed, SyncRecord, SyncState, XeroWebhookEvent
 from stores.models import InvoiceStatus
-from stores.services import invoice_create, payment_record
+from stores.payments import payment_record
+from stores.services import invoice_create
 from xero_sandbox import testing
 from xero_sandbox.models import DeveloperApp, WebhookDelivery
 from xero_sandbox.services.webhooks import sign, webhook_intent_check

@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from accounting.models import ChannelPaymentAccount
 from accounting.sync.models import RecordKind, SyncState
-from stores.services import invoice_create, payment_record
+from stores.payments import payment_record
+from stores.services import invoice_create
 from tests.factories import StoreFactory
 from xero_sandbox.models import Account as SandboxAccount
 

@@ -22,7 +22,8 @@ from accounting.books.payment_accounts import (
     payment_accounts_cached,
 )
 from accounting.sync.models import RecordKind, SyncRecord, SyncState, WaitingFor
-from stores.services import invoice_create, payment_record, refund_record
+from stores.payments import payment_record, refund_record
+from stores.services import invoice_create
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import Allocation, CreditNote, IdempotencyRecord, RequestLog

@@ -210,7 +210,7 @@ def test_the_admin_activate_action_runs_the_pre_flight(org, organization, admin_
 
 def test_unchosen_and_stale_line_and_payment_accounts_warn(org, organization, member_client):
     from accounting.models import ChannelLineAccounts
-    from stores.services import payment_record
+    from stores.payments import payment_record
 
     channel = off_channel(org, organization)
     shipping = {"kind": "shipping", "description": "Delivery", "quantity": Decimal("1"), "unit_price": Decimal("5"),
