@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from xero_sandbox.models.documents import DocumentLine, SalesDocument
+
 share = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
@@ -163,31 +165,17 @@ class Item(models.Model):
         return self.code
 
 
-class Invoice(models.Model):
+class Invoice(SalesDocument):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invoices")
     invoice_id = models.UUIDField(default=uuid.uuid4, unique=True)
     type = models.CharField(max_length=20, default="ACCREC")
     invoice_number = models.CharField(max_length=255, blank=True)
-    reference = models.CharField(max_length=255, blank=True)
     url = models.CharField(max_length=500, blank=True)
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="invoices")
-    date = models.DateField()
-    due_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=12, default="DRAFT")
-    line_amount_types = models.CharField(max_length=10, default="Exclusive")
-    currency_code = models.CharField(max_length=3)
-    currency_rate = models.DecimalField(max_digits=18, decimal_places=10, default=Decimal(1))
-    sub_total = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
-    total_tax = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
-    total = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
-    amount_paid = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     # What allocated credit notes took off the invoice.
     amount_credited = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
-    fully_paid_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(SalesDocument.Meta):
         constraints = [
             # Sales invoice numbers are unique per organisation, even under concurrent requests.
             models.UniqueConstraint(
@@ -196,7 +184,6 @@ class Invoice(models.Model):
                 name="xs_invoice_number_unique",
             ),
         ]
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return self.invoice_number or str(self.invoice_id)
@@ -206,27 +193,13 @@ class Invoice(models.Model):
         return self.total - self.amount_paid - self.amount_credited
 
 
-class LineItem(models.Model):
+class LineItem(DocumentLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="line_items")
-    line_item_id = models.UUIDField(default=uuid.uuid4)
-    position = models.PositiveIntegerField(default=0)
-    description = models.TextField(blank=True)
-    quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(1))
-    unit_amount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
-    item_code = models.CharField(max_length=30, blank=True)
-    account_code = models.CharField(max_length=10, blank=True)
-    tax_type = models.CharField(max_length=50, blank=True)
-    tax_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
-    line_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
-    discount_rate = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
     # Xero's DiscountAmount (ACCREC only): LineAmount = Quantity × UnitAmount − DiscountAmount.
     discount_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
 
-    class Meta:
-        ordering = ["position", "pk"]
-
-    def __str__(self) -> str:
-        return self.description or self.item_code
+    class Meta(DocumentLine.Meta):
+        pass
 
 
 class Payment(models.Model):
