@@ -131,28 +131,9 @@ def connected_channel(
     """Return `store`'s active channel, connected to the sandbox `organisation` through `app` with
     the issued `token`, sending to account 200, with the operator's tax choices `tax_types`
     ((rate, Xero tax type), …; the UK books have two sales tax types at 20%)."""
-    import datetime as dt
-    from decimal import Decimal
+    from drills.channels import SandboxOrg, sandbox_channel
 
-    from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
-
-    channel = AccountingChannel.objects.create(
-        store=store,
-        name="Xero",
-        client_id=app.client_id,
-        client_secret=app.client_secret,
-        token_set=token,
-        token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
-        tenant_id=str(organisation.tenant_id),
-        tenant_name=organisation.name,
-        connection_state=ConnectionState.CONNECTED,
-        connected_at=dt.datetime.now(dt.UTC),
-        is_active=True,
-        account_nominal_code="200",
-        **fields,
-    )
-    for rate, tax_type in tax_types:
-        ChannelTaxMapping.objects.create(
-            channel=channel, rate=Decimal(rate), tax_type=tax_type, origin=TaxMappingOrigin.CHOSEN
-        )
-    return channel
+    org = SandboxOrg(organisation.name, str(organisation.tenant_id), app.client_id, app.client_secret, token)
+    fields.setdefault("name", "Xero")
+    fields.setdefault("account_nominal_code", "200")
+    return sandbox_channel(org=org, store=store, tax_mapping=dict(tax_types), **fields)

@@ -26,9 +26,20 @@ from drills.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY_IGNORED = shutil.ignore_patterns(
-    ".venv", ".local", ".git", "db.sqlite3", "__pycache__", "staticfiles", "node_modules", ".mypy_cache", ".ruff_cache"
+    ".venv",
+    ".venv-tools",
+    ".grimp_cache",
+    ".local",
+    ".git",
+    "db.sqlite3",
+    "__pycache__",
+    "staticfiles",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
 )
 READY = "Log in as  demo / demo-password-2026"
+MAKE = shutil.which("make") or "/usr/bin/make"
 APP_CREDENTIALS = re.compile(r'"client_id": "([0-9A-F]+)",\s*"client_secret": "([^"]+)"', re.S)
 
 
@@ -63,7 +74,11 @@ def make_run(folder: Path, *, database_url: str = "", redis_url: str = "") -> Lo
     shutil.copytree(ROOT, checkout, ignore=COPY_IGNORED, symlinks=True)
     (checkout / ".venv").symlink_to(ROOT / ".venv")
     port = free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"), "PORT": str(port)}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(folder)),
+        "PORT": str(port),
+    }
     if database_url:
         env["DATABASE_URL"] = database_url
     if redis_url:
@@ -71,7 +86,7 @@ def make_run(folder: Path, *, database_url: str = "", redis_url: str = "") -> Lo
     log = folder / "make-run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # nosec B603  # make, with fixed arguments
-            ["make", "run"], cwd=checkout, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [MAKE, "run"], cwd=checkout, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     url = f"http://127.0.0.1:{port}"
     try:

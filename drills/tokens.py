@@ -40,30 +40,12 @@ class RoundResult:
 
 def connected_channel_create(*, organization: Any, name: str = "Drill books") -> Any:
     """Create a store and a channel connected to a fresh sandbox organisation with a real token set."""
-    from django.utils import timezone
-
-    from accounting.models import AccountingChannel, ConnectionState
+    from drills.channels import sandbox_channel, sandbox_org
     from stores.models import Store
-    from xero_sandbox import testing
 
-    app = testing.app_create(name=f"{name} app")
-    xero_org = testing.organisation_create(name=f"{name} (UK)")
-    token = testing.token_issue(app=app, organisations=[xero_org], expires_in=1800)
-    channel = AccountingChannel(
-        store=Store.objects.create(organization=organization, name=f"{name} store", currency="GBP"),
-        name=name,
-        client_id=app.client_id,
-        client_secret=app.client_secret,
-        token_expires_at=dt.datetime.fromtimestamp(token["expires_at"], tz=dt.UTC),
-        tenant_id=str(xero_org.tenant_id),
-        tenant_name=xero_org.name,
-        connection_state=ConnectionState.CONNECTED,
-        connected_at=timezone.now(),
-        last_token_refresh_at=timezone.now(),
-    )
-    channel.token_set = token  # (an encrypted JSON field: django-stubs types its constructor argument as text)
-    channel.save()
-    return channel
+    org = sandbox_org(f"{name} (UK)")
+    store = Store.objects.create(organization=organization, name=f"{name} store", currency="GBP")
+    return sandbox_channel(org=org, store=store, tax_mapping={}, name=name, is_active=False)
 
 
 def _refresh_rows(client_id: str) -> Any:

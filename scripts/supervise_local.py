@@ -16,7 +16,7 @@ import contextlib
 import ctypes
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # starts the portal's own processes, with fixed arguments
 import sys
 import time
 from collections import deque

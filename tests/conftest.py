@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from api.limits import FailedAuthenticationThrottle
 from tests.csp import watch_violations
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, StoreFactory, UserFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 
 
@@ -40,6 +40,12 @@ def billing_api_failed_authentications_forgotten():
 @pytest.fixture
 def organization(db):
     return OrganizationFactory(name="Acme Retail")
+
+
+@pytest.fixture
+def store(organization):
+    """A GBP store of `organization`."""
+    return StoreFactory(organization=organization, name="High Street", currency="GBP")
 
 
 @pytest.fixture

@@ -41,12 +41,8 @@ def _local_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _wait_for(log: Path, text: str, *, after: int = 0, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if text in log.read_text()[after:]:
-            return True
-        time.sleep(0.3)
-    return False
+    """Return True once `text` is in the log (after its first `after` characters); fail after `seconds`."""
+    return wait_for(lambda: text in log.read_text()[after:], timeout=seconds, interval=0.3, what=f"{text!r} in the log")
 
 
 def _beat(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

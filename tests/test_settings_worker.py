@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from drills.waiting import wait_for
 from tests.test_settings import ROOT, _clean_env
 
 CELERY = Path(sys.executable).parent / "celery"
@@ -41,9 +41,7 @@ def test_a_worker_runs_tasks_sent_through_the_filesystem_broker(tmp_path):
             [sys.executable, "-c", send], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )
         assert sent.stdout.strip().splitlines()[-1] == "filesystem://", sent.stderr
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "succeeded" not in log.read_text():
-            time.sleep(0.3)
+        wait_for(lambda: "succeeded" in log.read_text(), timeout=60, interval=0.3, what="the task run by the worker")
         done = [line for line in log.read_text().splitlines() if "celery.accumulate" in line and "succeeded" in line]
         assert len(done) == 1, log.read_text()
         assert done[0].endswith(": (20, 26)")

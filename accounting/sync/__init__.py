@@ -1,12 +1,11 @@
-"""The sync engine: invoices and products of active channels to Xero, once, at Xero's pace.
+"""The sync ledger app: what each channel has to send to Xero, and the engine that sends it.
 
-Public pieces:
-- `signals` write ledger rows (`models.SyncRecord`) in the transaction of every invoice or
-  product change; `ledger` holds those writes.
-- `tasks.sweep_due` (beat) and `tasks.push_channel` (one batch per task) run `dispatch` and `turn`.
-- `services.sync_retry(records=…)` / `sync_retry_channel(channel_id=…)`, the admin's "Retry"
-  action and `manage.py sync_retry --channel ID [--record ID]` send failed rows again.
-- `selectors.channel_sync_summary(channel=…)` gives counts and last errors; `channel_sync_overview`
-  adds what the channel page shows (invoice number or SKU, why sending is paused).
-- `limiter` is the one rate limiter (Redis, or the database without Redis).
+- `models`: the ledger (`SyncRecord`, one row per record and channel, with its attempts), the
+  limiter's and the inbound feed's state, what Xero said about an organisation.
+- `ledger/`: writes in the transaction of every store change (`signals`, `writes`), operator
+  actions (retry, skip, a choice made: `actions`), reads for pages (`summary`, `page`, `badges`),
+  and the wake-up the schedule listens to (`wake`).
+- `push/`: one module per Xero resource (items, invoices, payments, refunds) and their outcomes.
+- `schedule/`: lanes per channel (`lanes`) and one turn (`turn`): claim due rows, send, record.
+Tasks are in `accounting.tasks`; `manage.py sync_retry --channel ID [--record ID]` retries rows.
 """

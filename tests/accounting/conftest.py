@@ -8,12 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounting.models import AccountingChannel, ConnectionState
-from tests.factories import AccountingChannelFactory, StoreFactory
-
-
-@pytest.fixture
-def store(organization):
-    return StoreFactory(organization=organization, name="High Street")
+from tests.factories import AccountingChannelFactory
 
 
 def connect_locally(channel: AccountingChannel, *, tenant_id: str, tenant_name: str, **fields) -> AccountingChannel:

@@ -25,11 +25,6 @@ def api(raw_key):
 
 
 @pytest.fixture
-def store(organization):
-    return StoreFactory(organization=organization, name="High Street", currency="GBP")
-
-
-@pytest.fixture
 def other_organization(db):
     return OrganizationFactory(name="Rival Trading")
 

@@ -18,6 +18,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from drills.waiting import wait_for
+
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(settings.BASE_DIR)
 CODE, STATE = "c0de-7f3a9b1e5d", "st4te-Qm8ZrT2wXy"
@@ -53,12 +55,9 @@ def _get_callback(port: int) -> requests.Response:
 
 
 def _log_lines(log: Path, needle: str) -> list[str]:
-    for _ in range(50):
-        lines = [line for line in log.read_text().splitlines() if needle in line]
-        if lines:
-            return lines
-        time.sleep(0.1)
-    return []
+    return wait_for(
+        lambda: [line for line in log.read_text().splitlines() if needle in line], timeout=5, what=f"{needle!r} logged"
+    )
 
 
 def _run(args: list[str], log: Path) -> subprocess.Popen[bytes]:

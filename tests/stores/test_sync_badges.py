@@ -30,11 +30,6 @@ SANDBOX_API = "http://testserver/xero-sandbox/api"
 
 
 @pytest.fixture
-def store(organization):
-    return StoreFactory(organization=organization, name="High Street")
-
-
-@pytest.fixture
 def channel(store):
     channel = AccountingChannelFactory(store=store, name="UK books", add_products=True)
     return connect_locally(channel, tenant_id=TENANT, tenant_name="Acme Books Ltd", is_active=True)

@@ -6,81 +6,39 @@ HTTP through the live server, as it would reach Xero.
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
-from django.utils import timezone
 
-from accounting.models import AccountingChannel, ChannelTaxMapping, ConnectionState, TaxMappingOrigin
-from tests.factories import AccountingChannelFactory, StoreFactory
+from accounting.models import AccountingChannel
+from drills.channels import UK_TAX_MAPPING, SandboxOrg, sandbox_channel, sandbox_org  # noqa: F401  (shared)
+from drills.waiting import wait_for
+from tests.factories import StoreFactory
 
 ROOT = Path(__file__).resolve().parents[3]
 # A sandbox minute lasts 1 s in these tests; the portal's limiter uses the same scale.
 TIME_SCALE = 60.0
 
 
-@dataclass(frozen=True)
-class SandboxOrg:
-    name: str
-    tenant_id: str
-    client_id: str
-    client_secret: str
-    token_set: dict[str, Any]
-
-
-def sandbox_org(name: str, *, expires_in: int = 1800, country: str = "GB") -> SandboxOrg:
-    """Create a sandbox organisation (with its country's books) and app, connected: return the
-    ids and a token set."""
-    from xero_sandbox import testing
-
-    app = testing.app_create(name=f"App for {name}")
-    organisation = testing.organisation_create(name=name, country=country)
-    token_set = testing.token_issue(app=app, organisations=[organisation], expires_in=expires_in)
-    return SandboxOrg(name, str(organisation.tenant_id), app.client_id, app.client_secret, token_set)
-
-
-# The tax mapping an operator of a UK organisation (the sandbox's default region) would choose.
-UK_TAX_MAPPING = {"0": "ZERORATEDOUTPUT", "5": "RROUTPUT", "20": "OUTPUT2"}
+_names = itertools.count(1)
 
 
 def connect_channel(
     *, org: SandboxOrg, store: Any = None, tax_mapping: dict[str, str] | None = None, **fields: Any
 ) -> AccountingChannel:
-    """Return an accounting channel connected to `org` (active unless told otherwise).
-
-    Its tax mapping is `tax_mapping` ({rate: Xero tax type} of goods lines), by default the
-    operator's choice for a UK organisation; `{}` leaves it unmapped.
-    """
-    fields.setdefault("is_active", True)
-    channel = AccountingChannelFactory(
-        store=store or StoreFactory(),
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        token_set=org.token_set,
-        token_expires_at=dt.datetime.fromtimestamp(org.token_set["expires_at"], tz=dt.UTC),
-        tenant_id=org.tenant_id,
-        tenant_name=org.name,
-        connection_state=ConnectionState.CONNECTED,
-        connected_at=timezone.now(),
-        **fields,
-    )
-    for rate, tax_type in (UK_TAX_MAPPING if tax_mapping is None else tax_mapping).items():
-        ChannelTaxMapping.objects.create(
-            channel=channel, rate=Decimal(rate), tax_type=tax_type, origin=TaxMappingOrigin.CHOSEN
-        )
-    return channel
+    """Return an accounting channel connected to `org` (active unless told otherwise), of `store`
+    or a new one (see `drills.channels.sandbox_channel`)."""
+    fields.setdefault("name", f"Xero channel {next(_names)}")
+    return sandbox_channel(org=org, store=store or StoreFactory(), tax_mapping=tax_mapping, **fields)
 
 
 # Real Xero answers 404 to longer URLs (about 2,050 characters and up).
@@ -136,15 +94,14 @@ def start_worker(*, env: dict[str, str], name: str, concurrency: int = 4, beat: 
         args += ["--beat", "--schedule", str(ROOT / ".local" / f"beat-{os.getpid()}-{name}")]
     process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
     client = redis.Redis.from_url(settings.REDIS_URL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def consuming() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"celery worker exited with {process.returncode}")
         # A worker consuming the default queue registers itself in kombu's binding set.
-        if client.exists("_kombu.binding.celery"):
-            break
-        time.sleep(0.2)
-    time.sleep(1.0)
+        return bool(client.exists("_kombu.binding.celery"))
+
+    wait_for(consuming, timeout=30, what="the worker consuming the task queue")
     return process
 
 
@@ -164,20 +121,3 @@ def celery_worker(sandbox, live_server, clean_redis) -> Iterator[subprocess.Pope
     process = start_worker(env=worker_env(live_server_url=live_server.url), name="sync-test")
     yield process
     stop_worker(process)
-
-
-def wait_for(predicate: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.2) -> Any:
-    """Return the first truthy value of `predicate()`; fail with the last value after `timeout`."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    assert value, f"condition not met within {timeout}s (last value {value!r})"
-    return value
-
-
-@pytest.fixture
-def org(sandbox, clean_redis):
-    """A sandbox organisation with a token set, for tests that run turns in this process."""
-    return sandbox_org("Acme Books Ltd")

@@ -11,13 +11,14 @@ from django.urls import reverse
 
 from accounting.inbound.webhooks import webhook_key_set
 from accounting.sync.models import SyncState, XeroWebhookEvent
+from drills.waiting import wait_for
 from stores.models import Invoice, InvoiceStatus
 from stores.services import invoice_create
 from xero_sandbox import testing
 from xero_sandbox.models import DeveloperApp
 from xero_sandbox.services.webhooks import webhook_intent_check
 
-from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, wait_for, worker_env
+from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, worker_env
 from .turns import one_line, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

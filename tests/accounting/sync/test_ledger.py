@@ -24,11 +24,6 @@ def rows(**filters):
     return list(SyncRecord.objects.filter(**filters).order_by("channel_id").values_list("channel_id", "kind", "state"))
 
 
-@pytest.fixture
-def store(organization):
-    return StoreFactory(organization=organization, name="Corner Shop")
-
-
 def test_the_billing_api_writes_a_row_per_channel_with_the_invoice(organization, store):
     active = AccountingChannelFactory(store=store, is_active=True)
     spare = AccountingChannelFactory(store=store, is_active=False)

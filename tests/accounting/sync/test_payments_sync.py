@@ -22,6 +22,7 @@ from accounting.books.payment_accounts import (
     payment_accounts_cached,
 )
 from accounting.sync.models import RecordKind, SyncRecord, SyncState, WaitingFor
+from drills.waiting import wait_for
 from stores.payments import payment_record, refund_record
 from stores.services import invoice_create
 from tests.factories import StoreFactory
@@ -29,7 +30,7 @@ from xero_sandbox import testing
 from xero_sandbox.models import Allocation, CreditNote, IdempotencyRecord, RequestLog
 from xero_sandbox.models import Payment as SandboxPayment
 
-from .conftest import SandboxOrg, connect_channel, sandbox_org, wait_for
+from .conftest import SandboxOrg, connect_channel, sandbox_org
 from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -16,13 +16,14 @@ import pytest
 from django.db import transaction
 
 from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, SyncState
+from drills.waiting import wait_for
 from stores.models import Invoice, InvoiceLine
 from stores.services import invoice_create, product_create
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import RequestLog
 
-from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, wait_for, worker_env
+from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
