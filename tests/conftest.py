@@ -87,7 +87,7 @@ def xero_sandbox(request, live_server, settings):
     settings.XERO_IDENTITY_URL = f"{base}/identity"
     settings.XERO_API_URL = f"{base}/api"
     yield base
-    if Path(request.node.path).parent.name == "xero_sandbox":
+    if "xero_sandbox" in Path(request.node.path).relative_to(Path(__file__).parent).parts:
         return
     too_long = [entry for entry in logged_url_lengths(base_url=live_server.url) if entry[0] > XERO_URL_LIMIT]
     assert too_long == [], f"requests over Xero's URL limit: {too_long[:3]}"

@@ -15,12 +15,11 @@ from django.urls import reverse
 from accounting.models import ChannelTaxMapping
 from accounting.sync.models import SyncState
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import TaxRate as SandboxTaxRate
-
-from .conftest import connect_channel
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -20,9 +20,8 @@ from xero_python.accounting import (
 )
 from xero_python.exceptions import HTTPStatusException
 
+from tests.xero_sandbox.conftest import Sdk
 from xero_sandbox import testing
-
-from .conftest import Sdk
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 T = 20

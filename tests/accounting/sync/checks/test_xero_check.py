@@ -14,10 +14,9 @@ from django.core.management import CommandError, call_command
 
 from accounting.models import ChannelTaxMapping
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
 from tests.factories import AccountingChannelFactory, StoreFactory
 from xero_sandbox.models import RequestLog
-
-from .conftest import connect_channel
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -14,12 +14,11 @@ from accounting.sync.models import SyncState, XeroWebhookEvent
 from drills.waiting import wait_for
 from stores.models import Invoice, InvoiceStatus
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel, sandbox_org, start_worker, stop_worker, worker_env
+from tests.accounting.sync.turns import one_line, row_of
 from xero_sandbox import testing
 from xero_sandbox.models import DeveloperApp
 from xero_sandbox.services.webhooks import webhook_intent_check
-
-from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, worker_env
-from .turns import one_line, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -18,13 +18,12 @@ from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.mapping import contact_payload
 from accounting.sync.models import AttemptOutcome, SyncState, XeroContactLink, XeroOrganisationFacts
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import SandboxOrg, connect_channel
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import InvoiceFactory, StoreFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 from xero_sandbox import testing
 from xero_sandbox.models import Organisation, RequestLog
-
-from .conftest import SandboxOrg, connect_channel
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -15,11 +15,10 @@ from django.urls import reverse
 
 from accounting.sync.models import SyncRecord, SyncState
 from stores.models import Invoice, InvoiceLine
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain
 from tests.factories import StoreFactory
 from xero_sandbox import testing
-
-from .conftest import connect_channel
-from .turns import drain
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

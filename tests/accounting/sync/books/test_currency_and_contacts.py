@@ -13,12 +13,11 @@ from accounting.services import channel_activate
 from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import SyncState, XeroContactLink
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain, one_line, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import Contact as SandboxContact
-
-from .conftest import connect_channel
-from .turns import drain, one_line, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

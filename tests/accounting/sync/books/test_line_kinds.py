@@ -19,12 +19,11 @@ from accounting.books.line_accounts import channel_chart_refresh, channel_line_a
 from accounting.models import ChannelLineAccounts, ChannelTaxMapping, LineKind, TaxMappingOrigin
 from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel, sandbox_org
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
-
-from .conftest import connect_channel, sandbox_org
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -21,10 +21,9 @@ from accounting.sync.ledger.actions import sync_record_skip, sync_retry_channel
 from accounting.sync.models import SyncRecord, SyncState
 from accounting.sync.schedule.turn import channel_push_turn
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
-
-from .conftest import connect_channel
-from .turns import drain
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -13,13 +13,12 @@ import pytest
 
 from accounting.sync.models import AttemptOutcome, SyncState
 from stores.services import invoice_update
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain, one_line, row_of
 from tests.factories import InvoiceFactory
 from xero_sandbox import testing
 from xero_sandbox.models import Invoice as SandboxInvoice
 from xero_sandbox.models import RequestLog
-
-from .conftest import connect_channel
-from .turns import drain, one_line, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

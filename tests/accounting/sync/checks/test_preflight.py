@@ -16,11 +16,10 @@ from accounting.models import AccountingChannel, ChannelPreflight, ChannelTaxMap
 from accounting.providers.xero.client import XeroClient
 from accounting.sync.models import XeroOrganisationFacts
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import RequestLog
-
-from .conftest import connect_channel
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

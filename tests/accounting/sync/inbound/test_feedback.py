@@ -23,12 +23,11 @@ from accounting.sync.models import ChannelXeroFeed, SyncRecord, SyncState, XeroW
 from stores.models import InvoiceStatus
 from stores.payments import payment_record
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain, one_line, row_of
 from xero_sandbox import testing
 from xero_sandbox.models import DeveloperApp, WebhookDelivery
 from xero_sandbox.services.webhooks import sign, webhook_intent_check
-
-from .conftest import connect_channel
-from .turns import drain, one_line, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 T = 10

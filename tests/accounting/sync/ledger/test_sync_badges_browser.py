@@ -11,10 +11,9 @@ import pytest
 
 from accounting.sync.models import SyncState
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
-
-from .conftest import connect_channel
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -14,11 +14,10 @@ import pytest
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncRecord, SyncState
 from accounting.sync.schedule.turn import channel_push_turn
 from stores.services import invoice_create, invoice_update
+from tests.accounting.sync.conftest import connect_channel, sandbox_org
+from tests.accounting.sync.turns import drain, lose_first_put, one_line, row_of, seed_contact
 from tests.factories import InvoiceFactory, ProductFactory
 from xero_sandbox import testing
-
-from .conftest import connect_channel, sandbox_org
-from .turns import drain, lose_first_put, one_line, row_of, seed_contact
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -19,13 +19,12 @@ from accounting.models import ChannelTaxMapping, LineAmountType, LineKind, TaxMa
 from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel, sandbox_org
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
 from xero_sandbox.models import TaxRate as SandboxTaxRate
-
-from .conftest import connect_channel, sandbox_org
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

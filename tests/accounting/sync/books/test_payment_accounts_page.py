@@ -18,11 +18,10 @@ from accounting.models import ChannelPaymentAccount
 from accounting.sync.models import RecordKind, SyncState
 from stores.payments import payment_record
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox.models import Account as SandboxAccount
-
-from .conftest import connect_channel
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -19,11 +19,10 @@ from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, Sync
 from drills.waiting import wait_for
 from stores.models import Invoice, InvoiceLine
 from stores.services import invoice_create, product_create
+from tests.accounting.sync.conftest import connect_channel, sandbox_org, start_worker, stop_worker, worker_env
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import RequestLog
-
-from .conftest import connect_channel, sandbox_org, start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -13,13 +13,12 @@ import datetime as dt
 import pytest
 
 from accounting.sync.models import RecordKind, SyncState
+from tests.accounting.sync.conftest import connect_channel
+from tests.accounting.sync.turns import drain
 from tests.factories import InvoiceFactory
 from tests.xero_requests import XERO_URL_LIMIT, logged_url_lengths
 from xero_sandbox import testing
 from xero_sandbox.models import AppTier, DeveloperApp, RequestLog
-
-from .conftest import connect_channel
-from .turns import drain
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

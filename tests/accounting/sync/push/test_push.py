@@ -16,12 +16,11 @@ from accounting.sync.ledger.summary import channel_sync_summary
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncState
 from accounting.sync.schedule.turn import channel_push_turn
 from stores.services import invoice_create, invoice_update, product_create
+from tests.accounting.sync.conftest import connect_channel, sandbox_org
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import InvoiceFactory, ProductFactory, StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
-
-from .conftest import connect_channel, sandbox_org
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -25,13 +25,12 @@ from accounting.sync.models import RecordKind, SyncRecord, SyncState, WaitingFor
 from drills.waiting import wait_for
 from stores.payments import payment_record, refund_record
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import SandboxOrg, connect_channel, sandbox_org
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
 from xero_sandbox.models import Allocation, CreditNote, IdempotencyRecord, RequestLog
 from xero_sandbox.models import Payment as SandboxPayment
-
-from .conftest import SandboxOrg, connect_channel, sandbox_org
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

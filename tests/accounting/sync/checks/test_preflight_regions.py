@@ -19,11 +19,10 @@ from accounting.models import AccountingChannel, ChannelPreflight, ChannelTaxMap
 from accounting.providers.xero.mapping import tax_unmapped_message
 from accounting.sync.models import SyncState, WaitingFor
 from stores.services import invoice_create
+from tests.accounting.sync.conftest import connect_channel, sandbox_org
+from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
-
-from .conftest import connect_channel, sandbox_org
-from .turns import drain, row_of
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
