@@ -28,6 +28,7 @@ from accounting.access.facts import facts_day_report
 from accounting.access.limiter_db import DatabaseLimiter
 from accounting.access.limiter_redis import RedisLimiter
 from accounting.access.limits import LIMITS, minute_seconds
+from accounting.providers.xero.errors import XeroAppLimit, XeroRateLimited
 from accounting.providers.xero.headers import RateHeaders
 
 
@@ -77,10 +78,12 @@ class LimiterGate:
     def cancel(self, permit: object) -> None:
         self.limiter.cancel(tenant_id=self.tenant_id, app_key=self.app_key, permit=permit)
 
-    def pause(self, *, seconds: float, problem: str) -> None:
-        app_wide = "app" in problem.lower()
+    def pause(self, *, error: XeroRateLimited) -> None:
+        """Stop every worker from calling the organisation (or, for an app limit, the app) for
+        as long as Xero's 429 said."""
+        app_wide = isinstance(error, XeroAppLimit)
         self.limiter.pause(
-            tenant_id=self.tenant_id, app_key=self.app_key, seconds=seconds, app_wide=app_wide, count=True
+            tenant_id=self.tenant_id, app_key=self.app_key, seconds=error.retry_after, app_wide=app_wide, count=True
         )
 
 

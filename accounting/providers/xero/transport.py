@@ -28,13 +28,14 @@ ONE_RECORD_READS = frozenset({"get_contact_by_contact_number"})
 
 
 class Gate(Protocol):
-    """The limiter seen by the client: a permit per call, Xero's answer headers after it."""
+    """The limiter seen by the client: a permit per call, Xero's answer headers after it, and a
+    pause when Xero answers 429 (`error` says which limit: its type, its `retry_after`)."""
 
     def acquire(self) -> object: ...
 
     def release(self, permit: object, *, headers: Mapping[str, str]) -> None: ...
 
-    def pause(self, *, seconds: float, problem: str) -> None: ...
+    def pause(self, *, error: errors.XeroRateLimited) -> None: ...
 
 
 class OpenGate:
@@ -46,7 +47,7 @@ class OpenGate:
     def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
         return None
 
-    def pause(self, *, seconds: float, problem: str) -> None:
+    def pause(self, *, error: errors.XeroRateLimited) -> None:
         return None
 
 
@@ -108,7 +109,7 @@ class XeroTransport:
                 lookup = method.__name__.startswith("get_") and method.__name__ not in ONE_RECORD_READS
                 error = translate_api_exception(exc, scope=scope_of(method.__name__), lookup=lookup)
                 if isinstance(error, errors.XeroRateLimited):
-                    self._gate.pause(seconds=error.retry_after, problem=error.problem)
+                    self._gate.pause(error=error)
                 raise error from None
             except urllib3.exceptions.HTTPError as exc:
                 raise translate_transport_error(exc) from None
