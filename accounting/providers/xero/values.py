@@ -2,8 +2,8 @@
 
 The rest of the portal compares what Xero answered against these, never against spelled-out
 strings. StrEnum members equal their text ("PAID" == XeroStatus.PAID), so a status stored on a
-ledger row compares alike. SDK models must be given plain strings (`.value`): the SDK serializes
-by type name and refuses a str subclass.
+ledger row compares alike. Payload builders give SDK models plain strings (`.value`), so that
+what is sent and hashed never depends on how the SDK treats a str subclass.
 """
 
 from __future__ import annotations
