@@ -9,6 +9,7 @@ from accounting.access.limiter import LimiterGate, limiter
 from accounting.access.tokens import channel_access_grant
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.errors import XeroRateLimited
 
 
 class RecordingGate:
@@ -26,8 +27,8 @@ class RecordingGate:
             self.last_headers = dict(headers)
         self._gate.release(permit, headers=headers)
 
-    def pause(self, *, seconds: float, problem: str) -> None:
-        self._gate.pause(seconds=seconds, problem=problem)
+    def pause(self, *, error: XeroRateLimited) -> None:
+        self._gate.pause(error=error)
 
 
 def channel_xero_client(*, channel: AccountingChannel) -> tuple[XeroClient, RecordingGate]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.utils import timezone
 
 from accounting.sync.models import XeroOrganisationFacts
@@ -12,18 +10,6 @@ from accounting.sync.models import XeroOrganisationFacts
 # reports of Xero's 2026 tiers): a remaining count above 1,000 proves the larger budget.
 STARTER_DAY_LIMIT = 1000
 STANDARD_DAY_LIMIT = 5000
-
-
-def day_remaining_of(headers: Mapping[str, str], *, header: str = "x-daylimit-remaining") -> int | None:
-    """Return Xero's `X-DayLimit-Remaining` (or another count `header`) of an answer (None when
-    absent or unreadable)."""
-    for name, value in headers.items():
-        if name.lower() == header:
-            try:
-                return max(int(value), 0)
-            except ValueError:
-                return None
-    return None
 
 
 def facts_day_report(*, tenant_id: str, remaining: int, minute_remaining: int | None = None) -> int:

@@ -24,29 +24,23 @@ from typing import Any
 
 from django.conf import settings
 
-from accounting.access.facts import day_remaining_of, facts_day_report
+from accounting.access.facts import facts_day_report
 from accounting.access.limiter_db import DatabaseLimiter
 from accounting.access.limiter_redis import RedisLimiter
 from accounting.access.limits import LIMITS, minute_seconds
+from accounting.providers.xero.errors import XeroAppLimit, XeroRateLimited
+from accounting.providers.xero.headers import RateHeaders
 
 
-def remaining_pause(headers: Mapping[str, str]) -> tuple[float, bool] | None:
+def remaining_pause(headers: Mapping[str, str] | RateHeaders) -> tuple[float, bool] | None:
     """Return (seconds, app_wide) to pause for when Xero says a budget is spent, else None.
 
     The minute budget needs no header: the sliding window above is already stricter than Xero's.
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
-
-    def spent(name: str) -> bool:
-        value = lowered.get(name)
-        try:
-            return value is not None and int(value) <= 0
-        except ValueError:
-            return False
-
-    if spent("x-applimit-remaining") or spent("x-appminlimit-remaining"):
+    rates = headers if isinstance(headers, RateHeaders) else RateHeaders.of(headers)
+    if rates.app_spent:
         return minute_seconds(), True
-    if spent("x-daylimit-remaining"):
+    if rates.day_spent:
         # Xero does not say when its day window ends; its next 429 carries the exact Retry-After.
         return minute_seconds(), False
     return None
@@ -67,13 +61,14 @@ class LimiterGate:
 
     def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
         self.limiter.release(tenant_id=self.tenant_id, app_key=self.app_key, permit=permit)
-        remaining = day_remaining_of(headers)
+        rates = RateHeaders.of(headers)
+        remaining = rates.day_remaining
         if remaining is not None:
             # Xero's count is the truth: it sees every app's calls to the organisation.
-            minute = day_remaining_of(headers, header="x-minlimit-remaining")
+            minute = rates.minute_remaining
             self.day_limit = facts_day_report(tenant_id=self.tenant_id, remaining=remaining, minute_remaining=minute)
             self.limiter.day_used(tenant_id=self.tenant_id, used=self.day_limit - remaining)
-        pause = remaining_pause(headers)
+        pause = remaining_pause(rates)
         if pause is not None:
             seconds, app_wide = pause
             self.limiter.pause(
@@ -83,10 +78,12 @@ class LimiterGate:
     def cancel(self, permit: object) -> None:
         self.limiter.cancel(tenant_id=self.tenant_id, app_key=self.app_key, permit=permit)
 
-    def pause(self, *, seconds: float, problem: str) -> None:
-        app_wide = "app" in problem.lower()
+    def pause(self, *, error: XeroRateLimited) -> None:
+        """Stop every worker from calling the organisation (or, for an app limit, the app) for
+        as long as Xero's 429 said."""
+        app_wide = isinstance(error, XeroAppLimit)
         self.limiter.pause(
-            tenant_id=self.tenant_id, app_key=self.app_key, seconds=seconds, app_wide=app_wide, count=True
+            tenant_id=self.tenant_id, app_key=self.app_key, seconds=error.retry_after, app_wide=app_wide, count=True
         )
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounting.access import limits as rules
-from accounting.providers.xero.errors import XeroBudgetExhausted
+from accounting.providers.xero.errors import XeroAppLimitReached, XeroBudgetExhausted, XeroDayLimitReached
 from accounting.sync.models import LimiterCall, LimiterScope
 
 
@@ -35,17 +35,15 @@ class DatabaseLimiter:
             now = timezone.now()
             org_row, app_row = _locked_scope(org), _locked_scope(app)
             LimiterCall.objects.filter(counts_until__lte=now).delete()
-            for row in (org_row, app_row):
+            for row, refusal in ((org_row, XeroBudgetExhausted), (app_row, XeroAppLimitReached)):
                 if row.paused_until and row.paused_until > now:
-                    raise XeroBudgetExhausted(
-                        "Xero limit: paused.", retry_after=(row.paused_until - now).total_seconds()
-                    )
+                    raise refusal("Xero limit: paused.", retry_after=(row.paused_until - now).total_seconds())
             self._check(org=org, app=app, now=now)
             if org_row.day_started_at is None or now - org_row.day_started_at >= _seconds(rules.day_seconds()):
                 org_row.day_started_at, org_row.day_count = now, 0
             if org_row.day_count >= (day_limit or rules.LIMITS.per_day):
                 wait = org_row.day_started_at + _seconds(rules.day_seconds()) - now
-                raise XeroBudgetExhausted("Xero day limit: waiting.", retry_after=wait.total_seconds())
+                raise XeroDayLimitReached("Xero day limit: waiting.", retry_after=wait.total_seconds())
             org_row.day_count += 1
             org_row.save(update_fields=["day_started_at", "day_count"])
             token = uuid.uuid4().hex
@@ -66,7 +64,7 @@ class DatabaseLimiter:
         if live.filter(scope=org, in_flight_until__gt=now).count() >= rules.LIMITS.in_flight:
             raise XeroBudgetExhausted("Xero in flight limit: waiting.", retry_after=rules.IN_FLIGHT_WAIT)
         if live.filter(scope=app).count() >= rules.LIMITS.app_per_minute:
-            raise XeroBudgetExhausted("Xero app minute limit: waiting.", retry_after=1.0)
+            raise XeroAppLimitReached("Xero app minute limit: waiting.", retry_after=1.0)
 
     def release(self, *, tenant_id: str, app_key: str, permit: object) -> None:
         now = timezone.now()

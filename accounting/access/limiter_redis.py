@@ -14,7 +14,7 @@ from functools import lru_cache
 import redis
 
 from accounting.access.limits import IN_FLIGHT_WAIT, LEASE_SECONDS, LIMITS, day_seconds, minute_seconds
-from accounting.providers.xero.errors import XeroBudgetExhausted
+from accounting.providers.xero.errors import XeroAppLimitReached, XeroBudgetExhausted, XeroDayLimitReached
 
 ACQUIRE = """
 local t = redis.call('TIME')
@@ -114,6 +114,12 @@ def _keys(tenant_id: str, app_key: str) -> dict[str, str]:
 
 
 STATS_429 = "xero-limit:stats:429"
+# The typed refusal of each reason ACQUIRE gives (any other: XeroBudgetExhausted).
+REFUSALS: dict[str, type[XeroBudgetExhausted]] = {
+    "day": XeroDayLimitReached,
+    "app minute": XeroAppLimitReached,
+    "app paused": XeroAppLimitReached,
+}
 
 
 class RedisLimiter:
@@ -147,7 +153,8 @@ class RedisLimiter:
         )
         if not granted:
             reason_text = reason.decode() if isinstance(reason, bytes) else str(reason)
-            raise XeroBudgetExhausted(f"Xero {reason_text} limit: waiting.", retry_after=float(wait))
+            refusal = REFUSALS.get(reason_text, XeroBudgetExhausted)
+            raise refusal(f"Xero {reason_text} limit: waiting.", retry_after=float(wait))
         return token
 
     def release(self, *, tenant_id: str, app_key: str, permit: str) -> None:

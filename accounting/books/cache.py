@@ -4,7 +4,7 @@ its sales tax rates)."""
 from __future__ import annotations
 
 from accounting.models import AccountingChannel
-from accounting.providers.xero import mapping, tax
+from accounting.providers.xero import books, mapping, tax
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.tax import SalesTaxRate, sales_tax_rates_dump, sales_tax_rates_load
 from accounting.sync.models import ChannelSyncSettings
@@ -20,7 +20,7 @@ def sales_account_code(*, channel: AccountingChannel, client: XeroClient) -> str
     cached = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=client.tenant_id).first()
     if cached is not None and cached.default_sales_account:
         return cached.default_sales_account
-    code = mapping.pick_sales_account(client.accounts_where(where='Class=="REVENUE"'))
+    code = mapping.pick_sales_account(client.revenue_accounts())
     ChannelSyncSettings.objects.update_or_create(
         channel=channel, defaults={"tenant_id": client.tenant_id, "default_sales_account": code}
     )
@@ -77,7 +77,7 @@ def enabled_currencies(*, channel: AccountingChannel, client: XeroClient, refres
     cached = ChannelSyncSettings.objects.filter(channel=channel, tenant_id=client.tenant_id).first()
     if cached is not None and cached.currencies and not refresh:
         return set(cached.currencies)
-    codes = sorted({str(getattr(c.code, "value", c.code)) for c in client.currencies() if c.code})
+    codes = sorted(books.currency_codes(client.currencies()))
     if cached is None:
         ChannelSyncSettings.objects.update_or_create(
             channel=channel, defaults={"tenant_id": client.tenant_id, "default_sales_account": "", "currencies": codes}

@@ -23,6 +23,7 @@ from accounting.models import AccountingChannel, ChannelLineAccounts, DiscountMo
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
 from accounting.providers.xero.mapping import LineAccounts
+from accounting.providers.xero.values import AccountClass, AccountType, RecordStatus, SystemAccount, text
 from accounting.sync.ledger.actions import sync_choice_made
 from accounting.sync.models import WaitingFor
 
@@ -38,12 +39,12 @@ class AccountRule:
 
 
 RULES = (
-    AccountRule("shipping_account", "Shipping account", frozenset({"REVENUE"})),
-    AccountRule("discount_account", "Discount account", frozenset({"REVENUE", "EXPENSE"})),
-    AccountRule("gift_card_account", "Gift card liability account", frozenset({"LIABILITY"})),
+    AccountRule("shipping_account", "Shipping account", frozenset({AccountClass.REVENUE})),
+    AccountRule("discount_account", "Discount account", frozenset({AccountClass.REVENUE, AccountClass.EXPENSE})),
+    AccountRule("gift_card_account", "Gift card liability account", frozenset({AccountClass.LIABILITY})),
     AccountRule(
-        "rounding_account", "Rounding account", frozenset({"REVENUE", "EXPENSE", "LIABILITY"}),
-        rounding_system_account=True,
+        "rounding_account", "Rounding account",
+        frozenset({AccountClass.REVENUE, AccountClass.EXPENSE, AccountClass.LIABILITY}), rounding_system_account=True,
     ),
 )  # fmt: skip
 RULES_BY_FIELD = {rule.field: rule for rule in RULES}
@@ -63,10 +64,6 @@ class ChartAccount:
         return f"{self.code} {self.name}"
 
 
-def _value(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")
-
-
 def chart_dump(*, tenant_id: str, accounts: Iterable[Any], tax_rates: Iterable[Any]) -> dict[str, Any]:
     """Return the JSON kept of the organisation's chart (SDK Accounts) and its 0% tax types (SDK TaxRates)."""
     zero = []
@@ -75,12 +72,12 @@ def chart_dump(*, tenant_id: str, accounts: Iterable[Any], tax_rates: Iterable[A
             effective = Decimal(str(rate.effective_rate))
         except (InvalidOperation, TypeError):
             continue
-        if rate.tax_type and effective == 0 and _value(rate.status) == "ACTIVE":
+        if rate.tax_type and effective == 0 and text(rate.status) == RecordStatus.ACTIVE:
             zero.append(str(rate.tax_type))
     listed = [
         {
-            "code": str(a.code), "name": str(a.name or ""), "type": _value(a.type), "class": _value(a._class),
-            "status": _value(a.status), "system_account": _value(a.system_account), "tax_type": str(a.tax_type or ""),
+            "code": str(a.code), "name": str(a.name or ""), "type": text(a.type), "class": text(a._class),
+            "status": text(a.status), "system_account": text(a.system_account), "tax_type": str(a.tax_type or ""),
         }
         for a in accounts
         if a.code
@@ -101,10 +98,10 @@ def chart_accounts(chart: Mapping[str, Any]) -> list[ChartAccount]:
 def account_suits(account: ChartAccount, rule: AccountRule) -> bool:
     """Return whether `account` may carry the rule's lines: active, a fitting class, not a bank
     account, and not a system account (except Rounding for the rounding line)."""
-    if account.status != "ACTIVE" or account.type == "BANK":
+    if account.status != RecordStatus.ACTIVE or account.type == AccountType.BANK:
         return False
     if account.system_account:
-        return rule.rounding_system_account and account.system_account == "ROUNDING"
+        return rule.rounding_system_account and account.system_account == SystemAccount.ROUNDING
     return account.account_class in rule.classes
 
 
@@ -157,7 +154,7 @@ def account_tax_types(
 ) -> dict[str, str]:
     """Return the default tax type of each ACTIVE account of the organisation, by code."""
     chart = channel_chart(channel=channel, client=client, tax_rates=tax_rates)
-    return {a.code: a.tax_type for a in chart_accounts(chart) if a.status == "ACTIVE" and a.tax_type}
+    return {a.code: a.tax_type for a in chart_accounts(chart) if a.status == RecordStatus.ACTIVE and a.tax_type}
 
 
 def channel_chart_refresh(*, channel: AccountingChannel) -> int:

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
+from accounting.providers.xero.values import CLOSED, XeroStatus, text
 from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
 from stores.models import Invoice as StoreInvoice
 from stores.models import InvoiceStatus, PaymentSource
@@ -32,7 +33,6 @@ from stores.services import invoice_void
 PAYMENT_KIND = RecordKind.PAYMENT
 # The store payment method of payments made in Xero.
 XERO_METHOD = "xero"
-VOID_STATUSES = ("VOIDED", "DELETED")
 
 
 def aware(value: dt.datetime) -> dt.datetime:
@@ -65,18 +65,14 @@ def xero_invoices_apply(*, channel: AccountingChannel, invoices: list[Any]) -> d
     return results
 
 
-def _enum(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")
-
-
 def _apply_one(*, channel: AccountingChannel, row: SyncRecord, xero_invoice: Any) -> Applied:
     done: list[str] = []
     with transaction.atomic():
         store_invoice = StoreInvoice.objects.select_for_update().filter(pk=row.object_id).first()
         if store_invoice is None:
             return Applied(summary="The store invoice was deleted.")
-        status = _enum(xero_invoice.status)
-        if status in VOID_STATUSES:
+        status = text(xero_invoice.status)
+        if status in CLOSED:
             if store_invoice.status != InvoiceStatus.VOID:
                 when = xero_invoice.updated_date_utc
                 invoice_void(invoice=store_invoice, when=aware(when) if when else None)
@@ -84,7 +80,7 @@ def _apply_one(*, channel: AccountingChannel, row: SyncRecord, xero_invoice: Any
             # Xero holds it void: nothing of it is to be sent again (see invoices._sendable).
             SyncRecord.objects.filter(pk=row.pk).update(xero_status=status)
             return Applied(summary="; ".join(done) or "already void")
-        payments = [p for p in (xero_invoice.payments or []) if p.payment_id and _enum(p.status) != "DELETED"]
+        payments = [p for p in (xero_invoice.payments or []) if p.payment_id and text(p.status) != XeroStatus.DELETED]
         if not payments:
             return Applied(summary="no payment in Xero")
         xero_ids = [str(p.payment_id) for p in payments]

@@ -7,20 +7,15 @@ invoices they name (`accounting.inbound.poll.events_process`). Without a key the
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
+from accounting.providers.xero.webhooks import EventCategory, signature_valid, webhook_events
 from accounting.sync.models import ChannelXeroFeed, XeroWebhookEvent
 from channels_portal.celery import task_send
 
@@ -35,29 +30,10 @@ def feed_of(*, channel: AccountingChannel) -> ChannelXeroFeed:
     return feed
 
 
-def signature_valid(*, body: bytes, signature: str, key: str) -> bool:
-    """Return whether `signature` (the `x-xero-signature` header) is base64(HMAC-SHA256(body, key)).
-
-    Compared in constant time, over the raw body as received."""
-    if not key or not signature:
-        return False
-    expected = hmac.new(key.encode(), body, hashlib.sha256).digest()
-    try:
-        given = base64.b64decode(signature, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return hmac.compare_digest(expected, given)
-
-
 @dataclass(frozen=True)
 class Delivery:
     accepted: bool  # False: answer 401 (bad signature, or no key to check it with)
     stored: int = 0  # new events (redeliveries not counted)
-
-
-def event_dedupe_key(event: dict[str, Any]) -> str:
-    parts = [str(event.get(k) or "") for k in ("eventCategory", "eventType", "resourceId", "eventDateUtc")]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def webhook_deliver(*, token: str, body: bytes, signature: str) -> Delivery | None:
@@ -72,12 +48,7 @@ def webhook_deliver(*, token: str, body: bytes, signature: str) -> Delivery | No
         return None
     if not signature_valid(body=body, signature=signature, key=feed.webhook_key):
         return Delivery(accepted=False)
-    try:
-        payload = json.loads(body or b"{}")
-    except ValueError:
-        payload = {}
-    events = payload.get("events") if isinstance(payload, dict) else None
-    events = [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+    events = webhook_events(body)
     channel = feed.channel
     now = timezone.now()
     if not events:
@@ -86,15 +57,15 @@ def webhook_deliver(*, token: str, body: bytes, signature: str) -> Delivery | No
     rows = [
         XeroWebhookEvent(
             channel=channel,
-            dedupe_key=event_dedupe_key(e),
-            event_category=str(e.get("eventCategory") or "")[:20],
-            event_type=str(e.get("eventType") or "")[:20],
-            resource_id=str(e.get("resourceId") or "")[:64],
-            event_date=str(e.get("eventDateUtc") or "")[:40],
-            tenant_id=str(e.get("tenantId") or "")[:64],
+            dedupe_key=e.dedupe_key,
+            event_category=e.category[:20],
+            event_type=e.type[:20],
+            resource_id=e.resource_id[:64],
+            event_date=e.date[:40],
+            tenant_id=e.tenant_id[:64],
         )
         for e in events
-        if str(e.get("tenantId") or "") == channel.tenant_id and e.get("eventCategory") == "INVOICE"
+        if e.tenant_id == channel.tenant_id and e.category == EventCategory.INVOICE
     ]
     mine = XeroWebhookEvent.objects.filter(channel=channel, dedupe_key__in=[row.dedupe_key for row in rows])
     with transaction.atomic():

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounting.inbound.webhooks import feed_of, webhook_deliver, webhook_key_set
 from accounting.models import AccountingChannel
+from accounting.providers.xero.webhooks import SIGNATURE_HEADER
 from accounting.selectors import channel_for_member
 from accounting.sync.models import WebhookEventState, XeroWebhookEvent
 from accounting.views.common import current_organization
@@ -28,7 +29,7 @@ def xero_webhook(request: HttpRequest, token: str) -> HttpResponse:
 
     Only stores and queues: no call to Xero here, so the answer leaves within Xero's 5 seconds.
     """
-    delivery = webhook_deliver(token=token, body=request.body, signature=request.headers.get("x-xero-signature", ""))
+    delivery = webhook_deliver(token=token, body=request.body, signature=request.headers.get(SIGNATURE_HEADER, ""))
     if delivery is None:
         raise Http404("No such webhook.")
     return HttpResponse(status=200 if delivery.accepted else 401)

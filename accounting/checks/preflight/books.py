@@ -17,6 +17,7 @@ from accounting.models import ChannelLineAccounts, ChannelTaxMapping, DiscountMo
 from accounting.models import LineKind as TaxLineKind
 from accounting.providers.xero import books
 from accounting.providers.xero.mapping import percent_text, unset_line_accounts
+from accounting.providers.xero.values import RecordStatus, text
 from accounting.selectors import store_tax_keys
 from stores.models import InvoiceLine, LineKind, Payment, PaymentSource, Refund
 
@@ -71,8 +72,8 @@ def _account_state(code: str, accounts: Iterable[Any]) -> str:
     """Return "" when `code` is an ACTIVE account of the organisation, else what is wrong with it."""
     for account in accounts:
         if str(account.code or "") == code:
-            status = books._value(account.status)
-            return "" if status == "ACTIVE" else f"is {status.lower()} in Xero"
+            status = text(account.status)
+            return "" if status == RecordStatus.ACTIVE else f"is {status.lower()} in Xero"
     return "is not in the organisation's chart of accounts"
 
 

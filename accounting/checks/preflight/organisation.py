@@ -11,6 +11,7 @@ from accounting.providers.xero import books
 from accounting.providers.xero.errors import XeroReconnectRequired
 from accounting.providers.xero.mapping import xero_invoice_number
 from accounting.providers.xero.scopes import SETTINGS_SCOPE
+from accounting.providers.xero.values import CLOSED, text
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
 
 # The channel settings that name an account code for sales lines: (field, label). Blank means
@@ -117,7 +118,7 @@ def check_invoice_numbers(ctx: PreflightContext) -> list[CheckResult]:
     numbers = [xero_invoice_number(channel=ctx.channel, invoice=invoice) for invoice in invoices]
     held = sorted(
         {found.invoice_number for found in ctx.client.invoices_by_number(numbers=numbers)
-         if books._value(found.status) not in ("DELETED", "VOIDED")} & set(numbers)
+         if text(found.status) not in CLOSED} & set(numbers)
     )  # fmt: skip
     checked = f"{len(numbers)} of the numbers about to be sent were looked up"
     if held:

@@ -13,6 +13,7 @@ from typing import Any
 from xero_python.exceptions import ApiException
 
 from accounting.providers.xero import errors
+from accounting.providers.xero.values import ElementStatus, text
 
 # Xero's answer to a filter a high-volume organisation will not run (pyxero#373, xero-python#148).
 HIGH_VOLUME = re.compile(r"not filtering (\w+) efficiently", re.IGNORECASE)
@@ -59,8 +60,7 @@ class Refusal:
 def element_refusal(element: Any) -> Refusal | None:
     """Return why Xero refused one element of a batch answer, or None when it accepted it."""
     messages = [e.message for e in (getattr(element, "validation_errors", None) or []) if getattr(e, "message", None)]
-    status = getattr(element, "status_attribute_string", None)
-    if not messages and str(getattr(status, "value", status) or "") == "ERROR":
+    if not messages and text(getattr(element, "status_attribute_string", None)) == ElementStatus.ERROR:
         messages = ["Xero refused this record without a message."]
     if not messages:
         return None
@@ -96,10 +96,7 @@ def translate_api_exception(exc: ApiException, *, scope: str = "", lookup: bool 
     if status == 429:
         retry_after = _float(headers.get("Retry-After") or headers.get("retry-after"), default=60.0)
         problem = (headers.get("X-Rate-Limit-Problem") or headers.get("x-rate-limit-problem") or "").lower()
-        return errors.XeroRateLimited(
-            f"Xero rate limit reached ({problem or 'unknown'} limit).",
-            retry_after=retry_after, problem=problem, status=429, headers=headers,
-        )  # fmt: skip
+        return rate_limited(problem=problem, retry_after=retry_after, headers=headers)
     if status == 400:
         return _bad_request(body, headers=headers)
     if status == 401:
@@ -126,6 +123,20 @@ def translate_api_exception(exc: ApiException, *, scope: str = "", lookup: bool 
     return errors.XeroError(
         f"Xero refused the request ({status}{': ' + detail if detail else ''}).", status=status, headers=headers
     )
+
+
+def rate_limited(*, problem: str, retry_after: float, headers: dict[str, str]) -> errors.XeroRateLimited:
+    """Return the typed error of a 429 whose `X-Rate-Limit-Problem` is `problem` (lower case):
+    "appminute" (any app limit) holds the whole app, "day" the organisation for the day."""
+    kind: type[errors.XeroRateLimited] = errors.XeroRateLimited
+    if "app" in problem:
+        kind = errors.XeroAppRateLimited
+    elif problem == "day":
+        kind = errors.XeroDayRateLimited
+    return kind(
+        f"Xero rate limit reached ({problem or 'unknown'} limit).",
+        retry_after=retry_after, problem=problem, status=429, headers=headers,
+    )  # fmt: skip
 
 
 def _bad_request(body: Any, *, headers: dict[str, str]) -> errors.XeroError:

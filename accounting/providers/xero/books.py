@@ -6,24 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from accounting.providers.xero.mapping import SALES_ACCOUNT_TYPES
-
-LIMIT_HEADERS = {
-    "today": "X-DayLimit-Remaining",
-    "this minute": "X-MinLimit-Remaining",
-    "this minute for the whole app": "X-AppMinLimit-Remaining",
-}
-
-
-def _value(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")
+from accounting.providers.xero.headers import RateHeaders
+from accounting.providers.xero.mapping.common import SALES_ACCOUNT_TYPES
+from accounting.providers.xero.values import AccountClass, AccountType, RecordStatus, text
 
 
 def organisation_summary(organisation: Any) -> str:
     """Return "<name> (<country>, base currency <code>, <status>)"."""
     return (
-        f"{organisation.name} ({_value(organisation.country_code) or 'no country'}, base currency "
-        f"{_value(organisation.base_currency) or '?'}, {_value(organisation.organisation_status) or 'status unknown'})"
+        f"{organisation.name} ({text(organisation.country_code) or 'no country'}, base currency "
+        f"{text(organisation.base_currency) or '?'}, {text(organisation.organisation_status) or 'status unknown'})"
     )
 
 
@@ -41,36 +33,34 @@ def account_problem(*, code: str, accounts: Iterable[Any]) -> tuple[str, str]:
     account = next((a for a in accounts if (a.code or "") == code), None)
     if account is None:
         return f"Account {code}", "does not exist in Xero"
-    described = f"Account {code} “{account.name}” ({_value(account.type)}, {_value(account._class)})"
-    if _value(account.status) != "ACTIVE":
-        return described, f"is {_value(account.status) or 'not active'} in Xero"
-    if _value(account._class) != "REVENUE" or _value(account.type) == "BANK" or account.system_account:
+    described = f"Account {code} “{account.name}” ({text(account.type)}, {text(account._class)})"
+    if text(account.status) != RecordStatus.ACTIVE:
+        return described, f"is {text(account.status) or 'not active'} in Xero"
+    if text(account._class) != AccountClass.REVENUE or text(account.type) == AccountType.BANK or account.system_account:
         return described, "is not a revenue account: sales lines need one"
     return described, ""
 
 
 def default_sales_account(accounts: Iterable[Any]) -> Any | None:
     """Return the account Xero's own order of preference gives sales lines, or None."""
-    revenue = [a for a in accounts if a.code and _value(a._class) == "REVENUE" and _value(a.status) == "ACTIVE"]
+    revenue = [
+        a for a in accounts
+        if a.code and text(a._class) == AccountClass.REVENUE and text(a.status) == RecordStatus.ACTIVE
+    ]  # fmt: skip
     for wanted in SALES_ACCOUNT_TYPES:
         for account in revenue:
-            if _value(account.type) == wanted:
+            if text(account.type) == wanted:
                 return account
     return revenue[0] if revenue else None
 
 
 def currency_codes(currencies: Iterable[Any]) -> set[str]:
-    return {_value(c.code) for c in currencies if c.code}
+    return {text(c.code) for c in currencies if c.code}
 
 
 def limits_remaining(headers: Mapping[str, str]) -> dict[str, int | None]:
-    """Return the calls Xero says remain (by LIMIT_HEADERS label) from an answer's headers."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    remaining: dict[str, int | None] = {}
-    for label, header in LIMIT_HEADERS.items():
-        raw = lowered.get(header.lower())
-        remaining[label] = int(raw) if raw is not None and raw.strip().isdigit() else None
-    return remaining
+    """Return the calls Xero says remain (by label: today, this minute, …) from an answer's headers."""
+    return RateHeaders.of(headers).shown()
 
 
 def payment_accounts(accounts: Iterable[Any]) -> list[dict[str, str]]:
@@ -81,15 +71,15 @@ def payment_accounts(accounts: Iterable[Any]) -> list[dict[str, str]]:
     """
     usable = []
     for account in accounts:
-        if not account.account_id or _value(account.status) != "ACTIVE":
+        if not account.account_id or text(account.status) != RecordStatus.ACTIVE:
             continue
-        if _value(account.type) == "BANK" or account.enable_payments_to_account:
+        if text(account.type) == AccountType.BANK or account.enable_payments_to_account:
             usable.append(
                 {
                     "account_id": str(account.account_id),
                     "code": str(account.code or ""),
                     "name": str(account.name or ""),
-                    "type": _value(account.type),
+                    "type": text(account.type),
                 }
             )
     return sorted(usable, key=lambda a: (a["name"].lower(), a["code"]))

@@ -1,21 +1,15 @@
-"""The one client of Xero's accounting API, built on the official xero-python SDK.
+"""The one client of Xero's accounting API, built on the official xero-python SDK: a method per
+read or write the portal makes, each answering SDK models.
 
-Every call: passes the limiter (`Gate`) first, goes through the one HTTP stack (`http`: timeouts,
-urllib3 retries off, no SDK refresh), and turns any failure into `errors.XeroError` (`answers`
-reads what Xero's answer means).
+Every call goes through `transport.XeroTransport` (the limiter's gate, the one HTTP stack, typed
+errors); look-ups are split by the length of their URL (`query`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, Protocol
-from urllib.parse import urlencode
+from collections.abc import Iterable, Sequence
 
-import urllib3
-from django.conf import settings
-from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import (
     Account,
     Allocation,
@@ -35,70 +29,17 @@ from xero_python.accounting.models import (
     Payments,
     TaxRate,
 )
-from xero_python.exceptions import ApiException
 
 from accounting.providers.xero import errors
-from accounting.providers.xero.answers import headers_of, translate_api_exception
-from accounting.providers.xero.http import bearer_token, request_timeout, sdk_api_client
-from accounting.providers.xero.scopes import scope_of
+from accounting.providers.xero.query import SUMMARY, URL_BUDGET, where_any, where_equal
+from accounting.providers.xero.transport import Gate, OpenGate, XeroTransport
+from accounting.providers.xero.values import AccountClass, XeroStatus
 
-API_PATH = "/api.xro/2.0"
-# The longest look-up URL sent, measured encoded as it goes out. Xero answers 404 "The resource
-# you're looking for cannot be found" to URLs past about 2,050 characters (xero-node#404,
-# Xero-NetStandard#413): look-ups are split by this length, never by a count of records.
-URL_BUDGET = 2000
-SUMMARY = ("summaryOnly", "True")  # as the SDK sends it
-# Reads of one record by its key in the path: their 404 means "no such record".
-ONE_RECORD_READS = frozenset({"get_contact_by_contact_number"})
+__all__ = ["URL_BUDGET", "Gate", "OpenGate", "XeroClient"]
 
 
-def where_quote(value: str) -> str:
-    """Return `value` escaped for a double-quoted string of a Xero `where` filter."""
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-class Gate(Protocol):
-    """The limiter seen by the client: a permit per call, Xero's answer headers after it."""
-
-    def acquire(self) -> object: ...
-
-    def release(self, permit: object, *, headers: Mapping[str, str]) -> None: ...
-
-    def pause(self, *, seconds: float, problem: str) -> None: ...
-
-
-class OpenGate:
-    """A gate that never refuses (for one-off calls outside the sync engine, e.g. a shell)."""
-
-    def acquire(self) -> object:
-        return None
-
-    def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
-        return None
-
-    def pause(self, *, seconds: float, problem: str) -> None:
-        return None
-
-
-class XeroClient:
+class XeroClient(XeroTransport):
     """Accounting API calls for one Xero organisation with one access token."""
-
-    def __init__(
-        self,
-        *,
-        access_token: str,
-        tenant_id: str,
-        gate: Gate | None = None,
-        reauth: Callable[[], str] | None = None,
-    ):
-        """`reauth` returns a freshly refreshed access token; it is called once after a 401."""
-        self.tenant_id = tenant_id
-        self._gate = gate or OpenGate()
-        self._reauth = reauth
-        self._token = bearer_token(access_token)
-        api_client = sdk_api_client(token_getter=lambda: self._token)
-        self._base_url = settings.XERO_API_URL.rstrip("/") + API_PATH
-        self._api = AccountingApi(api_client, base_url=self._base_url)
 
     # Invoices ----------------------------------------------------------------------------
 
@@ -136,7 +77,7 @@ class XeroClient:
         for group in self._packed(plain, lambda g: ("Invoices", [("InvoiceNumbers", ",".join(g)), SUMMARY])):
             found += self._call(self._api.get_invoices, invoice_numbers=group, summary_only=True).invoices or []
         for number in (n for n in numbers if "," in n):
-            where = f'InvoiceNumber=="{where_quote(number)}"'
+            where = where_equal("InvoiceNumber", number)
             found += self._call(self._api.get_invoices, where=where, summary_only=True).invoices or []
         return found
 
@@ -172,7 +113,7 @@ class XeroClient:
         result = self._call(
             self._api.delete_payment,
             payment_id=payment_id,
-            payment_delete=PaymentDelete(status="DELETED"),
+            payment_delete=PaymentDelete(status=XeroStatus.DELETED.value),
             idempotency_key=idempotency_key,
         )
         return (result.payments or [None])[0]
@@ -252,9 +193,9 @@ class XeroClient:
         """Return the active contacts whose `field` (Name, EmailAddress, ContactNumber: the fields
         Xero serves efficiently) equals `value`: a single-value filter even a high-volume
         organisation answers."""
-        if self._url_length("Contacts", [("where", where_any(field, [value])), SUMMARY]) > URL_BUDGET:
+        if self._url_length("Contacts", [("where", where_equal(field, value)), SUMMARY]) > URL_BUDGET:
             return []  # too long to ask (an absurd name): treated as not found, then created
-        result = self._call(self._api.get_contacts, where=where_any(field, [value]), summary_only=True)
+        result = self._call(self._api.get_contacts, where=where_equal(field, value), summary_only=True)
         return list(result.contacts or [])
 
     def contacts_numbered(self, *, numbers: Iterable[str]) -> list[Contact]:
@@ -327,6 +268,10 @@ class XeroClient:
         result = self._call(self._api.get_accounts, where=where)
         return list(result.accounts or [])
 
+    def revenue_accounts(self) -> list[Account]:
+        """Return the chart-of-accounts entries of class REVENUE (where sales lines may go)."""
+        return self.accounts_where(where=where_equal("Class", AccountClass.REVENUE))
+
     def accounts(self) -> list[Account]:
         """Return the whole chart of accounts (every status)."""
         result = self._call(self._api.get_accounts)
@@ -346,86 +291,3 @@ class XeroClient:
         """Return the organisation's tax rates (every status; the caller picks the usable ones)."""
         result = self._call(self._api.get_tax_rates)
         return list(result.tax_rates or [])
-
-    # Look-ups within the URL budget -------------------------------------------------------
-
-    def _url_length(self, resource: str, params: list[tuple[str, str]]) -> int:
-        """Return the length of the GET's URL as it goes out (urllib3 encodes GET fields so)."""
-        return len(f"{self._base_url}/{resource}?{urlencode(params)}")
-
-    def _packed(
-        self, values: list[str], request: Callable[[list[str]], tuple[str, list[tuple[str, str]]]]
-    ) -> Iterator[list[str]]:
-        """Yield groups of `values` whose look-up URL (`request(group)` → resource, params) fits
-        the budget. A value too long to be asked even alone is left out (not found)."""
-        group: list[str] = []
-        for value in dict.fromkeys(values):
-            if self._url_length(*request([*group, value])) <= URL_BUDGET:
-                group.append(value)
-                continue
-            if group:
-                yield group
-            group = [value] if self._url_length(*request([value])) <= URL_BUDGET else []
-        if group:
-            yield group
-
-    # The one request path ---------------------------------------------------------------
-
-    def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
-        """Call an SDK method through the gate; return its data or raise a XeroError.
-
-        A 401 (expired or revoked access token) gets one forced refresh and one more try: a
-        refused token means Xero did nothing, so repeating the call is safe.
-        """
-        try:
-            return self._call_once(method, **kwargs)
-        except errors.XeroUnauthorized:
-            if self._reauth is None:
-                raise
-            self._token = bearer_token(self._reauth())
-            self._reauth = None
-            return self._call_once(method, **kwargs)
-
-    def _call_once(self, method: Callable[..., Any], **kwargs: Any) -> Any:
-        with self._permit() as answer_headers:
-            try:
-                data, _status, headers = method(
-                    self.tenant_id, _return_http_data_only=False, _request_timeout=request_timeout(), **kwargs
-                )
-            except ApiException as exc:
-                answer_headers.update(headers_of(exc))
-                lookup = method.__name__.startswith("get_") and method.__name__ not in ONE_RECORD_READS
-                error = translate_api_exception(exc, scope=_scope(method), lookup=lookup)
-                if isinstance(error, errors.XeroRateLimited):
-                    self._gate.pause(seconds=error.retry_after, problem=error.problem)
-                raise error from None
-            except urllib3.exceptions.HTTPError as exc:
-                raise translate_transport_error(exc) from None
-            answer_headers.update(dict(headers or {}))
-            return data
-
-    @contextmanager
-    def _permit(self) -> Iterator[dict[str, str]]:
-        permit = self._gate.acquire()
-        headers: dict[str, str] = {}
-        try:
-            yield headers
-        finally:
-            self._gate.release(permit, headers=headers)
-
-
-def _scope(method: Callable[..., Any]) -> str:
-    return scope_of(method.__name__)
-
-
-def where_any(field: str, values: Iterable[str]) -> str:
-    """Return a Xero `where` filter matching `field` equal to any of `values`."""
-    return " OR ".join(f'{field}=="{where_quote(v)}"' for v in values)
-
-
-def translate_transport_error(exc: urllib3.exceptions.HTTPError) -> errors.XeroNetworkError:
-    """Return the typed error of a failed connection; ambiguous once the request may have left."""
-    # Nothing was sent when the connection could not be opened; any later failure (read timeout,
-    # reset, truncated answer) may come after Xero acted on the request.
-    not_sent = isinstance(exc, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
-    return errors.XeroNetworkError(f"Network error talking to Xero: {type(exc).__name__}", ambiguous=not not_sent)

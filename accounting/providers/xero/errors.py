@@ -76,6 +76,23 @@ class XeroRateLimited(XeroError):
         self.problem = problem
 
 
+class XeroDayLimit(XeroError):
+    """Of a limit: the organisation's day budget is spent (the portal's count, or Xero's 429)."""
+
+
+class XeroAppLimit(XeroError):
+    """Of a limit: the app's budget across every organisation is spent (the portal's count, or
+    Xero's 429): every organisation of the app waits."""
+
+
+class XeroDayRateLimited(XeroRateLimited, XeroDayLimit):
+    """429 for the organisation's day limit."""
+
+
+class XeroAppRateLimited(XeroRateLimited, XeroAppLimit):
+    """429 for the app's limit (every organisation of the app)."""
+
+
 class XeroValidationError(XeroError):
     """400: Xero refused the request; `messages` are Xero's own words."""
 
@@ -140,6 +157,15 @@ class XeroBudgetExhausted(XeroError):
     def __init__(self, message: str, *, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class XeroDayLimitReached(XeroBudgetExhausted, XeroDayLimit):
+    """The portal's own limiter refused the call: the organisation's day budget is spent."""
+
+
+class XeroAppLimitReached(XeroBudgetExhausted, XeroAppLimit):
+    """The portal's own limiter refused the call: the app's budget (or its pause) holds every
+    organisation of the app."""
 
 
 # Error codes of XeroOAuthError that are not OAuth2 error codes.

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from xero_python.accounting.models import Invoice
+from accounting.providers.xero.values import CLOSED, XeroStatus, text
 
 # How far along an invoice is; an update never sends a status below the one Xero holds.
-RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2}
-CLOSED = ("VOIDED", "DELETED")
+RANK: dict[str, int] = {XeroStatus.DRAFT: 0, XeroStatus.SUBMITTED: 1, XeroStatus.AUTHORISED: 2}
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class HeldInvoice:
     def of(cls, invoice: Any) -> HeldInvoice:
         """Return the held state of an SDK Invoice as GET Invoices answered it."""
         return cls(
-            status=str(getattr(invoice.status, "value", invoice.status) or ""),
+            status=text(invoice.status),
             amount_paid=Decimal(str(invoice.amount_paid or 0)),
             amount_credited=Decimal(str(invoice.amount_credited or 0)),
         )
@@ -54,8 +53,9 @@ class UpdatePlan:
 
 
 def void_status(held: str) -> str:
-    """Return how Xero ends an invoice held at `held`: DELETED before approval, VOIDED after."""
-    return "DELETED" if held in ("DRAFT", "SUBMITTED") else "VOIDED"
+    """Return how Xero ends an invoice held at `held`: DELETED before approval, VOIDED after
+    (a plain string: it goes into SDK models)."""
+    return (XeroStatus.DELETED if held in (XeroStatus.DRAFT, XeroStatus.SUBMITTED) else XeroStatus.VOIDED).value
 
 
 def update_plan(*, wanted: str, held: HeldInvoice) -> UpdatePlan:
@@ -66,7 +66,7 @@ def update_plan(*, wanted: str, held: HeldInvoice) -> UpdatePlan:
         if ending:
             return UpdatePlan(done=True)
         return UpdatePlan(refusal=f"Xero holds this invoice as {held.status}, so it cannot be changed any more.")
-    if held.status == "PAID":
+    if held.status == XeroStatus.PAID:
         return UpdatePlan(
             refusal="Xero holds this invoice as PAID, so it cannot be changed or voided: remove its payment "
             "in Xero first, or refund it with a credit note."
@@ -81,8 +81,3 @@ def update_plan(*, wanted: str, held: HeldInvoice) -> UpdatePlan:
         return UpdatePlan(status_only=True, status=void_status(held.status))
     keep = RANK.get(wanted, 0) <= RANK.get(held.status, 0)
     return UpdatePlan(status="" if keep else wanted)
-
-
-def status_change_payload(*, invoice_id: str, status: str) -> Invoice:
-    """Return a status change as Xero wants it: InvoiceID and Status only."""
-    return Invoice(invoice_id=invoice_id, status=status)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from accounting.providers.xero.values import RecordStatus, text
+
 FOUR_DP = Decimal("0.0001")
 
 
@@ -28,17 +30,13 @@ class SalesTaxRate:
         return f"{self.name} ({self.tax_type})" if self.name else self.tax_type
 
 
-def _enum_value(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")
-
-
 def sales_tax_rates(rates: Iterable[Any]) -> list[SalesTaxRate]:
     """Return the ACTIVE tax rates that can apply to revenue, by name, from SDK TaxRate models."""
     usable = []
     for rate in rates:
         if not rate.tax_type or rate.effective_rate is None or not rate.can_apply_to_revenue:
             continue
-        if _enum_value(rate.status) == "ACTIVE":
+        if text(rate.status) == RecordStatus.ACTIVE:
             effective = Decimal(str(rate.effective_rate)).quantize(FOUR_DP, rounding=ROUND_HALF_UP)
             usable.append(SalesTaxRate(tax_type=str(rate.tax_type), name=str(rate.name or ""), rate=effective))
     return sorted(usable, key=lambda r: (r.name.lower(), r.tax_type))

@@ -10,11 +10,10 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from accounting.providers.xero.links import xero_credit_note_url, xero_invoice_url, xero_item_url
+from accounting.providers.xero.values import XeroStatus
 from accounting.sync.models import RecordKind, SyncAttempt, SyncRecord, SyncState
 from channels_portal.tenancy import get_in_organization
 from stores.models import Store
-
-XERO_PAID = "PAID"
 
 # The badge of each ledger state: (key, label, css modifier).
 _BADGES = {
@@ -50,7 +49,7 @@ class SyncBadge:
 
 
 def _badge(row: SyncRecord, *, attempts: list[SyncAttempt] | None = None) -> SyncBadge:
-    paid = row.state == SyncState.SYNCED and row.xero_status == XERO_PAID
+    paid = row.state == SyncState.SYNCED and row.xero_status == XeroStatus.PAID
     key, label, css = _PAID_BADGE if paid else _BADGES[SyncState(row.state)]
     if row.kind == RecordKind.INVOICE:
         url = xero_invoice_url(invoice_id=row.xero_id, tenant_id=row.channel.tenant_id)

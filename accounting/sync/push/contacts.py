@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-
-from xero_python.accounting.models import Contact
+from typing import Any
 
 from accounting.access.facts import organisation_is_high_volume, organisation_mark_high_volume
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroBudgetExhausted, XeroHighVolume
+from accounting.providers.xero.values import ContactField, RecordStatus, text
 from accounting.sync.models import XeroContactLink
 from channels_portal.locks import named_lock
 from stores.models import Invoice
@@ -52,7 +52,7 @@ class Customer:
     def key(self) -> str:
         return mapping.customer_key(name=self.name, email=self.email, number=self.number)
 
-    def payload(self, *, name: str) -> Contact:
+    def payload(self, *, name: str) -> Any:
         return mapping.contact_payload(
             name=name, email=self.email, number=self.number, first_name=self.first_name,
             last_name=self.last_name, phone=self.phone, address=self.address,
@@ -162,7 +162,7 @@ def _find_by_number(*, client: XeroClient, customers: list[Customer], one_by_one
         if customer is None or customer.key in found or not contact.contact_id:
             continue
         found[customer.key] = str(contact.contact_id)
-        if _enum(contact.contact_status) == "ARCHIVED":
+        if text(contact.contact_status) == RecordStatus.ARCHIVED:
             archived.append((customer, str(contact.contact_id)))
     for customer, contact_id in archived:
         if not _reactivate(client=client, contact_id=contact_id):
@@ -173,18 +173,14 @@ def _find_by_number(*, client: XeroClient, customers: list[Customer], one_by_one
 def _reactivate(*, client: XeroClient, contact_id: str) -> bool:
     """Make an archived contact active again (Xero refuses invoices to archived contacts)."""
     key = f"cp-contact-active-{contact_id}"
-    active = Contact(contact_id=contact_id, contact_status="ACTIVE")
+    active = mapping.contact_reactivation_payload(contact_id=contact_id)
     elements = client.contacts_update(contacts=[active], idempotency_key=key)
     return bool(elements) and element_refusal(elements[0]) is None
 
 
-def _enum(value: object) -> str:
-    return str(getattr(value, "value", value) or "")
-
-
 def _find_by_email(*, client: XeroClient, customers: list[Customer]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for contact in client.contacts_matching(field="EmailAddress", values=[c.email for c in customers]):
+    for contact in client.contacts_matching(field=ContactField.EMAIL, values=[c.email for c in customers]):
         email = (contact.email_address or "").lower()
         for customer in customers:
             if customer.email.lower() == email and customer.key not in found:
@@ -195,7 +191,7 @@ def _find_by_email(*, client: XeroClient, customers: list[Customer]) -> dict[str
 def _find_each_by_email(*, client: XeroClient, customers: list[Customer]) -> dict[str, str]:
     found: dict[str, str] = {}
     for customer in customers:
-        for contact in client.contacts_equal(field="EmailAddress", value=customer.email):
+        for contact in client.contacts_equal(field=ContactField.EMAIL, value=customer.email):
             if (contact.email_address or "").lower() == customer.email.lower():
                 found.setdefault(customer.key, contact.contact_id)
     return found
@@ -203,7 +199,9 @@ def _find_each_by_email(*, client: XeroClient, customers: list[Customer]) -> dic
 
 def _find_by_name(*, client: XeroClient, customers: list[Customer]) -> tuple[dict[str, str], set[str]]:
     """Return the contacts found by name, and the names taken by someone with another e-mail."""
-    contacts = client.contacts_matching(field="Name", values=[c.name for c in customers]) if customers else []
+    if not customers:
+        return {}, set()
+    contacts = client.contacts_matching(field=ContactField.NAME, values=[c.name for c in customers])
     return _match_names(customers=customers, contacts=contacts)
 
 
@@ -280,7 +278,7 @@ def _name(customer: Customer, level: int) -> str:
 def _own_contact(*, client: XeroClient, customer: Customer, name: str) -> str:
     """Return the ContactID of the contact named `name` when it is this customer's (same e-mail,
     or no e-mail on either side), else ""."""
-    contacts = client.contacts_equal(field="Name", value=name)
+    contacts = client.contacts_equal(field=ContactField.NAME, value=name)
     found, _taken = _match_names(customers=[Customer(name=name, email=customer.email)], contacts=contacts)
     return next(iter(found.values()), "")
 

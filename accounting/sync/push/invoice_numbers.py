@@ -14,11 +14,10 @@ from typing import Any
 from accounting.models import AccountingChannel
 from accounting.providers.xero.answers import Refusal
 from accounting.providers.xero.client import XeroClient
+from accounting.providers.xero.values import CLOSED, text
 from accounting.sync.models import AttemptOutcome, SyncRecord
 from accounting.sync.push.outcomes import Outcome, rejected, synced
 from stores.models import Invoice
-
-GONE = ("DELETED", "VOIDED")
 
 
 def numbers_taken_settle(
@@ -39,7 +38,7 @@ def numbers_taken_settle(
     held = {
         found.invoice_number: found
         for found in client.invoices_by_number(numbers=list(taken))
-        if found.invoice_id and _enum(found.status) not in GONE
+        if found.invoice_id and text(found.status) not in CLOSED
     }
     for number, (row, payload, digest) in taken.items():
         theirs = held.get(number)
@@ -50,7 +49,7 @@ def numbers_taken_settle(
             refusals.pop(row.pk, None)
             outcomes[row.pk] = synced(
                 xero_id=str(theirs.invoice_id), payload_hash=digest, attempt=AttemptOutcome.ADOPTED,
-                xero_status=_enum(theirs.status),
+                xero_status=text(theirs.status),
                 message=f"Xero already held invoice {number} with the same contact and total: adopted it.",
             )  # fmt: skip
         else:
@@ -74,7 +73,7 @@ def _their_version(theirs: Any) -> dict[str, Any]:
         "contact_id": str(getattr(contact, "contact_id", "") or ""),
         "name": str(getattr(contact, "name", "") or ""),
         "total": total,
-        "currency": _enum(theirs.currency_code),
+        "currency": text(theirs.currency_code),
     }
 
 
@@ -90,7 +89,3 @@ def _mismatch(number: str, *, mine: dict[str, Any], theirs: dict[str, Any]) -> s
         f"{mine['currency']}. Remove or renumber one of them in Xero (or change the channel's invoice "
         "number prefix), then retry."
     )
-
-
-def _enum(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")

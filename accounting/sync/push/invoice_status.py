@@ -14,7 +14,8 @@ from typing import Any
 from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.status import HeldInvoice, status_change_payload, update_plan
+from accounting.providers.xero.status import HeldInvoice, update_plan
+from accounting.providers.xero.values import XeroStatus
 from accounting.sync.models import AttemptOutcome, SyncRecord
 from accounting.sync.push.outcomes import Outcome, rejected, synced
 from stores.models import Invoice, InvoiceStatus
@@ -45,7 +46,7 @@ def updates_against_held(
         row.xero_status = state.status
         invoice = invoices[row.object_id]
         wanted = (
-            "VOIDED"
+            XeroStatus.VOIDED.value
             if invoice.status == InvoiceStatus.VOID
             else mapping.xero_invoice_status(invoice=invoice, channel=channel)
         )
@@ -57,7 +58,7 @@ def updates_against_held(
                 xero_id=row.xero_id, payload_hash=digest, attempt=AttemptOutcome.UNCHANGED, xero_status=state.status
             )
         elif plan.status_only:
-            kept.append((row, status_change_payload(invoice_id=row.xero_id, status=plan.status), digest))
+            kept.append((row, mapping.status_change_payload(invoice_id=row.xero_id, status=plan.status), digest))
         else:
             payload.status = plan.status or None
             kept.append((row, payload, digest))

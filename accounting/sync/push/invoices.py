@@ -22,6 +22,7 @@ from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import Refusal, element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
+from accounting.providers.xero.values import CLOSED, text
 from accounting.sync.ledger.batch_writes import numbers_write
 from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
 from accounting.sync.push.contacts import contacts_resolve, customer_of
@@ -136,7 +137,7 @@ def _sendable(*, rows: list[SyncRecord], invoices: dict[Any, Invoice], outcomes:
             outcomes[row.pk] = skipped(reason="The invoice was deleted from the store.")
         elif invoice.status == InvoiceStatus.VOID and not row.xero_id:
             outcomes[row.pk] = skipped(reason="The invoice is void in the store and was never sent.")
-        elif invoice.status == InvoiceStatus.VOID and row.xero_status in ("VOIDED", "DELETED"):
+        elif invoice.status == InvoiceStatus.VOID and row.xero_status in CLOSED:
             # Voided in Xero (learnt from Xero's webhook or the poll): nothing left to send.
             outcomes[row.pk] = synced(
                 xero_id=row.xero_id, payload_hash=row.payload_hash, xero_status=row.xero_status,
@@ -166,9 +167,9 @@ def _resolve_lost_answers(
     found_rows = []
     for found in client.invoices_by_number(numbers=list(unsure)):
         row = unsure.get(found.invoice_number or "")
-        if row is not None and found.invoice_id and _enum(found.status) not in ("DELETED", "VOIDED"):
+        if row is not None and found.invoice_id and text(found.status) not in CLOSED:
             row.xero_id = str(found.invoice_id)
-            row.xero_status = _enum(found.status)
+            row.xero_status = text(found.status)
             row.needs_lookup = False
             found_rows.append(row)
     # The look-up is part of the row's history even if the update that follows fails; the
@@ -369,13 +370,9 @@ def _element_outcomes(
         elif not element.invoice_id:
             outcomes[row.pk] = rejected(messages=["Xero did not return an invoice id."])
         else:
-            status = _enum(element.status) or _enum(payload.status)
+            status = text(element.status) or text(payload.status)
             outcomes[row.pk] = synced(
                 xero_id=str(element.invoice_id), payload_hash=digest, xero_status=status,
                 message=mapping.rounding_note(payload),
             )  # fmt: skip
     return outcomes
-
-
-def _enum(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")

@@ -12,10 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from xero_python.accounting.models import Account
-from xero_python.accounting.models import Invoice as XeroInvoice
-from xero_python.accounting.models import Payment as XeroPayment
-
 from accounting.books.payment_accounts import (
     RECONNECT_FOR_PAYMENTS,
     payment_account_for,
@@ -23,16 +19,16 @@ from accounting.books.payment_accounts import (
 )
 from accounting.models import AccountingChannel
 from accounting.models import AccountingChannel as Channel
+from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroScopeMissing
+from accounting.providers.xero.values import CLOSED, XeroStatus, text
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
 from accounting.sync.push.items import batch_key
 from accounting.sync.push.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
 from stores.models import InvoiceStatus, Payment, PaymentSource
 
-PAID = "PAID"
-DELETED = "DELETED"
 Pair = tuple[SyncRecord, Payment]
 
 
@@ -139,7 +135,7 @@ def _resolve_lost_answers(
     adopted: set[int] = set()
     for invoice_id in {p.invoice_id for _r, p in unsure}:
         found = client.invoice_by_id(invoice_id=invoice_ids[invoice_id]) if invoice_id in invoice_ids else None
-        candidates = [p for p in (getattr(found, "payments", None) or []) if _enum(p.status) != DELETED]
+        candidates = [p for p in (getattr(found, "payments", None) or []) if text(p.status) != XeroStatus.DELETED]
         for row, payment in (pair for pair in unsure if pair[1].invoice_id == invoice_id):
             match = next((c for c in candidates if str(c.payment_id) not in held and _same(c, payment)), None)
             if match is None:
@@ -148,7 +144,7 @@ def _resolve_lost_answers(
             adopted.add(row.pk)
             outcomes[row.pk] = synced(
                 xero_id=str(match.payment_id), payload_hash="", attempt=AttemptOutcome.FOUND,
-                message=f"Found in Xero as {match.payment_id}.", xero_status="AUTHORISED",
+                message=f"Found in Xero as {match.payment_id}.", xero_status=XeroStatus.AUTHORISED,
             )  # fmt: skip
     return [(row, payment) for row, payment in pairs if row.pk not in adopted]
 
@@ -157,18 +153,13 @@ def _same(found: Any, payment: Payment) -> bool:
     return (
         Decimal(str(found.amount)) == payment.amount
         and found.date == payment.date
-        and (found.reference or "") == payment_reference(payment)
+        and (found.reference or "") == mapping.payment_reference(payment)
     )
-
-
-def payment_reference(payment: Payment) -> str:
-    """Return the Reference a payment carries in Xero: the store's, else its method."""
-    return (payment.reference or payment.method or "")[:255]
 
 
 def _prepare(
     *, channel: AccountingChannel, pairs: list[Pair], invoice_ids: dict[int, str], outcomes: dict[int, Outcome]
-) -> list[tuple[SyncRecord, XeroPayment]]:
+) -> list[tuple[SyncRecord, Any]]:
     """Return the payloads to send; a payment without an account chosen for its method waits,
     sending nothing, saying where to choose one."""
     group = []
@@ -178,13 +169,10 @@ def _prepare(
             message = payment_account_missing_message(method=payment.method)
             outcomes[row.pk] = waiting(on=WaitingFor.PAYMENT_ACCOUNTS, messages=[message])
             continue
-        payload = XeroPayment(
-            invoice=XeroInvoice(invoice_id=invoice_ids[payment.invoice_id]),
-            account=Account(account_id=account.account_id),
-            amount=float(payment.amount),
-            date=payment.date,
-            reference=payment_reference(payment),
-        )
+        payload = mapping.invoice_payment_payload(
+            invoice_id=invoice_ids[payment.invoice_id], account_id=account.account_id, amount=payment.amount,
+            date=payment.date, reference=mapping.payment_reference(payment),
+        )  # fmt: skip
         group.append((row, payload))
     return group
 
@@ -200,7 +188,7 @@ def _key_parts(rows: list[SyncRecord]) -> list[str]:
     return [f"{row.pk}:{latest.get(row.pk, 0)}" for row in rows]
 
 
-def _element_outcomes(*, group: list[tuple[SyncRecord, XeroPayment]], elements: list[Any]) -> dict[int, Outcome]:
+def _element_outcomes(*, group: list[tuple[SyncRecord, Any]], elements: list[Any]) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     for position, (row, _payload) in enumerate(group):
         element = elements[position] if position < len(elements) else None
@@ -213,7 +201,9 @@ def _element_outcomes(*, group: list[tuple[SyncRecord, XeroPayment]], elements: 
         elif not element.payment_id:
             outcomes[row.pk] = rejected(messages=["Xero did not return a payment id."])
         else:
-            outcomes[row.pk] = synced(xero_id=str(element.payment_id), payload_hash="", xero_status="AUTHORISED")
+            outcomes[row.pk] = synced(
+                xero_id=str(element.payment_id), payload_hash="", xero_status=XeroStatus.AUTHORISED
+            )
     return outcomes
 
 
@@ -225,7 +215,7 @@ def payments_remove_before_void(*, channel: AccountingChannel, client: XeroClien
         return 0
     removed = []
     for payment in getattr(found, "payments", None) or []:
-        if _enum(payment.status) == DELETED or not payment.payment_id:
+        if text(payment.status) == XeroStatus.DELETED or not payment.payment_id:
             continue
         client.payment_delete(
             payment_id=str(payment.payment_id), idempotency_key=f"cp-payment-delete-{payment.payment_id}"
@@ -233,13 +223,9 @@ def payments_remove_before_void(*, channel: AccountingChannel, client: XeroClien
         removed.append(str(payment.payment_id))
     if removed:
         SyncRecord.objects.filter(channel=channel, kind=RecordKind.PAYMENT, xero_id__in=removed).update(
-            xero_status=DELETED, xero_refs={"deleted": True}
+            xero_status=XeroStatus.DELETED, xero_refs={"deleted": True}
         )
     return len(removed)
-
-
-def _enum(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")
 
 
 def voids_prepare(*, channel: AccountingChannel, client: XeroClient, group: list[Any]) -> None:
@@ -248,5 +234,5 @@ def voids_prepare(*, channel: AccountingChannel, client: XeroClient, group: list
     invoice updates. An invoice with credit allocated keeps its payments: its void fails with
     what to do (`invoice_status.updates_against_held`), and nothing is half done."""
     for row, payload, _digest in group:
-        if _enum(payload.status) == "VOIDED" and row.xero_id and row.xero_status not in ("VOIDED", "DELETED"):
+        if text(payload.status) == XeroStatus.VOIDED and row.xero_id and row.xero_status not in CLOSED:
             payments_remove_before_void(channel=channel, client=client, xero_invoice_id=row.xero_id)

@@ -27,18 +27,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from xero_python.accounting.models import (
-    Account,
-    Allocation,
-    Contact,
-    CreditNote,
-    CurrencyCode,
-    LineAmountTypes,
-    LineItem,
-)
-from xero_python.accounting.models import Invoice as XeroInvoice
-from xero_python.accounting.models import Payment as XeroPayment
-
 from accounting.books.cache import sales_account_code
 from accounting.books.line_accounts import channel_line_accounts
 from accounting.books.payment_accounts import payment_account_for, payment_account_missing_message
@@ -48,6 +36,7 @@ from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroScopeMissing
+from accounting.providers.xero.values import CLOSED, XeroStatus, text
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
 from accounting.sync.push.items import batch_key
 from accounting.sync.push.outcomes import (
@@ -64,7 +53,6 @@ from accounting.sync.push.payments import scope_refused
 from stores.models import InvoiceLine, Refund
 
 CENT = Decimal("0.01")
-GONE = ("DELETED", "VOIDED")
 
 
 class _Refused(Exception):
@@ -134,7 +122,7 @@ def _refund_send(
     if invoice_row is None or not invoice_row.xero_id:
         raise _Refused(["The invoice is not in Xero yet."], local=True)
     xero_invoice = client.invoice_by_id(invoice_id=invoice_row.xero_id)
-    if xero_invoice is None or _enum(xero_invoice.status) in GONE:
+    if xero_invoice is None or text(xero_invoice.status) in CLOSED:
         raise _Refused([f"Xero no longer holds the invoice {invoice_row.xero_number or invoice.number}."])
     found_note: Any = None
     if not row.xero_id:
@@ -158,7 +146,7 @@ def _refund_send(
     if refund.amount_returned > 0 and "refund_payment_id" not in row.xero_refs:
         done.append(_refund_pay(channel=channel, client=client, row=row, note_id=note_id, refund=refund, step=step))
     message = " ".join(part for part in done if part)
-    return synced(xero_id=note_id, payload_hash="", xero_status="AUTHORISED", message=message)
+    return synced(xero_id=note_id, payload_hash="", xero_status=XeroStatus.AUTHORISED, message=message)
 
 
 def credit_note_number(*, channel: AccountingChannel, invoice_row: SyncRecord, refund: Refund) -> str:
@@ -178,7 +166,7 @@ def _progress(row: SyncRecord, **fields: Any) -> None:
 
 def _credit_note_found(*, client: XeroClient, number: str) -> Any:
     for note in client.credit_notes_by_number(numbers=[number]):
-        if (note.credit_note_number or "") == number and _enum(note.status) not in GONE and note.credit_note_id:
+        if (note.credit_note_number or "") == number and text(note.status) not in CLOSED and note.credit_note_id:
             return note
     return None
 
@@ -205,7 +193,7 @@ def _credit_note_create(
 
 def credit_note_payload(
     *, channel: AccountingChannel, client: XeroClient, refund: Refund, contact_id: str, number: str
-) -> CreditNote:
+) -> Any:
     """Return the ACCRECCREDIT credit note of a refund: a line per refunded line (its tax-inclusive
     amount refunded, the line's tax type), or the amount spread over the invoice's tax rates."""
     invoice = refund.invoice
@@ -222,23 +210,18 @@ def credit_note_payload(
         if resolution.problems:
             raise _Refused(sorted(set(resolution.problems.values())), local=True, waiting_for=WaitingFor.TAX_MAPPING)
         tax_types = resolution.tax_types
-    items = []
-    for line, description, amount in parts:
-        item = LineItem(description=description[:4000], quantity=1, unit_amount=float(amount), account_code=account)
-        if not no_tax:
-            item.tax_type = tax_types[line_tax_key(line)]
-        items.append(item)
-    return CreditNote(
-        type="ACCRECCREDIT",
-        contact=Contact(contact_id=contact_id),
-        date=refund.date,
-        status="AUTHORISED",
-        line_amount_types=LineAmountTypes("NoTax" if no_tax else "Inclusive"),
-        line_items=items,
-        credit_note_number=number,
-        reference=(refund.reason or f"Refund of {invoice.number}")[:255],
-        currency_code=CurrencyCode(invoice.currency),
-    )
+    lines = [
+        mapping.CreditLine(
+            description=description, amount=amount, account_code=account,
+            tax_type="" if no_tax else tax_types[line_tax_key(line)],
+        )
+        for line, description, amount in parts
+    ]  # fmt: skip
+    return mapping.credit_note_payload(
+        contact_id=contact_id, date=refund.date, number=number,
+        reference=(refund.reason or f"Refund of {invoice.number}")[:255], currency_code=invoice.currency,
+        lines=lines, no_tax=no_tax,
+    )  # fmt: skip
 
 
 def _parts(*, refund: Refund, invoice_lines: list[InvoiceLine]) -> list[tuple[InvoiceLine, str, Decimal]]:
@@ -287,9 +270,7 @@ def _allocate(
     if amount <= 0:
         _refs(row, allocation_id="")
         return "The invoice was paid off in Xero: the credit stays on the credit note as the customer's credit."
-    allocation = Allocation(
-        invoice=XeroInvoice(invoice_id=str(xero_invoice.invoice_id)), amount=float(amount), date=refund.date
-    )
+    allocation = mapping.allocation_payload(invoice_id=str(xero_invoice.invoice_id), amount=amount, date=refund.date)
     step.key = batch_key("allocation", [f"{row.pk}:{_refusals(row)}"])
     step.writing = True
     [element] = client.allocations_create(credit_note_id=note_id, allocations=[allocation], idempotency_key=step.key)
@@ -316,13 +297,13 @@ def _refund_pay(
     if row.needs_lookup:
         note = client.credit_note_by_id(credit_note_id=note_id)
         for payment in getattr(note, "payments", None) or []:
-            if _enum(payment.status) != "DELETED" and Decimal(str(payment.amount)) == refund.amount_returned:
+            if text(payment.status) != XeroStatus.DELETED and Decimal(str(payment.amount)) == refund.amount_returned:
                 _refs(row, refund_payment_id=str(payment.payment_id))
                 return ""
-    payload = XeroPayment(
-        credit_note=CreditNote(credit_note_id=note_id),
-        account=Account(account_id=account.account_id),
-        amount=float(refund.amount_returned),
+    payload = mapping.refund_payment_payload(
+        credit_note_id=note_id,
+        account_id=account.account_id,
+        amount=refund.amount_returned,
         date=refund.date,
         reference=reference,
     )
@@ -350,7 +331,3 @@ def _refusals(row: SyncRecord) -> int:
         .first()
     )
     return last or 0
-
-
-def _enum(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")

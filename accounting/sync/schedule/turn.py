@@ -31,7 +31,13 @@ from accounting.alerts.episodes import alert_day_limit, alerts_after_turn
 from accounting.books.payment_accounts import channel_allows_payments
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import Decision, XeroBudgetExhausted, XeroError
+from accounting.providers.xero.errors import (
+    Decision,
+    XeroBudgetExhausted,
+    XeroDayLimitReached,
+    XeroError,
+    XeroRateLimited,
+)
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
 from accounting.sync.push.invoices import invoices_push
 from accounting.sync.push.items import products_push
@@ -41,8 +47,6 @@ from accounting.sync.push.refunds import refunds_push
 
 logger = logging.getLogger(__name__)
 
-# How the limiter words a refusal for the organisation's day budget (both limiters).
-DAY_REFUSAL = "Xero day limit"
 # Refunds claimed per turn: each takes up to four calls (credit note, invoice, allocation, refund).
 REFUND_BATCH = 10
 
@@ -186,8 +190,8 @@ class HeldGate:
     def release(self, permit: object, *, headers: Mapping[str, str]) -> None:
         self.gate.release(permit, headers=headers)
 
-    def pause(self, *, seconds: float, problem: str) -> None:
-        self.gate.pause(seconds=seconds, problem=problem)
+    def pause(self, *, error: XeroRateLimited) -> None:
+        self.gate.pause(error=error)
 
     def give_back(self) -> None:
         """Cancel the first permit if no call used it."""
@@ -215,9 +219,10 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
     )  # fmt: skip
     try:
         held = HeldGate(gate, gate.acquire())
+    except XeroDayLimitReached as exc:
+        alert_day_limit(channel_id=channel_id, wait_seconds=exc.retry_after)
+        return TurnResult(more=True, wait=exc.retry_after)
     except XeroBudgetExhausted as exc:
-        if exc.message.startswith(DAY_REFUSAL):
-            alert_day_limit(channel_id=channel_id, wait_seconds=exc.retry_after)
         return TurnResult(more=True, wait=exc.retry_after)
     rows: list[SyncRecord] = []
     kind = ""

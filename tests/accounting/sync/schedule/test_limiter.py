@@ -14,6 +14,7 @@ from accounting.access.limiter import LimiterGate, limiter, remaining_pause
 from accounting.access.limiter_db import DatabaseLimiter
 from accounting.access.limiter_redis import RedisLimiter
 from accounting.access.limits import LIMITS
+from accounting.providers.xero.answers import rate_limited
 from accounting.providers.xero.errors import XeroBudgetExhausted
 
 pytestmark = pytest.mark.services
@@ -87,7 +88,7 @@ def test_a_paused_organisation_refuses_every_worker_until_the_pause_ends(clean_r
     second = LimiterGate(limiter=RedisLimiter(settings.REDIS_URL), tenant_id="tenant-b", app_key="app-1")
     other_org = LimiterGate(limiter=RedisLimiter(settings.REDIS_URL), tenant_id="tenant-c", app_key="app-1")
 
-    first.pause(seconds=0.5, problem="minute")
+    first.pause(error=rate_limited(problem="minute", retry_after=0.5, headers={}))
 
     with pytest.raises(XeroBudgetExhausted) as refused:
         second.acquire()
