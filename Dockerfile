@@ -10,8 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system portal && useradd --system --gid portal --home-dir /app portal
 
 WORKDIR /app
+# The runtime lock file (`make lock`): exact pins with their hashes, installed in pip's
+# hash-checking mode; it pins pip too.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN python -m pip install --require-hashes -r requirements.txt
 
 COPY . .
 
