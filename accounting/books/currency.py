@@ -8,11 +8,10 @@ checks each invoice's currency again before sending (`accounting.sync.invoices`)
 
 from __future__ import annotations
 
-from accounting.access.limiter import LimiterGate, limiter
-from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
+from accounting.access.client import channel_xero_client
+from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed
 from accounting.books.cache import currency_missing_message, enabled_currencies
 from accounting.models import AccountingChannel, ConnectionState
-from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
 
 
@@ -25,10 +24,8 @@ def channel_currency_problem(*, channel: AccountingChannel) -> str:
     if channel.connection_state != ConnectionState.CONNECTED or not channel.tenant_id:
         return ""
     try:
-        grant = channel_access_grant(channel_id=channel.pk)
-        gate = LimiterGate(limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id)
         # No forced refresh on a 401 here: a page's check must never be what breaks a connection.
-        client = XeroClient(access_token=grant.access_token, tenant_id=grant.tenant_id, gate=gate)
+        client, _gate = channel_xero_client(channel=channel, reauth=False)
         enabled = enabled_currencies(channel=channel, client=client, refresh=True)
     except (ChannelNotConnected, TokenRefreshFailed, XeroError):
         return ""

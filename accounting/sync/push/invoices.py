@@ -21,15 +21,16 @@ from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import Refusal, element_refusal
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroError, XeroRequestTooLarge
+from accounting.providers.xero.errors import XeroRequestTooLarge
 from accounting.providers.xero.values import CLOSED, text
 from accounting.sync.ledger.batch_writes import numbers_write
 from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
+from accounting.sync.push.base import Push
 from accounting.sync.push.contacts import contacts_resolve, customer_of
 from accounting.sync.push.invoice_numbers import numbers_taken_settle
 from accounting.sync.push.invoice_status import updates_against_held
-from accounting.sync.push.items import batch_key, items_available
-from accounting.sync.push.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
+from accounting.sync.push.items import items_available
+from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, waiting
 from accounting.sync.push.payments import voids_prepare
 from stores.models import Invoice, InvoiceLine, InvoiceStatus
 
@@ -37,18 +38,15 @@ Pair = tuple[SyncRecord, Invoice]
 Prepared = tuple[SyncRecord, Any, str]  # row, SDK Invoice, payload hash
 
 
-def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
-    """Send the claimed invoice rows of `channel`; every row ends with an outcome.
+class InvoicesPush(Push):
+    """Send the claimed invoice rows of the channel: one PUT of the new invoices, one POST of the
+    changed ones already in Xero (each in halves while Xero finds it too large)."""
 
-    Return the error that stopped the whole batch, if any (the caller may act on the channel).
-    """
-    invoices = _invoices_of(rows)
-    outcomes: dict[int, Outcome] = {}
-    refusals: dict[int, Refusal] = {}
-    writing: set[int] = set()
-    key = ""
-    try:
-        live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
+    def push(self) -> None:
+        channel, client, outcomes = self.channel, self.client, self.outcomes
+        invoices = _invoices_of(self.rows)
+        refusals: dict[int, Refusal] = {}
+        live = _sendable(rows=self.rows, invoices=invoices, outcomes=outcomes)
         live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
         creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
         voids_prepare(channel=channel, client=client, group=updates)  # Xero voids only unpaid invoices
@@ -62,11 +60,9 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
             (creates, client.invoices_create, "invoices"),
             (updates, client.invoices_update, "invoice-updates"),
         ):
-            if not group:
-                continue
-            _numbers_remember(group)
-            key = _send_fitting(send=send, label=label, group=group, writing=writing, outcomes=outcomes,
-                                refusals=refusals)  # fmt: skip
+            if group:
+                _numbers_remember(group)
+                self._send_fitting(send=send, label=label, group=group, refusals=refusals)
         numbers_taken_settle(
             channel=channel, client=client, pairs=live, creates=creates, refusals=refusals, outcomes=outcomes
         )
@@ -75,13 +71,26 @@ def invoices_push(*, channel: AccountingChannel, client: XeroClient, rows: list[
         _forget_refused_tax_rates(channel=channel, refusals=refusals)
         if any(refusal.account_code_refused for refusal in refusals.values()):
             sales_account_forget(channel=channel)
-    except XeroError as exc:
-        for row in rows:
-            outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=row.pk in writing))
-        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-        return exc
-    records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-    return None
+
+    def _send_fitting(self, *, send: Any, label: str, group: list[Prepared], refusals: dict[int, Refusal]) -> None:
+        """Send a group in one request, in halves when Xero finds it too large."""
+        try:
+            elements = self.write(
+                label, parts=_key_parts(group), rows=[row for row, _p, _d in group],
+                call=lambda key: send(invoices=[payload for _r, payload, _d in group], idempotency_key=key),
+            )  # fmt: skip
+        except XeroRequestTooLarge as exc:
+            self.writing = set()
+            if len(group) == 1:
+                self.outcomes[group[0][0].pk] = rejected(
+                    messages=[f"{exc.message} Split the invoice."], http_status=413
+                )
+                return
+            half = len(group) // 2
+            for part in (group[:half], group[half:]):
+                self._send_fitting(send=send, label=label, group=part, refusals=refusals)
+            return
+        self.outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
 
 
 def _invoices_of(rows: list[SyncRecord]) -> dict[Any, Invoice]:
@@ -179,33 +188,6 @@ def _resolve_lost_answers(
         for row in found_rows
     )
     return pairs
-
-
-def _send_fitting(
-    *, send: Any, label: str, group: list[Prepared], writing: set[int], outcomes: dict[int, Outcome],
-    refusals: dict[int, Refusal],
-) -> str:  # fmt: skip
-    """Send a group in one request, in halves when Xero finds it too large; return the last key.
-
-    `writing` holds the rows of the request on its way, for the outcome of a failure."""
-    key = batch_key(label, _key_parts(group))
-    writing.clear()
-    writing.update(row.pk for row, _p, _d in group)
-    try:
-        elements = send(invoices=[payload for _r, payload, _d in group], idempotency_key=key)
-    except XeroRequestTooLarge as exc:
-        writing.clear()
-        if len(group) == 1:
-            outcomes[group[0][0].pk] = rejected(messages=[f"{exc.message} Split the invoice."], http_status=413)
-            return key
-        half = len(group) // 2
-        for part in (group[:half], group[half:]):
-            key = _send_fitting(send=send, label=label, group=part, writing=writing, outcomes=outcomes,
-                                refusals=refusals)  # fmt: skip
-        return key
-    writing.clear()
-    outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
-    return key
 
 
 def _key_parts(group: list[Prepared]) -> list[str]:

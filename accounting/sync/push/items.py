@@ -3,65 +3,49 @@ Products" (create what an invoice's lines reference before the invoice goes)."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-
 from django.utils import timezone
 
 from accounting.books.cache import sales_account_code
 from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroError
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAction, SyncRecord, SyncState, XeroItemLink
-from accounting.sync.push.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced
+from accounting.sync.push.base import Push, batch_key
+from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced
 from stores.models import Product
 
 
-def batch_key(prefix: str, parts: Sequence[str]) -> str:
-    """Return an Idempotency-Key (≤128 chars) derived from what a batch sends."""
-    return f"cp-{prefix}-" + hashlib.sha256("|".join(sorted(parts)).encode()).hexdigest()
+class ItemsPush(Push):
+    """Upsert the claimed product rows as Items in one POST; record each element's outcome."""
 
-
-def products_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
-    """Upsert the claimed product rows as Items in one POST; record each element's outcome.
-
-    Return the error that stopped the whole batch, if any.
-    """
-    products = Product.objects.select_related("parent").in_bulk([r.object_id for r in rows])
-    outcomes: dict[int, Outcome] = {}
-    sendable: list[tuple[SyncRecord, object, str]] = []
-    key = ""
-    writing = False
-    try:
-        account = sales_account_code(channel=channel, client=client)
-        for row in rows:
+    def push(self) -> None:
+        products = Product.objects.select_related("parent").in_bulk([r.object_id for r in self.rows])
+        account = sales_account_code(channel=self.channel, client=self.client)
+        sendable: list[tuple[SyncRecord, object, str]] = []
+        for row in self.rows:
             product = products.get(row.object_id)
             if product is None:
-                outcomes[row.pk] = skipped(reason="The product was deleted from the store.")
+                self.outcomes[row.pk] = skipped(reason="The product was deleted from the store.")
                 continue
             try:
                 item = mapping.item_payload(product=product, account_code=account)
             except mapping.MappingError as exc:
-                outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
+                self.outcomes[row.pk] = rejected(messages=[str(exc)], http_status=None, attempt=AttemptOutcome.LOCAL)
                 continue
             digest = mapping.payload_hash(item)
             if row.xero_id and row.payload_hash == digest:
-                outcomes[row.pk] = synced(xero_id=row.xero_id, payload_hash=digest, attempt=AttemptOutcome.UNCHANGED)
+                self.outcomes[row.pk] = synced(
+                    xero_id=row.xero_id, payload_hash=digest, attempt=AttemptOutcome.UNCHANGED
+                )
                 continue
             sendable.append((row, item, digest))
-        if sendable:
-            key = batch_key("items", [f"{r.pk}:{d}" for r, _i, d in sendable])
-            writing = True
-            elements = client.items_upsert(items=[i for _r, i, _d in sendable], idempotency_key=key)  # type: ignore[misc]
-            outcomes.update(_item_outcomes(tenant=client.tenant_id, sendable=sendable, elements=elements))
-    except XeroError as exc:
-        for row in rows:
-            outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=writing))
-        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-        return exc
-    records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-    return None
+        if not sendable:
+            return
+        elements = self.write(
+            "items", parts=[f"{r.pk}:{d}" for r, _i, d in sendable], rows=[r for r, _i, _d in sendable],
+            call=lambda key: self.client.items_upsert(items=[i for _r, i, _d in sendable], idempotency_key=key),  # type: ignore[misc]
+        )  # fmt: skip
+        self.outcomes.update(_item_outcomes(tenant=self.client.tenant_id, sendable=sendable, elements=elements))
 
 
 def _item_outcomes(

@@ -17,7 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounting.books.payment_accounts import RECONNECT_FOR_PAYMENTS
+from accounting.models import AccountingChannel
 from accounting.providers.xero import errors
+from accounting.providers.xero.scopes import PAYMENTS_SCOPES
 from accounting.sync.ledger.batch_writes import attempts_write, rows_finish_write
 from accounting.sync.models import AttemptOutcome, SyncRecord, SyncState
 
@@ -176,3 +179,20 @@ def _apply(*, row: SyncRecord, outcome: Outcome, now: dt.datetime) -> None:
     else:
         row.last_error = outcome.message
         row.next_attempt_at = None
+
+
+def scope_refused(*, channel: AccountingChannel, rows: Iterable[SyncRecord], outcomes: dict[int, Outcome]) -> None:
+    """Xero refused Payments for want of the scope: the rows wait (pending, not an attempt of
+    theirs), and the channel stops counting the scope as granted, so the page says so and no turn
+    takes them until a reconnect grants it (`schedule.turn.channel_kinds`)."""
+    granted = sorted(scope for scope in channel.granted_scopes() if scope not in PAYMENTS_SCOPES)
+    # A queryset update: no signal, so the rows are not released again by it.
+    AccountingChannel.objects.filter(pk=channel.pk).update(scopes=" ".join(granted) or "-")
+    for row in rows:
+        outcomes.setdefault(
+            row.pk,
+            Outcome(
+                state=SyncState.PENDING, attempt=AttemptOutcome.RECONNECT, message=RECONNECT_FOR_PAYMENTS,
+                http_status=401, wait=None, count_attempt=False,
+            ),
+        )  # fmt: skip

@@ -13,78 +13,47 @@ from decimal import Decimal
 from typing import Any
 
 from accounting.books.payment_accounts import (
-    RECONNECT_FOR_PAYMENTS,
     payment_account_for,
     payment_account_missing_message,
 )
 from accounting.models import AccountingChannel
-from accounting.models import AccountingChannel as Channel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroError, XeroScopeMissing
 from accounting.providers.xero.values import CLOSED, XeroStatus, text
-from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
-from accounting.sync.push.items import batch_key
-from accounting.sync.push.outcomes import Outcome, after_error, records_finish, rejected, skipped, synced, waiting
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, WaitingFor
+from accounting.sync.push.base import Push
+from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, waiting
 from stores.models import InvoiceStatus, Payment, PaymentSource
 
 Pair = tuple[SyncRecord, Payment]
 
 
-def payments_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
-    """Send the claimed payment rows of `channel`; every row ends with an outcome.
+class PaymentsPush(Push):
+    """Send the claimed payment rows of the channel in one PUT /Payments.
 
-    Return the error that stopped the whole batch, if any. A refused payments scope is not the
-    channel's connection failing: its payments wait for a reconnect, its invoices go on.
-    """
-    payments = Payment.objects.select_related("invoice").in_bulk([r.object_id for r in rows])
-    outcomes: dict[int, Outcome] = {}
-    key = ""
-    writing = False
-    try:
-        pairs = _sendable(channel=channel, rows=rows, payments=payments, outcomes=outcomes)
+    A refused payments scope is not the channel's connection failing: its payments wait for a
+    reconnect, its invoices go on."""
+
+    needs_payments_scope = True
+
+    def push(self) -> None:
+        payments = Payment.objects.select_related("invoice").in_bulk([r.object_id for r in self.rows])
+        channel, client, outcomes = self.channel, self.client, self.outcomes
+        pairs = _sendable(channel=channel, rows=self.rows, payments=payments, outcomes=outcomes)
         invoice_ids = _invoice_ids(channel=channel, pairs=pairs)
         pairs = _resolve_lost_answers(
             channel=channel, client=client, pairs=pairs, invoice_ids=invoice_ids, outcomes=outcomes
         )
         group = _prepare(channel=channel, pairs=pairs, invoice_ids=invoice_ids, outcomes=outcomes)
-        if group:
-            key = batch_key("payments", _key_parts([row for row, _p in group]))
-            writing = True
-            elements = client.payments_create(payments=[payload for _r, payload in group], idempotency_key=key)
-            writing = False
-            outcomes.update(_element_outcomes(group=group, elements=elements))
-    except XeroScopeMissing:
-        scope_refused(channel=channel, rows=rows, outcomes=outcomes)
-        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-        return None
-    except XeroError as exc:
-        for row in rows:
-            outcomes.setdefault(row.pk, after_error(row=row, error=exc, wrote=writing))
-        records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-        return exc
-    records_finish(rows=rows, outcomes=outcomes, idempotency_key=key)
-    return None
-
-
-def scope_refused(*, channel: AccountingChannel, rows: list[SyncRecord], outcomes: dict[int, Outcome]) -> None:
-    """Xero refused Payments for want of the scope: the rows wait (pending, not an attempt of
-    theirs), and the channel stops counting the scope as granted, so the page says so and no turn
-    takes them until a reconnect grants it (`turn.channel_kinds`)."""
-    granted = [s for s in channel.scopes.split() if s not in ("accounting.payments", "accounting.transactions")]
-    if not granted and isinstance(channel.token_set, dict):
-        granted = [s for s in channel.token_set.get("scope") or [] if s != "accounting.payments"]
-    # A queryset update: no signal, so the rows are not released again by it.
-    Channel.objects.filter(pk=channel.pk).update(scopes=" ".join(granted) or "-")
-    for row in rows:
-        outcomes.setdefault(
-            row.pk,
-            Outcome(
-                state=SyncState.PENDING, attempt=AttemptOutcome.RECONNECT, message=RECONNECT_FOR_PAYMENTS,
-                http_status=401, wait=None, count_attempt=False,
-            ),
+        if not group:
+            return
+        rows = [row for row, _p in group]
+        elements = self.write(
+            "payments", parts=_key_parts(rows), rows=rows,
+            call=lambda key: client.payments_create(payments=[payload for _r, payload in group], idempotency_key=key),
         )  # fmt: skip
+        outcomes.update(_element_outcomes(group=group, elements=elements))
 
 
 def _sendable(

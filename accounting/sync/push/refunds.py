@@ -23,7 +23,6 @@ an allocation and a refund payment among the credit note's own Allocations and P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -35,21 +34,18 @@ from accounting.models import AccountingChannel, LineAmountType, line_tax_key
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
-from accounting.providers.xero.errors import XeroError, XeroScopeMissing
+from accounting.providers.xero.errors import XeroError
 from accounting.providers.xero.values import CLOSED, XeroStatus, text
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
-from accounting.sync.push.items import batch_key
+from accounting.sync.push.base import Push
 from accounting.sync.push.outcomes import (
     Outcome,
-    after_error,
     backoff_seconds,
-    records_finish,
     rejected,
     skipped,
     synced,
     waiting,
 )
-from accounting.sync.push.payments import scope_refused
 from stores.models import InvoiceLine, Refund
 
 CENT = Decimal("0.01")
@@ -64,58 +60,51 @@ class _Refused(Exception):
         self.local = local
         self.waiting_for = waiting_for  # WaitingFor: the row waits for the operator's choice
 
-
-@dataclass
-class _Step:
-    """The call a row is on, for the outcome of a failure: was it a write whose answer may be lost?"""
-
-    writing: bool = False
-    key: str = ""
+    def outcome(self) -> Outcome:
+        if self.waiting_for:
+            return waiting(on=self.waiting_for, messages=self.messages)
+        attempt = AttemptOutcome.LOCAL if self.local else AttemptOutcome.VALIDATION
+        return rejected(messages=self.messages, http_status=None if self.local else 200, attempt=attempt)
 
 
-def refunds_push(*, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> XeroError | None:
-    """Send the claimed refund rows of `channel`, one after another; every row ends with an outcome.
+class RefundsPush(Push):
+    """Send the claimed refund rows of the channel, one after another, each in its steps.
 
-    Return the error that stopped the batch, if any (the rows not reached wait without an attempt).
-    """
-    refunds = (
-        Refund.objects.select_related("invoice")
-        .prefetch_related("lines__invoice_line")
-        .in_bulk([r.object_id for r in rows])
-    )
-    outcomes: dict[int, Outcome] = {}
-    step = _Step()
-    for row in rows:
-        refund = refunds.get(row.object_id)
-        if refund is None:
-            outcomes[row.pk] = skipped(reason="The refund was deleted from the store.")
-            continue
-        try:
-            outcomes[row.pk] = _refund_send(channel=channel, client=client, row=row, refund=refund, step=step)
-        except _Refused as exc:
-            if exc.waiting_for:
-                outcomes[row.pk] = waiting(on=exc.waiting_for, messages=exc.messages)
+    When a call fails, the row it was for takes the retry policy's outcome; the rows not reached
+    wait, without an attempt of theirs."""
+
+    needs_payments_scope = True
+
+    def push(self) -> None:
+        refunds = (
+            Refund.objects.select_related("invoice")
+            .prefetch_related("lines__invoice_line")
+            .in_bulk([r.object_id for r in self.rows])
+        )
+        for row in self.rows:
+            refund = refunds.get(row.object_id)
+            if refund is None:
+                self.outcomes[row.pk] = skipped(reason="The refund was deleted from the store.")
                 continue
-            attempt = AttemptOutcome.LOCAL if exc.local else AttemptOutcome.VALIDATION
-            outcomes[row.pk] = rejected(messages=exc.messages, http_status=None if exc.local else 200, attempt=attempt)
-        except XeroScopeMissing:
-            scope_refused(channel=channel, rows=rows, outcomes=outcomes)
-            records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
-            return None
-        except XeroError as exc:
-            outcomes[row.pk] = after_error(row=row, error=exc, wrote=step.writing)
-            wait = float(getattr(exc, "retry_after", 0.0)) or backoff_seconds(1)
-            untried = Outcome(state=SyncState.PENDING, attempt="", wait=wait, count_attempt=False)
-            for other in rows:  # the others were not tried: they wait, without an attempt of theirs
-                outcomes.setdefault(other.pk, untried)
-            records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
-            return exc
-    records_finish(rows=rows, outcomes=outcomes, idempotency_key=step.key)
-    return None
+            self.current = row.pk
+            try:
+                self.outcomes[row.pk] = _refund_send(
+                    channel=self.channel, client=self.client, row=row, refund=refund, step=self
+                )
+            except _Refused as exc:
+                self.outcomes[row.pk] = exc.outcome()
+
+    current: int | None = None  # the row being sent
+
+    def failure_outcome(self, row: SyncRecord, error: XeroError) -> Outcome:
+        if row.pk == self.current:
+            return super().failure_outcome(row, error)
+        wait = float(getattr(error, "retry_after", 0.0)) or backoff_seconds(1)
+        return Outcome(state=SyncState.PENDING, attempt="", wait=wait, count_attempt=False)
 
 
 def _refund_send(
-    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, refund: Refund, step: _Step
+    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, refund: Refund, step: Push
 ) -> Outcome:
     invoice = refund.invoice
     invoice_row = SyncRecord.objects.filter(channel=channel, kind=RecordKind.INVOICE, object_id=invoice.pk).first()
@@ -173,16 +162,16 @@ def _credit_note_found(*, client: XeroClient, number: str) -> Any:
 
 def _credit_note_create(
     *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, refund: Refund, xero_invoice: Any,
-    number: str, step: _Step,
+    number: str, step: Push,
 ) -> Any:  # fmt: skip
     payload = credit_note_payload(
         channel=channel, client=client, refund=refund, contact_id=str(xero_invoice.contact.contact_id), number=number
     )
     _progress(row, xero_number=number)  # before the write: a look-up after a lost answer asks for it
-    step.key = batch_key("credit-note", [f"{row.pk}:{_refusals(row)}"])
-    step.writing = True
-    [element] = client.credit_notes_create(credit_notes=[payload], idempotency_key=step.key)
-    step.writing = False
+    [element] = step.write(
+        "credit-note", parts=[f"{row.pk}:{_refusals(row)}"], rows=[row],
+        call=lambda key: client.credit_notes_create(credit_notes=[payload], idempotency_key=key),
+    )  # fmt: skip
     refusal = element_refusal(element)
     if refusal is not None:
         raise _Refused(refusal.messages)
@@ -255,7 +244,7 @@ def _quantity(value: Decimal) -> str:
 
 
 def _allocate(
-    *, client: XeroClient, row: SyncRecord, note_id: str, xero_invoice: Any, refund: Refund, step: _Step
+    *, client: XeroClient, row: SyncRecord, note_id: str, xero_invoice: Any, refund: Refund, step: Push
 ) -> str:
     """Allocate the credit not returned as money to the invoice (at most what the invoice owes in
     Xero); return a note."""
@@ -271,10 +260,11 @@ def _allocate(
         _refs(row, allocation_id="")
         return "The invoice was paid off in Xero: the credit stays on the credit note as the customer's credit."
     allocation = mapping.allocation_payload(invoice_id=str(xero_invoice.invoice_id), amount=amount, date=refund.date)
-    step.key = batch_key("allocation", [f"{row.pk}:{_refusals(row)}"])
-    step.writing = True
-    [element] = client.allocations_create(credit_note_id=note_id, allocations=[allocation], idempotency_key=step.key)
-    step.writing = False
+
+    def allocate(key: str) -> Any:
+        return client.allocations_create(credit_note_id=note_id, allocations=[allocation], idempotency_key=key)
+
+    [element] = step.write("allocation", parts=[f"{row.pk}:{_refusals(row)}"], rows=[row], call=allocate)
     refusal = element_refusal(element)
     if refusal is not None:
         raise _Refused(refusal.messages)
@@ -285,7 +275,7 @@ def _allocate(
 
 
 def _refund_pay(
-    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, note_id: str, refund: Refund, step: _Step
+    *, channel: AccountingChannel, client: XeroClient, row: SyncRecord, note_id: str, refund: Refund, step: Push
 ) -> str:
     """Pay the money returned out of the credit note, into the account chosen for the refund's method."""
     account = payment_account_for(channel=channel, method=refund.method)
@@ -307,10 +297,10 @@ def _refund_pay(
         date=refund.date,
         reference=reference,
     )
-    step.key = batch_key("refund-payment", [f"{row.pk}:{_refusals(row)}"])
-    step.writing = True
-    [element] = client.payments_create(payments=[payload], idempotency_key=step.key)
-    step.writing = False
+    [element] = step.write(
+        "refund-payment", parts=[f"{row.pk}:{_refusals(row)}"], rows=[row],
+        call=lambda key: client.payments_create(payments=[payload], idempotency_key=key),
+    )  # fmt: skip
     refusal = element_refusal(element)
     if refusal is not None:
         raise _Refused(refusal.messages)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounting.access.facts import day_limit_of
-from accounting.access.limiter import LimiterGate, limiter
+from accounting.access.client import channel_gate, client_for
+from accounting.access.limiter import LimiterGate
 from accounting.access.limits import LEASE_SECONDS
 from accounting.access.tokens import (
     ChannelNotConnected,
@@ -35,15 +35,15 @@ from accounting.providers.xero.errors import (
     Decision,
     XeroBudgetExhausted,
     XeroDayLimitReached,
-    XeroError,
     XeroRateLimited,
 )
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
-from accounting.sync.push.invoices import invoices_push
-from accounting.sync.push.items import products_push
+from accounting.sync.push.base import Push
+from accounting.sync.push.invoices import InvoicesPush
+from accounting.sync.push.items import ItemsPush
 from accounting.sync.push.outcomes import backoff_seconds
-from accounting.sync.push.payments import payments_push
-from accounting.sync.push.refunds import refunds_push
+from accounting.sync.push.payments import PaymentsPush
+from accounting.sync.push.refunds import RefundsPush
 
 logger = logging.getLogger(__name__)
 
@@ -213,10 +213,7 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
         return TurnResult(more=False)  # rows wait; the channel shows why
     except TokenRefreshFailed:
         return TurnResult(more=True, wait=backoff_seconds(1) + TOKEN_RETRY_SECONDS)
-    gate = LimiterGate(
-        limiter=limiter(), tenant_id=grant.tenant_id, app_key=channel.client_id,
-        day_limit=day_limit_of(tenant_id=grant.tenant_id),
-    )  # fmt: skip
+    gate = channel_gate(channel=channel, grant=grant)
     try:
         held = HeldGate(gate, gate.acquire())
     except XeroDayLimitReached as exc:
@@ -234,30 +231,25 @@ def channel_push_turn(*, channel_id: int) -> TurnResult:
         held.give_back()
         return _next(channel=channel)
     held.claim = rows[0].claim
-    client = XeroClient(
-        access_token=grant.access_token,
-        tenant_id=grant.tenant_id,
-        gate=held,
-        reauth=lambda: channel_access_grant(channel_id=channel_id, force_refresh=True).access_token,
-    )
+    client = client_for(channel=channel, grant=grant, gate=held)
     _push(kind=kind, channel=channel, client=client, rows=rows)
     held.give_back()
     alerts_after_turn(channel_id=channel_id)
     return _next(channel=channel)
 
 
-PUSHES: dict[str, Callable[..., XeroError | None]] = {
-    RecordKind.PRODUCT: products_push,
-    RecordKind.INVOICE: invoices_push,
-    RecordKind.PAYMENT: payments_push,
-    RecordKind.REFUND: refunds_push,
+PUSHES: dict[str, type[Push]] = {
+    RecordKind.PRODUCT: ItemsPush,
+    RecordKind.INVOICE: InvoicesPush,
+    RecordKind.PAYMENT: PaymentsPush,
+    RecordKind.REFUND: RefundsPush,
 }
 
 
 def _push(*, kind: str, channel: AccountingChannel, client: XeroClient, rows: list[SyncRecord]) -> None:
     push = PUSHES[kind]
     try:
-        error = push(channel=channel, client=client, rows=rows)
+        error = push(channel=channel, client=client, rows=rows).run()
         if error is not None and error.decision == Decision.RECONNECT:
             channel_mark_needs_reconnect(channel_id=channel.pk, reason=error.message)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:

@@ -121,3 +121,9 @@ def celery_worker(sandbox, live_server, clean_redis) -> Iterator[subprocess.Pope
     process = start_worker(env=worker_env(live_server_url=live_server.url), name="sync-test")
     yield process
     stop_worker(process)
+
+
+@pytest.fixture
+def org(sandbox, clean_redis):
+    """A sandbox organisation with a token set, for tests that run turns in this process."""
+    return sandbox_org("Acme Books Ltd")
