@@ -180,9 +180,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import os
 
-    from drills.harness import _environment, recreate_database
+    from drills.harness import environment, recreate_database
 
-    os.environ.update(_environment(database=args.database, redis_db=args.redis_db, port=0))
+    os.environ.update(environment(database=args.database, redis_db=args.redis_db, port=0))
     if not args.reuse:
         recreate_database(args.database)
     import django

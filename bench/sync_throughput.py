@@ -33,6 +33,12 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from drills.harness import environment as drill_environment  # noqa: E402
+from drills.harness import recreate_database, wait_for_port  # noqa: E402
+from drills.processes import stop_group  # noqa: E402
+
 CEILING_PER_ORG = 60 * 50  # calls per minute × invoices per call
 
 
@@ -57,42 +63,19 @@ def parse_args() -> argparse.Namespace:
 
 
 def environment(args: argparse.Namespace) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    site = f"http://127.0.0.1:{args.port}"
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="channels_portal.settings.base",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="bench-only-not-a-secret",  # nosec B106  # a throw-away value of a drill's own database
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-        REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
-        FIELD_ENCRYPTION_KEYS=os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
-        XERO_SANDBOX_ENABLED="true",
-        SITE_URL=site,
+    return drill_environment(
+        database=args.database, redis_db=args.redis_db, port=args.port, log_level="WARNING",
         XERO_SANDBOX_TIME_SCALE=str(args.scale),
         XERO_RATE_TIME_SCALE=str(args.scale),
         SYNC_SWEEP_SECONDS="1",
         # As production runs (settings.production: 60 s); base settings' 0 opens a connection per task.
         DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
-        LOG_LEVEL="WARNING",
         CELERY_BEAT_SCHEDULE_FILENAME=str(ROOT / ".local" / "bench-celerybeat-schedule"),
-    )
-    return env
+    )  # fmt: skip
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)  # nosec B603  # fixed argument list, no shell, no user input
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -146,8 +129,6 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     env = environment(args)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    from drills.harness import recreate_database, wait_for_port
 
     (ROOT / ".local").mkdir(exist_ok=True)
     recreate_database(args.database)
@@ -201,7 +182,7 @@ def main() -> None:
         report(args=args, setups=setups, workers=workers, per_org=per_org, meter=meter)
     finally:
         for process in [*workers, web]:
-            stop(process)
+            stop_group(process)
 
 
 def warm_up(*, site: str, web_workers: int, workers: int, timeout: float = 120.0) -> None:

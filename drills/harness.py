@@ -20,7 +20,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _environment(*, database: str, redis_db: int, port: int, log_level: str = "ERROR") -> dict[str, str]:
+def environment(*, database: str, redis_db: int, port: int, log_level: str = "ERROR", **extra: str) -> dict[str, str]:
+    """Return the environment of a drill's or a bench's own portal: its PostgreSQL database and Redis
+    database, the sandbox served on `port`, a throw-away secret key; `extra` adds or overrides."""
     from cryptography.fernet import Fernet
 
     site = f"http://127.0.0.1:{port}"
@@ -41,6 +43,7 @@ def _environment(*, database: str, redis_db: int, port: int, log_level: str = "E
         XERO_API_URL=f"{base}/api",
         LOG_LEVEL=log_level,
     )
+    env.update(extra)
     return env
 
 
@@ -79,7 +82,7 @@ def sandbox(
     `log_level` is the portal's (LOG_LEVEL) and gunicorn's; their log goes to `server_log(database)`,
     gunicorn's access log too when the level is not ERROR.
     """
-    env = _environment(database=database, redis_db=redis_db, port=port, log_level=log_level)
+    env = environment(database=database, redis_db=redis_db, port=port, log_level=log_level)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     recreate_database(database)
