@@ -9,7 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_for(condition: Callable[[], T], *, timeout: float, interval: float = 0.2, what: str = "") -> T:
+def wait_for(condition: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.2, what: str = "") -> T:
     """Return the first truthy value of `condition()`, asking every `interval` seconds; fail the
     test (AssertionError naming `what`) when none came within `timeout` seconds."""
     deadline = time.monotonic() + timeout
