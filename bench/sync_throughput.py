@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cpu import reference_seconds  # noqa: E402  (bench/, the script's folder)
+
 from drills.harness import environment as drill_environment  # noqa: E402
 from drills.harness import recreate_database, wait_for_port  # noqa: E402
 from drills.processes import stop_group  # noqa: E402
@@ -330,6 +332,12 @@ def cpu_report(*, cpu: dict[str, float], synced: int, elapsed: float) -> None:
           f"database {per_invoice.get('database', 0.0):.2f} ms (whole server)")  # fmt: skip
     print(f"organisations one worker core keeps at the ceiling: {60_000 / (CEILING_PER_ORG * worker_ms):.1f}"
           if worker_ms else "organisations one worker core keeps at the ceiling: n/a")  # fmt: skip
+    reference = reference_seconds()
+    database_ms = per_invoice.get("database", 0.0)
+    print(
+        f"reference workload: {reference:.3f} CPU-s; per reference second: workers {worker_ms / reference:.2f} ms, "
+        f"sandbox {per_invoice['sandbox'] / reference:.2f} ms, database {database_ms / reference:.2f} ms per invoice"
+    )
     cores = os.cpu_count() or 1
     print(
         f"machine busy: {cpu['machine']:.1f} CPU-s of {elapsed * cores:.1f} ({cores} cores); "
