@@ -29,7 +29,7 @@ def messages_of(response) -> list[str]:
 
 
 def test_tab_lists_the_store_channels_with_organisation_state_and_actions(member_client, store, connected_channel):
-    AccountingChannelFactory(store=store, name="Spare books")
+    AccountingChannelFactory.create(store=store, name="Spare books")
     html = member_client.get(reverse("accounting:store-channels", args=[store.pk])).content.decode()
     assert "+ Add" in html
     assert "Main books" in html and "Spare books" in html
@@ -154,7 +154,7 @@ def test_a_store_has_one_active_channel(member_client, store, connected_channel)
     connected_channel.is_active = True
     connected_channel.save()
     second = connect_locally(
-        AccountingChannelFactory(store=store, name="Second books"), tenant_id="2222", tenant_name="Other Ltd"
+        AccountingChannelFactory.create(store=store, name="Second books"), tenant_id="2222", tenant_name="Other Ltd"
     )
     response = toggle(member_client, second, on=True)
     assert messages_of(response) == [
@@ -175,9 +175,9 @@ def test_one_xero_organisation_takes_one_active_channel_per_invoice_prefix(
     connected_channel = sandbox_channel_of_store
     connected_channel.is_active = True
     connected_channel.save()
-    other_store = StoreFactory(organization=organization, name="Outlet")
+    other_store = StoreFactory.create(organization=organization, name="Outlet")
     same_tenant = connect_to_sandbox(
-        AccountingChannelFactory(store=other_store, name="Outlet books"),
+        AccountingChannelFactory.create(store=other_store, name="Outlet books"),
         organisation=testing.organisation_get(organisation=connected_channel.tenant_id),
     )
     response = toggle(member_client, same_tenant, on=True)
@@ -193,9 +193,9 @@ def test_one_xero_organisation_takes_one_active_channel_per_invoice_prefix(
 
 
 def test_the_tenant_rule_never_names_another_organizations_channel(member_client, connected_channel):
-    foreign_store = StoreFactory(organization=OrganizationFactory(name="Rival"), name="Rival shop")
+    foreign_store = StoreFactory.create(organization=OrganizationFactory.create(name="Rival"), name="Rival shop")
     foreign = connect_locally(
-        AccountingChannelFactory(store=foreign_store, name="Rival secret books"),
+        AccountingChannelFactory.create(store=foreign_store, name="Rival secret books"),
         tenant_id=connected_channel.tenant_id,
         tenant_name="Demo Company (UK)",
         is_active=True,
@@ -230,7 +230,7 @@ def test_a_channel_that_was_ever_connected_is_kept(member_client, connected_chan
 
 
 def test_congratulations_page_only_for_a_connected_channel(member_client, channel, connected_channel):
-    unconnected = AccountingChannelFactory(store=channel.store, name="Unconnected")
+    unconnected = AccountingChannelFactory.create(store=channel.store, name="Unconnected")
     response = member_client.get(reverse("accounting:channel-connected", args=[unconnected.pk]))
     assert response["Location"] == reverse("accounting:channel-detail", args=[unconnected.pk])
     html = member_client.get(reverse("accounting:channel-connected", args=[connected_channel.pk])).content.decode()

@@ -188,7 +188,7 @@ def test_retry_is_post_only(member_client, sending_channel):
 
 
 def test_a_record_of_another_channel_answers_404(member_client, store, sending_channel):
-    other_channel = AccountingChannelFactory(store=store, name="Spare books")
+    other_channel = AccountingChannelFactory.create(store=store, name="Spare books")
     invoice = new_invoice(store, "A-1")
     foreign_row = row_of(other_channel, invoice)
     SyncRecord.objects.filter(pk=foreign_row.pk).update(state=SyncState.FAILED, last_error=ACCOUNT_REFUSED)
@@ -237,8 +237,8 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_failures(
 
 
 def test_failures_of_another_store_are_not_on_the_page(member_client, organization, store, sending_channel):
-    other_store = StoreFactory(organization=organization, name="Outlet")
-    other = AccountingChannelFactory(store=other_store)
+    other_store = StoreFactory.create(organization=organization, name="Outlet")
+    other = AccountingChannelFactory.create(store=other_store)
     bad = new_invoice(other_store, "OUT-1")
     SyncRecord.objects.filter(channel=other, object_id=bad.pk).update(state=SyncState.FAILED, last_error="Elsewhere")
 

@@ -83,7 +83,7 @@ def test_a_forged_or_missing_state_answers_400(member_client, channel, query):
 
 def test_a_state_started_in_another_session_answers_400(member_client, client, organization, channel):
     state = connect(member_client, channel)["state"]
-    colleague = MembershipFactory(organization=organization, user=UserFactory(username="colleague")).user
+    colleague = MembershipFactory.create(organization=organization, user=UserFactory.create(username="colleague")).user
     client.force_login(colleague)
     response = client.get(CALLBACK, {"code": "abc", "state": state})
     assert response.status_code == 400

@@ -22,13 +22,13 @@ URL = "admin:accounting_accountingchannel_health"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 
 def channel_of(org_name: str, name: str, **fields) -> AccountingChannel:
-    store = StoreFactory(organization=OrganizationFactory(name=org_name), name=f"{org_name} shop")
-    return connect_locally(AccountingChannelFactory(store=store, name=name), tenant_id=f"t-{name}",
+    store = StoreFactory.create(organization=OrganizationFactory.create(name=org_name), name=f"{org_name} shop")
+    return connect_locally(AccountingChannelFactory.create(store=store, name=name), tenant_id=f"t-{name}",
                            tenant_name=name, **fields)  # fmt: skip
 
 

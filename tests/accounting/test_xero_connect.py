@@ -36,8 +36,8 @@ def tenants(xero_sandbox, member):
 
 @pytest.fixture
 def xero_channel(organization, xero_app):
-    store = StoreFactory(organization=organization, name="High Street")
-    return AccountingChannelFactory(
+    store = StoreFactory.create(organization=organization, name="High Street")
+    return AccountingChannelFactory.create(
         store=store, name="Main books", client_id=xero_app["client_id"], client_secret=xero_app["client_secret"]
     )
 
@@ -172,7 +172,9 @@ def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switch
     from tests.accounting.conftest import connect_locally
 
     other = connect_locally(
-        AccountingChannelFactory(store=StoreFactory(organization=organization, name="Outlet"), name="Outlet books"),
+        AccountingChannelFactory.create(
+            store=StoreFactory.create(organization=organization, name="Outlet"), name="Outlet books"
+        ),
         tenant_id=tenants["Demo Company (UK)"],
         tenant_name="Demo Company (UK)",
         is_active=True,

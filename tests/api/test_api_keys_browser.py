@@ -14,7 +14,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_admin_creates_sees_once_and_revokes_a_key(page, live_server, organization):
-    admin = MembershipFactory(organization=organization, user=UserFactory(username="alice"), role=Role.ADMIN).user
+    admin = MembershipFactory.create(
+        organization=organization, user=UserFactory.create(username="alice"), role=Role.ADMIN
+    ).user
     session = Client()
     session.force_login(admin)
     cookie = session.cookies[settings.SESSION_COOKIE_NAME]

@@ -22,7 +22,9 @@ PAGE = "/organizations/api-keys/"
 
 @pytest.fixture
 def admin_client(client, organization):
-    admin = MembershipFactory(organization=organization, user=UserFactory(username="alice"), role=Role.ADMIN).user
+    admin = MembershipFactory.create(
+        organization=organization, user=UserFactory.create(username="alice"), role=Role.ADMIN
+    ).user
     client.force_login(admin)
     return client
 
@@ -107,7 +109,10 @@ def test_list_shows_prefix_dates_and_status(admin_client, organization):
     admin_client.post(PAGE, {"name": "Used"})
     admin_client.post(PAGE, {"name": "Old"})
     ApiKey.objects.create(
-        organization=OrganizationFactory(name="Elsewhere"), name="Not ours", prefix="cp_zzzzzzzz", key_hash="0" * 64
+        organization=OrganizationFactory.create(name="Elsewhere"),
+        name="Not ours",
+        prefix="cp_zzzzzzzz",
+        key_hash="0" * 64,
     )
     used, old = ApiKey.objects.get(name="Used"), ApiKey.objects.get(name="Old")
     at = datetime.datetime(2026, 3, 4, 5, 6, tzinfo=datetime.UTC)
@@ -143,7 +148,10 @@ def test_revoke_makes_the_key_answer_401(admin_client, organization):
 
 def test_revoking_another_organizations_key_answers_404(admin_client):
     theirs = ApiKey.objects.create(
-        organization=OrganizationFactory(name="Elsewhere"), name="Theirs", prefix="cp_zzzzzzzz", key_hash="1" * 64
+        organization=OrganizationFactory.create(name="Elsewhere"),
+        name="Theirs",
+        prefix="cp_zzzzzzzz",
+        key_hash="1" * 64,
     )
     response = admin_client.post(reverse("organizations:api-key-revoke", args=[theirs.pk]))
     assert response.status_code == 404
@@ -175,7 +183,7 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_owner_of_another_organization_sees_only_its_own_keys(client, organization):
     ApiKey.objects.create(organization=organization, name="Acme key", prefix="cp_aaaaaaaa", key_hash="3" * 64)
-    owner = MembershipFactory(organization=OrganizationFactory(name="Other"), role=Role.OWNER).user
+    owner = MembershipFactory.create(organization=OrganizationFactory.create(name="Other"), role=Role.OWNER).user
     client.force_login(owner)
     html = client.get(PAGE).content.decode()
     assert "Acme key" not in html

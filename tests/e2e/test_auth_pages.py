@@ -10,8 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_log_in_with_the_form_then_log_out(page, live_server, organization):
-    MembershipFactory(organization=organization, user=UserFactory(username="dora"))
-    StoreFactory(organization=organization, name="Corner Shop")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="dora"))
+    StoreFactory.create(organization=organization, name="Corner Shop")
 
     page.goto(f"{live_server.url}/stores/")
     assert page.get_by_role("heading", name="Log in").is_visible()

@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_record_a_payment_then_a_refund_on_the_invoice_page(logged_in_page, live_server, organization):
     page = logged_in_page
-    store = StoreFactory(organization=organization, name="High Street Shop")
-    invoice = InvoiceFactory(store=store, number="INV-9", lines=2)  # 60.00
+    store = StoreFactory.create(organization=organization, name="High Street Shop")
+    invoice = InvoiceFactory.create(store=store, number="INV-9", lines=2)  # 60.00
     page.goto(f"{live_server.url}/stores/{store.pk}/invoices/{invoice.pk}/")
     assert page.locator('[data-total="due"]').inner_text() == "60.00"
 

@@ -18,7 +18,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def user(organization):
-    return MembershipFactory(organization=organization, user=UserFactory(username="carol")).user
+    return MembershipFactory.create(organization=organization, user=UserFactory.create(username="carol")).user
 
 
 def _login(client, password):
@@ -121,7 +121,7 @@ def test_a_username_is_locked_whatever_address_the_guesses_come_from(client, use
 
 def test_an_address_is_locked_whatever_usernames_it_tries(client, user, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    UserFactory(username="dave")
+    UserFactory.create(username="dave")
     for n in range(5):
         _attempt(client, f"guess{n}", "wrong", forwarded_for="203.0.113.9")
     # From that address even a right password of another account is refused ...

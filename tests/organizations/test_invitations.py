@@ -26,7 +26,9 @@ ACCEPT = reverse("organizations:invitation-accept")
 
 @pytest.fixture
 def owner(organization):
-    return MembershipFactory(organization=organization, user=UserFactory(username="olivia"), role=Role.OWNER)
+    return MembershipFactory.create(
+        organization=organization, user=UserFactory.create(username="olivia"), role=Role.OWNER
+    )
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def _messages(response) -> list[str]:
 def test_the_answer_and_the_e_mail_are_the_same_whether_or_not_the_address_has_an_account(
     client, owner, django_capture_on_commit_callbacks
 ):
-    UserFactory(username="known", email="known@shop.example")
+    UserFactory.create(username="known", email="known@shop.example")
     client.force_login(owner.user)
     answers = []
     for email in ("known@shop.example", "nobody@shop.example"):
@@ -82,7 +84,7 @@ def test_the_answer_and_the_e_mail_are_the_same_whether_or_not_the_address_has_a
 
 
 def test_an_invitee_with_an_account_logs_in_from_the_link_and_accepts(client, owner, invite):
-    UserFactory(username="nina", email="Nina@Shop.example")
+    UserFactory.create(username="nina", email="Nina@Shop.example")
     link = invite("nina@shop.example", "admin")
     page = client.get(link)
     assert page.status_code == 200
@@ -118,7 +120,7 @@ def test_a_new_person_creates_the_account_of_the_invited_address_and_joins(clien
 
 
 def test_signing_up_with_an_address_that_has_an_account_is_refused(client, owner, invite):
-    UserFactory(username="kim", email="kim@shop.example")
+    UserFactory.create(username="kim", email="kim@shop.example")
     link = invite("kim@shop.example")
     data = {"token": link.split("token=")[1], "action": "sign-up", "username": "kim2"}
     password = "plum-tractor-88-lantern"
@@ -131,7 +133,7 @@ def test_signing_up_with_an_address_that_has_an_account_is_refused(client, owner
 
 def test_someone_logged_in_with_another_address_cannot_accept(client, owner, invite):
     link = invite("pat@shop.example")
-    client.force_login(UserFactory(username="mallory", email="mallory@evil.example"))
+    client.force_login(UserFactory.create(username="mallory", email="mallory@evil.example"))
     page = client.get(link).content.decode()
     assert "You are logged in as mallory, whose e-mail address is not pat@shop.example." in page
     response = client.post(ACCEPT, {"token": link.split("token=")[1], "action": "accept"})
@@ -148,7 +150,7 @@ def test_someone_logged_in_with_another_address_cannot_accept(client, owner, inv
     ],
 )
 def test_an_expired_or_withdrawn_link_cannot_be_used(client, owner, invite, change, reason):
-    UserFactory(username="eve", email="eve@shop.example")
+    UserFactory.create(username="eve", email="eve@shop.example")
     link = invite("eve@shop.example")
     Invitation.objects.update(**change)
     assert client.get(link).status_code == 410
@@ -215,7 +217,9 @@ def test_a_bad_invitation_explains_and_sends_nothing(client, owner, data, errors
 
 def test_an_admin_cannot_invite_or_withdraw_an_owner(client, organization, owner, invite):
     invite("boss@shop.example", "owner")
-    admin = MembershipFactory(organization=organization, role=Role.ADMIN, user=UserFactory(username="adam"))
+    admin = MembershipFactory.create(
+        organization=organization, role=Role.ADMIN, user=UserFactory.create(username="adam")
+    )
     client.force_login(admin.user)
     response = client.post(INVITATIONS, {"email": "boss2@shop.example", "role": "owner"})
     assert response.context["form"].errors == {"__all__": ["Only an owner can grant, change or remove the owner role."]}
@@ -227,7 +231,7 @@ def test_an_admin_cannot_invite_or_withdraw_an_owner(client, organization, owner
 
 def test_operators_cannot_invite_and_another_organizations_invitation_answers_404(client, member_client, owner, invite):
     theirs = Invitation.objects.create(
-        organization=OrganizationFactory(name="Rival"),
+        organization=OrganizationFactory.create(name="Rival"),
         email="x@rival.example",
         token_digest="0" * 64,
         expires_at=timezone.now() + dt.timedelta(days=1),
@@ -241,8 +245,8 @@ def test_operators_cannot_invite_and_another_organizations_invitation_answers_40
 
 
 def test_after_joining_a_new_log_in_starts_in_the_organization_joined(client, owner, invite):
-    nina = UserFactory(username="nina", email="nina@shop.example")
-    MembershipFactory(user=nina, organization=OrganizationFactory(name="Aardvark Ltd"))  # first by name
+    nina = UserFactory.create(username="nina", email="nina@shop.example")
+    MembershipFactory.create(user=nina, organization=OrganizationFactory.create(name="Aardvark Ltd"))  # first by name
     link = invite("nina@shop.example")
     client.force_login(nina)
     client.post(ACCEPT, {"token": link.split("token=")[1], "action": "accept"})

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def owner(organization):
-    return MembershipFactory(organization=organization, user=UserFactory(username="olivia"), role=Role.OWNER)
+    return MembershipFactory.create(
+        organization=organization, user=UserFactory.create(username="olivia"), role=Role.OWNER
+    )
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def test_the_members_page_invites_rather_than_adds(owner_client, organization):
     assert f'<form method="post" action="{reverse("organizations:invitations")}"' in html
     assert ">Send invitation</button>" in html
     # Nobody is added directly any more: a POST to the members page changes nothing.
-    UserFactory(username="newbie", email="newbie@shop.example")
+    UserFactory.create(username="newbie", email="newbie@shop.example")
     response = owner_client.post(reverse("organizations:members"), {"identifier": "newbie", "role": "admin"})
     assert response.status_code == 405
     assert _roles(organization) == {"olivia": "owner"}
@@ -93,7 +95,7 @@ def test_remove_a_member_keeps_their_account(owner_client, organization, member)
 
 
 def test_another_organizations_membership_answers_404(owner_client):
-    theirs = MembershipFactory(organization=OrganizationFactory(), role=Role.OPERATOR)
+    theirs = MembershipFactory.create(organization=OrganizationFactory.create(), role=Role.OPERATOR)
     for name in ("organizations:member-role", "organizations:member-remove"):
         assert owner_client.post(reverse(name, args=[theirs.pk]), {"role": "admin"}).status_code == 404
     theirs.refresh_from_db()
@@ -101,8 +103,10 @@ def test_another_organizations_membership_answers_404(owner_client):
 
 
 def test_an_admin_cannot_demote_or_remove_an_owner(client, organization, owner):
-    admin = MembershipFactory(organization=organization, role=Role.ADMIN, user=UserFactory(username="adam"))
-    MembershipFactory(organization=organization, role=Role.OWNER, user=UserFactory(username="otto"))
+    admin = MembershipFactory.create(
+        organization=organization, role=Role.ADMIN, user=UserFactory.create(username="adam")
+    )
+    MembershipFactory.create(organization=organization, role=Role.OWNER, user=UserFactory.create(username="otto"))
     client.force_login(admin.user)
     response = client.post(reverse("organizations:member-role", args=[owner.pk]), {"role": "operator"}, follow=True)
     assert "Only an owner can grant, change or remove the owner role." in response.content.decode()
@@ -112,7 +116,9 @@ def test_an_admin_cannot_demote_or_remove_an_owner(client, organization, owner):
 
 
 def test_an_admin_manages_operators_and_admins(client, organization, member):
-    admin = MembershipFactory(organization=organization, role=Role.ADMIN, user=UserFactory(username="adam"))
+    admin = MembershipFactory.create(
+        organization=organization, role=Role.ADMIN, user=UserFactory.create(username="adam")
+    )
     client.force_login(admin.user)
     operator = Membership.objects.get(user=member)
     client.post(reverse("organizations:member-role", args=[operator.pk]), {"role": "admin"})

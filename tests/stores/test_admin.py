@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 
@@ -37,16 +37,16 @@ def admin_client(client):
     ],
 )
 def test_changelists_search(admin_client, model, search, expected, hidden):
-    acme = OrganizationFactory(name="Acme Retail")
-    OrganizationFactory(name="Zenith")
-    MembershipFactory(organization=acme, user=UserFactory(username="olivia"), role=Role.OWNER)
-    MembershipFactory(organization=acme, user=UserFactory(username="zed"))
-    store = StoreFactory(organization=acme, name="Corner Shop")
-    StoreFactory(organization=acme, name="Harbour")
-    ProductFactory(store=store, sku="MUG", name="Logo mug")
-    ProductFactory(store=store, sku="TOTE", name="Canvas tote")
-    InvoiceFactory(store=store, number="INV-42", customer_name="Ada Lovelace")
-    InvoiceFactory(store=store, number="INV-43", customer_name="Bob Stone")
+    acme = OrganizationFactory.create(name="Acme Retail")
+    OrganizationFactory.create(name="Zenith")
+    MembershipFactory.create(organization=acme, user=UserFactory.create(username="olivia"), role=Role.OWNER)
+    MembershipFactory.create(organization=acme, user=UserFactory.create(username="zed"))
+    store = StoreFactory.create(organization=acme, name="Corner Shop")
+    StoreFactory.create(organization=acme, name="Harbour")
+    ProductFactory.create(store=store, sku="MUG", name="Logo mug")
+    ProductFactory.create(store=store, sku="TOTE", name="Canvas tote")
+    InvoiceFactory.create(store=store, number="INV-42", customer_name="Ada Lovelace")
+    InvoiceFactory.create(store=store, number="INV-43", customer_name="Bob Stone")
     response = admin_client.get(reverse(f"admin:{model}_changelist"), {"q": search})
     html = response.content.decode()
     assert response.status_code == 200
@@ -54,14 +54,14 @@ def test_changelists_search(admin_client, model, search, expected, hidden):
 
 
 def test_organization_page_shows_its_memberships_inline(admin_client):
-    membership = MembershipFactory(user=UserFactory(username="olivia"), role=Role.OWNER)
+    membership = MembershipFactory.create(user=UserFactory.create(username="olivia"), role=Role.OWNER)
     response = admin_client.get(reverse("admin:organizations_organization_change", args=[membership.organization_id]))
     inline = response.context["inline_admin_formsets"][0]
     assert [form.original.user.username for form in inline if form.original] == ["olivia"]
 
 
 def test_invoice_totals_are_read_only_and_follow_the_lines(admin_client):
-    invoice = InvoiceFactory(lines=1)  # 2 × 12.50 at 20%
+    invoice = InvoiceFactory.create(lines=1)  # 2 × 12.50 at 20%
     line = invoice.lines.get()
     url = reverse("admin:stores_invoice_change", args=[invoice.pk])
     page = admin_client.get(url)
@@ -146,8 +146,8 @@ def _admin_errors(response) -> str:
     ],
 )
 def test_invoice_admin_goes_through_the_invoice_rules(admin_client, overrides, message):
-    invoice = InvoiceFactory(lines=1, customer_name="Before")
-    InvoiceFactory(store=invoice.store, number="TAKEN")
+    invoice = InvoiceFactory.create(lines=1, customer_name="Before")
+    InvoiceFactory.create(store=invoice.store, number="TAKEN")
     url = reverse("admin:stores_invoice_change", args=[invoice.pk])
     response = admin_client.post(url, _invoice_change_data(invoice, customer_name="After", **overrides))
     assert message in _admin_errors(response)
@@ -158,7 +158,7 @@ def test_invoice_admin_goes_through_the_invoice_rules(admin_client, overrides, m
 def test_payment_admin_records_through_the_service_and_refuses_more_than_due(admin_client):
     from stores.models import Payment
 
-    invoice = InvoiceFactory(lines=1)  # 30.00
+    invoice = InvoiceFactory.create(lines=1)  # 30.00
     url = reverse("admin:stores_payment_add")
     data = {"invoice": invoice.pk, "amount": "30.01", "date": "2026-11-03", "method": "card", "reference": ""}
     assert "The amount due is 30.00 GBP: pay at most that." in _admin_errors(admin_client.post(url, data))
@@ -175,7 +175,7 @@ def test_payment_admin_records_through_the_service_and_refuses_more_than_due(adm
 def test_refund_admin_goes_through_the_refund_limits(admin_client):
     from stores.models import Refund
 
-    invoice = InvoiceFactory(lines=1)  # 30.00, nothing paid
+    invoice = InvoiceFactory.create(lines=1)  # 30.00, nothing paid
     url = reverse("admin:stores_refund_add")
     data = {"invoice": invoice.pk, "amount": "5.00", "date": "2026-11-03", "reason": "", "method": "card"}
     assert "Only 0.00 GBP was paid and not refunded" in _admin_errors(admin_client.post(url, data))
@@ -190,7 +190,7 @@ def test_refund_admin_records_the_money_returned_through_the_service(admin_clien
     from stores.models import Refund
     from stores.payments import payment_record
 
-    invoice = InvoiceFactory(lines=1)  # 30.00
+    invoice = InvoiceFactory.create(lines=1)  # 30.00
     payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")  # 20.00 due
     url = reverse("admin:stores_refund_add")
     data = {"invoice": invoice.pk, "amount": "25.00", "date": "2026-11-03", "reason": "", "method": "card"}

@@ -22,7 +22,7 @@ DAY = datetime.date(2026, 11, 2)
 def invoice(organization):
     """2 × 10.00 at 20%, 4.95 shipping at 20%, a 2.00 discount at 20%: 27.54."""
     return invoice_create(
-        store=StoreFactory(organization=organization),
+        store=StoreFactory.create(organization=organization),
         number="INV-9",
         customer_name="Ada",
         issue_date=DAY,
@@ -137,7 +137,7 @@ def test_record_a_partial_refund_with_money_returned_from_the_page(member_client
 
 def test_a_draft_invoice_offers_no_money_forms(member_client, organization):
     draft = invoice_create(
-        store=StoreFactory(organization=organization),
+        store=StoreFactory.create(organization=organization),
         number="D-1",
         customer_name="Ada",
         issue_date=DAY,
@@ -151,7 +151,7 @@ def test_a_draft_invoice_offers_no_money_forms(member_client, organization):
 
 
 def test_create_an_invoice_with_shipping_and_discount_lines(member_client, organization):
-    store = StoreFactory(organization=organization)
+    store = StoreFactory.create(organization=organization)
     data = {
         "number": "WEB-1",
         "customer_name": "Ada",

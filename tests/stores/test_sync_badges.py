@@ -31,7 +31,7 @@ SANDBOX_API = "http://testserver/xero-sandbox/api"
 
 @pytest.fixture
 def channel(store):
-    channel = AccountingChannelFactory(store=store, name="UK books", add_products=True)
+    channel = AccountingChannelFactory.create(store=store, name="UK books", add_products=True)
     return connect_locally(channel, tenant_id=TENANT, tenant_name="Acme Books Ltd", is_active=True)
 
 
@@ -106,7 +106,9 @@ def test_the_invoice_list_shows_each_channels_state(member_client, store, channe
 
 
 def test_each_channel_has_its_own_badge(member_client, store, channel, real_xero):
-    second = connect_locally(AccountingChannelFactory(store=store, name="US books"), tenant_id="t-us", tenant_name="US")
+    second = connect_locally(
+        AccountingChannelFactory.create(store=store, name="US books"), tenant_id="t-us", tenant_name="US"
+    )
     invoice = new_invoice(store, "INV-1")
     send(channel, RecordKind.INVOICE, answers={invoice.pk: synced(xero_id="uk-1", payload_hash="h")})
     row = table_row(member_client.get(reverse("stores:invoices", args=[store.pk])).content.decode(), ">INV-1</a>")
@@ -237,7 +239,7 @@ def test_another_organizations_rows_are_404_and_unchanged(outsider_client, store
     invoice = new_invoice(store, "INV-1")
     send(channel, RecordKind.INVOICE, answers={invoice.pk: rejected(messages=[ACCOUNT_REFUSED])})
     row = row_of(channel, invoice)
-    outsiders_store = StoreFactory(organization=Membership.objects.get(user__username="outsider").organization)
+    outsiders_store = StoreFactory.create(organization=Membership.objects.get(user__username="outsider").organization)
     for action in ("record-sync-retry", "record-sync-skip"):
         assert outsider_client.post(reverse(f"accounting:{action}", args=[store.pk, row.pk])).status_code == 404
         # Their row under the outsider's own store: still 404.
@@ -248,8 +250,8 @@ def test_another_organizations_rows_are_404_and_unchanged(outsider_client, store
 
 
 def test_a_row_of_another_store_is_404_through_ones_own_store(member_client, organization, store, channel):
-    other_store = StoreFactory(organization=organization)
-    other = connect_locally(AccountingChannelFactory(store=other_store), tenant_id="t2", tenant_name="T2")
+    other_store = StoreFactory.create(organization=organization)
+    other = connect_locally(AccountingChannelFactory.create(store=other_store), tenant_id="t2", tenant_name="T2")
     foreign = row_of(other, new_invoice(other_store, "INV-9"))
     # Same organization, wrong store in the URL: still not this store's row.
     response = member_client.post(reverse("accounting:record-sync-skip", args=[store.pk, foreign.pk]))
@@ -276,7 +278,7 @@ REQUEST_OVERHEAD = 5  # session, user, membership, switcher's memberships, open 
 
 @pytest.mark.parametrize("invoices", [1, 40])
 def test_invoice_list_with_badges_costs_the_same(member_client, store, channel, django_assert_num_queries, invoices):
-    connect_locally(AccountingChannelFactory(store=store), tenant_id="t-2", tenant_name="Two")
+    connect_locally(AccountingChannelFactory.create(store=store), tenant_id="t-2", tenant_name="Two")
     made = [new_invoice(store, f"INV-{n}") for n in range(invoices)]
     send(channel, RecordKind.INVOICE, answers={i.pk: synced(xero_id=f"x-{i.pk}", payload_hash="h") for i in made})
     member_client.get(reverse("stores:list"))  # settles the session

@@ -71,7 +71,7 @@ def org(sandbox, clean_redis):
 
 @pytest.fixture
 def channel(org, organization):
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization))
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization))
     for kind, rate, tax_type in [
         (LineKind.SHIPPING, "20", "OUTPUT2"), (LineKind.DISCOUNT, "20", "OUTPUT2"),
         (LineKind.GIFT_CARD_SOLD, "0", "NONE"), (LineKind.GIFT_CARD_REDEEMED, "0", "NONE"),

@@ -48,7 +48,7 @@ def sales_types_at(org, rate: str) -> list[str]:
 
 @pytest.fixture
 def channel(org, organization):
-    return connect_channel(org=org, store=StoreFactory(organization=organization), tax_mapping={"20": "OUTPUT2"})
+    return connect_channel(org=org, store=StoreFactory.create(organization=organization), tax_mapping={"20": "OUTPUT2"})
 
 
 def test_the_card_lists_every_rate_the_store_uses_with_the_organisations_sales_types_at_it(member_client, org, channel):

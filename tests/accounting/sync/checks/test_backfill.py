@@ -39,7 +39,7 @@ def bulk_history(store, *, count: int, issued: dt.date, prefix: str, customers: 
 
 @pytest.fixture
 def channel(org, organization):
-    return connect_channel(org=org, store=StoreFactory(organization=organization), account_nominal_code="200")
+    return connect_channel(org=org, store=StoreFactory.create(organization=organization), account_nominal_code="200")
 
 
 def test_the_preview_counts_invoices_calls_and_time_then_queueing_sends_them_through_the_limiter(

@@ -35,7 +35,7 @@ def invoice_at(store, *, number: str, rate: str = "20", currency: str = "GBP", e
 
 
 def off_channel(org, organization, **fields) -> AccountingChannel:
-    store = StoreFactory(organization=organization, name="High Street")
+    store = StoreFactory.create(organization=organization, name="High Street")
     fields.setdefault("scopes", GRANTED)
     fields.setdefault("account_nominal_code", "200")
     return connect_channel(org=org, store=store, is_active=False, **fields)
@@ -190,7 +190,7 @@ def test_numbers_xero_already_holds_and_a_backlog_past_the_day_budget_are_warnin
 
 def test_the_admin_activate_action_runs_the_pre_flight(org, organization, admin_client):
     bad = off_channel(org, organization, account_nominal_code="999")
-    good_store = StoreFactory(organization=organization, name="Corner Shop")
+    good_store = StoreFactory.create(organization=organization, name="Corner Shop")
     good = connect_channel(org=org, store=good_store, is_active=False, scopes=GRANTED, invoice_number_prefix="C-")
 
     response = admin_client.post(

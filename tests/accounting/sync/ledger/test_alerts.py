@@ -30,8 +30,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def admins(organization):
-    MembershipFactory(organization=organization, user=UserFactory(username="owner"), role="owner")
-    MembershipFactory(organization=organization, user=UserFactory(username="admin"), role="admin")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="owner"), role="owner")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="admin"), role="admin")
 
 
 def invoice(store, number: str):
@@ -52,7 +52,7 @@ def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_un
     org, organization, admins, member_client, settings
 ):
     settings.ALERT_FAILURES_THRESHOLD = 2
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization), account_nominal_code="999")
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization), account_nominal_code="999")
     for n in range(1, 4):
         invoice(channel.store, f"F-{n}")
 
@@ -96,7 +96,7 @@ def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_un
 def test_the_daily_limit_opens_one_episode_and_a_call_that_goes_through_ends_it(
     org, organization, admins, member_client, clean_redis
 ):
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization), account_nominal_code="200")
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization), account_nominal_code="200")
     invoice(channel.store, "D-1")
     limiter = RedisLimiter(settings_redis_url())
     limiter.day_used(tenant_id=org.tenant_id, used=1000)  # the Starter day budget is spent
@@ -120,7 +120,7 @@ def test_the_daily_limit_opens_one_episode_and_a_call_that_goes_through_ends_it(
 
 
 def test_needs_reconnect_emails_once_and_a_reconnect_ends_the_episode(org, organization, admins, member_client):
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization))
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization))
 
     channel_mark_needs_reconnect(channel_id=channel.pk, reason="Xero answered 403 AuthenticationUnsuccessful.")
     assert len(mail.outbox) == 1

@@ -33,7 +33,7 @@ def new_invoice(store, number: str):
 
 @pytest.fixture
 def channel(store):
-    return AccountingChannelFactory(store=store)
+    return AccountingChannelFactory.create(store=store)
 
 
 def test_a_batch_of_fifty_outcomes_is_written_with_the_same_few_statements_as_a_batch_of_two(store, channel):
