@@ -153,6 +153,7 @@ def test_retry_makes_the_failed_row_pending_and_due_now(member_client, store, se
     assert messages_of(response) == ["1 record queued for retry."]
     row.refresh_from_db()
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
+    assert row.next_attempt_at is not None
     assert before <= row.next_attempt_at <= timezone.now()
     assert row_of(sending_channel, other).state == SyncState.FAILED
     html = response.content.decode()

@@ -82,6 +82,7 @@ def test_many_threads_needing_a_token_at_once_cause_exactly_one_refresh(sandbox_
     channel = AccountingChannel.objects.get(pk=sandbox_channel.pk)
     assert grants[0].access_token == channel.token_set["access_token"] != old_access_token
     assert channel.token_set["refresh_token"] != sandbox_channel.token_set["refresh_token"]
+    assert channel.token_expires_at is not None
     assert channel.token_expires_at > timezone.now() + dt.timedelta(minutes=29)
     assert ChannelEvent.objects.filter(channel=channel, kind="token_refreshed").count() == 1
 
@@ -156,6 +157,7 @@ def test_the_beat_task_refreshes_only_tokens_idle_for_30_days(sandbox_channel):
     assert refresh_idle_tokens() == 1
     channel = AccountingChannel.objects.get(pk=sandbox_channel.pk)
     assert channel.token_set["refresh_token"] != sandbox_channel.token_set["refresh_token"]
+    assert channel.last_token_refresh_at is not None
     assert timezone.now() - channel.last_token_refresh_at < dt.timedelta(minutes=1)
     assert AccountingChannel.objects.get(pk=fresh.pk).token_set == fresh.token_set
     assert refresh_idle_tokens() == 0

@@ -46,6 +46,7 @@ def test_create_shows_the_key_once_and_stores_only_its_hash(admin_client, organi
     assert response["Cache-Control"] == "no-store"
     raw_key = _raw_key_in(response.content.decode())
     key = ApiKey.objects.get()
+    assert key.created_by is not None
     assert (key.organization, key.name, key.created_by.username) == (organization, "Shopify connector", "alice")
     assert key.key_hash == hash_api_key(raw_key)
     assert key.prefix == raw_key[:11]

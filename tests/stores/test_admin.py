@@ -207,4 +207,4 @@ def test_refund_admin_records_the_money_returned_through_the_service(admin_clien
     )
     # Left blank with a method: all of it went back, as before.
     assert admin_client.post(url, {**data, "amount": "1.00", "amount_returned": ""}).status_code == 302
-    assert Refund.objects.order_by("pk").last().amount_returned == Decimal("1.00")
+    assert Refund.objects.latest("pk").amount_returned == Decimal("1.00")

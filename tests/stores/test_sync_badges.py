@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from accounting.sync.ledger.actions import sync_record_skip
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from accounting.sync.push.outcomes import records_finish, rejected, synced
+from accounting.sync.push.outcomes import Outcome, records_finish, rejected, synced
 from accounting.sync.schedule.turn import rows_claim
 from organizations.models import Membership
 from stores.services import invoice_create, product_create
@@ -48,7 +48,7 @@ def new_invoice(store, number: str):
     )  # fmt: skip
 
 
-def send(channel, kind: str, *, answers: dict[int, object]) -> None:
+def send(channel, kind: str, *, answers: dict[int, Outcome]) -> None:
     """Claim the channel's due rows of `kind` as a worker turn does; record `answers` (by object
     id) as Xero's; rows without an answer stay in flight."""
     rows = rows_claim(channel=channel, kind=kind, limit=1000)
@@ -166,7 +166,7 @@ def test_retry_sends_a_failed_invoice_again_and_says_so(member_client, store, ch
     assert messages_of(response) == ["Queued for sending to UK books again."]
     row.refresh_from_db()
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
-    assert row.attempts.first().message == "Retried by operator."
+    assert row.attempts.latest("created_at", "pk").message == "Retried by operator."
     assert 'data-sync="pending"' in response.content.decode()
 
 
@@ -179,7 +179,7 @@ def test_skip_stops_sending_until_retried_and_records_who_and_why(member_client,
     assert messages_of(response) == ["Skipped for UK books: not sent until retried."]
     row.refresh_from_db()
     assert (row.state, row.next_attempt_at) == (SyncState.SKIPPED, None)
-    note = row.attempts.first()
+    note = row.attempts.latest("created_at", "pk")
     assert (note.outcome, note.message) == (AttemptOutcome.LOCAL, "Skipped by operator: Paid in cash")
     assert rows_claim(channel=channel, kind=RecordKind.INVOICE, limit=10) == []
     html = response.content.decode()

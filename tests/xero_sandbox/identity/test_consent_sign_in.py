@@ -68,7 +68,9 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_comes_back_to_the_consent_pa
 
     # The log-in form, filled in as a user does, brings the browser back to the consent page.
     login = browser.get(urljoin(answer.url, answer.headers["Location"]), timeout=T)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert found is not None, login.text
+    token = found.group(1)
     form = {"username": "xero-user", "password": "correct horse battery staple", "csrfmiddlewaretoken": token}
     form["next"] = parse_qs(location.query)["next"][0]
     consent = browser.post(login.url, data=form, headers={"Referer": login.url}, timeout=T)

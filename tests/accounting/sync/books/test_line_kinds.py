@@ -99,7 +99,7 @@ def test_an_invoice_needing_an_unset_account_waits_and_saving_the_accounts_sends
     drain(channel)
 
     row = row_of(channel, invoice)
-    assert (row.state, row.waiting_for, row.attempts.first().outcome, row.last_error) == (
+    assert (row.state, row.waiting_for, row.attempts.latest("created_at", "pk").outcome, row.last_error) == (
         SyncState.WAITING, WaitingFor.LINE_ACCOUNTS, AttemptOutcome.LOCAL, MIXED_UNSET,
     )  # fmt: skip
     assert testing.invoices(organisation=org.tenant_id) == []

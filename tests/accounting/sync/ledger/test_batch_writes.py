@@ -77,6 +77,7 @@ def test_a_record_changed_while_its_row_was_in_flight_goes_back_to_pending_due_n
     again = SyncRecord.objects.get(channel=channel, object_id=changed.pk)
     assert again.state == SyncState.PENDING
     assert again.xero_id == f"x-{changed.pk}"  # the update goes to the invoice Xero now holds
+    assert again.next_attempt_at is not None
     assert before <= again.next_attempt_at <= timezone.now()
     assert SyncRecord.objects.get(channel=channel, object_id=unchanged.pk).state == SyncState.SYNCED
     in_memory = {row.object_id: row.state for row in rows}

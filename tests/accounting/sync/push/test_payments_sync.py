@@ -83,8 +83,10 @@ def test_a_card_paid_invoice_lands_in_xero_paid_into_the_card_account(celery_wor
     assert (money(sent["Amount"]), sent["Reference"]) == (Decimal("120.00"), "ch_3PaY")
     assert sent["Account"] == {"AccountID": ids[CARD_ACCOUNT], "Code": CARD_ACCOUNT}
     row = wait_for(
-        lambda: SyncRecord.objects.filter(kind=RecordKind.PAYMENT, object_id=payment.pk, state="synced").first()
+        lambda: SyncRecord.objects.filter(kind=RecordKind.PAYMENT, object_id=payment.pk, state="synced").first(),
+        timeout=30,
     )
+    assert row is not None
     assert row.xero_id == sent["PaymentID"]
 
 

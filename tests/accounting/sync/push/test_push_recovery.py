@@ -121,6 +121,7 @@ def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
     InvoiceFactory.create(store=channel.store)
     [row] = rows_claim(channel=channel, kind=RecordKind.INVOICE)
     # A turn may make several calls, each up to the timeout, plus one retry after a refresh.
+    assert row.lease_until is not None and row.claimed_at is not None
     assert (row.lease_until - row.claimed_at).total_seconds() >= row_lease_seconds() >= 3 * 30.0
     SyncRecord.objects.filter(pk=row.pk).update(lease_until=timezone.now() + dt.timedelta(seconds=1))
     gate = LimiterGate(limiter=limiter(), tenant_id=org.tenant_id, app_key=channel.client_id)
@@ -132,6 +133,7 @@ def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
     client.accounts_where(where='Type=="REVENUE"')
 
     row.refresh_from_db()
+    assert row.lease_until is not None
     assert row.lease_until >= before + dt.timedelta(seconds=row_lease_seconds())
 
 

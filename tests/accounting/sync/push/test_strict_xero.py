@@ -172,7 +172,7 @@ def test_an_invoice_xero_already_holds_with_the_same_contact_and_total_is_adopte
 
     row = row_of(channel, invoice)
     assert (row.state, row.xero_id) == (SyncState.SYNCED, held)
-    assert row.attempts.first().outcome == AttemptOutcome.ADOPTED
+    assert row.attempts.latest("created_at", "pk").outcome == AttemptOutcome.ADOPTED
     assert [i["InvoiceID"] for i in testing.invoices(organisation=org.tenant_id)] == [held]
     lookups = [r for r in api_requests(org, "Invoices") if r.method == "GET"]
     assert [("InvoiceNumbers=A-100" in r.query) for r in lookups] == [True]

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections import Counter
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import transaction
@@ -105,7 +106,7 @@ def test_no_duplicates_after_dropped_answers_server_errors_and_a_429_storm(celer
     ):
         testing.faults_set(organisation=org.tenant_id, **faults)
         invoices += make_invoices(channel.store, 30, start=len(invoices) + 1)
-        wait_for(lambda outcome=outcome: seen(outcome), timeout=60)
+        wait_for(partial(seen, outcome), timeout=60)
         testing.faults_clear(organisation=org.tenant_id)
 
     # Then all of them mixed, as a bad day at Xero looks.
