@@ -7,7 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from organizations.middleware import SESSION_KEY
+from organizations.views import NOT_A_MEMBER_OF_THAT, now_working_in_message
 from tests.factories import MembershipFactory, OrganizationFactory, StoreFactory, UserFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +40,7 @@ def test_the_first_organization_by_name_is_current_at_first(two_orgs_client):
 def test_switching_shows_the_other_organizations_stores(two_orgs_client):
     client, _alpha, beta = two_orgs_client
     response = client.post(reverse("organizations:switch"), {"organization": beta.pk}, follow=True)
-    assert "Now working in Beta Ltd." in response.content.decode()
+    assert messages_of(response) == [now_working_in_message(organization_name="Beta Ltd")]
     assert _store_names(client) == ["Beta Store"]
     assert client.session[SESSION_KEY] == beta.pk
 
@@ -47,7 +49,7 @@ def test_switching_shows_the_other_organizations_stores(two_orgs_client):
 def test_switching_to_garbage_changes_nothing(two_orgs_client, value):
     client, _alpha, _ = two_orgs_client
     response = client.post(reverse("organizations:switch"), {"organization": value}, follow=True)
-    assert "You are not a member of that organization." in response.content.decode()
+    assert messages_of(response) == [NOT_A_MEMBER_OF_THAT]
     assert _store_names(client) == ["Alpha Store"]
 
 
@@ -56,7 +58,7 @@ def test_switching_to_an_organization_one_is_not_in_is_refused(two_orgs_client):
     foreign = OrganizationFactory.create(name="Foreign")
     StoreFactory.create(organization=foreign, name="Foreign Store")
     response = client.post(reverse("organizations:switch"), {"organization": foreign.pk}, follow=True)
-    assert "You are not a member of that organization." in response.content.decode()
+    assert messages_of(response) == [NOT_A_MEMBER_OF_THAT]
     assert _store_names(client) == ["Alpha Store"]
 
 
