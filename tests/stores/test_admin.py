@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from organizations.models import Role
+from stores.payments import amount_due_limit_message, kept_over_due_message, paid_not_refunded_limit_message
 from tests.factories import (
     InvoiceFactory,
     MembershipFactory,
@@ -127,6 +128,12 @@ def _invoice_change_data(invoice, **overrides):
     return data
 
 
+def _admin_form_errors(response) -> dict[str, list[str]]:
+    """The add form's errors by field, as the admin shows them next to each field."""
+    assert response.status_code == 200, response
+    return response.context["adminform"].form.errors
+
+
 def _admin_errors(response) -> str:
     assert response.status_code == 200, response
     errors = [str(response.context["errors"])]
@@ -161,7 +168,9 @@ def test_payment_admin_records_through_the_service_and_refuses_more_than_due(adm
     invoice = InvoiceFactory.create(lines=1)  # 30.00
     url = reverse("admin:stores_payment_add")
     data = {"invoice": invoice.pk, "amount": "30.01", "date": "2026-11-03", "method": "card", "reference": ""}
-    assert "The amount due is 30.00 GBP: pay at most that." in _admin_errors(admin_client.post(url, data))
+    assert _admin_form_errors(admin_client.post(url, data)) == {
+        "amount": [amount_due_limit_message(due=Decimal("30.00"), currency="GBP")]
+    }
     assert Payment.objects.count() == 0
 
     response = admin_client.post(url, {**data, "amount": "30.00"})
@@ -178,7 +187,9 @@ def test_refund_admin_goes_through_the_refund_limits(admin_client):
     invoice = InvoiceFactory.create(lines=1)  # 30.00, nothing paid
     url = reverse("admin:stores_refund_add")
     data = {"invoice": invoice.pk, "amount": "5.00", "date": "2026-11-03", "reason": "", "method": "card"}
-    assert "Only 0.00 GBP was paid and not refunded" in _admin_errors(admin_client.post(url, data))
+    assert _admin_form_errors(admin_client.post(url, data)) == {
+        "amount": [paid_not_refunded_limit_message(money_left=Decimal("0.00"), currency="GBP")]
+    }
     assert Refund.objects.count() == 0
     response = admin_client.post(url, {**data, "method": ""})
     assert response.status_code == 302
@@ -194,8 +205,11 @@ def test_refund_admin_records_the_money_returned_through_the_service(admin_clien
     payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")  # 20.00 due
     url = reverse("admin:stores_refund_add")
     data = {"invoice": invoice.pk, "amount": "25.00", "date": "2026-11-03", "reason": "", "method": "card"}
-    errors = _admin_errors(admin_client.post(url, {**data, "amount_returned": "4.00"}))
-    assert "The part not returned (21.00 GBP) can be at most the amount due (20.00 GBP)" in errors
+    assert _admin_form_errors(admin_client.post(url, {**data, "amount_returned": "4.00"})) == {
+        "amount_returned": [
+            kept_over_due_message(kept=Decimal("21.00"), due=Decimal("20.00"), currency="GBP", at_least=Decimal("5.00"))
+        ]
+    }
     assert Refund.objects.count() == 0
     assert admin_client.post(url, {**data, "amount_returned": "6.00"}).status_code == 302
     refund = Refund.objects.get()
