@@ -59,7 +59,7 @@ def test_the_staff_page_shows_every_organisations_channels_and_what_needs_a_hand
     response = staff_client.get(reverse(URL))
 
     html = response.content.decode()
-    assert "1 need reconnect · 1 failing · 1 with a refresh token near expiry · 3 channels in all." in html
+    assert "<p>1 need reconnect · 1 failing · 1 with a refresh token near expiry · 3 channels in all.</p>" in html
     assert row_of(html, "Alpha books") == (
         "Alpha Alpha shop Alpha books Needs reconnect yes 0 0 — — Channel needs reconnect"
     )

@@ -18,6 +18,7 @@ import pytest
 from xero_python.accounting.models import Contact
 
 from accounting.providers.xero import errors
+from accounting.providers.xero.answers import scope_missing_message
 from accounting.providers.xero.client import XeroClient
 
 TENANT = "11111111-2222-3333-4444-555555555555"
@@ -266,7 +267,7 @@ def test_authorization_unsuccessful_names_the_missing_scope_and_is_not_refreshed
         XeroClient(access_token="a", tenant_id=TENANT, reauth=reauth).contacts_matching(field="Name", values=["Bo"])
 
     assert (raised.value.scope, raised.value.decision) == ("accounting.contacts", errors.Decision.RECONNECT)
-    assert "accounting.contacts" in raised.value.message
+    assert raised.value.message == scope_missing_message("accounting.contacts")
     assert refreshed == [] and len(xero.requests) == 1
 
 

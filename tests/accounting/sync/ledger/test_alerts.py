@@ -11,9 +11,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounting.access.limiter_redis import RedisLimiter
 from accounting.access.tokens import channel_mark_needs_reconnect
+from accounting.alerts.emails import needs_reconnect_subject
 from accounting.models import AlertEpisode, AlertKind
 from accounting.providers.xero.identity import XeroConnection
 from accounting.services.connection import channel_connect_record
@@ -44,8 +46,15 @@ def invoice(store, number: str):
 
 
 def banner_texts(client) -> list[str]:
+    """The headline of each alert banner on a portal page."""
     html = client.get(reverse("stores:list")).content.decode()
-    return [part.split("</strong>")[0] for part in html.split('class="notice notice-error alert-banner"')[1:]]
+    banners = html.split('class="notice notice-error alert-banner"')[1:]
+    return [banner.split("<strong>", 1)[1].split("</strong>", 1)[0] for banner in banners]
+
+
+def banner_of(channel, kind: AlertKind) -> str:
+    url = reverse("accounting:channel-detail", args=[channel.pk])
+    return f'{escape(kind.label)}: <a href="{url}">{escape(channel.name)}</a> ({escape(channel.store.name)})'
 
 
 def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_until_resolved(
@@ -62,8 +71,7 @@ def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_un
     assert mail.outbox[0].to == ["admin@example.com", "owner@example.com"]  # not the operator
     assert mail.outbox[0].subject == f"Records of the Xero channel “{channel.name}” of {channel.store.name} are failing"
     assert f"/channels/{channel.pk}/" in mail.outbox[0].body
-    [banner] = banner_texts(member_client)
-    assert "Failures past the threshold" in banner and channel.name in banner
+    assert banner_texts(member_client) == [banner_of(channel, AlertKind.FAILURES)]
 
     # More failures in the same episode: no second e-mail.
     invoice(channel.store, "F-4")
@@ -109,8 +117,7 @@ def test_the_daily_limit_opens_one_episode_and_a_call_that_goes_through_ends_it(
         mail.outbox[0].subject
         == f"The Xero channel “{channel.name}” of {channel.store.name} reached Xero's daily limit"
     )
-    [banner] = banner_texts(member_client)
-    assert "daily limit reached" in banner
+    assert banner_texts(member_client) == [banner_of(channel, AlertKind.DAY_LIMIT)]
 
     clean_redis.flushdb()  # Xero's day window turned over
     drain(channel)
@@ -124,9 +131,8 @@ def test_needs_reconnect_emails_once_and_a_reconnect_ends_the_episode(org, organ
 
     channel_mark_needs_reconnect(channel_id=channel.pk, reason="Xero answered 403 AuthenticationUnsuccessful.")
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject.startswith("Reconnect the Xero channel")
-    [banner] = banner_texts(member_client)
-    assert "Channel needs reconnect" in banner
+    assert mail.outbox[0].subject == needs_reconnect_subject(channel=channel.name, store=channel.store.name)
+    assert banner_texts(member_client) == [banner_of(channel, AlertKind.NEEDS_RECONNECT)]
 
     connection = XeroConnection(
         id="conn-2", tenant_id=org.tenant_id, tenant_name=org.name, tenant_type="ORGANISATION", auth_event_id="e"

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounting.sync.admin import rows_queued_message
 from accounting.sync.ledger.summary import channel_sync_summary
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 from organizations.api_keys import api_key_create
 from stores.services import invoice_create, invoice_update
 from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory, StoreFactory, UserFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +122,7 @@ def test_the_admin_retry_action_requeues_failed_rows_and_shows_their_attempts(cl
         "/admin/accounting_sync/syncrecord/", {"action": "retry", "_selected_action": [row.pk]}, follow=True
     )
 
-    assert "1 row(s) queued for sending." in response.content.decode()
+    assert messages_of(response) == [rows_queued_message(count=1)]
     row.refresh_from_db()
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
     assert row.next_attempt_at is not None

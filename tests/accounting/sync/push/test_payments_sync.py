@@ -15,8 +15,10 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounting.books.payment_accounts import (
+    RECONNECT_FOR_PAYMENTS,
     channel_payment_accounts_refresh,
     channel_payment_accounts_set,
     payment_accounts_cached,
@@ -217,7 +219,8 @@ def test_a_channel_without_the_payments_scope_says_reconnect_and_its_payments_wa
     assert xero_invoice(org, "S-1")["AmountPaid"] == 0
     assert testing.request_count(organisation=org.tenant_id, path_contains="Payments") == 0
     page = member_client.get(reverse("accounting:channel-detail", args=[channel.pk]))
-    assert "Reconnect to allow payments" in page.content.decode()
+    notice = f"<strong>Reconnect to allow payments.</strong> {escape(RECONNECT_FOR_PAYMENTS)}</div>"
+    assert notice in page.content.decode()
 
     # The merchant reconnects and allows payments: the consent now carries the scope.
     granted = testing.token_issue(app=app, organisations=[organisation])

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from accounting.providers.xero.answers import access_refused_message
 from accounting.sync.ledger.summary import channel_sync_summary
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncState
 from accounting.sync.schedule.turn import channel_push_turn
@@ -151,7 +152,7 @@ def test_an_operator_retry_sends_a_failed_row_again(org):
     channel = connect_channel(org=org, account_nominal_code="999")
     invoice = InvoiceFactory.create(store=channel.store)
     drain(channel)
-    assert "Account code '999' is not a valid code" in row_of(channel, invoice).last_error
+    assert row_of(channel, invoice).last_error == "Account code '999' is not a valid code for this document."
 
     channel.account_nominal_code = "200"
     channel.save()
@@ -261,10 +262,10 @@ def test_a_revoked_connection_marks_the_channel_needs_reconnect_and_rows_wait(or
 
     channel.refresh_from_db()
     assert channel.connection_state == "needs_reconnect"
-    assert "reconnect" in channel.state_reason.lower()
+    assert channel.state_reason == access_refused_message("AuthenticationUnsuccessful")
     row = row_of(channel, invoice)
     assert row.state == SyncState.PENDING
-    assert "AuthenticationUnsuccessful" in row.last_error
+    assert row.last_error == access_refused_message("AuthenticationUnsuccessful")
     assert channel_push_turn(channel_id=channel.pk).more is False  # nothing more is sent
     assert testing.invoices(organisation=org.tenant_id) == []
 

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import ConnectionState
+from accounting.providers.xero.answers import scope_missing_message
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.mapping import contact_payload
 from accounting.sync.models import AttemptOutcome, SyncState, XeroContactLink, XeroOrganisationFacts
@@ -95,7 +96,7 @@ def test_a_missing_scope_puts_the_channel_in_needs_reconnect_naming_it(sandbox, 
 
     channel.refresh_from_db()
     assert channel.connection_state == ConnectionState.NEEDS_RECONNECT
-    assert "accounting.contacts" in channel.state_reason
+    assert channel.state_reason == scope_missing_message("accounting.contacts")
     row = row_of(channel, invoice)
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 1)
     # The 401 was not taken for an expired token: no refresh was asked for.
