@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
+from tests.pages import INVALID_LOGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +20,7 @@ def test_log_in_with_the_form_then_log_out(page, live_server, organization):
     page.get_by_label("Username").fill("dora")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").inner_text().startswith("Please enter a correct username and password.")
+    expect(page.get_by_role("alert")).to_have_text(INVALID_LOGIN)
 
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Log in").click()

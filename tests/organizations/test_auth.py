@@ -5,18 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, UserFactory
+from tests.pages import INVALID_LOGIN
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
-# Django's own words for a wrong username or password.
-INVALID_LOGIN = AuthenticationForm.error_messages["invalid_login"] % {"username": "username"}
+LOCKED_OUT = (
+    "<p>After repeated wrong passwords, log-ins for this account, or from this address, are paused for a while. "
+    "Try again later.</p>"
+)
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def test_after_five_wrong_passwords_even_the_right_one_is_locked_out(client, use
     assert _login(client, "wrong password").status_code == 429  # the 5th failure locks (AXES_FAILURE_LIMIT)
     response = _login(client, PASSWORD)  # the 6th attempt, right password: still locked
     assert response.status_code == 429
-    assert "Too many failed log-ins" in response.content.decode()
+    assert "<h1>Too many failed log-ins</h1>" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -119,7 +121,7 @@ def test_a_username_is_locked_whatever_address_the_guesses_come_from(client, use
         _attempt(client, "carol", "wrong", forwarded_for=f"198.51.100.{n}, 203.0.113.{n}")
     response = _attempt(client, "carol", PASSWORD, forwarded_for="192.0.2.77")
     assert response.status_code == 429
-    assert "log-ins for this account, or from this address, are paused" in response.content.decode()
+    assert LOCKED_OUT in response.content.decode()
 
 
 def test_an_address_is_locked_whatever_usernames_it_tries(client, user, settings):
