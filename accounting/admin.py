@@ -39,6 +39,10 @@ from accounting.models import (
 from stores.models import Store
 
 
+def activated_message(*, count: int) -> str:
+    return f"{count} channel(s) activated."
+
+
 class ChannelAdminForm(forms.ModelForm):
     new_client_secret = forms.CharField(
         label="Client Secret",
@@ -212,7 +216,7 @@ class AccountingChannelAdmin(admin.ModelAdmin):
                 if report.warnings:
                     self.message_user(request, f"{channel.name}: {report.summary()}", level=messages.WARNING)
         if done:
-            self.message_user(request, f"{done} channel(s) activated.", level=messages.SUCCESS)
+            self.message_user(request, activated_message(count=done), level=messages.SUCCESS)
 
     @admin.action(description="Deactivate")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[AccountingChannel]) -> None:

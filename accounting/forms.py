@@ -8,6 +8,10 @@ from django import forms
 
 from accounting.models import SENDING_SETTINGS, AccountingChannel
 
+SECRET_NEW_HELP = "From your Xero app. It is stored encrypted and never shown again."
+SECRET_STORED_HELP = "A secret is stored. Leave blank to keep it; type a new one to replace it."
+SECRET_NONE_HELP = "No secret is stored. Type the one from your Xero app."
+
 
 class ChannelForm(forms.ModelForm):
     """The settings of a channel; the Client Secret is required when creating, optional when editing."""
@@ -44,12 +48,12 @@ class ChannelForm(forms.ModelForm):
         secret = self.fields["client_secret"]
         secret.required = self.creating
         if self.creating:
-            secret.help_text = "From your Xero app. It is stored encrypted and never shown again."
+            secret.help_text = SECRET_NEW_HELP
         elif self.instance.client_secret:
             # Write-only: say that a secret is stored, nothing of the secret itself.
-            secret.help_text = "A secret is stored. Leave blank to keep it; type a new one to replace it."
+            secret.help_text = SECRET_STORED_HELP
         else:
-            secret.help_text = "No secret is stored. Type the one from your Xero app."
+            secret.help_text = SECRET_NONE_HELP
         self.fields["client_id"].widget.attrs["autocomplete"] = "off"
 
     def clean_client_id(self) -> str:

@@ -40,13 +40,17 @@ def open_transaction() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
+def in_transaction_message(what: str) -> str:
+    return (
+        f"{what} started inside a database transaction. Make the call with no transaction open, "
+        "then write its outcome in a short transaction of its own (see channels_portal/http_guard.py)."
+    )
+
+
 def check(what: str) -> None:
     """Raise HttpInTransaction when a transaction is open; `what` names the request."""
     if open_transaction():
-        raise HttpInTransaction(
-            f"{what} started inside a database transaction. Make the call with no transaction open, "
-            "then write its outcome in a short transaction of its own (see channels_portal/http_guard.py)."
-        )
+        raise HttpInTransaction(in_transaction_message(what))
 
 
 def _guarded(original: Callable[..., Any], describe: Callable[..., str]) -> Callable[..., Any]:

@@ -58,12 +58,20 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 # Views -----------------------------------------------------------------------------------------
 
 
+NAME_REQUIRED = "Give the key a name."
+MANAGERS_ONLY_MANAGE_KEYS = "Only owners and admins manage API keys."
+
+
+def api_key_revoked_message(*, name: str, prefix: str) -> str:
+    return f"API key “{name}” ({prefix}…) is revoked."
+
+
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
         max_length=100,
         strip=True,
         help_text="What uses the key, e.g. “Shopify connector”.",
-        error_messages={"required": "Give the key a name."},
+        error_messages={"required": NAME_REQUIRED},
     )
 
 
@@ -71,7 +79,7 @@ def _managed_organization(request: HttpRequest) -> Organization:
     """Return the current organization if the user may manage its keys; refuse otherwise (403)."""
     membership = getattr(request, "membership", None)
     if membership is None or not membership.can_manage:
-        raise PermissionDenied("Only owners and admins manage API keys.")
+        raise PermissionDenied(MANAGERS_ONLY_MANAGE_KEYS)
     return membership.organization
 
 
@@ -100,5 +108,5 @@ def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     organization = _managed_organization(request)
     api_key = get_in_organization(ApiKey.objects.all(), organization=organization, path="organization", pk=key_id)
     api_key_revoke(api_key=api_key)
-    messages.success(request, f"API key “{api_key.name}” ({api_key.prefix}…) is revoked.")
+    messages.success(request, api_key_revoked_message(name=api_key.name, prefix=api_key.prefix))
     return redirect("organizations:api-keys")

@@ -12,6 +12,9 @@ from django.http import HttpRequest, HttpResponse
 
 View = Callable[..., HttpResponse]
 
+NOT_A_MEMBER = "You are not a member of any organization."
+MANAGERS_ONLY = "Only owners and admins can do this."
+
 
 def member_required(view: View) -> View:
     """Let in a signed-in user who belongs to the current organization; others get 403."""
@@ -20,7 +23,7 @@ def member_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request, "membership", None) is None:
-            raise PermissionDenied("You are not a member of any organization.")
+            raise PermissionDenied(NOT_A_MEMBER)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -33,7 +36,7 @@ def manager_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.membership.can_manage:  # type: ignore[attr-defined]
-            raise PermissionDenied("Only owners and admins can do this.")
+            raise PermissionDenied(MANAGERS_ONLY)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -26,9 +26,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import Invitation, Membership, Organization, Role, hash_invitation_token
-from .services import check_may_touch
+from .services import PICK_A_ROLE, check_may_touch
 
 INVITATION_TTL = dt.timedelta(days=7)
+
+INVITATION_LINK_INVALID = "This invitation link is not valid. Check that it was copied whole."
+INVITATION_ALREADY_ACCEPTED = "This invitation has already been accepted."
+INVITATION_WITHDRAWN = "This invitation was withdrawn. Ask for a new one if you still need access."
+INVITATION_EXPIRED = "This invitation has expired. Ask for a new one."
+
+
+def invitation_other_address_message(*, email: str, username: str) -> str:
+    return (
+        f"This invitation was sent to {email}, and you are logged in as {username} "
+        "with another address. Log out, then open the link again to log in or sign up with that address."
+    )
+
+
+def account_exists_message(*, email: str) -> str:
+    return f"An account already uses {email}: log in with it to accept."
 
 
 class InvitationUnusable(Exception):
@@ -61,13 +77,13 @@ def invitation_for_token(*, raw_token: str, for_update: bool = False) -> Invitat
         invitations = invitations.select_for_update(of=("self",))
     invitation = invitations.filter(token_digest=hash_invitation_token(raw_token)).first() if raw_token else None
     if invitation is None:
-        raise InvitationUnusable("This invitation link is not valid. Check that it was copied whole.")
+        raise InvitationUnusable(INVITATION_LINK_INVALID)
     if invitation.accepted_at is not None:
-        raise InvitationUnusable("This invitation has already been accepted.")
+        raise InvitationUnusable(INVITATION_ALREADY_ACCEPTED)
     if invitation.revoked_at is not None:
-        raise InvitationUnusable("This invitation was withdrawn. Ask for a new one if you still need access.")
+        raise InvitationUnusable(INVITATION_WITHDRAWN)
     if invitation.expires_at <= timezone.now():
-        raise InvitationUnusable("This invitation has expired. Ask for a new one.")
+        raise InvitationUnusable(INVITATION_EXPIRED)
     return invitation
 
 
@@ -78,7 +94,7 @@ def invitation_for_token(*, raw_token: str, for_update: bool = False) -> Invitat
 def invitation_create(*, organization: Organization, actor: Membership, email: str, role: str) -> Invitation:
     """Invite `email` to `organization` with `role` and e-mail the link (once the transaction commits)."""
     if role not in Role.values:
-        raise ValidationError({"role": "Pick one of the roles: Owner, Admin or Operator."})
+        raise ValidationError({"role": PICK_A_ROLE})
     check_may_touch(actor=actor, role=role)
     email = normalize_email(email)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
@@ -122,10 +138,7 @@ def invitation_accept(*, raw_token: str, user: Any) -> Membership:
     """Make `user`, whose e-mail address is the invited one, a member; the link is then used up."""
     invitation = invitation_for_token(raw_token=raw_token, for_update=True)
     if normalize_email(user.email or "") != invitation.email:
-        raise InvitationUnusable(
-            f"This invitation was sent to {invitation.email}, and you are logged in as {user.get_username()} "
-            "with another address. Log out, then open the link again to log in or sign up with that address."
-        )
+        raise InvitationUnusable(invitation_other_address_message(email=invitation.email, username=user.get_username()))
     now = timezone.now()
     membership, _ = Membership.objects.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
@@ -143,6 +156,6 @@ def invitation_sign_up(*, raw_token: str, username: str, password: str) -> Membe
     invitation = invitation_for_token(raw_token=raw_token, for_update=True)
     users = get_user_model().objects
     if users.filter(email__iexact=invitation.email).exists():
-        raise ValidationError(f"An account already uses {invitation.email}: log in with it to accept.")
+        raise ValidationError(account_exists_message(email=invitation.email))
     user = users.create_user(username=username, email=invitation.email, password=password)
     return invitation_accept(raw_token=raw_token, user=user)

@@ -13,18 +13,23 @@ from django.utils import timezone
 
 from .models import Membership, Role
 
+MANAGERS_ONLY_MANAGE_MEMBERS = "Only owners and admins can manage members."
+OWNERS_ONLY_TOUCH_OWNERS = "Only an owner can grant, change or remove the owner role."
+KEEP_AN_OWNER = "An organization needs at least one owner: make someone else owner first."
+PICK_A_ROLE = "Pick one of the roles: Owner, Admin or Operator."
+
 
 def check_may_touch(*, actor: Membership, role: str) -> None:
     if not actor.can_manage:
-        raise ValidationError("Only owners and admins can manage members.")
+        raise ValidationError(MANAGERS_ONLY_MANAGE_MEMBERS)
     if role == Role.OWNER and actor.role != Role.OWNER:
-        raise ValidationError("Only an owner can grant, change or remove the owner role.")
+        raise ValidationError(OWNERS_ONLY_TOUCH_OWNERS)
 
 
 def _check_keeps_an_owner(*, membership: Membership) -> None:
     owners = Membership.objects.select_for_update().filter(organization_id=membership.organization_id, role=Role.OWNER)
     if membership.role == Role.OWNER and not owners.exclude(pk=membership.pk).exists():
-        raise ValidationError("An organization needs at least one owner: make someone else owner first.")
+        raise ValidationError(KEEP_AN_OWNER)
 
 
 @transaction.atomic

@@ -12,7 +12,13 @@ from .forms import MemberInviteForm, MemberRoleForm
 from .middleware import SESSION_KEY
 from .models import Role
 from .selectors import members_of, membership_in_organization, memberships_for_user
-from .services import membership_mark_used, membership_remove, membership_role_change
+from .services import PICK_A_ROLE, membership_mark_used, membership_remove, membership_role_change
+
+NOT_A_MEMBER_OF_THAT = "You are not a member of that organization."
+
+
+def now_working_in_message(*, organization_name: str) -> str:
+    return f"Now working in {organization_name}."
 
 
 @login_required
@@ -26,11 +32,11 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         else None
     )
     if membership is None:
-        messages.error(request, "You are not a member of that organization.")
+        messages.error(request, NOT_A_MEMBER_OF_THAT)
     else:
         request.session[SESSION_KEY] = membership.organization_id
         membership_mark_used(membership=membership)
-        messages.success(request, f"Now working in {membership.organization.name}.")
+        messages.success(request, now_working_in_message(organization_name=membership.organization.name))
     return redirect("stores:list")
 
 
@@ -54,7 +60,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = membership_in_organization(organization=request.organization, membership_id=membership_id)  # type: ignore[attr-defined]
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick one of the roles: Owner, Admin or Operator.")
+        messages.error(request, PICK_A_ROLE)
         return redirect("organizations:members")
     try:
         membership_role_change(membership=membership, actor=request.membership, role=form.cleaned_data["role"])  # type: ignore[attr-defined]

@@ -26,6 +26,18 @@ RESTARTS = 3
 RESTART_WINDOW = 60.0
 STOP_SECONDS = 10.0
 POLL_SECONDS = 0.5
+STOPPING = "Stopping the portal, worker and beat…"
+
+
+def restarting_message(*, name: str, code: int, restarts: int) -> str:
+    return f"The {name} stopped (exit code {code}): starting it again ({restarts} of {RESTARTS} restarts a minute)."
+
+
+def stopped_for_good_message(*, name: str, code: int) -> str:
+    return (
+        f"The {name} stopped (exit code {code}): stopping the worker and beat too. "
+        "Its error is above; fix it (or free the port), then run `make run` again."
+    )
 
 
 @dataclass
@@ -104,10 +116,7 @@ def supervise(procs: list[Child]) -> int:
             if code is None or stopping:
                 continue
             if not child.restartable:
-                say(
-                    f"The {child.name} stopped (exit code {code}): stopping the worker and beat too. "
-                    "Its error is above; fix it (or free the port), then run `make run` again."
-                )
+                say(stopped_for_good_message(name=child.name, code=code))
                 stop_all(procs)
                 return 1
             now = time.monotonic()
@@ -121,12 +130,9 @@ def supervise(procs: list[Child]) -> int:
                 stop_all(procs)
                 return 1
             child.restarts.append(now)
-            say(
-                f"The {child.name} stopped (exit code {code}): starting it again "
-                f"({len(child.restarts)} of {RESTARTS} restarts a minute)."
-            )
+            say(restarting_message(name=child.name, code=code, restarts=len(child.restarts)))
             child.start()
-    say("Stopping the portal, worker and beat…")
+    say(STOPPING)
     stop_all(procs)
     return 0
 

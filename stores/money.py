@@ -85,18 +85,23 @@ def invoice_totals(lines: Iterable[LineAmounts]) -> Totals:
 # Amounts are stored as Decimal(14, 2): each line amount, its tax and the invoice totals must stay
 # below 10^12 (in absolute value), or PostgreSQL refuses the row ("numeric field overflow").
 AMOUNT_LIMIT = Decimal(10) ** 12
+TOTAL_TOO_LARGE = f"The invoice total is too large (at most {AMOUNT_LIMIT - CENT:,})."
+
+
+def line_too_large_message(*, index: int) -> str:
+    return f"Line {index}: its amount or tax is too large (at most {AMOUNT_LIMIT - CENT:,} per line)."
 
 
 def amounts_too_large(lines: Iterable[LineAmounts]) -> list[str]:
     """Return why these line amounts cannot be stored (a line or a total reaching 10^12), or []."""
     amounts = list(lines)
     problems = [
-        f"Line {index}: its amount or tax is too large (at most {AMOUNT_LIMIT - CENT:,} per line)."
+        line_too_large_message(index=index)
         for index, line in enumerate(amounts, start=1)
         if abs(line.line_amount) >= AMOUNT_LIMIT or abs(line.tax_amount) >= AMOUNT_LIMIT
     ]
     if not problems:
         totals = invoice_totals(amounts)
         if max(abs(totals.subtotal), abs(totals.total_tax), abs(totals.total)) >= AMOUNT_LIMIT:
-            problems.append(f"The invoice total is too large (at most {AMOUNT_LIMIT - CENT:,}).")
+            problems.append(TOTAL_TOO_LARGE)
     return problems

@@ -16,6 +16,21 @@ from stores.money import ZERO, to_cents
 from stores.services import invoice_locked, invoice_status_settle
 
 
+def amount_due_limit_message(*, due: Decimal, currency: str) -> str:
+    return f"The amount due is {due} {currency}: pay at most that."
+
+
+def paid_not_refunded_limit_message(*, money_left: Decimal, currency: str) -> str:
+    return f"Only {money_left} {currency} was paid and not refunded: give back at most that."
+
+
+def kept_over_due_message(*, kept: Decimal, due: Decimal, currency: str, at_least: Decimal) -> str:
+    return (
+        f"The part not returned ({kept} {currency}) can be at most the amount due "
+        f"({due} {currency}): return at least {at_least}."
+    )
+
+
 def _open_for_money(invoice: Invoice, *, what: str) -> None:
     if invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError({NON_FIELD_ERRORS: f"A draft invoice cannot take {what}: issue it first."})
@@ -43,8 +58,7 @@ def payment_check(*, invoice: Invoice, amount: Any) -> Decimal:
     _open_for_money(invoice, what="payments")
     value = _positive(amount)
     if value > invoice.amount_due:
-        due = f"{invoice.amount_due} {invoice.currency}"
-        raise ValidationError({"amount": f"The amount due is {due}: pay at most that."})
+        raise ValidationError({"amount": amount_due_limit_message(due=invoice.amount_due, currency=invoice.currency)})
     return value
 
 
@@ -165,7 +179,7 @@ def refund_check(
     money_left = invoice.amount_paid - invoice.amount_refunded
     if returned > money_left:
         raise ValidationError(
-            {field: f"Only {money_left} {invoice.currency} was paid and not refunded: give back at most that."}
+            {field: paid_not_refunded_limit_message(money_left=money_left, currency=invoice.currency)}
         )
     kept = value - returned
     if kept > invoice.amount_due:
@@ -176,12 +190,10 @@ def refund_check(
                     f"{invoice.currency}): say how the money went back."
                 }
             )
-        raise ValidationError(
-            {
-                field: f"The part not returned ({kept} {invoice.currency}) can be at most the amount due "
-                f"({invoice.amount_due} {invoice.currency}): return at least {value - invoice.amount_due}."
-            }
+        message = kept_over_due_message(
+            kept=kept, due=invoice.amount_due, currency=invoice.currency, at_least=value - invoice.amount_due
         )
+        raise ValidationError({field: message})
     return value, refund_lines, returned
 
 

@@ -39,19 +39,19 @@ def billing_api_failed_authentications_forgotten():
 
 @pytest.fixture
 def organization(db):
-    return OrganizationFactory(name="Acme Retail")
+    return OrganizationFactory.create(name="Acme Retail")
 
 
 @pytest.fixture
 def store(organization):
     """A GBP store of `organization`."""
-    return StoreFactory(organization=organization, name="High Street", currency="GBP")
+    return StoreFactory.create(organization=organization, name="High Street", currency="GBP")
 
 
 @pytest.fixture
 def member(db, organization):
     """A user who is an operator of `organization`."""
-    return MembershipFactory(organization=organization, user=UserFactory(username="operator")).user
+    return MembershipFactory.create(organization=organization, user=UserFactory.create(username="operator")).user
 
 
 @pytest.fixture
@@ -63,8 +63,8 @@ def member_client(client, member):
 @pytest.fixture
 def outsider_client(client, db):
     """A logged-in member of another organization (must see 404 on everything of `organization`)."""
-    outsider = MembershipFactory(
-        organization=OrganizationFactory(name="Other Org"), user=UserFactory(username="outsider")
+    outsider = MembershipFactory.create(
+        organization=OrganizationFactory.create(name="Other Org"), user=UserFactory.create(username="outsider")
     ).user
     client.force_login(outsider)
     return client

@@ -6,16 +6,16 @@ import datetime
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from accounting.models import AccountingChannel
 from organizations.models import Membership, Organization, Role
 from stores.models import Invoice, InvoiceLine, Product, Store
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -32,7 +32,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"organization-{n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -41,7 +41,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.OPERATOR
 
 
-class StoreFactory(factory.django.DjangoModelFactory):
+class StoreFactory(factory.django.DjangoModelFactory[Store]):
     class Meta:
         model = Store
 
@@ -51,7 +51,7 @@ class StoreFactory(factory.django.DjangoModelFactory):
     currency = "GBP"
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -61,7 +61,16 @@ class ProductFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("10.00")
 
 
-class InvoiceFactory(factory.django.DjangoModelFactory):
+def _invoice_lines(invoice: Invoice, create: bool, extracted: int | None, **kwargs: object) -> None:
+    """Give the invoice `lines` lines (default 1) and true totals."""
+    if not create:
+        return
+    for position in range(1 if extracted is None else extracted):
+        InvoiceLineFactory.create(invoice=invoice, position=position)
+    invoice.recalculate_totals()
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory[Invoice]):
     class Meta:
         model = Invoice
         skip_postgeneration_save = True
@@ -74,17 +83,10 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     issue_date = factory.LazyFunction(datetime.date.today)
     due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
 
-    @factory.post_generation
-    def lines(self, create: bool, extracted: int | None, **kwargs: object) -> None:
-        """Give the invoice `lines` lines (default 1) and true totals."""
-        if not create:
-            return
-        for position in range(1 if extracted is None else extracted):
-            InvoiceLineFactory(invoice=self, position=position)
-        self.recalculate_totals()
+    lines = factory.PostGeneration(_invoice_lines)
 
 
-class InvoiceLineFactory(factory.django.DjangoModelFactory):
+class InvoiceLineFactory(factory.django.DjangoModelFactory[InvoiceLine]):
     class Meta:
         model = InvoiceLine
 
@@ -95,7 +97,7 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     tax_rate = Decimal("20")
 
 
-class AccountingChannelFactory(factory.django.DjangoModelFactory):
+class AccountingChannelFactory(factory.django.DjangoModelFactory[AccountingChannel]):
     class Meta:
         model = AccountingChannel
 

@@ -43,7 +43,7 @@ class DatabaseLimiter:
                 org_row.day_started_at, org_row.day_count = now, 0
             if org_row.day_count >= (day_limit or rules.LIMITS.per_day):
                 wait = org_row.day_started_at + _seconds(rules.day_seconds()) - now
-                raise XeroDayLimitReached("Xero day limit: waiting.", retry_after=wait.total_seconds())
+                raise XeroDayLimitReached(rules.limit_refusal_message("day"), retry_after=wait.total_seconds())
             org_row.day_count += 1
             org_row.save(update_fields=["day_started_at", "day_count"])
             token = uuid.uuid4().hex
@@ -60,11 +60,11 @@ class DatabaseLimiter:
         if minute.count() >= rules.LIMITS.per_minute:
             first = minute.first()
             wait = (first.counts_until - now).total_seconds() if first else rules.IN_FLIGHT_WAIT
-            raise XeroBudgetExhausted("Xero minute limit: waiting.", retry_after=max(wait, 0.01))
+            raise XeroBudgetExhausted(rules.limit_refusal_message("minute"), retry_after=max(wait, 0.01))
         if live.filter(scope=org, in_flight_until__gt=now).count() >= rules.LIMITS.in_flight:
-            raise XeroBudgetExhausted("Xero in flight limit: waiting.", retry_after=rules.IN_FLIGHT_WAIT)
+            raise XeroBudgetExhausted(rules.limit_refusal_message("in flight"), retry_after=rules.IN_FLIGHT_WAIT)
         if live.filter(scope=app).count() >= rules.LIMITS.app_per_minute:
-            raise XeroAppLimitReached("Xero app minute limit: waiting.", retry_after=1.0)
+            raise XeroAppLimitReached(rules.limit_refusal_message("app minute"), retry_after=1.0)
 
     def release(self, *, tenant_id: str, app_key: str, permit: object) -> None:
         now = timezone.now()

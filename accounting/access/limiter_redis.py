@@ -13,7 +13,14 @@ from functools import lru_cache
 
 import redis
 
-from accounting.access.limits import IN_FLIGHT_WAIT, LEASE_SECONDS, LIMITS, day_seconds, minute_seconds
+from accounting.access.limits import (
+    IN_FLIGHT_WAIT,
+    LEASE_SECONDS,
+    LIMITS,
+    day_seconds,
+    limit_refusal_message,
+    minute_seconds,
+)
 from accounting.providers.xero.errors import XeroAppLimitReached, XeroBudgetExhausted, XeroDayLimitReached
 
 ACQUIRE = """
@@ -154,7 +161,7 @@ class RedisLimiter:
         if not granted:
             reason_text = reason.decode() if isinstance(reason, bytes) else str(reason)
             refusal = REFUSALS.get(reason_text, XeroBudgetExhausted)
-            raise refusal(f"Xero {reason_text} limit: waiting.", retry_after=float(wait))
+            raise refusal(limit_refusal_message(reason_text), retry_after=float(wait))
         return token
 
     def release(self, *, tenant_id: str, app_key: str, permit: str) -> None:

@@ -28,6 +28,11 @@ LEASE_SECONDS = 120.0
 IN_FLIGHT_WAIT = 0.3
 
 
+def limit_refusal_message(reason: str) -> str:
+    """The message of a limiter's refusal: `reason` is "day", "minute", "in flight", "app minute"…"""
+    return f"Xero {reason} limit: waiting."
+
+
 def minute_seconds() -> float:
     return 60.0 / float(settings.XERO_RATE_TIME_SCALE)
 

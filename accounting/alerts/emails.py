@@ -26,6 +26,10 @@ def organization_admin_emails(*, organization_id: int) -> list[str]:
     return list(dict.fromkeys(emails))
 
 
+def needs_reconnect_subject(*, channel: str, store: str) -> str:
+    return f"Reconnect the Xero channel “{channel}” of {store}"
+
+
 def notify_needs_reconnect(*, channel_id: int) -> int:
     """E-mail the owners and admins that the channel must be connected again; return the number of recipients."""
     channel = AccountingChannel.objects.select_related("store__organization").get(pk=channel_id)
@@ -38,7 +42,7 @@ def notify_needs_reconnect(*, channel_id: int) -> int:
         "store": channel.store,
         "channel_url": settings.SITE_URL + reverse("accounting:channel-detail", args=[channel.pk]),
     }
-    subject = f"Reconnect the Xero channel “{channel.name}” of {channel.store.name}"
+    subject = needs_reconnect_subject(channel=channel.name, store=channel.store.name)
     send_mail(
         subject=" ".join(subject.split()),  # names are user input: no line breaks in a header
         message=render_to_string("accounting/email/needs_reconnect.txt", context),

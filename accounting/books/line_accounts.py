@@ -170,6 +170,17 @@ def channel_chart_refresh(*, channel: AccountingChannel) -> int:
     return len(chart["accounts"])
 
 
+def account_unsuitable_message(*, label: str) -> str:
+    return f"Account {label} cannot carry these lines: choose one of those listed."
+
+
+def rounding_account_taxed_message(*, label: str, tax_type: str) -> str:
+    return (
+        f"Account {label} has the tax type {tax_type or 'none'} in Xero, not a 0% one: "
+        "rounding lines carry no tax. Choose another account or change its tax in Xero."
+    )
+
+
 def line_accounts_check(*, channel: AccountingChannel, values: Mapping[str, str]) -> dict[str, str]:
     """Return the cleaned settings (plus the rounding account's tax type) of `values`, or raise
     ValidationError with field errors; every account must be one the chart offers for it."""
@@ -193,14 +204,11 @@ def line_accounts_check(*, channel: AccountingChannel, values: Mapping[str, str]
         if account is None:
             errors[rule.field] = f"Account {code} is not in the organisation's chart as last read from Xero."
         elif not account_suits(account, rule):
-            errors[rule.field] = f"Account {account.label()} cannot carry these lines: choose one of those listed."
+            errors[rule.field] = account_unsuitable_message(label=account.label())
     rounding = by_code.get(cleaned["rounding_account"])
     cleaned["rounding_tax_type"] = rounding.tax_type if rounding is not None else ""
     if rounding is not None and "rounding_account" not in errors and rounding.tax_type not in chart["zero_tax_types"]:
-        errors["rounding_account"] = (
-            f"Account {rounding.label()} has the tax type {rounding.tax_type or 'none'} in Xero, not a 0% one: "
-            "rounding lines carry no tax. Choose another account or change its tax in Xero."
-        )
+        errors["rounding_account"] = rounding_account_taxed_message(label=rounding.label(), tax_type=rounding.tax_type)
     if errors:
         raise ValidationError(errors)
     return cleaned

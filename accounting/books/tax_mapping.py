@@ -184,18 +184,23 @@ def _row(
     )
 
 
+TAX_RATES_NOT_READ = "The organisation's tax rates have not been read from Xero yet: read them first."
+
+
+def tax_type_not_offered_message(*, tax_type: str, rate: Decimal) -> str:
+    return f"“{tax_type}” is not one of the organisation's active sales tax types at {percent_text(rate)}%."
+
+
 def channel_tax_mapping_check(*, channel: AccountingChannel, choices: Mapping[TaxKey, str]) -> None:
     """Raise ValidationError unless every choice is one of the organisation's active sales tax
     types at its rate, as last read from Xero's TaxRates."""
     rates = sales_tax_rates_cached(channel=channel)
     if rates is None:
-        raise ValidationError("The organisation's tax rates have not been read from Xero yet: read them first.")
+        raise ValidationError(TAX_RATES_NOT_READ)
     errors = []
     for (rate, _kind), tax_type in sorted(choices.items()):
         if tax_type not in {r.tax_type for r in sales_tax_types_at(rates, rate)}:
-            errors.append(
-                f"“{tax_type}” is not one of the organisation's active sales tax types at {percent_text(rate)}%."
-            )
+            errors.append(tax_type_not_offered_message(tax_type=tax_type, rate=rate))
     if errors:
         raise ValidationError(errors)
 

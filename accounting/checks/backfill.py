@@ -41,6 +41,9 @@ class BackfillPreview:
         return self.estimate.invoices
 
 
+LAST_BEFORE_FIRST = "The last date must be on or after the first date."
+
+
 def backfill_range_check(*, date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date]:
     """Return the range, or raise ValidationError with field errors."""
     errors: dict[str, str] = {}
@@ -52,7 +55,7 @@ def backfill_range_check(*, date_from: dt.date | None, date_to: dt.date | None) 
         raise ValidationError(errors)
     assert date_from is not None and date_to is not None
     if date_from > date_to:
-        raise ValidationError({"date_to": "The last date must be on or after the first date."})
+        raise ValidationError({"date_to": LAST_BEFORE_FIRST})
     if (date_to - date_from).days > MAX_RANGE_DAYS:
         raise ValidationError({"date_to": "Backfill at most ten years at a time."})
     return date_from, date_to

@@ -18,6 +18,36 @@ from stores.models import Store
 EDITABLE_FIELDS = ("name", "client_id", "client_secret", *SENDING_SETTINGS)
 
 
+def kept_once_connected_message(*, name: str) -> str:
+    return (
+        f"“{name}” has been connected to Xero, so its record of what was sent is kept. "
+        "Disconnect it or switch it off instead of deleting it."
+    )
+
+
+def store_has_active_channel_message(*, other_name: str) -> str:
+    return (
+        f"“{other_name}” is already the active channel of this store. Switch it off first: "
+        "a store sends to one accounting channel at a time."
+    )
+
+
+def prefix_taken_message(*, other_name: str, other_store: str, tenant_name: str) -> str:
+    return (
+        f"“{other_name}” of the store {other_store} already sends to the Xero organisation "
+        f"{tenant_name} with the same invoice number prefix. Give this channel a different "
+        "Invoice number prefix or switch the other channel off."
+    )
+
+
+def prefix_taken_elsewhere_message(*, tenant_name: str) -> str:
+    """The same, for another organization's channel: never named."""
+    return (
+        f"Another channel already sends to the Xero organisation {tenant_name} with the same invoice "
+        "number prefix. Give this channel a different Invoice number prefix."
+    )
+
+
 def _event(*, channel: AccountingChannel, kind: str, user: User | None, message: str = "") -> None:
     ChannelEvent.objects.create(channel=channel, kind=kind, message=message[:500], user=user)
 
@@ -92,10 +122,7 @@ def channel_delete(*, channel: AccountingChannel) -> None:
     """
     channel = AccountingChannel.objects.select_for_update().get(pk=channel.pk)
     if channel.connected_at is not None:
-        raise ValidationError(
-            f"“{channel.name}” has been connected to Xero, so its record of what was sent is kept. "
-            "Disconnect it or switch it off instead of deleting it."
-        )
+        raise ValidationError(kept_once_connected_message(name=channel.name))
     channel.delete()
 
 
@@ -105,21 +132,13 @@ def channel_active_rules_check(*, channel: AccountingChannel) -> None:
     if other is None:
         return
     if other.store_id == channel.store_id:
-        raise ValidationError(
-            f"“{other.name}” is already the active channel of this store. Switch it off first: "
-            "a store sends to one accounting channel at a time."
-        )
+        raise ValidationError(store_has_active_channel_message(other_name=other.name))
     if other.store.organization_id == channel.store.organization_id:
         raise ValidationError(
-            f"“{other.name}” of the store {other.store.name} already sends to the Xero organisation "
-            f"{channel.tenant_name} with the same invoice number prefix. Give this channel a different "
-            "Invoice number prefix or switch the other channel off."
+            prefix_taken_message(other_name=other.name, other_store=other.store.name, tenant_name=channel.tenant_name)
         )
     # Never name another organization's channel.
-    raise ValidationError(
-        f"Another channel already sends to the Xero organisation {channel.tenant_name} with the same invoice "
-        "number prefix. Give this channel a different Invoice number prefix."
-    )
+    raise ValidationError(prefix_taken_elsewhere_message(tenant_name=channel.tenant_name))
 
 
 def _save_checked(channel: AccountingChannel) -> None:

@@ -39,6 +39,10 @@ CHOICE_TTL = dt.timedelta(minutes=30)
 AUTHORIZATION_KEPT = dt.timedelta(days=1)
 
 DISCONNECT_UNREACHABLE = "Xero could not be reached, so the channel is still connected. Try again later."
+STATE_MISSING = "The answer from Xero carries no state."
+STATE_NOT_YOURS = "The state does not belong to a connection you started."
+STATE_USED = "This answer from Xero has already been used."
+STATE_EXPIRED = "The connection was started too long ago."
 
 
 class InvalidAuthorizationState(Exception):
@@ -82,7 +86,7 @@ def authorization_start(*, channel: AccountingChannel, user: User, redirect_uri:
 def authorization_claim(*, state: str, user: User) -> ChannelAuthorization:
     """Take the pending consent trip of `state` for this user, once; raise InvalidAuthorizationState."""
     if not state:
-        raise InvalidAuthorizationState("The answer from Xero carries no state.")
+        raise InvalidAuthorizationState(STATE_MISSING)
     now = timezone.now()
     with transaction.atomic():
         authorization = (
@@ -92,14 +96,14 @@ def authorization_claim(*, state: str, user: User) -> ChannelAuthorization:
             .first()
         )
         if authorization is None:
-            raise InvalidAuthorizationState("The state does not belong to a connection you started.")
+            raise InvalidAuthorizationState(STATE_NOT_YOURS)
         if authorization.completed_at is not None:
-            raise InvalidAuthorizationState("This answer from Xero has already been used.")
+            raise InvalidAuthorizationState(STATE_USED)
         authorization.completed_at = now
         authorization.outcome = AuthorizationOutcome.FAILED  # until it succeeds
         authorization.save(update_fields=["completed_at", "outcome"])
     if now - authorization.created_at > AUTHORIZATION_TTL:
-        raise InvalidAuthorizationState("The connection was started too long ago.")
+        raise InvalidAuthorizationState(STATE_EXPIRED)
     return authorization
 
 

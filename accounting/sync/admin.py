@@ -12,6 +12,10 @@ from accounting.sync.ledger.actions import sync_retry
 from accounting.sync.models import SyncAttempt, SyncRecord
 
 
+def rows_queued_message(*, count: int) -> str:
+    return f"{count} row(s) queued for sending."
+
+
 class SyncAttemptInline(admin.TabularInline):
     model = SyncAttempt
     extra = 0
@@ -45,4 +49,4 @@ class SyncRecordAdmin(admin.ModelAdmin):
     @admin.action(description="Retry: send the selected failed rows again")
     def retry(self, request: HttpRequest, queryset: QuerySet[SyncRecord]) -> None:
         count = sync_retry(records=queryset)
-        self.message_user(request, f"{count} row(s) queued for sending.", messages.SUCCESS)
+        self.message_user(request, rows_queued_message(count=count), messages.SUCCESS)

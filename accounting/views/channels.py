@@ -28,6 +28,14 @@ from accounting.views.webhooks import webhooks_context
 from stores.selectors import store_for_member
 
 
+def channel_active_message(*, name: str) -> str:
+    return f"“{name}” is active: invoices and products are sent to Xero."
+
+
+def channel_off_message(*, name: str) -> str:
+    return f"“{name}” is switched off: nothing is sent to Xero."
+
+
 @login_required
 def store_channels(request: HttpRequest, store_id: int) -> HttpResponse:
     """Show the store's "Accounting Channel" tab: its channels with state, Is Active and actions."""
@@ -125,12 +133,12 @@ def channel_active(request: HttpRequest, channel_id: int) -> HttpResponse:
     try:
         if request.POST.get("is_active"):
             report = channel_switch_on(channel=channel, user=current_user(request))
-            messages.success(request, f"“{channel.name}” is active: invoices and products are sent to Xero.")
+            messages.success(request, channel_active_message(name=channel.name))
             if report.warnings:
                 messages.warning(request, report.summary())
         else:
             services.channel_deactivate(channel=channel, user=current_user(request))
-            messages.info(request, f"“{channel.name}” is switched off: nothing is sent to Xero.")
+            messages.info(request, channel_off_message(name=channel.name))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(target)

@@ -12,6 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from organizations.models import Organization
 
 
+def queued_for_retry_message(*, count: int, sending: bool) -> str:
+    """What the operator reads after Retry: how many records go again, and when if not now."""
+    text = f"{count} record{'' if count == 1 else 's'} queued for retry."
+    return text if sending else text + " They are sent once the channel is sending again."
+
+
 def current_organization(request: HttpRequest) -> Organization | None:
     return getattr(request, "organization", None)
 

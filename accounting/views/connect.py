@@ -18,6 +18,7 @@ from accounting.views.common import current_organization, current_user, redirect
 # The digests of the states this browser session may come back with (newest last).
 SESSION_STATES = "accounting_xero_states"
 MAX_PENDING_STATES = 5
+STATE_NOT_FROM_THIS_BROWSER = "This answer from Xero does not match a connection started in this browser."
 
 
 @login_required
@@ -51,7 +52,7 @@ def xero_callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(SESSION_STATES, [])
     digest = state_digest(state) if state else ""
     if digest not in pending:
-        return _bad_state(request, "This answer from Xero does not match a connection started in this browser.")
+        return _bad_state(request, STATE_NOT_FROM_THIS_BROWSER)
     pending.remove(digest)
     request.session[SESSION_STATES] = pending
     try:

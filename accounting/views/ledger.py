@@ -26,7 +26,7 @@ from accounting.sync.ledger.page import (
 from accounting.sync.ledger.summary import sync_record_of_channel
 from accounting.sync.models import CAUSE_LENGTH, SyncState
 from accounting.templatetags.channel_ops import TEST_RESULTS_KEY
-from accounting.views.common import current_organization, current_user, safe_next
+from accounting.views.common import current_organization, current_user, queued_for_retry_message, safe_next
 
 
 @login_required
@@ -63,8 +63,8 @@ def _cause_of(request: HttpRequest) -> str | None:
     return cause if 0 < len(cause) <= CAUSE_LENGTH else None
 
 
-def _plural(count: int, word: str = "record") -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def skipped_message(*, count: int) -> str:
+    return f"{count} record{'' if count == 1 else 's'} skipped: not sent until retried."
 
 
 @login_required
@@ -79,10 +79,7 @@ def channel_ledger_retry_cause(request: HttpRequest, channel_id: int) -> HttpRes
         return redirect(target)
     count = sync_retry(records=failed_rows_with_cause(channel=channel, cause=cause))
     if count:
-        text = f"{_plural(count)} queued for retry."
-        if not channel.is_sending:
-            text += " They are sent once the channel is sending again."
-        messages.success(request, text)
+        messages.success(request, queued_for_retry_message(count=count, sending=channel.is_sending))
     else:
         messages.info(request, "Nothing to retry: no failed record has this cause any more.")
     return redirect(target)
@@ -106,7 +103,7 @@ def channel_ledger_skip_cause(request: HttpRequest, channel_id: int) -> HttpResp
         messages.error(request, " ".join(error.messages))
         return redirect(target)
     if count:
-        messages.success(request, f"{_plural(count)} skipped: not sent until retried.")
+        messages.success(request, skipped_message(count=count))
     else:
         messages.info(request, "Nothing to skip: no failed record has this cause any more.")
     return redirect(target)

@@ -26,6 +26,14 @@ from accounting.views.common import current_organization, current_user
 FIELDS = ("discount_mode", *(rule.field for rule in RULES))
 
 
+def line_accounts_saved_message(*, retried: int) -> str:
+    text = "The line accounts were saved."
+    if retried:
+        waited = "1 invoice that waited was" if retried == 1 else f"{retried} invoices that waited were"
+        text += f" {waited} queued again."
+    return text
+
+
 def line_accounts_context(*, channel: AccountingChannel, submitted: dict[str, str] | None = None) -> dict[str, Any]:
     """Return the card's context: per setting its options from the chart and the chosen code
     (`submitted` values win, so nothing typed is lost when a save is refused)."""
@@ -63,11 +71,7 @@ def channel_line_accounts(request: HttpRequest, channel_id: int) -> HttpResponse
             messages.success(request, f"{count} accounts were read from Xero.")
         else:
             retried = channel_line_accounts_set(channel=channel, values=submitted, user=current_user(request))
-            text = "The line accounts were saved."
-            if retried:
-                waited = "1 invoice that waited was" if retried == 1 else f"{retried} invoices that waited were"
-                text += f" {waited} queued again."
-            messages.success(request, text)
+            messages.success(request, line_accounts_saved_message(retried=retried))
     except ValidationError as exc:
         # Show the page again with what was chosen and each field's error; nothing was saved.
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}

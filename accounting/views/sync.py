@@ -13,7 +13,7 @@ from accounting.models import AccountingChannel
 from accounting.selectors import channel_for_member
 from accounting.sync.ledger.actions import sync_retry, sync_retry_channel
 from accounting.sync.ledger.summary import sync_record_of_channel
-from accounting.views.common import current_organization
+from accounting.views.common import current_organization, queued_for_retry_message
 
 
 @login_required
@@ -42,10 +42,7 @@ def _report(request: HttpRequest, *, channel: AccountingChannel, count: int, non
     if not count:
         messages.info(request, none)
         return
-    text = f"{count} record{'' if count == 1 else 's'} queued for retry."
-    if not channel.is_sending:
-        text += " They are sent once the channel is sending again."
-    messages.success(request, text)
+    messages.success(request, queued_for_retry_message(count=count, sending=channel.is_sending))
 
 
 def _back_to_sync_card(channel: AccountingChannel) -> HttpResponse:

@@ -21,6 +21,10 @@ from accounting.selectors import channel_for_member
 from accounting.sync.models import WebhookEventState, XeroWebhookEvent
 from accounting.views.common import current_organization
 
+WEBHOOK_KEY_MISSING = "Paste the Webhooks key of your Xero app (developer.xero.com → My Apps → Webhooks)."
+WEBHOOK_KEY_SAVED = "The webhook key was saved: Xero's deliveries are now accepted."
+WEBHOOK_KEY_REMOVED = "The webhook key was removed: the portal polls Xero for changes instead."
+
 
 @csrf_exempt  # Xero signs its deliveries (x-xero-signature); it has no CSRF token to send.
 @require_POST
@@ -61,7 +65,7 @@ def channel_webhooks(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = channel_for_member(organization=current_organization(request), channel_id=channel_id)
     key = "" if "remove" in request.POST else request.POST.get("webhook_key", "")
     if "remove" not in request.POST and not key.strip():
-        messages.error(request, "Paste the Webhooks key of your Xero app (developer.xero.com → My Apps → Webhooks).")
+        messages.error(request, WEBHOOK_KEY_MISSING)
     else:
         try:
             webhook_key_set(channel=channel, key=key)
@@ -69,7 +73,7 @@ def channel_webhooks(request: HttpRequest, channel_id: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             if key:
-                messages.success(request, "The webhook key was saved: Xero's deliveries are now accepted.")
+                messages.success(request, WEBHOOK_KEY_SAVED)
             else:
-                messages.info(request, "The webhook key was removed: the portal polls Xero for changes instead.")
+                messages.info(request, WEBHOOK_KEY_REMOVED)
     return redirect(reverse("accounting:channel-detail", args=[channel.pk]) + "#webhooks")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +15,14 @@ from ..models import Invoice, InvoiceStatus, Store
 from ..selectors import invoice_of_store, invoices_of, store_for_member
 from ..services import invoice_create as create_invoice
 from .common import add_service_errors, paginate
+
+
+def payment_recorded_message(*, amount: Decimal, currency: str) -> str:
+    return f"Payment of {amount} {currency} recorded."
+
+
+def refund_recorded_message(*, amount: Decimal, currency: str) -> str:
+    return f"Refund of {amount} {currency} recorded."
 
 
 @member_required
@@ -67,7 +77,7 @@ def invoice_payment_create(request: HttpRequest, store_id: int, invoice_id: int)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Payment of {payment.amount} {invoice.currency} recorded.")
+            messages.success(request, payment_recorded_message(amount=payment.amount, currency=invoice.currency))
             return redirect("stores:invoice-detail", store_id=store.pk, invoice_id=invoice.pk)
     return _detail(request, store=store, invoice=invoice, payment_form=form)
 
@@ -86,7 +96,7 @@ def invoice_refund_create(request: HttpRequest, store_id: int, invoice_id: int) 
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Refund of {refund.amount} {invoice.currency} recorded.")
+            messages.success(request, refund_recorded_message(amount=refund.amount, currency=invoice.currency))
             return redirect("stores:invoice-detail", store_id=store.pk, invoice_id=invoice.pk)
     return _detail(request, store=store, invoice=invoice, refund_form=form)
 

@@ -37,7 +37,7 @@ def connect_locally(channel: AccountingChannel, *, tenant_id: str, tenant_name: 
 
 @pytest.fixture
 def channel(store):
-    return AccountingChannelFactory(
+    return AccountingChannelFactory.create(
         store=store, name="Main books", client_id="CLIENTID0001", client_secret="s3cr3t-value-9876"
     )
 

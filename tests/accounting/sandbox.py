@@ -86,7 +86,9 @@ def consent(authorize_url: str, *, user, allow: bool = True, organisations: list
     else:
         data += [("tenant", offered[name]) for name in organisations]
     data.append(("action", "allow" if allow else "cancel"))
-    action = urljoin(page.url, unescape(FORM_ACTION.search(html).group(1)))
+    form_action = FORM_ACTION.search(html)
+    assert form_action is not None, html[:500]
+    action = urljoin(page.url, unescape(form_action.group(1)))
     answer = session.post(action, data=data, allow_redirects=False, timeout=10, headers={"Referer": page.url})
     assert answer.status_code == 302, answer.text[:500]
     return answer.headers["Location"]

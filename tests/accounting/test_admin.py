@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel
+from accounting.services.channels import prefix_taken_message
 from tests.accounting.conftest import connect_locally
 from tests.factories import AccountingChannelFactory, OrganizationFactory, StoreFactory, UserFactory
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin = UserFactory.create(username="root", is_staff=True, is_superuser=True)
     client.force_login(admin)
     return client
 
@@ -22,8 +23,8 @@ def admin_client(client):
 def test_changelist_shows_channels_of_every_organization_with_filters_and_only_whether_a_secret_is_stored(
     admin_client, connected_channel
 ):
-    other = AccountingChannelFactory(
-        store=StoreFactory(organization=OrganizationFactory(name="Beta Org"), name="Beta shop"),
+    other = AccountingChannelFactory.create(
+        store=StoreFactory.create(organization=OrganizationFactory.create(name="Beta Org"), name="Beta shop"),
         name="Beta books",
         client_secret="other-secret-5555",
     )
@@ -41,7 +42,7 @@ def test_changelist_shows_channels_of_every_organization_with_filters_and_only_w
 
 
 def test_filter_by_state_lists_only_matching_channels(admin_client, connected_channel, store):
-    AccountingChannelFactory(store=store, name="Never connected")
+    AccountingChannelFactory.create(store=store, name="Never connected")
     url = reverse("admin:accounting_accountingchannel_changelist") + "?connection_state__exact=connected"
     html = admin_client.get(url).content.decode()
     assert "Main books" in html and "Never connected" not in html
@@ -95,7 +96,9 @@ def test_activate_switches_on_connected_channels_and_refuses_the_others_with_a_m
     admin_client, sandbox_channel_of_store, organization
 ):
     connected_channel = sandbox_channel_of_store  # its pre-flight asks the sandbox
-    unconnected = AccountingChannelFactory(store=StoreFactory(organization=organization), name="Loose books")
+    unconnected = AccountingChannelFactory.create(
+        store=StoreFactory.create(organization=organization), name="Loose books"
+    )
     response = run_action(admin_client, "activate", [connected_channel, unconnected])
     assert [str(m) for m in response.context["messages"]] == [
         "Loose books: Connect “Loose books” to Xero before switching it on.",
@@ -109,7 +112,7 @@ def test_deactivate_switches_channels_off(admin_client, connected_channel, organ
     connected_channel.is_active = True
     connected_channel.save()
     second = connect_locally(
-        AccountingChannelFactory(store=StoreFactory(organization=organization), name="Second"),
+        AccountingChannelFactory.create(store=StoreFactory.create(organization=organization), name="Second"),
         tenant_id="t-2",
         tenant_name="Second Ltd",
         is_active=True,
@@ -148,7 +151,9 @@ def test_the_admin_refuses_a_prefix_that_makes_two_active_channels_post_to_one_o
     connected_channel.invoice_number_prefix = "HS-"
     connected_channel.save()
     other = connect_locally(
-        AccountingChannelFactory(store=StoreFactory(organization=organization, name="Outlet"), name="Outlet books"),
+        AccountingChannelFactory.create(
+            store=StoreFactory.create(organization=organization, name="Outlet"), name="Outlet books"
+        ),
         tenant_id=connected_channel.tenant_id,
         tenant_name="Demo Company (UK)",
         is_active=True,
@@ -156,7 +161,9 @@ def test_the_admin_refuses_a_prefix_that_makes_two_active_channels_post_to_one_o
     url = reverse("admin:accounting_accountingchannel_change", args=[other.pk])
     response = admin_client.post(url, change_data(other, invoice_number_prefix="HS-"))
     assert response.status_code == 200
-    assert "“Main books” of the store High Street already sends to the Xero organisation" in response.content.decode()
+    assert response.context["adminform"].form.non_field_errors() == [
+        prefix_taken_message(other_name="Main books", other_store="High Street", tenant_name="Demo Company (UK)")
+    ]
     other.refresh_from_db()
     assert other.invoice_number_prefix == ""
 
@@ -170,6 +177,6 @@ def test_the_admin_cannot_delete_a_channel_that_was_connected(admin_client, conn
 
 
 def test_a_channel_without_a_secret_shows_a_dash_in_the_admin(admin_client, store):
-    AccountingChannelFactory(store=store, name="No secret yet", client_secret="")
+    AccountingChannelFactory.create(store=store, name="No secret yet", client_secret="")
     html = admin_client.get(reverse("admin:accounting_accountingchannel_changelist")).content.decode()
     assert '<td class="field-client_secret_stored">—</td>' in html

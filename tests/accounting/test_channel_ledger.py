@@ -9,9 +9,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounting.sync.ledger.forms import END_BEFORE_START
+from accounting.sync.ledger.page import NO_RATE_YET, day_budget_text, rate_estimate_text
 from accounting.sync.models import RecordKind, SyncAttempt, SyncRecord, SyncState, XeroOrganisationFacts
+from accounting.views.common import queued_for_retry_message
+from accounting.views.ledger import skipped_message
 from tests.accounting.conftest import connect_locally
-from tests.accounting.test_channel_sync_card import ACCOUNT_REFUSED, messages_of, new_invoice, send
+from tests.accounting.test_channel_sync_card import ACCOUNT_REFUSED, new_invoice, send
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +75,7 @@ def test_retry_all_with_a_cause_queues_only_that_cause(member_client, store, sen
         reverse("accounting:channel-ledger-retry-cause", args=[sending_channel.pk]), {"cause": cause}, follow=True
     )
 
-    assert "3 records queued for retry." in messages_of(response)
+    assert messages_of(response) == [queued_for_retry_message(count=3, sending=True)]
     states = dict(SyncRecord.objects.values_list("object_id", "state"))
     assert {states[i.pk] for i in made["account"]} == {SyncState.PENDING}
     assert {states[i.pk] for i in made["contact"]} == {SyncState.FAILED}
@@ -84,7 +89,7 @@ def test_skip_all_with_a_cause_skips_and_notes_who(member_client, member, store,
         reverse("accounting:channel-ledger-skip-cause", args=[sending_channel.pk]), {"cause": cause}, follow=True
     )
 
-    assert "2 records skipped: not sent until retried." in messages_of(response)
+    assert messages_of(response) == [skipped_message(count=2)]
     rows = SyncRecord.objects.filter(object_id__in=[i.pk for i in made["contact"]])
     assert {r.state for r in rows} == {SyncState.SKIPPED}
     notes = SyncAttempt.objects.filter(record__in=rows).values_list("message", flat=True)
@@ -121,18 +126,26 @@ def test_filters_by_state_kind_text_and_date(member_client, store, sending_chann
     by_error = ledger(member_client, sending_channel, q="not a valid code")
     assert f">{failed_number}</a>" in by_error and f">{synced_number}</a>" not in by_error
 
-    assert "No record matches these filters." in ledger(member_client, sending_channel, kind="product")
+    assert '<p class="help">No record matches these filters.</p>' in ledger(
+        member_client, sending_channel, kind="product"
+    )
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    assert "No record matches these filters." in ledger(member_client, sending_channel, date_from=tomorrow)
+    assert '<p class="help">No record matches these filters.</p>' in ledger(
+        member_client, sending_channel, date_from=tomorrow
+    )
     today = timezone.localdate().isoformat()
     assert f">{failed_number}</a>" in ledger(member_client, sending_channel, date_from=today, date_to=today)
 
 
 def test_bad_filter_input_is_shown_and_kept(member_client, store, sending_channel):
     invoices_failed(store, sending_channel, account=1, contact=0)
-    html = ledger(member_client, sending_channel, date_from="2026-12-09", date_to="2026-12-01", q="L-1")
-    assert "The end date is before the start date." in html
-    assert 'value="L-1"' in html  # what the user typed stays in the form
+    response = member_client.get(
+        reverse("accounting:channel-ledger", args=[sending_channel.pk]),
+        {"date_from": "2026-12-09", "date_to": "2026-12-01", "q": "L-1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"date_to": [END_BEFORE_START]}
+    assert 'value="L-1"' in response.content.decode()  # what the user typed stays in the form
 
 
 @pytest.mark.parametrize("rows", [3, 60])
@@ -167,7 +180,7 @@ def test_progress_json_counts_rate_and_estimate(member_client, store, sending_ch
     assert data["rate_per_minute"] == 6.0
     assert data["eta_seconds"] == 40 and data["eta_text"] == "under a minute"
     assert data["day_remaining"] == 990 and data["minute_remaining"] == 55
-    assert data["summary"].startswith("At 6 records a minute, under a minute to go.")
+    assert data["summary"] == rate_estimate_text(rate_per_minute=6.0, eta_seconds=40)
 
 
 def test_channel_page_shows_progress_and_health_without_javascript(member_client, store, sending_channel):
@@ -222,6 +235,4 @@ def test_a_backlog_past_the_days_budget_says_how_many_days(member_client, store,
     data = member_client.get(reverse("accounting:channel-sync-progress", args=[sending_channel.pk])).json()
 
     assert (data["waiting"], data["fits_today"], data["days_needed"]) == (30, 20, 2)
-    assert "No record was synced in the last 10 minutes" in data["summary"]
-    assert "Xero's calls left today cover about 20 of the 30 waiting" in data["summary"]
-    assert "(2 days in all)" in data["summary"]
+    assert data["summary"] == f"{NO_RATE_YET} {day_budget_text(fits_today=20, waiting=30, days_needed=2)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounting.forms import SECRET_STORED_HELP
 from accounting.models import AccountingChannel, ChannelEvent, ConnectionState
 from tests.accounting.conftest import connect_locally, connect_to_sandbox
 from tests.factories import AccountingChannelFactory, OrganizationFactory, StoreFactory
@@ -29,7 +30,7 @@ def messages_of(response) -> list[str]:
 
 
 def test_tab_lists_the_store_channels_with_organisation_state_and_actions(member_client, store, connected_channel):
-    AccountingChannelFactory(store=store, name="Spare books")
+    AccountingChannelFactory.create(store=store, name="Spare books")
     html = member_client.get(reverse("accounting:store-channels", args=[store.pk])).content.decode()
     assert "+ Add" in html
     assert "Main books" in html and "Spare books" in html
@@ -91,7 +92,7 @@ def test_bad_form_input_says_why_and_creates_nothing(member_client, store, field
 def test_the_secret_is_write_only_on_the_channel_page(member_client, channel):
     html = member_client.get(reverse("accounting:channel-detail", args=[channel.pk])).content.decode()
     assert "s3cr3t-value-9876" not in html
-    assert "A secret is stored. Leave blank to keep it; type a new one to replace it." in html
+    assert f'<span class="help">{SECRET_STORED_HELP}</span>' in html
     assert "9876" not in html
     assert 'name="client_secret" autocomplete="new-password"' in html
     assert 'type="password" name="client_secret"' in html and "value=" not in html.split('name="client_secret"')[1][:40]
@@ -154,7 +155,7 @@ def test_a_store_has_one_active_channel(member_client, store, connected_channel)
     connected_channel.is_active = True
     connected_channel.save()
     second = connect_locally(
-        AccountingChannelFactory(store=store, name="Second books"), tenant_id="2222", tenant_name="Other Ltd"
+        AccountingChannelFactory.create(store=store, name="Second books"), tenant_id="2222", tenant_name="Other Ltd"
     )
     response = toggle(member_client, second, on=True)
     assert messages_of(response) == [
@@ -175,9 +176,9 @@ def test_one_xero_organisation_takes_one_active_channel_per_invoice_prefix(
     connected_channel = sandbox_channel_of_store
     connected_channel.is_active = True
     connected_channel.save()
-    other_store = StoreFactory(organization=organization, name="Outlet")
+    other_store = StoreFactory.create(organization=organization, name="Outlet")
     same_tenant = connect_to_sandbox(
-        AccountingChannelFactory(store=other_store, name="Outlet books"),
+        AccountingChannelFactory.create(store=other_store, name="Outlet books"),
         organisation=testing.organisation_get(organisation=connected_channel.tenant_id),
     )
     response = toggle(member_client, same_tenant, on=True)
@@ -193,9 +194,9 @@ def test_one_xero_organisation_takes_one_active_channel_per_invoice_prefix(
 
 
 def test_the_tenant_rule_never_names_another_organizations_channel(member_client, connected_channel):
-    foreign_store = StoreFactory(organization=OrganizationFactory(name="Rival"), name="Rival shop")
+    foreign_store = StoreFactory.create(organization=OrganizationFactory.create(name="Rival"), name="Rival shop")
     foreign = connect_locally(
-        AccountingChannelFactory(store=foreign_store, name="Rival secret books"),
+        AccountingChannelFactory.create(store=foreign_store, name="Rival secret books"),
         tenant_id=connected_channel.tenant_id,
         tenant_name="Demo Company (UK)",
         is_active=True,
@@ -210,7 +211,7 @@ def test_the_tenant_rule_never_names_another_organizations_channel(member_client
 
 def test_delete_asks_then_deletes_an_unconnected_channel(member_client, store, channel):
     url = reverse("accounting:channel-delete", args=[channel.pk])
-    assert "Delete “Main books”?" in member_client.get(url).content.decode()
+    assert "<h2>Delete “Main books”?</h2>" in member_client.get(url).content.decode()
     response = member_client.post(url)
     assert response["Location"] == reverse("accounting:store-channels", args=[store.pk])
     assert not AccountingChannel.objects.filter(pk=channel.pk).exists()
@@ -230,11 +231,11 @@ def test_a_channel_that_was_ever_connected_is_kept(member_client, connected_chan
 
 
 def test_congratulations_page_only_for_a_connected_channel(member_client, channel, connected_channel):
-    unconnected = AccountingChannelFactory(store=channel.store, name="Unconnected")
+    unconnected = AccountingChannelFactory.create(store=channel.store, name="Unconnected")
     response = member_client.get(reverse("accounting:channel-connected", args=[unconnected.pk]))
     assert response["Location"] == reverse("accounting:channel-detail", args=[unconnected.pk])
     html = member_client.get(reverse("accounting:channel-connected", args=[connected_channel.pk])).content.decode()
-    assert "Congratulations! Your channel is now successfully connected." in html
+    assert "<h2>Congratulations! Your channel is now successfully connected.</h2>" in html
     assert f'href="{reverse("accounting:channel-detail", args=[connected_channel.pk])}">Continue</a>' in html
 
 
@@ -266,5 +267,5 @@ def test_disconnect_with_xero_unreachable_changes_nothing(member_client, connect
 def test_no_character_of_the_stored_secret_is_shown(member_client, channel):
     AccountingChannel.objects.filter(pk=channel.pk).update(client_secret="abcdefgh<b>x")
     html = member_client.get(reverse("accounting:channel-detail", args=[channel.pk])).content.decode()
-    assert "A secret is stored. Leave blank to keep it; type a new one to replace it." in html
+    assert f'<span class="help">{SECRET_STORED_HELP}</span>' in html
     assert "b>x" not in html and "b&gt;x" not in html

@@ -10,23 +10,23 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounting.models import ConnectionState
+from accounting.sync.ledger.summary import PAUSED_INACTIVE, PAUSED_NEEDS_RECONNECT
 from accounting.sync.models import RecordKind, SyncRecord, SyncState
 from accounting.sync.push.outcomes import records_finish, rejected, synced
 from accounting.sync.schedule.turn import rows_claim
+from accounting.views.common import queued_for_retry_message
 from stores.services import invoice_create, product_create
 from tests.accounting.conftest import connect_locally
 from tests.factories import AccountingChannelFactory, StoreFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
 ACCOUNT_REFUSED = "Account code '999' is not a valid code for this document."
 ITEM_REFUSED = "Item code 'TEA-01' is already used by an archived item."
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]] if response.context else []
 
 
 def new_invoice(store, number: str):
@@ -88,8 +88,8 @@ def test_the_card_shows_counts_last_synced_and_each_failure_with_xeros_message(m
     assert row_of(sending_channel, good).state == SyncState.SYNCED
     last.refresh_from_db()
     assert f'<dd id="sync-last-synced"><time datetime="{last.synced_at:%Y-%m-%dT%H:%M:%S}' in html
-    assert "Account code &#x27;999&#x27; is not a valid code for this document." in html
-    assert "Item code &#x27;TEA-01&#x27; is already used by an archived item." in html
+    assert f'<td class="sync-message">{escape(ACCOUNT_REFUSED)}</td>' in html
+    assert f'<td class="sync-message">{escape(ITEM_REFUSED)}</td>' in html
     invoice_url = reverse("stores:invoice-detail", args=[store.pk, bad.pk])
     product_url = reverse("stores:product-edit", args=[store.pk, product.pk])
     assert f'Invoice <a href="{invoice_url}">A-2</a>' in html
@@ -107,16 +107,16 @@ def test_a_channel_with_nothing_failed_shows_no_failure_table(member_client, sto
     send(sending_channel, RecordKind.INVOICE)
     html = page(member_client, sending_channel)
     assert '<dd id="sync-synced">1</dd>' in html and '<dd id="sync-failed">0</dd>' in html
-    assert "No failures." in html and "Retry all failed" not in html
+    assert '<p class="help">No failures.</p>' in html and "Retry all failed" not in html
 
 
 @pytest.mark.parametrize(
     ("fields", "reason", "detail"),
     [
-        ({"is_active": False}, "Sending is paused: the channel is not active.", None),
+        ({"is_active": False}, PAUSED_INACTIVE, None),
         (
             {"connection_state": ConnectionState.NEEDS_RECONNECT, "state_reason": "Xero refused the refresh token."},
-            "Sending is paused: the channel needs to be connected again.",
+            PAUSED_NEEDS_RECONNECT,
             "Xero refused the refresh token.",
         ),
     ],
@@ -135,7 +135,7 @@ def test_a_channel_that_does_not_send_says_why_its_rows_wait(
     assert f"<strong>{reason}</strong>" in sync_card
     if detail:
         assert f"<p>{detail}</p>" in sync_card
-    assert "Pending records wait here and are sent once the channel is sending again." in sync_card
+    assert "<p>Pending records wait here and are sent once the channel is sending again.</p>" in sync_card
     assert '<dd id="sync-pending">1</dd>' in sync_card
 
 
@@ -150,9 +150,10 @@ def test_retry_makes_the_failed_row_pending_and_due_now(member_client, store, se
     )
 
     assert response.redirect_chain == [(reverse("accounting:channel-detail", args=[sending_channel.pk]) + "#sync", 302)]
-    assert messages_of(response) == ["1 record queued for retry."]
+    assert messages_of(response) == [queued_for_retry_message(count=1, sending=True)]
     row.refresh_from_db()
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
+    assert row.next_attempt_at is not None
     assert before <= row.next_attempt_at <= timezone.now()
     assert row_of(sending_channel, other).state == SyncState.FAILED
     html = response.content.decode()
@@ -165,7 +166,7 @@ def test_retry_all_requeues_every_failed_row_and_leaves_synced_ones(member_clien
 
     response = member_client.post(reverse("accounting:channel-sync-retry-all", args=[sending_channel.pk]), follow=True)
 
-    assert messages_of(response) == ["2 records queued for retry."]
+    assert messages_of(response) == [queued_for_retry_message(count=2, sending=True)]
     states = [row_of(sending_channel, i).state for i in invoices]
     assert states == [SyncState.PENDING, SyncState.PENDING, SyncState.SYNCED]
     response = member_client.post(reverse("accounting:channel-sync-retry-all", args=[sending_channel.pk]), follow=True)
@@ -180,7 +181,7 @@ def test_retry_on_a_paused_channel_says_when_the_rows_go(member_client, store, s
 
     response = member_client.post(reverse("accounting:channel-sync-retry-all", args=[sending_channel.pk]), follow=True)
 
-    assert messages_of(response) == ["1 record queued for retry. They are sent once the channel is sending again."]
+    assert messages_of(response) == [queued_for_retry_message(count=1, sending=False)]
 
 
 def test_retry_is_post_only(member_client, sending_channel):
@@ -188,7 +189,7 @@ def test_retry_is_post_only(member_client, sending_channel):
 
 
 def test_a_record_of_another_channel_answers_404(member_client, store, sending_channel):
-    other_channel = AccountingChannelFactory(store=store, name="Spare books")
+    other_channel = AccountingChannelFactory.create(store=store, name="Spare books")
     invoice = new_invoice(store, "A-1")
     foreign_row = row_of(other_channel, invoice)
     SyncRecord.objects.filter(pk=foreign_row.pk).update(state=SyncState.FAILED, last_error=ACCOUNT_REFUSED)
@@ -232,13 +233,13 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_failures(
         html = member_client.get(url).content.decode()
 
     assert '<dd id="sync-failed">30</dd>' in html
-    assert "The 20 most recent of 30 failed records." in html
+    assert '<p class="help">The 20 most recent of 30 failed records.</p>' in html
     assert html.count(">Retry</button>") == 20
 
 
 def test_failures_of_another_store_are_not_on_the_page(member_client, organization, store, sending_channel):
-    other_store = StoreFactory(organization=organization, name="Outlet")
-    other = AccountingChannelFactory(store=other_store)
+    other_store = StoreFactory.create(organization=organization, name="Outlet")
+    other = AccountingChannelFactory.create(store=other_store)
     bad = new_invoice(other_store, "OUT-1")
     SyncRecord.objects.filter(channel=other, object_id=bad.pk).update(state=SyncState.FAILED, last_error="Elsewhere")
 

@@ -15,6 +15,8 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel, AuthorizationOutcome, ChannelAuthorization
+from accounting.services.connection import STATE_EXPIRED
+from accounting.views.connect import STATE_NOT_FROM_THIS_BROWSER
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +70,8 @@ def test_a_reused_state_answers_400_and_changes_nothing(member_client, channel):
     member_client.get(CALLBACK, {"error": "access_denied", "state": state})
     response = member_client.get(CALLBACK, {"code": "any-code", "state": state})
     assert response.status_code == 400
-    assert "This answer from Xero cannot be used" in response.content.decode()
+    assert "<h1>This answer from Xero cannot be used</h1>" in response.content.decode()
+    assert response.context["reason"] == STATE_NOT_FROM_THIS_BROWSER  # this browser's state was used up
     assert AccountingChannel.objects.get(pk=channel.pk).connection_state == "not_connected"
 
 
@@ -77,13 +80,13 @@ def test_a_forged_or_missing_state_answers_400(member_client, channel, query):
     connect(member_client, channel)
     response = member_client.get(CALLBACK, query)
     assert response.status_code == 400
-    assert "does not match a connection started in this browser" in response.content.decode()
+    assert response.context["reason"] == STATE_NOT_FROM_THIS_BROWSER
     assert ChannelAuthorization.objects.get(channel=channel).completed_at is None
 
 
 def test_a_state_started_in_another_session_answers_400(member_client, client, organization, channel):
     state = connect(member_client, channel)["state"]
-    colleague = MembershipFactory(organization=organization, user=UserFactory(username="colleague")).user
+    colleague = MembershipFactory.create(organization=organization, user=UserFactory.create(username="colleague")).user
     client.force_login(colleague)
     response = client.get(CALLBACK, {"code": "abc", "state": state})
     assert response.status_code == 400
@@ -98,7 +101,7 @@ def test_an_expired_state_answers_400(member_client, channel):
     )
     response = member_client.get(CALLBACK, {"code": "abc", "state": state})
     assert response.status_code == 400
-    assert "The connection was started too long ago." in response.content.decode()
+    assert response.context["reason"] == STATE_EXPIRED
 
 
 def test_other_xero_errors_are_named(member_client, channel):

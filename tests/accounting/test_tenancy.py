@@ -62,7 +62,7 @@ def test_another_members_pending_choice_is_404_even_in_the_same_organization(
 ):
     from tests.factories import MembershipFactory, UserFactory
 
-    colleague = MembershipFactory(organization=organization, user=UserFactory(username="colleague")).user
+    colleague = MembershipFactory.create(organization=organization, user=UserFactory.create(username="colleague")).user
     client.force_login(colleague)
     url = reverse("accounting:channel-choose-organisation", args=[connected_channel.pk, choosing_authorization.pk])
     assert client.get(url).status_code == 404

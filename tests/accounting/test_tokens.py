@@ -31,8 +31,8 @@ def sandbox_channel(xero_sandbox, organization):
     """A channel connected to a sandbox organisation with a real token set that expires in 10 s."""
     app = sandbox_app(redirect_uri="http://localhost/xero/callback/")
     tenant_id = sandbox_org("Demo Company (UK)")
-    channel = AccountingChannelFactory(
-        store=StoreFactory(organization=organization, name="High Street"),
+    channel = AccountingChannelFactory.create(
+        store=StoreFactory.create(organization=organization, name="High Street"),
         name="Main books",
         client_id=app["client_id"],
         client_secret=app["client_secret"],
@@ -82,6 +82,7 @@ def test_many_threads_needing_a_token_at_once_cause_exactly_one_refresh(sandbox_
     channel = AccountingChannel.objects.get(pk=sandbox_channel.pk)
     assert grants[0].access_token == channel.token_set["access_token"] != old_access_token
     assert channel.token_set["refresh_token"] != sandbox_channel.token_set["refresh_token"]
+    assert channel.token_expires_at is not None
     assert channel.token_expires_at > timezone.now() + dt.timedelta(minutes=29)
     assert ChannelEvent.objects.filter(channel=channel, kind="token_refreshed").count() == 1
 
@@ -100,8 +101,8 @@ def test_force_refresh_refreshes_once_even_if_asked_twice_with_the_same_refused_
 
 
 def test_a_dead_grant_marks_the_channel_needs_reconnect_and_emails_owners_and_admins(sandbox_channel, organization):
-    MembershipFactory(organization=organization, user=UserFactory(username="owner"), role="owner")
-    MembershipFactory(organization=organization, user=UserFactory(username="admin"), role="admin")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="owner"), role="owner")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="admin"), role="admin")
     token_revoke(
         client_id=sandbox_channel.client_id,
         client_secret=sandbox_channel.client_secret,
@@ -147,7 +148,7 @@ def test_xero_unreachable_is_a_temporary_failure_that_changes_nothing(sandbox_ch
 
 def test_the_beat_task_refreshes_only_tokens_idle_for_30_days(sandbox_channel):
     fresh = connect_locally(
-        AccountingChannelFactory(store=sandbox_channel.store, name="Fresh"), tenant_id="t-fresh", tenant_name="F"
+        AccountingChannelFactory.create(store=sandbox_channel.store, name="Fresh"), tenant_id="t-fresh", tenant_name="F"
     )
     AccountingChannel.objects.filter(pk=sandbox_channel.pk).update(
         last_token_refresh_at=timezone.now() - dt.timedelta(days=31),
@@ -156,6 +157,7 @@ def test_the_beat_task_refreshes_only_tokens_idle_for_30_days(sandbox_channel):
     assert refresh_idle_tokens() == 1
     channel = AccountingChannel.objects.get(pk=sandbox_channel.pk)
     assert channel.token_set["refresh_token"] != sandbox_channel.token_set["refresh_token"]
+    assert channel.last_token_refresh_at is not None
     assert timezone.now() - channel.last_token_refresh_at < dt.timedelta(minutes=1)
     assert AccountingChannel.objects.get(pk=fresh.pk).token_set == fresh.token_set
     assert refresh_idle_tokens() == 0

@@ -7,6 +7,8 @@ from django.db import connection
 from django.urls import reverse
 
 from accounting.sync.models import ChannelXeroFeed
+from accounting.views.webhooks import WEBHOOK_KEY_MISSING, WEBHOOK_KEY_REMOVED, WEBHOOK_KEY_SAVED
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +29,15 @@ def test_the_card_shows_the_channels_own_unguessable_url(member_client, connecte
     url = f"http://testserver/xero/webhooks/{feed.url_token}/"
     assert f'<code id="xero-webhook-url">{url}</code>' in html
     assert len(feed.url_token) >= 40
-    assert "None: the portal polls Xero" in html
-    assert "Last event received</dt><dd>—" in html
+    assert "<dt>Webhook key</dt><dd>None: the portal polls Xero</dd>" in html
+    assert "<dt>Last event received</dt><dd>—</dd>" in html
 
 
 def test_the_key_is_stored_encrypted_and_never_shown(member_client, connected_channel):
     answer = save(member_client, connected_channel, webhook_key=KEY, save="")
     html = answer.content.decode()
-    assert "The webhook key was saved" in html
-    assert "Stored (encrypted)" in html
+    assert messages_of(answer) == [WEBHOOK_KEY_SAVED]
+    assert "<dt>Webhook key</dt><dd>Stored (encrypted)</dd>" in html
     assert KEY not in html
     with connection.cursor() as cursor:
         cursor.execute(
@@ -48,12 +50,10 @@ def test_the_key_is_stored_encrypted_and_never_shown(member_client, connected_ch
 
 def test_an_empty_key_changes_nothing_and_removing_falls_back_to_polling(member_client, connected_channel):
     save(member_client, connected_channel, webhook_key=KEY, save="")
-    html = save(member_client, connected_channel, webhook_key="  ", save="").content.decode()
-    assert "Paste the Webhooks key of your Xero app" in html
+    assert messages_of(save(member_client, connected_channel, webhook_key="  ", save="")) == [WEBHOOK_KEY_MISSING]
     assert ChannelXeroFeed.objects.get(channel=connected_channel).webhook_key == KEY
 
-    html = save(member_client, connected_channel, remove="").content.decode()
-    assert "the portal polls Xero for changes instead" in html
+    assert messages_of(save(member_client, connected_channel, remove="")) == [WEBHOOK_KEY_REMOVED]
     feed = ChannelXeroFeed.objects.get(channel=connected_channel)
     assert (feed.webhook_key, feed.uses_webhooks, feed.poll_watermark is not None) == ("", False, True)
 

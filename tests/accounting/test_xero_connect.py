@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel, AuthorizationOutcome, ChannelAuthorization, ConnectionState
+from accounting.sync.ledger.summary import PAUSED_NEEDS_RECONNECT
 from tests.accounting.sandbox import consent, sandbox_app, sandbox_app_tier_set, sandbox_org
 from tests.factories import AccountingChannelFactory, StoreFactory
 from xero_sandbox.models import Connection, RequestLog
@@ -36,8 +37,8 @@ def tenants(xero_sandbox, member):
 
 @pytest.fixture
 def xero_channel(organization, xero_app):
-    store = StoreFactory(organization=organization, name="High Street")
-    return AccountingChannelFactory(
+    store = StoreFactory.create(organization=organization, name="High Street")
+    return AccountingChannelFactory.create(
         store=store, name="Main books", client_id=xero_app["client_id"], client_secret=xero_app["client_secret"]
     )
 
@@ -59,7 +60,7 @@ def test_allow_access_records_the_organisation_and_congratulates(member_client, 
     response = come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     assert response.redirect_chain == [(reverse("accounting:channel-connected", args=[xero_channel.pk]), 302)]
     html = response.content.decode()
-    assert "Congratulations! Your channel is now successfully connected." in html
+    assert "<h2>Congratulations! Your channel is now successfully connected.</h2>" in html
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     connection = Connection.objects.get(organisation__tenant_id=tenants["Demo Company (UK)"])
     assert channel.connection_state == ConnectionState.CONNECTED
@@ -121,7 +122,7 @@ def test_two_organisations_authorised_lead_to_a_pick_and_the_unpicked_one_is_dis
     assert AccountingChannel.objects.get(pk=xero_channel.pk).connection_state == ConnectionState.NOT_CONNECTED
     picked = next(c for c in authorization.connections if c["tenant_name"] == "Second Books Ltd")
     response = member_client.post(choose_url, {"connection": picked["id"]}, follow=True)
-    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    assert "<h2>Congratulations! Your channel is now successfully connected.</h2>" in response.content.decode()
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     assert (channel.tenant_id, channel.tenant_name) == (tenants["Second Books Ltd"], "Second Books Ltd")
     assert channel.connection_id == picked["id"]
@@ -157,8 +158,9 @@ def test_reconnecting_a_channel_that_needs_it_resumes_sending(member_client, mem
     AccountingChannel.objects.filter(pk=xero_channel.pk).update(
         connection_state=ConnectionState.NEEDS_RECONNECT, state_reason="Xero answered 403."
     )
-    html = member_client.get(reverse("accounting:channel-detail", args=[xero_channel.pk])).content.decode()
-    assert "Sending is paused: the channel needs to be connected again." in html
+    page = member_client.get(reverse("accounting:channel-detail", args=[xero_channel.pk]))
+    assert page.context["sync"]["paused"] == {"reason": PAUSED_NEEDS_RECONNECT, "detail": "Xero answered 403."}
+    assert f"<strong>{PAUSED_NEEDS_RECONNECT}</strong>" in page.content.decode()
     assert AccountingChannel.objects.get(pk=xero_channel.pk).is_sending is False
     come_back(member_client, consent(press_connect(member_client, xero_channel), user=member))
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
@@ -172,7 +174,9 @@ def test_connecting_an_active_channel_to_an_organisation_taken_by_another_switch
     from tests.accounting.conftest import connect_locally
 
     other = connect_locally(
-        AccountingChannelFactory(store=StoreFactory(organization=organization, name="Outlet"), name="Outlet books"),
+        AccountingChannelFactory.create(
+            store=StoreFactory.create(organization=organization, name="Outlet"), name="Outlet books"
+        ),
         tenant_id=tenants["Demo Company (UK)"],
         tenant_name="Demo Company (UK)",
         is_active=True,
@@ -261,7 +265,7 @@ def test_the_pick_page_refuses_another_organisation_for_a_channel_that_sent_reco
     assert AccountingChannel.objects.values().get(pk=xero_channel.pk) == before
     # The same organisation may still be picked from the same consent.
     response = member_client.post(choose_url, {"connection": by_name["Demo Company (UK)"]}, follow=True)
-    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    assert "<h2>Congratulations! Your channel is now successfully connected.</h2>" in response.content.decode()
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], by_name["Demo Company (UK)"])
 
@@ -273,7 +277,7 @@ def test_a_channel_that_never_sent_anything_may_switch_organisation(member_clien
     _sent_to_xero(xero_channel, state="pending", xero_id="")  # waiting, never sent
     location = consent(press_connect(member_client, xero_channel), user=member, organisations=["Second Books Ltd"])
     response = come_back(member_client, location)
-    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    assert "<h2>Congratulations! Your channel is now successfully connected.</h2>" in response.content.decode()
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     assert (channel.tenant_id, channel.tenant_name) == (tenants["Second Books Ltd"], "Second Books Ltd")
 
@@ -287,7 +291,7 @@ def test_a_channel_that_sent_records_may_reconnect_to_its_own_organisation(
     _sent_to_xero(xero_channel)
     location = consent(press_connect(member_client, xero_channel), user=member, organisations=["Demo Company (UK)"])
     response = come_back(member_client, location)
-    assert "Congratulations! Your channel is now successfully connected." in response.content.decode()
+    assert "<h2>Congratulations! Your channel is now successfully connected.</h2>" in response.content.decode()
     channel = AccountingChannel.objects.get(pk=xero_channel.pk)
     connection = Connection.objects.get(organisation__tenant_id=tenants["Demo Company (UK)"])
     assert (channel.tenant_id, channel.connection_id) == (tenants["Demo Company (UK)"], str(connection.connection_id))

@@ -26,9 +26,9 @@ def api(raw_key):
 
 @pytest.fixture
 def other_organization(db):
-    return OrganizationFactory(name="Rival Trading")
+    return OrganizationFactory.create(name="Rival Trading")
 
 
 @pytest.fixture
 def other_store(other_organization):
-    return StoreFactory(organization=other_organization, name="Rival Store", currency="EUR")
+    return StoreFactory.create(organization=other_organization, name="Rival Store", currency="EUR")

@@ -33,8 +33,8 @@ def fresh_counts():
     cache.delete_many([f"billing-api-throttle:failed-auth:{address}" for address in addresses])
 
 
-def _client(address: str, authorization: str | None = None, **extra: str) -> APIClient:
-    client = APIClient(REMOTE_ADDR=address, **extra)
+def _client(address: str, authorization: str | None = None) -> APIClient:
+    client = APIClient(REMOTE_ADDR=address)
     if authorization is not None:
         client.credentials(HTTP_AUTHORIZATION=authorization)
     return client

@@ -50,7 +50,7 @@ def test_create_invoice_computes_totals_and_ignores_client_totals(api, store):
 
 
 def test_line_with_a_product_takes_its_name_and_price(api, store):
-    product = ProductFactory(store=store, sku="MUG", name="Mug", unit_price=Decimal("8.50"))
+    product = ProductFactory.create(store=store, sku="MUG", name="Mug", unit_price=Decimal("8.50"))
     response = api.post(
         f"/api/v1/stores/{store.pk}/invoices/",
         _payload(currency="EUR", status="draft", lines=[{"product": product.pk, "quantity": "2"}]),
@@ -107,7 +107,7 @@ BAD_INVOICES = [
 
 @pytest.mark.parametrize(("overrides", "errors"), BAD_INVOICES)
 def test_bad_invoice_answers_400_and_creates_nothing(api, store, overrides, errors):
-    InvoiceFactory(store=store, number="TAKEN")
+    InvoiceFactory.create(store=store, number="TAKEN")
     response = api.post(f"/api/v1/stores/{store.pk}/invoices/", _payload(**overrides), format="json")
     assert response.status_code == 400
     assert response.json() == errors
@@ -115,7 +115,7 @@ def test_bad_invoice_answers_400_and_creates_nothing(api, store, overrides, erro
 
 
 def test_product_of_another_store_is_refused_on_a_line(api, store, other_store):
-    foreign = ProductFactory(store=other_store)
+    foreign = ProductFactory.create(store=other_store)
     response = api.post(
         f"/api/v1/stores/{store.pk}/invoices/",
         _payload(lines=[{"product": foreign.pk, "quantity": "1"}]),
@@ -132,9 +132,9 @@ def test_form_encoded_body_is_refused(api, store):
 
 
 def test_list_invoices_with_lines(api, store, other_store):
-    older = InvoiceFactory(store=store, number="A-1", issue_date=datetime.date(2026, 1, 1), lines=2)
-    newer = InvoiceFactory(store=store, number="A-2", issue_date=datetime.date(2026, 2, 1), lines=1)
-    InvoiceFactory(store=other_store, number="FOREIGN")
+    older = InvoiceFactory.create(store=store, number="A-1", issue_date=datetime.date(2026, 1, 1), lines=2)
+    newer = InvoiceFactory.create(store=store, number="A-2", issue_date=datetime.date(2026, 2, 1), lines=1)
+    InvoiceFactory.create(store=other_store, number="FOREIGN")
 
     response = api.get(f"/api/v1/stores/{store.pk}/invoices/")
 
@@ -148,7 +148,7 @@ def test_list_invoices_with_lines(api, store, other_store):
 
 
 def test_read_invoice(api, store):
-    invoice = InvoiceFactory(store=store, number="R-1", lines=1)
+    invoice = InvoiceFactory.create(store=store, number="R-1", lines=1)
     response = api.get(f"/api/v1/invoices/{invoice.pk}/")
     assert response.status_code == 200
     body = response.json()
@@ -165,7 +165,7 @@ def test_read_invoice(api, store):
 
 
 def test_patch_lines_replaces_them_and_recomputes_totals(api, store):
-    invoice = InvoiceFactory(store=store, number="P-1", lines=2)
+    invoice = InvoiceFactory.create(store=store, number="P-1", lines=2)
     response = api.patch(
         f"/api/v1/invoices/{invoice.pk}/",
         {"customer_name": "Grace Hopper", "lines": [{"description": "Only", "quantity": "1", "unit_price": "100"}]},
@@ -179,7 +179,7 @@ def test_patch_lines_replaces_them_and_recomputes_totals(api, store):
 
 
 def test_patch_lines_are_validated_whole(api, store):
-    invoice = InvoiceFactory(store=store, lines=1)
+    invoice = InvoiceFactory.create(store=store, lines=1)
     response = api.patch(f"/api/v1/invoices/{invoice.pk}/", {"lines": [{"description": "x"}]}, format="json")
     assert response.status_code == 400
     assert response.json() == {"lines": {"0": {"quantity": ["This field is required."]}}}
@@ -187,7 +187,9 @@ def test_patch_lines_are_validated_whole(api, store):
 
 
 def test_patch_due_date_before_existing_issue_date_answers_400(api, store):
-    invoice = InvoiceFactory(store=store, issue_date=datetime.date(2026, 5, 10), due_date=datetime.date(2026, 6, 10))
+    invoice = InvoiceFactory.create(
+        store=store, issue_date=datetime.date(2026, 5, 10), due_date=datetime.date(2026, 6, 10)
+    )
     response = api.patch(f"/api/v1/invoices/{invoice.pk}/", {"due_date": "2026-05-09"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"due_date": ["The due date cannot be before the issue date."]}
@@ -196,7 +198,7 @@ def test_patch_due_date_before_existing_issue_date_answers_400(api, store):
 
 
 def test_put_requires_the_whole_invoice(api, store):
-    invoice = InvoiceFactory(store=store, number="PUT-1")
+    invoice = InvoiceFactory.create(store=store, number="PUT-1")
     response = api.put(f"/api/v1/invoices/{invoice.pk}/", {"customer_name": "Only name"}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"number", "issue_date", "due_date", "lines"}
@@ -208,7 +210,7 @@ def test_put_requires_the_whole_invoice(api, store):
 
 @pytest.mark.parametrize(("status", "label"), [(InvoiceStatus.PAID, "paid"), (InvoiceStatus.VOID, "void")])
 def test_paid_or_void_invoice_cannot_change(api, store, status, label):
-    invoice = InvoiceFactory(store=store, status=status, customer_name="Before")
+    invoice = InvoiceFactory.create(store=store, status=status, customer_name="Before")
     response = api.patch(f"/api/v1/invoices/{invoice.pk}/", {"customer_name": "After"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": [f"A {label} invoice cannot be changed."]}

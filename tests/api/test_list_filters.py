@@ -15,9 +15,9 @@ T0 = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=datetime.UTC)
 
 
 def test_invoices_by_number_status_and_update_time(api, store):
-    old = InvoiceFactory(store=store, number="OLD-1", status=InvoiceStatus.PAID)
-    new = InvoiceFactory(store=store, number="NEW-1", status=InvoiceStatus.PAID)
-    draft = InvoiceFactory(store=store, number="DRAFT-1", status=InvoiceStatus.DRAFT)
+    old = InvoiceFactory.create(store=store, number="OLD-1", status=InvoiceStatus.PAID)
+    new = InvoiceFactory.create(store=store, number="NEW-1", status=InvoiceStatus.PAID)
+    draft = InvoiceFactory.create(store=store, number="DRAFT-1", status=InvoiceStatus.DRAFT)
     Invoice.objects.filter(pk=old.pk).update(updated_at=T0 - datetime.timedelta(days=1))
     Invoice.objects.filter(pk__in=[new.pk, draft.pk]).update(updated_at=T0)
     url = f"/api/v1/stores/{store.pk}/invoices/"
@@ -35,8 +35,8 @@ def test_invoices_by_number_status_and_update_time(api, store):
 
 
 def test_products_by_sku_and_update_time(api, store):
-    kept = ProductFactory(store=store, sku="A-1")
-    ProductFactory(store=store, sku="B-1")
+    kept = ProductFactory.create(store=store, sku="A-1")
+    ProductFactory.create(store=store, sku="B-1")
     Product.objects.filter(sku="B-1").update(updated_at=T0 - datetime.timedelta(seconds=1))
     Product.objects.filter(pk=kept.pk).update(updated_at=T0)
     url = f"/api/v1/stores/{store.pk}/products/"

@@ -337,8 +337,8 @@ def test_paid_invoices_lines_are_fixed(api, invoice):
 
 def test_every_invoice_answer_carries_its_sync_per_channel(api, store, invoice, settings):
     settings.XERO_API_URL = "https://api.xero.com"
-    in_xero = AccountingChannelFactory(store=store, name="Xero UK", tenant_id="t-1")
-    failing = AccountingChannelFactory(store=store, name="Xero IE", tenant_id="t-2")
+    in_xero = AccountingChannelFactory.create(store=store, name="Xero UK", tenant_id="t-1")
+    failing = AccountingChannelFactory.create(store=store, name="Xero IE", tenant_id="t-2")
     SyncRecord.objects.filter(channel=in_xero, kind=RecordKind.INVOICE, object_id=invoice.pk).update(
         state=SyncState.SYNCED, xero_id="x-inv-1", xero_status="PAID"
     )
@@ -376,7 +376,7 @@ def test_every_invoice_answer_carries_its_sync_per_channel(api, store, invoice, 
 
 
 def test_payments_of_another_organizations_invoice_answer_404(api, other_store):
-    theirs = InvoiceFactory(store=other_store)
+    theirs = InvoiceFactory.create(store=other_store)
     response = api.post(
         f"/api/v1/invoices/{theirs.pk}/payments/",
         {"amount": "1", "date": "2026-11-03", "method": "card"},

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_products_of_the_store(api, store, other_store):
-    main = ProductFactory(store=store, sku="TEE", name="T-shirt", unit_price=Decimal("15.5"))
-    variant = ProductFactory(store=store, sku="TEE-L", name="T-shirt L", unit_price=Decimal("16"), parent=main)
-    ProductFactory(store=other_store, sku="OTHER")
+    main = ProductFactory.create(store=store, sku="TEE", name="T-shirt", unit_price=Decimal("15.5"))
+    variant = ProductFactory.create(store=store, sku="TEE-L", name="T-shirt L", unit_price=Decimal("16"), parent=main)
+    ProductFactory.create(store=other_store, sku="OTHER")
 
     response = api.get(f"/api/v1/stores/{store.pk}/products/")
 
@@ -47,7 +47,7 @@ def test_create_product(api, store):
 
 
 def test_create_variant_of_a_main_product(api, store):
-    main = ProductFactory(store=store, sku="TEE")
+    main = ProductFactory.create(store=store, sku="TEE")
     response = api.post(
         f"/api/v1/stores/{store.pk}/products/",
         {"sku": "TEE-S", "name": "T-shirt S", "unit_price": "15", "parent": main.pk},
@@ -84,7 +84,7 @@ def test_create_variant_of_a_main_product(api, store):
     ],
 )
 def test_bad_product_answers_400_and_creates_nothing(api, store, payload, errors):
-    ProductFactory(store=store, sku="DUP")
+    ProductFactory.create(store=store, sku="DUP")
     response = api.post(f"/api/v1/stores/{store.pk}/products/", payload, format="json")
     assert response.status_code == 400
     assert response.json() == errors
@@ -94,8 +94,8 @@ def test_bad_product_answers_400_and_creates_nothing(api, store, payload, errors
 def test_same_sku_is_fine_in_another_store(api, store, organization):
     from tests.factories import StoreFactory
 
-    ProductFactory(store=store, sku="SHARED")
-    second = StoreFactory(organization=organization)
+    ProductFactory.create(store=store, sku="SHARED")
+    second = StoreFactory.create(organization=organization)
     response = api.post(
         f"/api/v1/stores/{second.pk}/products/", {"sku": "SHARED", "name": "X", "unit_price": "1"}, format="json"
     )
@@ -103,7 +103,7 @@ def test_same_sku_is_fine_in_another_store(api, store, organization):
 
 
 def test_parent_from_another_store_is_refused(api, store, other_store):
-    foreign = ProductFactory(store=other_store, sku="FOREIGN")
+    foreign = ProductFactory.create(store=other_store, sku="FOREIGN")
     response = api.post(
         f"/api/v1/stores/{store.pk}/products/",
         {"sku": "V", "name": "V", "unit_price": "1", "parent": foreign.pk},
@@ -114,7 +114,7 @@ def test_parent_from_another_store_is_refused(api, store, other_store):
 
 
 def test_read_and_patch_product(api, store):
-    product = ProductFactory(store=store, sku="CAP", name="Cap", unit_price=Decimal("9"))
+    product = ProductFactory.create(store=store, sku="CAP", name="Cap", unit_price=Decimal("9"))
     assert api.get(f"/api/v1/products/{product.pk}/").json()["name"] == "Cap"
 
     response = api.patch(f"/api/v1/products/{product.pk}/", {"unit_price": "11.40"}, format="json")
@@ -126,8 +126,8 @@ def test_read_and_patch_product(api, store):
 
 
 def test_patch_to_a_taken_sku_answers_400(api, store):
-    ProductFactory(store=store, sku="TAKEN")
-    product = ProductFactory(store=store, sku="FREE")
+    ProductFactory.create(store=store, sku="TAKEN")
+    product = ProductFactory.create(store=store, sku="FREE")
     response = api.patch(f"/api/v1/products/{product.pk}/", {"sku": "TAKEN"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"sku": ["This store already has a product with SKU TAKEN."]}
@@ -136,14 +136,14 @@ def test_patch_to_a_taken_sku_answers_400(api, store):
 
 
 def test_patch_keeping_own_sku_is_fine(api, store):
-    product = ProductFactory(store=store, sku="SAME")
+    product = ProductFactory.create(store=store, sku="SAME")
     response = api.patch(f"/api/v1/products/{product.pk}/", {"sku": "SAME", "name": "Renamed"}, format="json")
     assert response.status_code == 200
     assert response.json()["name"] == "Renamed"
 
 
 def test_product_cannot_become_its_own_variant(api, store):
-    product = ProductFactory(store=store, sku="SELF")
+    product = ProductFactory.create(store=store, sku="SELF")
     response = api.patch(f"/api/v1/products/{product.pk}/", {"parent": product.pk}, format="json")
     assert response.status_code == 400
     assert response.json() == {"parent": ["A product cannot be its own variant, nor a main product a variant."]}

@@ -20,10 +20,10 @@ def _make(kind: str, store, n: int) -> None:
     if kind == "stores":
         StoreFactory.create_batch(n, organization=store.organization)
     elif kind == "products":
-        main = ProductFactory(store=store)
+        main = ProductFactory.create(store=store)
         ProductFactory.create_batch(n - 1, store=store, parent=main)
     elif kind == "invoices":
-        AccountingChannelFactory(store=store)  # its ledger rows are the invoices' sync state
+        AccountingChannelFactory.create(store=store)  # its ledger rows are the invoices' sync state
         for invoice in InvoiceFactory.create_batch(n, store=store, lines=3):
             payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")
             line = invoice.lines.first()

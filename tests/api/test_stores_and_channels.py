@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_stores_of_the_keys_organization(api, organization, store, other_store):
-    second = StoreFactory(organization=organization, name="Airport", platform="woocommerce", currency="EUR")
+    second = StoreFactory.create(organization=organization, name="Airport", platform="woocommerce", currency="EUR")
     response = api.get("/api/v1/stores/")
     assert response.status_code == 200
     body = response.json()
@@ -26,7 +26,7 @@ def test_list_stores_of_the_keys_organization(api, organization, store, other_st
 
 def test_lists_paginate(api, organization):
     for n in range(5):
-        StoreFactory(organization=organization, name=f"Store {n}")
+        StoreFactory.create(organization=organization, name=f"Store {n}")
     first = api.get("/api/v1/stores/?page_size=2").json()
     assert (first["count"], [s["name"] for s in first["results"]]) == (5, ["Store 0", "Store 1"])
     assert first["next"] == "http://testserver/api/v1/stores/?page=2&page_size=2"
@@ -36,7 +36,7 @@ def test_lists_paginate(api, organization):
 
 
 def test_accounting_channels_show_status_and_never_secrets(api, store):
-    connected = AccountingChannelFactory(
+    connected = AccountingChannelFactory.create(
         store=store,
         name="Xero UK",
         account_nominal_code="200",
@@ -48,8 +48,8 @@ def test_accounting_channels_show_status_and_never_secrets(api, store):
     )
     ChannelTaxMapping.objects.create(channel=connected, rate=Decimal("20"), tax_type="OUTPUT2", origin="prefilled")
     ChannelTaxMapping.objects.create(channel=connected, rate=Decimal("0"), tax_type="ZERORATEDOUTPUT", origin="chosen")
-    fresh = AccountingChannelFactory(store=store, name="Xero Spare")
-    AccountingChannelFactory(store=StoreFactory(organization=store.organization), name="Other store's")
+    fresh = AccountingChannelFactory.create(store=store, name="Xero Spare")
+    AccountingChannelFactory.create(store=StoreFactory.create(organization=store.organization), name="Other store's")
 
     response = api.get(f"/api/v1/stores/{store.pk}/accounting-channels/")
 

@@ -23,8 +23,8 @@ def _methods(pattern: URLPattern) -> list[str]:
 
 @pytest.fixture
 def foreign_ids(other_store):
-    product = ProductFactory(store=other_store, sku="THEIRS", name="Theirs")
-    invoice = InvoiceFactory(store=other_store, number="THEIRS-1", customer_name="Theirs")
+    product = ProductFactory.create(store=other_store, sku="THEIRS", name="Theirs")
+    invoice = InvoiceFactory.create(store=other_store, number="THEIRS-1", customer_name="Theirs")
     return {"store_id": other_store.pk, "product_id": product.pk, "invoice_id": invoice.pk}
 
 

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _bench():
     spec = importlib.util.spec_from_file_location("broker_files", ROOT / "bench" / "broker_files.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -15,7 +15,7 @@ import requests
 from django.core import mail
 from django.db import transaction
 
-from channels_portal.http_guard import HttpInTransaction
+from channels_portal.http_guard import HttpInTransaction, in_transaction_message
 
 
 class _Ok(BaseHTTPRequestHandler):
@@ -47,7 +47,7 @@ def test_a_request_with_no_transaction_open_goes_out(local_url):
 def test_a_request_inside_a_transaction_is_refused_before_it_leaves(local_url):
     with pytest.raises(HttpInTransaction) as refused, transaction.atomic():
         requests.get(local_url, timeout=5)
-    assert str(refused.value).startswith(f"HTTP GET http://127.0.0.1:{local_url.split(':')[2].split('/')[0]}/probe ")
+    assert str(refused.value) == in_transaction_message(f"HTTP GET {local_url}")
 
 
 @pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_the_xero_sdk_is_guarded_too(local_url):
 def test_an_email_inside_a_transaction_is_refused_and_not_sent():
     with pytest.raises(HttpInTransaction) as refused, transaction.atomic():
         mail.send_mail("Subject", "Body", None, ["owner@example.com"])
-    assert str(refused.value).startswith("Sending e-mail started inside a database transaction.")
+    assert str(refused.value) == in_transaction_message("Sending e-mail")
     assert mail.outbox == []
     mail.send_mail("Subject", "Body", None, ["owner@example.com"])
     assert [m.to for m in mail.outbox] == [["owner@example.com"]]

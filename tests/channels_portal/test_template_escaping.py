@@ -23,7 +23,7 @@ def test_form_help_text_is_escaped():
 @pytest.mark.django_db
 def test_the_password_rules_still_show_as_a_list(client):
     """Django marks its password help as safe HTML itself: it renders as a list without `|safe`."""
-    client.force_login(UserFactory(username="pat"))
+    client.force_login(UserFactory.create(username="pat"))
     html = client.get(reverse("password_change")).content.decode()
     assert (
         "<li>Your password can’t be too similar to your other personal information.</li>"

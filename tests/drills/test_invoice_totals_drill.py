@@ -23,7 +23,7 @@ def books(xero_sandbox, sandbox_app_org):
     app, org = sandbox_app_org
     token = testing.token_issue(app=app, organisations=[org])
     return invoice_totals.books_prepare(
-        tenant_id=str(org.tenant_id), access_token=token["access_token"], store=StoreFactory(currency="GBP")
+        tenant_id=str(org.tenant_id), access_token=token["access_token"], store=StoreFactory.create(currency="GBP")
     )
 
 

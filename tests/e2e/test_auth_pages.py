@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
+from tests.pages import INVALID_LOGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_log_in_with_the_form_then_log_out(page, live_server, organization):
-    MembershipFactory(organization=organization, user=UserFactory(username="dora"))
-    StoreFactory(organization=organization, name="Corner Shop")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="dora"))
+    StoreFactory.create(organization=organization, name="Corner Shop")
 
     page.goto(f"{live_server.url}/stores/")
     assert page.get_by_role("heading", name="Log in").is_visible()
     page.get_by_label("Username").fill("dora")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").inner_text().startswith("Please enter a correct username and password.")
+    expect(page.get_by_role("alert")).to_have_text(INVALID_LOGIN)
 
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Log in").click()

@@ -53,7 +53,7 @@ def fill_and_save(page, app, name="UK books"):
 def test_operator_connects_a_store_to_xero_and_switches_it_on(
     logged_in_page, live_server, organization, xero_app, shot
 ):
-    StoreFactory(organization=organization, name="High Street Shop")
+    StoreFactory.create(organization=organization, name="High Street Shop")
     page = logged_in_page
     open_channel_form(page, live_server)
     expect(page.locator("#xero-redirect-uri")).to_have_text(f"{live_server.url}/xero/callback/")
@@ -105,7 +105,7 @@ def test_operator_connects_a_store_to_xero_and_switches_it_on(
 
 
 def test_cancel_on_xero_comes_back_with_a_message(logged_in_page, live_server, organization, xero_app, shot):
-    StoreFactory(organization=organization, name="High Street Shop")
+    StoreFactory.create(organization=organization, name="High Street Shop")
     page = logged_in_page
     open_channel_form(page, live_server)
     fill_and_save(page, xero_app)
@@ -125,7 +125,7 @@ def test_two_organisations_authorised_in_one_consent_are_picked_from(
     sandbox_org("Northwind Traders Ltd", users=[member])
     # Xero connects several organisations in one consent only for apps on the Advanced tier.
     sandbox_app_tier_set(client_id=xero_app["client_id"], tier="advanced")
-    StoreFactory(organization=organization, name="High Street Shop")
+    StoreFactory.create(organization=organization, name="High Street Shop")
     page = logged_in_page
     open_channel_form(page, live_server)
     fill_and_save(page, xero_app)

@@ -96,7 +96,7 @@ def test_the_progress_bar_moves_while_a_worker_drains_a_backlog(
     slow_sandbox, logged_in_page, live_server, organization
 ):
     org = sandbox_org("Backlog Books Ltd")
-    store = StoreFactory(organization=organization, name="High Street", currency="GBP")
+    store = StoreFactory.create(organization=organization, name="High Street", currency="GBP")
     channel = connect_channel(org=org, store=store, name="UK books", account_nominal_code="200")
     invoices(store, 40, prefix="B")
     page = logged_in_page
@@ -140,7 +140,7 @@ def test_ledger_filters_then_retries_all_failures_of_one_cause(
     xero_sandbox, clean_redis, logged_in_page, live_server, organization
 ):
     org = sandbox_org("Ledger Books Ltd")
-    store = StoreFactory(organization=organization, name="High Street", currency="GBP")
+    store = StoreFactory.create(organization=organization, name="High Street", currency="GBP")
     channel = connect_channel(org=org, store=store, name="UK books", account_nominal_code="999")
     invoices(store, 3, prefix="F")
     drain(channel)
@@ -183,7 +183,7 @@ def test_ledger_filters_then_retries_all_failures_of_one_cause(
 
 def test_test_connection_shows_each_probe_inline(xero_sandbox, clean_redis, logged_in_page, live_server, organization):
     org = sandbox_org("Probe Books Ltd")
-    store = StoreFactory(organization=organization, name="High Street", currency="GBP")
+    store = StoreFactory.create(organization=organization, name="High Street", currency="GBP")
     channel = connect_channel(org=org, store=store, name="UK books", account_nominal_code="200", scopes=GRANTED)
     page = logged_in_page
     page.goto(f"{live_server.url}/channels/{channel.pk}/")

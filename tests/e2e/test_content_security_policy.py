@@ -21,12 +21,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_main_pages_and_the_api_docs_raise_no_csp_violation(logged_in_page, live_server, organization):
     page = logged_in_page
     violations = watch_violations(page)
-    store = StoreFactory(organization=organization, name="High Street Shop", currency="GBP")
-    channel = AccountingChannelFactory(
+    store = StoreFactory.create(organization=organization, name="High Street Shop", currency="GBP")
+    channel = AccountingChannelFactory.create(
         store=store, name="UK books", connection_state=ConnectionState.CONNECTED, is_active=True
     )
-    ProductFactory(store=store, sku="MUG", name="Logo mug")
-    invoice = InvoiceFactory(store=store, number="INV-9", lines=2)
+    ProductFactory.create(store=store, sku="MUG", name="Logo mug")
+    invoice = InvoiceFactory.create(store=store, number="INV-9", lines=2)
 
     pages = [
         ("/stores/", page.get_by_role("heading", name="Stores")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import psycopg
@@ -70,7 +71,9 @@ def _ten_steps(page, portal) -> int:
     """Walk the README's flow by its labels; return the store's id."""
     page.get_by_role("link", name="Stores").click()
     page.get_by_role("row", name=re.compile("High Street Shop")).get_by_role("link", name="Edit").click()
-    store_id = int(re.search(r"/stores/(\d+)/", page.url).group(1))
+    store_path = re.search(r"/stores/(\d+)/", page.url)
+    assert store_path is not None, page.url
+    store_id = int(store_path.group(1))
     page.get_by_role("link", name="Accounting Channel").click()
     page.get_by_role("link", name="+ Add").click()
     page.get_by_role("link", name=re.compile(r"^Xero")).click()
@@ -119,7 +122,7 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
 
     # At the Sales account's rate: its default tax type (OUTPUT2) goes, within 10 seconds.
     sent = _create_invoice(portal, key=key, store_id=store_id, number="MR-20", rate="20")
-    state = wait_for(lambda: (s := sync_state(portal, key=key, invoice_id=sent))["state"] == "in_xero" and s,
+    state = wait_for(lambda: s if (s := sync_state(portal, key=key, invoice_id=sent))["state"] == "in_xero" else {},
                      timeout=10, what="the 20% invoice in Xero")  # fmt: skip
     assert state["xero_id"]
     page.goto(f"{portal.url}/xero-sandbox/")
@@ -128,9 +131,9 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
 
     # At 0%: several UK tax types fit, so it waits, saying where to choose, and goes once chosen.
     held = _create_invoice(portal, key=key, store_id=store_id, number="MR-0", rate="0")
-    state = wait_for(lambda: (s := sync_state(portal, key=key, invoice_id=held))["state"] == "waiting" and s,
+    state = wait_for(lambda: s if (s := sync_state(portal, key=key, invoice_id=held))["state"] == "waiting" else {},
                      timeout=10, what="the 0% invoice waiting")  # fmt: skip
-    assert state["last_error"] == tax_unmapped_message(rate=0)
+    assert state["last_error"] == tax_unmapped_message(rate=Decimal("0"))
     page.goto(channel_url)
     expect(page.locator("#sync-waiting-for")).to_contain_text("wait for Tax mapping")
     page.get_by_label("Xero tax type for 0% (Goods)").select_option("ZERORATEDOUTPUT")

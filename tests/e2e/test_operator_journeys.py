@@ -31,7 +31,7 @@ def test_an_invoice_sent_through_the_billing_api_shows_in_xero_on_the_invoice_li
     logged_in_page, live_server, organization, shot
 ):
     org = sandbox_org("Api Books Ltd")
-    store = StoreFactory(organization=organization, name="High Street", currency="GBP")
+    store = StoreFactory.create(organization=organization, name="High Street", currency="GBP")
     connect_channel(org=org, store=store, name="UK books", account_nominal_code="200")
     _, raw_key = api_key_create(organization=organization, name="Shop connector", created_by=None)
 
@@ -66,7 +66,7 @@ def test_the_pre_flight_keeps_is_active_off_for_a_bad_account_code_until_it_is_f
     logged_in_page, live_server, organization, shot
 ):
     org = sandbox_org("Preflight Books Ltd")
-    store = StoreFactory(organization=organization, name="High Street", currency="GBP")
+    store = StoreFactory.create(organization=organization, name="High Street", currency="GBP")
     channel = connect_channel(
         org=org, store=store, name="UK books", account_nominal_code="999", is_active=False,
         scopes="offline_access accounting.invoices accounting.contacts accounting.settings",

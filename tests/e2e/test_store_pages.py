@@ -14,10 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_stores_menu_list_pen_icon_and_the_four_tabs(logged_in_page, live_server, organization):
     page = logged_in_page
-    store = StoreFactory(organization=organization, name="High Street Shop", platform="shopify", currency="GBP")
-    AccountingChannelFactory(store=store, connection_state=ConnectionState.CONNECTED, is_active=True)
-    StoreFactory(organization=organization, name="Online Outlet")
-    StoreFactory(name="Not Ours")
+    store = StoreFactory.create(organization=organization, name="High Street Shop", platform="shopify", currency="GBP")
+    AccountingChannelFactory.create(store=store, connection_state=ConnectionState.CONNECTED, is_active=True)
+    StoreFactory.create(organization=organization, name="Online Outlet")
+    StoreFactory.create(name="Not Ours")
 
     page.goto(f"{live_server.url}/")
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Stores").click()
@@ -44,9 +44,9 @@ def test_stores_menu_list_pen_icon_and_the_four_tabs(logged_in_page, live_server
 
 def test_products_and_invoices_tabs_in_the_browser(logged_in_page, live_server, organization):
     page = logged_in_page
-    store = StoreFactory(organization=organization, name="High Street Shop")
-    ProductFactory(store=store, sku="MUG", name="Logo mug")
-    InvoiceFactory(store=store, number="INV-9", lines=2)
+    store = StoreFactory.create(organization=organization, name="High Street Shop")
+    ProductFactory.create(store=store, sku="MUG", name="Logo mug")
+    InvoiceFactory.create(store=store, number="INV-9", lines=2)
 
     page.goto(f"{live_server.url}/stores/{store.pk}/")
     page.get_by_role("link", name="Products").click()
@@ -66,10 +66,10 @@ def test_products_and_invoices_tabs_in_the_browser(logged_in_page, live_server, 
 def test_the_organization_switcher_changes_the_store_list(logged_in_page, live_server, organization, member):
     from tests.factories import MembershipFactory, OrganizationFactory
 
-    other = OrganizationFactory(name="Zeta Goods")
-    MembershipFactory(user=member, organization=other)
-    StoreFactory(organization=organization, name="Acme Store")
-    StoreFactory(organization=other, name="Zeta Store")
+    other = OrganizationFactory.create(name="Zeta Goods")
+    MembershipFactory.create(user=member, organization=other)
+    StoreFactory.create(organization=organization, name="Acme Store")
+    StoreFactory.create(organization=other, name="Zeta Store")
     page = logged_in_page
     page.goto(f"{live_server.url}/stores/")
     assert page.get_by_role("cell", name="Acme Store").is_visible()

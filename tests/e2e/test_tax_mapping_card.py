@@ -38,7 +38,9 @@ def invoice_at(channel, *, number: str, rates: list[str]):
 
 def test_choosing_the_zero_rate_type_sends_the_invoice_that_waited(logged_in_page, live_server, organization, shot):
     org = sandbox_org("Card Books Ltd")
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization), tax_mapping={"20": "OUTPUT2"})
+    channel = connect_channel(
+        org=org, store=StoreFactory.create(organization=organization), tax_mapping={"20": "OUTPUT2"}
+    )
     invoice = invoice_at(channel, number="E-1", rates=["20", "0"])
     drain(channel)
     page = logged_in_page

@@ -10,15 +10,20 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, UserFactory
+from tests.pages import INVALID_LOGIN
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
+LOCKED_OUT = (
+    "<p>After repeated wrong passwords, log-ins for this account, or from this address, are paused for a while. "
+    "Try again later.</p>"
+)
 
 
 @pytest.fixture
 def user(organization):
-    return MembershipFactory(organization=organization, user=UserFactory(username="carol")).user
+    return MembershipFactory.create(organization=organization, user=UserFactory.create(username="carol")).user
 
 
 def _login(client, password):
@@ -40,7 +45,7 @@ def test_right_password_logs_in_and_lands_on_the_store_list(client, user):
 def test_wrong_password_is_refused_with_a_message(client, user):
     response = _login(client, "nope")
     assert response.status_code == 200
-    assert "Please enter a correct username and password." in response.content.decode()
+    assert response.context["form"].non_field_errors() == [INVALID_LOGIN]
 
 
 def test_after_five_wrong_passwords_even_the_right_one_is_locked_out(client, user):
@@ -49,7 +54,7 @@ def test_after_five_wrong_passwords_even_the_right_one_is_locked_out(client, use
     assert _login(client, "wrong password").status_code == 429  # the 5th failure locks (AXES_FAILURE_LIMIT)
     response = _login(client, PASSWORD)  # the 6th attempt, right password: still locked
     assert response.status_code == 429
-    assert "Too many failed log-ins" in response.content.decode()
+    assert "<h1>Too many failed log-ins</h1>" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -116,12 +121,12 @@ def test_a_username_is_locked_whatever_address_the_guesses_come_from(client, use
         _attempt(client, "carol", "wrong", forwarded_for=f"198.51.100.{n}, 203.0.113.{n}")
     response = _attempt(client, "carol", PASSWORD, forwarded_for="192.0.2.77")
     assert response.status_code == 429
-    assert "log-ins for this account, or from this address, are paused" in response.content.decode()
+    assert LOCKED_OUT in response.content.decode()
 
 
 def test_an_address_is_locked_whatever_usernames_it_tries(client, user, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    UserFactory(username="dave")
+    UserFactory.create(username="dave")
     for n in range(5):
         _attempt(client, f"guess{n}", "wrong", forwarded_for="203.0.113.9")
     # From that address even a right password of another account is refused ...

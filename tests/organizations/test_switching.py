@@ -7,18 +7,20 @@ from django.test import Client
 from django.urls import reverse
 
 from organizations.middleware import SESSION_KEY
+from organizations.views import NOT_A_MEMBER_OF_THAT, now_working_in_message
 from tests.factories import MembershipFactory, OrganizationFactory, StoreFactory, UserFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_orgs_client(client):
-    user = UserFactory(username="multi")
-    alpha = MembershipFactory(user=user, organization=OrganizationFactory(name="Alpha Ltd")).organization
-    beta = MembershipFactory(user=user, organization=OrganizationFactory(name="Beta Ltd")).organization
-    StoreFactory(organization=alpha, name="Alpha Store")
-    StoreFactory(organization=beta, name="Beta Store")
+    user = UserFactory.create(username="multi")
+    alpha = MembershipFactory.create(user=user, organization=OrganizationFactory.create(name="Alpha Ltd")).organization
+    beta = MembershipFactory.create(user=user, organization=OrganizationFactory.create(name="Beta Ltd")).organization
+    StoreFactory.create(organization=alpha, name="Alpha Store")
+    StoreFactory.create(organization=beta, name="Beta Store")
     client.force_login(user)
     return client, alpha, beta
 
@@ -38,7 +40,7 @@ def test_the_first_organization_by_name_is_current_at_first(two_orgs_client):
 def test_switching_shows_the_other_organizations_stores(two_orgs_client):
     client, _alpha, beta = two_orgs_client
     response = client.post(reverse("organizations:switch"), {"organization": beta.pk}, follow=True)
-    assert "Now working in Beta Ltd." in response.content.decode()
+    assert messages_of(response) == [now_working_in_message(organization_name="Beta Ltd")]
     assert _store_names(client) == ["Beta Store"]
     assert client.session[SESSION_KEY] == beta.pk
 
@@ -47,16 +49,16 @@ def test_switching_shows_the_other_organizations_stores(two_orgs_client):
 def test_switching_to_garbage_changes_nothing(two_orgs_client, value):
     client, _alpha, _ = two_orgs_client
     response = client.post(reverse("organizations:switch"), {"organization": value}, follow=True)
-    assert "You are not a member of that organization." in response.content.decode()
+    assert messages_of(response) == [NOT_A_MEMBER_OF_THAT]
     assert _store_names(client) == ["Alpha Store"]
 
 
 def test_switching_to_an_organization_one_is_not_in_is_refused(two_orgs_client):
     client, *_ = two_orgs_client
-    foreign = OrganizationFactory(name="Foreign")
-    StoreFactory(organization=foreign, name="Foreign Store")
+    foreign = OrganizationFactory.create(name="Foreign")
+    StoreFactory.create(organization=foreign, name="Foreign Store")
     response = client.post(reverse("organizations:switch"), {"organization": foreign.pk}, follow=True)
-    assert "You are not a member of that organization." in response.content.decode()
+    assert messages_of(response) == [NOT_A_MEMBER_OF_THAT]
     assert _store_names(client) == ["Alpha Store"]
 
 
@@ -68,7 +70,7 @@ def test_losing_membership_of_the_current_organization_falls_back(two_orgs_clien
 
 
 def test_a_user_without_organization_gets_403_on_store_pages(client):
-    client.force_login(UserFactory(username="loner"))
+    client.force_login(UserFactory.create(username="loner"))
     assert client.get(reverse("stores:list")).status_code == 403
     assert client.get(reverse("stores:create")).status_code == 403
 

@@ -18,6 +18,7 @@ import pytest
 from xero_python.accounting.models import Contact
 
 from accounting.providers.xero import errors
+from accounting.providers.xero.answers import scope_missing_message
 from accounting.providers.xero.client import XeroClient
 
 TENANT = "11111111-2222-3333-4444-555555555555"
@@ -256,15 +257,17 @@ def test_an_unknown_4xx_on_a_write_is_final(xero, status):
 
 def test_authorization_unsuccessful_names_the_missing_scope_and_is_not_refreshed(xero):
     xero.answers.append((401, {}, {"Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful"}))
-    refreshed = []
+    refreshed: list[int] = []
+
+    def reauth() -> str:
+        refreshed.append(1)
+        return "b"
 
     with pytest.raises(errors.XeroScopeMissing) as raised:
-        XeroClient(access_token="a", tenant_id=TENANT, reauth=lambda: refreshed.append(1) or "b").contacts_matching(
-            field="Name", values=["Bo"]
-        )
+        XeroClient(access_token="a", tenant_id=TENANT, reauth=reauth).contacts_matching(field="Name", values=["Bo"])
 
     assert (raised.value.scope, raised.value.decision) == ("accounting.contacts", errors.Decision.RECONNECT)
-    assert "accounting.contacts" in raised.value.message
+    assert raised.value.message == scope_missing_message("accounting.contacts")
     assert refreshed == [] and len(xero.requests) == 1
 
 

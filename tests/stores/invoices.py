@@ -26,7 +26,9 @@ def _invoice(store=None, **fields):
     lines = fields.pop("lines", _lines())
     fields.setdefault("number", "INV-1")
     fields.setdefault("due_date", DAY + datetime.timedelta(days=30))
-    return invoice_create(store=store or StoreFactory(), customer_name="Ada", issue_date=DAY, lines=lines, **fields)
+    return invoice_create(
+        store=store or StoreFactory.create(), customer_name="Ada", issue_date=DAY, lines=lines, **fields
+    )
 
 
 def _refused(call, **kwargs) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from organizations.models import Role
+from stores.payments import amount_due_limit_message, kept_over_due_message, paid_not_refunded_limit_message
 from tests.factories import (
     InvoiceFactory,
     MembershipFactory,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 
@@ -37,16 +38,16 @@ def admin_client(client):
     ],
 )
 def test_changelists_search(admin_client, model, search, expected, hidden):
-    acme = OrganizationFactory(name="Acme Retail")
-    OrganizationFactory(name="Zenith")
-    MembershipFactory(organization=acme, user=UserFactory(username="olivia"), role=Role.OWNER)
-    MembershipFactory(organization=acme, user=UserFactory(username="zed"))
-    store = StoreFactory(organization=acme, name="Corner Shop")
-    StoreFactory(organization=acme, name="Harbour")
-    ProductFactory(store=store, sku="MUG", name="Logo mug")
-    ProductFactory(store=store, sku="TOTE", name="Canvas tote")
-    InvoiceFactory(store=store, number="INV-42", customer_name="Ada Lovelace")
-    InvoiceFactory(store=store, number="INV-43", customer_name="Bob Stone")
+    acme = OrganizationFactory.create(name="Acme Retail")
+    OrganizationFactory.create(name="Zenith")
+    MembershipFactory.create(organization=acme, user=UserFactory.create(username="olivia"), role=Role.OWNER)
+    MembershipFactory.create(organization=acme, user=UserFactory.create(username="zed"))
+    store = StoreFactory.create(organization=acme, name="Corner Shop")
+    StoreFactory.create(organization=acme, name="Harbour")
+    ProductFactory.create(store=store, sku="MUG", name="Logo mug")
+    ProductFactory.create(store=store, sku="TOTE", name="Canvas tote")
+    InvoiceFactory.create(store=store, number="INV-42", customer_name="Ada Lovelace")
+    InvoiceFactory.create(store=store, number="INV-43", customer_name="Bob Stone")
     response = admin_client.get(reverse(f"admin:{model}_changelist"), {"q": search})
     html = response.content.decode()
     assert response.status_code == 200
@@ -54,14 +55,14 @@ def test_changelists_search(admin_client, model, search, expected, hidden):
 
 
 def test_organization_page_shows_its_memberships_inline(admin_client):
-    membership = MembershipFactory(user=UserFactory(username="olivia"), role=Role.OWNER)
+    membership = MembershipFactory.create(user=UserFactory.create(username="olivia"), role=Role.OWNER)
     response = admin_client.get(reverse("admin:organizations_organization_change", args=[membership.organization_id]))
     inline = response.context["inline_admin_formsets"][0]
     assert [form.original.user.username for form in inline if form.original] == ["olivia"]
 
 
 def test_invoice_totals_are_read_only_and_follow_the_lines(admin_client):
-    invoice = InvoiceFactory(lines=1)  # 2 × 12.50 at 20%
+    invoice = InvoiceFactory.create(lines=1)  # 2 × 12.50 at 20%
     line = invoice.lines.get()
     url = reverse("admin:stores_invoice_change", args=[invoice.pk])
     page = admin_client.get(url)
@@ -127,6 +128,12 @@ def _invoice_change_data(invoice, **overrides):
     return data
 
 
+def _admin_form_errors(response) -> dict[str, list[str]]:
+    """The add form's errors by field, as the admin shows them next to each field."""
+    assert response.status_code == 200, response
+    return response.context["adminform"].form.errors
+
+
 def _admin_errors(response) -> str:
     assert response.status_code == 200, response
     errors = [str(response.context["errors"])]
@@ -146,8 +153,8 @@ def _admin_errors(response) -> str:
     ],
 )
 def test_invoice_admin_goes_through_the_invoice_rules(admin_client, overrides, message):
-    invoice = InvoiceFactory(lines=1, customer_name="Before")
-    InvoiceFactory(store=invoice.store, number="TAKEN")
+    invoice = InvoiceFactory.create(lines=1, customer_name="Before")
+    InvoiceFactory.create(store=invoice.store, number="TAKEN")
     url = reverse("admin:stores_invoice_change", args=[invoice.pk])
     response = admin_client.post(url, _invoice_change_data(invoice, customer_name="After", **overrides))
     assert message in _admin_errors(response)
@@ -158,10 +165,12 @@ def test_invoice_admin_goes_through_the_invoice_rules(admin_client, overrides, m
 def test_payment_admin_records_through_the_service_and_refuses_more_than_due(admin_client):
     from stores.models import Payment
 
-    invoice = InvoiceFactory(lines=1)  # 30.00
+    invoice = InvoiceFactory.create(lines=1)  # 30.00
     url = reverse("admin:stores_payment_add")
     data = {"invoice": invoice.pk, "amount": "30.01", "date": "2026-11-03", "method": "card", "reference": ""}
-    assert "The amount due is 30.00 GBP: pay at most that." in _admin_errors(admin_client.post(url, data))
+    assert _admin_form_errors(admin_client.post(url, data)) == {
+        "amount": [amount_due_limit_message(due=Decimal("30.00"), currency="GBP")]
+    }
     assert Payment.objects.count() == 0
 
     response = admin_client.post(url, {**data, "amount": "30.00"})
@@ -175,10 +184,12 @@ def test_payment_admin_records_through_the_service_and_refuses_more_than_due(adm
 def test_refund_admin_goes_through_the_refund_limits(admin_client):
     from stores.models import Refund
 
-    invoice = InvoiceFactory(lines=1)  # 30.00, nothing paid
+    invoice = InvoiceFactory.create(lines=1)  # 30.00, nothing paid
     url = reverse("admin:stores_refund_add")
     data = {"invoice": invoice.pk, "amount": "5.00", "date": "2026-11-03", "reason": "", "method": "card"}
-    assert "Only 0.00 GBP was paid and not refunded" in _admin_errors(admin_client.post(url, data))
+    assert _admin_form_errors(admin_client.post(url, data)) == {
+        "amount": [paid_not_refunded_limit_message(money_left=Decimal("0.00"), currency="GBP")]
+    }
     assert Refund.objects.count() == 0
     response = admin_client.post(url, {**data, "method": ""})
     assert response.status_code == 302
@@ -190,12 +201,15 @@ def test_refund_admin_records_the_money_returned_through_the_service(admin_clien
     from stores.models import Refund
     from stores.payments import payment_record
 
-    invoice = InvoiceFactory(lines=1)  # 30.00
+    invoice = InvoiceFactory.create(lines=1)  # 30.00
     payment_record(invoice=invoice, amount=Decimal("10.00"), date=invoice.issue_date, method="card")  # 20.00 due
     url = reverse("admin:stores_refund_add")
     data = {"invoice": invoice.pk, "amount": "25.00", "date": "2026-11-03", "reason": "", "method": "card"}
-    errors = _admin_errors(admin_client.post(url, {**data, "amount_returned": "4.00"}))
-    assert "The part not returned (21.00 GBP) can be at most the amount due (20.00 GBP)" in errors
+    assert _admin_form_errors(admin_client.post(url, {**data, "amount_returned": "4.00"})) == {
+        "amount_returned": [
+            kept_over_due_message(kept=Decimal("21.00"), due=Decimal("20.00"), currency="GBP", at_least=Decimal("5.00"))
+        ]
+    }
     assert Refund.objects.count() == 0
     assert admin_client.post(url, {**data, "amount_returned": "6.00"}).status_code == 302
     refund = Refund.objects.get()
@@ -207,4 +221,4 @@ def test_refund_admin_records_the_money_returned_through_the_service(admin_clien
     )
     # Left blank with a method: all of it went back, as before.
     assert admin_client.post(url, {**data, "amount": "1.00", "amount_returned": ""}).status_code == 302
-    assert Refund.objects.order_by("pk").last().amount_returned == Decimal("1.00")
+    assert Refund.objects.latest("pk").amount_returned == Decimal("1.00")

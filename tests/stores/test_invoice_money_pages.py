@@ -9,9 +9,16 @@ import pytest
 from django.urls import reverse
 
 from stores.models import Payment, Refund
-from stores.payments import payment_record, refund_record
+from stores.payments import (
+    amount_due_limit_message,
+    paid_not_refunded_limit_message,
+    payment_record,
+    refund_record,
+)
 from stores.services import invoice_create
+from stores.views.invoices import payment_recorded_message
 from tests.factories import StoreFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +29,7 @@ DAY = datetime.date(2026, 11, 2)
 def invoice(organization):
     """2 × 10.00 at 20%, 4.95 shipping at 20%, a 2.00 discount at 20%: 27.54."""
     return invoice_create(
-        store=StoreFactory(organization=organization),
+        store=StoreFactory.create(organization=organization),
         number="INV-9",
         customer_name="Ada",
         issue_date=DAY,
@@ -75,7 +82,8 @@ def test_record_a_payment_from_the_page(member_client, invoice):
     assert response.status_code == 302
     invoice.refresh_from_db()
     assert (invoice.amount_paid, invoice.amount_due, invoice.status) == (Decimal("10.00"), Decimal("17.54"), "issued")
-    assert "Payment of 10.00 GBP recorded." in _page(member_client, invoice)
+    page = member_client.get(reverse("stores:invoice-detail", args=[invoice.store_id, invoice.pk]))
+    assert messages_of(page) == [payment_recorded_message(amount=Decimal("10.00"), currency="GBP")]
 
 
 def test_a_refused_payment_explains_keeps_the_input_and_saves_nothing(member_client, invoice):
@@ -85,7 +93,9 @@ def test_a_refused_payment_explains_keeps_the_input_and_saves_nothing(member_cli
         {"payment-amount": "99.00", "payment-date": "2026-11-03", "payment-method": "card", "payment-reference": "r-1"},
     )
     assert response.status_code == 200
-    assert response.context["payment_form"].errors == {"amount": ["The amount due is 27.54 GBP: pay at most that."]}
+    assert response.context["payment_form"].errors == {
+        "amount": [amount_due_limit_message(due=Decimal("27.54"), currency="GBP")]
+    }
     html = response.content.decode()
     assert 'value="99.00"' in html and 'value="r-1"' in html
     assert Payment.objects.count() == 0
@@ -109,7 +119,7 @@ def test_a_refused_refund_explains_and_saves_nothing(member_client, invoice):
     response = member_client.post(url, {"refund-amount": "5.00", "refund-date": "2026-11-04", "refund-method": "card"})
     assert response.status_code == 200
     assert response.context["refund_form"].errors == {
-        "amount": ["Only 0.00 GBP was paid and not refunded: give back at most that."]
+        "amount": [paid_not_refunded_limit_message(money_left=Decimal("0.00"), currency="GBP")]
     }
     assert Refund.objects.count() == 0
 
@@ -122,7 +132,7 @@ def test_record_a_partial_refund_with_money_returned_from_the_page(member_client
     refused = member_client.post(url, {**data, "refund-amount_returned": "12.00"})
     assert refused.status_code == 200
     assert refused.context["refund_form"].errors == {
-        "amount_returned": ["Only 10.00 GBP was paid and not refunded: give back at most that."]
+        "amount_returned": [paid_not_refunded_limit_message(money_left=Decimal("10.00"), currency="GBP")]
     }
     assert 'value="12.00"' in refused.content.decode() and Refund.objects.count() == 0
 
@@ -137,7 +147,7 @@ def test_record_a_partial_refund_with_money_returned_from_the_page(member_client
 
 def test_a_draft_invoice_offers_no_money_forms(member_client, organization):
     draft = invoice_create(
-        store=StoreFactory(organization=organization),
+        store=StoreFactory.create(organization=organization),
         number="D-1",
         customer_name="Ada",
         issue_date=DAY,
@@ -147,11 +157,11 @@ def test_a_draft_invoice_offers_no_money_forms(member_client, organization):
     )
     html = _page(member_client, draft)
     assert "Record payment" not in html and "Record refund" not in html
-    assert "No payments yet." in html
+    assert '<p class="muted">No payments yet.</p>' in html
 
 
 def test_create_an_invoice_with_shipping_and_discount_lines(member_client, organization):
-    store = StoreFactory(organization=organization)
+    store = StoreFactory.create(organization=organization)
     data = {
         "number": "WEB-1",
         "customer_name": "Ada",

@@ -91,8 +91,8 @@ def test_lines_are_fixed_once_money_moved():
     ],
 )
 def test_invoice_rules_refuse_and_save_nothing(fields, errors):
-    store = StoreFactory()
-    InvoiceFactory(store=store, number="TAKEN")
+    store = StoreFactory.create()
+    InvoiceFactory.create(store=store, number="TAKEN")
     assert _refused(_invoice, store=store, **fields) == errors
     assert list(Invoice.objects.values_list("number", flat=True)) == ["TAKEN"]
 
@@ -118,8 +118,8 @@ def test_changing_the_tax_mode_recomputes_the_lines():
 def test_payments_and_refunds_reach_the_sync_ledger_through_their_invoice():
     from accounting.sync.models import RecordKind, SyncRecord
 
-    store = StoreFactory()
-    AccountingChannelFactory(store=store)
+    store = StoreFactory.create()
+    AccountingChannelFactory.create(store=store)
     invoice = _invoice(store=store)
     payment_record(invoice=invoice, amount=Decimal("24.00"), date=DAY, method="card")
     refund_record(invoice=invoice, amount=Decimal("4.00"), date=DAY, method="card")

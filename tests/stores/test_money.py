@@ -29,9 +29,13 @@ def test_discount_applies_before_tax():
 
 @pytest.mark.django_db
 def test_invoice_totals_follow_its_lines():
-    invoice = InvoiceFactory(lines=0)
-    InvoiceLineFactory(invoice=invoice, quantity=Decimal("1"), unit_price=Decimal("0.05"), tax_rate=Decimal("15"))
-    InvoiceLineFactory(invoice=invoice, quantity=Decimal("1"), unit_price=Decimal("0.05"), tax_rate=Decimal("15"))
+    invoice = InvoiceFactory.create(lines=0)
+    InvoiceLineFactory.create(
+        invoice=invoice, quantity=Decimal("1"), unit_price=Decimal("0.05"), tax_rate=Decimal("15")
+    )
+    InvoiceLineFactory.create(
+        invoice=invoice, quantity=Decimal("1"), unit_price=Decimal("0.05"), tax_rate=Decimal("15")
+    )
     invoice.recalculate_totals()
     invoice.refresh_from_db()
     assert (invoice.subtotal, invoice.total_tax, invoice.total) == (Decimal("0.10"), Decimal("0.02"), Decimal("0.12"))

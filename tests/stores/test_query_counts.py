@@ -29,9 +29,9 @@ def test_store_list_queries_do_not_grow_with_stores_or_channels(
     member_client, organization, django_assert_num_queries, stores
 ):
     for n in range(stores):
-        store = StoreFactory(organization=organization)
-        AccountingChannelFactory(store=store, connection_state=ConnectionState.CONNECTED, is_active=n % 2 == 0)
-        AccountingChannelFactory(store=store)
+        store = StoreFactory.create(organization=organization)
+        AccountingChannelFactory.create(store=store, connection_state=ConnectionState.CONNECTED, is_active=n % 2 == 0)
+        AccountingChannelFactory.create(store=store)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
     # count, stores of the page, their channels (one prefetch)
     with django_assert_num_queries(REQUEST_OVERHEAD + 3):
@@ -41,10 +41,10 @@ def test_store_list_queries_do_not_grow_with_stores_or_channels(
 
 @pytest.mark.parametrize("products", [1, 40])
 def test_product_list_queries_do_not_grow(member_client, organization, django_assert_num_queries, products):
-    store = StoreFactory(organization=organization)
-    main = ProductFactory(store=store)
+    store = StoreFactory.create(organization=organization)
+    main = ProductFactory.create(store=store)
     for _ in range(products):
-        ProductFactory(store=store, parent=main)
+        ProductFactory.create(store=store, parent=main)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
     # store, count, products with main product and variant counts, their sync badges
     with django_assert_num_queries(REQUEST_OVERHEAD + 4):
@@ -54,9 +54,9 @@ def test_product_list_queries_do_not_grow(member_client, organization, django_as
 
 @pytest.mark.parametrize("invoices", [1, 40])
 def test_invoice_list_queries_do_not_grow(member_client, organization, django_assert_num_queries, invoices):
-    store = StoreFactory(organization=organization)
+    store = StoreFactory.create(organization=organization)
     for _ in range(invoices):
-        InvoiceFactory(store=store, lines=2)
+        InvoiceFactory.create(store=store, lines=2)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
     # store, count, invoices, their sync badges
     with django_assert_num_queries(REQUEST_OVERHEAD + 4):
@@ -66,9 +66,9 @@ def test_invoice_list_queries_do_not_grow(member_client, organization, django_as
 
 @pytest.mark.parametrize("lines", [1, 30])
 def test_invoice_detail_queries_do_not_grow_with_lines(member_client, organization, django_assert_num_queries, lines):
-    store = StoreFactory(organization=organization)
-    product = ProductFactory(store=store)
-    invoice = InvoiceFactory(store=store, lines=lines)
+    store = StoreFactory.create(organization=organization)
+    product = ProductFactory.create(store=store)
+    invoice = InvoiceFactory.create(store=store, lines=lines)
     invoice.lines.update(product=product)
     _get(member_client, reverse("stores:list"))  # settles the session (a write, once per session)
     # store, invoice, its lines, their products, its payments, its refunds, its sync rows (none: no channel)
@@ -82,9 +82,9 @@ def test_member_list_queries_do_not_grow(client, organization, django_assert_num
     from organizations.models import Role
     from tests.factories import MembershipFactory
 
-    owner = MembershipFactory(organization=organization, role=Role.OWNER).user
+    owner = MembershipFactory.create(organization=organization, role=Role.OWNER).user
     for _ in range(members):
-        MembershipFactory(organization=organization)
+        MembershipFactory.create(organization=organization)
     client.force_login(owner)
     _get(client, reverse("stores:list"))  # settles the session (a write, once per session)
     # members with their users

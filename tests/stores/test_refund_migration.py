@@ -26,7 +26,7 @@ def _migrate(targets) -> None:
 
 
 def test_refunds_recorded_before_the_field_returned_their_amount_when_a_method_was_set():
-    invoice = InvoiceFactory(lines=1)  # 30.00
+    invoice = InvoiceFactory.create(lines=1)  # 30.00
     day = datetime.date(2026, 11, 2)
     payment_record(invoice=invoice, amount=Decimal("10.00"), date=day, method="card")
     back = refund_record(

@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from accounting.sync.ledger.actions import sync_record_skip
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
-from accounting.sync.push.outcomes import records_finish, rejected, synced
+from accounting.sync.push.outcomes import Outcome, records_finish, rejected, synced
 from accounting.sync.schedule.turn import rows_claim
 from organizations.models import Membership
 from stores.services import invoice_create, product_create
@@ -31,7 +31,7 @@ SANDBOX_API = "http://testserver/xero-sandbox/api"
 
 @pytest.fixture
 def channel(store):
-    channel = AccountingChannelFactory(store=store, name="UK books", add_products=True)
+    channel = AccountingChannelFactory.create(store=store, name="UK books", add_products=True)
     return connect_locally(channel, tenant_id=TENANT, tenant_name="Acme Books Ltd", is_active=True)
 
 
@@ -48,7 +48,7 @@ def new_invoice(store, number: str):
     )  # fmt: skip
 
 
-def send(channel, kind: str, *, answers: dict[int, object]) -> None:
+def send(channel, kind: str, *, answers: dict[int, Outcome]) -> None:
     """Claim the channel's due rows of `kind` as a worker turn does; record `answers` (by object
     id) as Xero's; rows without an answer stay in flight."""
     rows = rows_claim(channel=channel, kind=kind, limit=1000)
@@ -106,7 +106,9 @@ def test_the_invoice_list_shows_each_channels_state(member_client, store, channe
 
 
 def test_each_channel_has_its_own_badge(member_client, store, channel, real_xero):
-    second = connect_locally(AccountingChannelFactory(store=store, name="US books"), tenant_id="t-us", tenant_name="US")
+    second = connect_locally(
+        AccountingChannelFactory.create(store=store, name="US books"), tenant_id="t-us", tenant_name="US"
+    )
     invoice = new_invoice(store, "INV-1")
     send(channel, RecordKind.INVOICE, answers={invoice.pk: synced(xero_id="uk-1", payload_hash="h")})
     row = table_row(member_client.get(reverse("stores:invoices", args=[store.pk])).content.decode(), ">INV-1</a>")
@@ -164,7 +166,7 @@ def test_retry_sends_a_failed_invoice_again_and_says_so(member_client, store, ch
     assert messages_of(response) == ["Queued for sending to UK books again."]
     row.refresh_from_db()
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
-    assert row.attempts.first().message == "Retried by operator."
+    assert row.attempts.latest("created_at", "pk").message == "Retried by operator."
     assert 'data-sync="pending"' in response.content.decode()
 
 
@@ -177,7 +179,7 @@ def test_skip_stops_sending_until_retried_and_records_who_and_why(member_client,
     assert messages_of(response) == ["Skipped for UK books: not sent until retried."]
     row.refresh_from_db()
     assert (row.state, row.next_attempt_at) == (SyncState.SKIPPED, None)
-    note = row.attempts.first()
+    note = row.attempts.latest("created_at", "pk")
     assert (note.outcome, note.message) == (AttemptOutcome.LOCAL, "Skipped by operator: Paid in cash")
     assert rows_claim(channel=channel, kind=RecordKind.INVOICE, limit=10) == []
     html = response.content.decode()
@@ -237,7 +239,7 @@ def test_another_organizations_rows_are_404_and_unchanged(outsider_client, store
     invoice = new_invoice(store, "INV-1")
     send(channel, RecordKind.INVOICE, answers={invoice.pk: rejected(messages=[ACCOUNT_REFUSED])})
     row = row_of(channel, invoice)
-    outsiders_store = StoreFactory(organization=Membership.objects.get(user__username="outsider").organization)
+    outsiders_store = StoreFactory.create(organization=Membership.objects.get(user__username="outsider").organization)
     for action in ("record-sync-retry", "record-sync-skip"):
         assert outsider_client.post(reverse(f"accounting:{action}", args=[store.pk, row.pk])).status_code == 404
         # Their row under the outsider's own store: still 404.
@@ -248,8 +250,8 @@ def test_another_organizations_rows_are_404_and_unchanged(outsider_client, store
 
 
 def test_a_row_of_another_store_is_404_through_ones_own_store(member_client, organization, store, channel):
-    other_store = StoreFactory(organization=organization)
-    other = connect_locally(AccountingChannelFactory(store=other_store), tenant_id="t2", tenant_name="T2")
+    other_store = StoreFactory.create(organization=organization)
+    other = connect_locally(AccountingChannelFactory.create(store=other_store), tenant_id="t2", tenant_name="T2")
     foreign = row_of(other, new_invoice(other_store, "INV-9"))
     # Same organization, wrong store in the URL: still not this store's row.
     response = member_client.post(reverse("accounting:record-sync-skip", args=[store.pk, foreign.pk]))
@@ -276,7 +278,7 @@ REQUEST_OVERHEAD = 5  # session, user, membership, switcher's memberships, open 
 
 @pytest.mark.parametrize("invoices", [1, 40])
 def test_invoice_list_with_badges_costs_the_same(member_client, store, channel, django_assert_num_queries, invoices):
-    connect_locally(AccountingChannelFactory(store=store), tenant_id="t-2", tenant_name="Two")
+    connect_locally(AccountingChannelFactory.create(store=store), tenant_id="t-2", tenant_name="Two")
     made = [new_invoice(store, f"INV-{n}") for n in range(invoices)]
     send(channel, RecordKind.INVOICE, answers={i.pk: synced(xero_id=f"x-{i.pk}", payload_hash="h") for i in made})
     member_client.get(reverse("stores:list"))  # settles the session

@@ -28,12 +28,12 @@ def _urls_for(names: set[str], *, store, product, invoice) -> dict[str, str]:
 
 @pytest.fixture
 def their_objects(organization):
-    store = StoreFactory(organization=organization, name="Their Shop")
-    parent = ProductFactory(store=store)
+    store = StoreFactory.create(organization=organization, name="Their Shop")
+    parent = ProductFactory.create(store=store)
     return {
         "store": store,
-        "product": ProductFactory(store=store, parent=parent),
-        "invoice": InvoiceFactory(store=store),
+        "product": ProductFactory.create(store=store, parent=parent),
+        "invoice": InvoiceFactory.create(store=store),
     }
 
 
@@ -71,7 +71,7 @@ def test_another_organizations_store_pages_answer_404(outsider_client, their_obj
 def test_their_product_and_invoice_under_my_store_answer_404(outsider_client, their_objects):
     from organizations.models import Membership
 
-    mine = StoreFactory(organization=Membership.objects.get(user__username="outsider").organization)
+    mine = StoreFactory.create(organization=Membership.objects.get(user__username="outsider").organization)
     product, invoice = their_objects["product"], their_objects["invoice"]
     assert outsider_client.get(reverse("stores:product-edit", args=[mine.pk, product.pk])).status_code == 404
     assert outsider_client.get(reverse("stores:invoice-detail", args=[mine.pk, invoice.pk])).status_code == 404
@@ -84,8 +84,8 @@ def test_a_missing_store_answers_404_like_another_organizations(member_client):
 
 @pytest.mark.django_db
 def test_store_list_shows_only_the_current_organizations_stores(member_client, organization):
-    StoreFactory(organization=organization, name="Mine")
-    StoreFactory(name="Someone Else's")
+    StoreFactory.create(organization=organization, name="Mine")
+    StoreFactory.create(name="Someone Else's")
     response = member_client.get(reverse("stores:list"))
     assert [s.name for s in response.context["stores"]] == ["Mine"]
     assert "Someone Else" not in response.content.decode()

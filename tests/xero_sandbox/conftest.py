@@ -43,7 +43,7 @@ def xero_user(db):
     """The Xero user who signs in on the consent page (a Django user of the same site)."""
     from tests.factories import UserFactory
 
-    return UserFactory(username="xero-user")
+    return UserFactory.create(username="xero-user")
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def staff_cookie(db, live_server) -> dict:
     """A session cookie of a logged-in staff user (the sandbox's own pages are for staff only)."""
     from tests.factories import UserFactory
 
-    name, value = session_cookie(UserFactory(username="sandbox-staff", is_staff=True))
+    name, value = session_cookie(UserFactory.create(username="sandbox-staff", is_staff=True))
     return {"name": name, "value": value, "url": live_server.url}
 
 

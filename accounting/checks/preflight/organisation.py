@@ -29,6 +29,10 @@ SETTING_SCOPES: list[tuple[str, str, str]] = [
 NUMBER_SAMPLE = 100
 
 
+def account_fix(*, label: str) -> str:
+    return f"enter the code of an active revenue account under {label} in the channel's Settings"
+
+
 def check_accounts(ctx: PreflightContext) -> list[CheckResult]:
     """Every account code the channel's settings name exists, is active and suits sales lines."""
     results = []
@@ -47,9 +51,7 @@ def check_accounts(ctx: PreflightContext) -> list[CheckResult]:
         described, problem = books.account_problem(code=code, accounts=ctx.accounts)
         if problem:
             results.append(
-                fail(label, f"{described} {problem}",
-                      f"enter the code of an active revenue account under {label} in the channel's Settings",
-                      "settings")
+                fail(label, f"{described} {problem}", account_fix(label=label), "settings")
             )  # fmt: skip
         else:
             results.append(ok(label, f"{described} suits sales lines"))
@@ -131,6 +133,10 @@ def check_invoice_numbers(ctx: PreflightContext) -> list[CheckResult]:
     return [ok(name, f"no clash: {checked}")]
 
 
+def backlog_over_budget_detail(*, estimate: str, days: int) -> str:
+    return f"{estimate}: more than the daily budget, so it takes about {days} days"
+
+
 def check_backlog(ctx: PreflightContext) -> list[CheckResult]:
     """The backlog fits the organisation's daily budget, else say how many days it takes."""
     invoices = ctx.unsent_invoices
@@ -145,6 +151,6 @@ def check_backlog(ctx: PreflightContext) -> list[CheckResult]:
     if estimate.days <= 1:
         return [ok("Backlog", f"{estimate.describe()}: fits today's budget")]
     return [
-        warn("Backlog", f"{estimate.describe()}: more than the daily budget, so it takes about {estimate.days} days",
+        warn("Backlog", backlog_over_budget_detail(estimate=estimate.describe(), days=estimate.days),
               "nothing to fix: the rest waits for the next day's budget")
     ]  # fmt: skip

@@ -44,11 +44,22 @@ class PreflightReport:
     def summary(self) -> str:
         """One line for a message: what blocks and how to fix it, else the warnings."""
         if self.failures:
-            parts = [f"{r.name}: {r.detail}{f' — {r.fix}' if r.fix else ''}" for r in self.failures]
-            return "Pre-flight failed, so the channel was not switched on. " + " ".join(f"{p}." for p in parts)
+            return preflight_failed_message(self.failures)
         if self.warnings:
-            return f"Pre-flight warnings: {', '.join(r.name for r in self.warnings)}. See the Pre-flight card."
-        return "Pre-flight passed."
+            return preflight_warnings_message([r.name for r in self.warnings])
+        return PREFLIGHT_PASSED
+
+
+PREFLIGHT_PASSED = "Pre-flight passed."
+
+
+def preflight_failed_message(failures: list[CheckResult]) -> str:
+    parts = [f"{r.name}: {r.detail}{f' — {r.fix}' if r.fix else ''}" for r in failures]
+    return "Pre-flight failed, so the channel was not switched on. " + " ".join(f"{p}." for p in parts)
+
+
+def preflight_warnings_message(names: list[str]) -> str:
+    return f"Pre-flight warnings: {', '.join(names)}. See the Pre-flight card."
 
 
 class PreflightBlocked(ValidationError):

@@ -84,6 +84,19 @@ def refusal_of(messages: list[str]) -> Refusal:
     )
 
 
+def access_refused_message(detail: str) -> str:
+    """A 403: the connection to the organisation is gone (`detail`: Xero's word for it)."""
+    return f"Xero refused access to this organisation ({detail}): reconnect the channel."
+
+
+def scope_missing_message(scope: str) -> str:
+    """A 401 AuthorizationUnsuccessful: the consent lacks `scope`."""
+    return (
+        f"Xero refused the call: the connection was not granted {scope}. "
+        "Reconnect the channel and allow access to grant it."
+    )
+
+
 def translate_api_exception(exc: ApiException, *, scope: str = "", lookup: bool = False) -> errors.XeroError:
     """Return the typed error for an SDK exception carrying an HTTP answer.
 
@@ -103,9 +116,7 @@ def translate_api_exception(exc: ApiException, *, scope: str = "", lookup: bool 
         return _unauthorized(body, scope=scope, headers=headers)
     if status == 403:
         detail = _detail(body) or "AuthenticationUnsuccessful"
-        return errors.XeroReconnectRequired(
-            f"Xero refused access to this organisation ({detail}): reconnect the channel.", status=403, headers=headers
-        )
+        return errors.XeroReconnectRequired(access_refused_message(detail), status=403, headers=headers)
     if lookup and status in (404, 414):
         return errors.XeroLookupRefused(
             f"Xero refused the look-up itself ({status}); this says nothing about whether the records exist.",
@@ -153,11 +164,7 @@ def _unauthorized(body: Any, *, scope: str, headers: dict[str, str]) -> errors.X
     if "AuthorizationUnsuccessful" in detail:
         # The token is valid but its consent lacks this resource's scope (granular scopes, 2026).
         needed = scope or "a scope this call needs"
-        return errors.XeroScopeMissing(
-            f"Xero refused the call: the connection was not granted {needed}. "
-            "Reconnect the channel and allow access to grant it.",
-            scope=scope, status=401, headers=headers,
-        )  # fmt: skip
+        return errors.XeroScopeMissing(scope_missing_message(needed), scope=scope, status=401, headers=headers)
     return errors.XeroUnauthorized(detail or "Xero refused the access token.", status=401, headers=headers)
 
 

@@ -24,6 +24,9 @@ def organisation_tenant_id(organisation: Any) -> str:
     return str(organisation.organisation_id or "")
 
 
+ACCOUNT_MISSING = "does not exist in Xero"
+
+
 def account_problem(*, code: str, accounts: Iterable[Any]) -> tuple[str, str]:
     """Return (description, problem) of account `code` for sales lines; problem "" when it suits.
 
@@ -32,7 +35,7 @@ def account_problem(*, code: str, accounts: Iterable[Any]) -> tuple[str, str]:
     """
     account = next((a for a in accounts if (a.code or "") == code), None)
     if account is None:
-        return f"Account {code}", "does not exist in Xero"
+        return f"Account {code}", ACCOUNT_MISSING
     described = f"Account {code} “{account.name}” ({text(account.type)}, {text(account._class)})"
     if text(account.status) != RecordStatus.ACTIVE:
         return described, f"is {text(account.status) or 'not active'} in Xero"

@@ -7,6 +7,8 @@ from django import forms
 from accounting.sync.ledger.page import LedgerFilters
 from accounting.sync.models import CAUSE_LENGTH, RecordKind, SyncState
 
+END_BEFORE_START = "The end date is before the start date."
+
 
 class LedgerFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "Any state"), *SyncState.choices], required=False)
@@ -26,7 +28,7 @@ class LedgerFilterForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", END_BEFORE_START)
         return data
 
     def filters(self) -> LedgerFilters:

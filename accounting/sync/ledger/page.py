@@ -228,21 +228,38 @@ def duration_text(seconds: float | None) -> str:
     return f"about {hours} h {minutes} min" if minutes else f"about {hours} h"
 
 
+NOTHING_TO_SEND = "Nothing to send yet."
+BACKLOG_DRAINED = "Nothing waiting: the backlog is drained."
+NOT_DRAINING = "Sending is paused: nothing drains until the channel is sending again."
+NO_RATE_YET = "No record was synced in the last 10 minutes: no rate to estimate from yet."
+
+
+def rate_estimate_text(*, rate_per_minute: float, eta_seconds: float) -> str:
+    return f"At {rate_per_minute:g} records a minute, {duration_text(eta_seconds)} to go."
+
+
+def day_budget_text(*, fits_today: int, waiting: int, days_needed: int) -> str:
+    return (
+        f"Xero's calls left today cover about {fits_today:,} of the {waiting:,}"
+        f" waiting: the rest waits for Xero's next day ({days_needed} days in all)."
+    )
+
+
 def progress_summary(progress: dict[str, Any]) -> str:
     """Return the one-line estimate the progress card shows (the page and the JSON say the same)."""
     if not progress["total"]:
-        return "Nothing to send yet."
+        return NOTHING_TO_SEND
     if not progress["waiting"]:
-        return "Nothing waiting: the backlog is drained."
+        return BACKLOG_DRAINED
     if not progress["sending"]:
-        return "Sending is paused: nothing drains until the channel is sending again."
+        return NOT_DRAINING
     if progress["eta_seconds"] is None:
-        text = "No record was synced in the last 10 minutes: no rate to estimate from yet."
+        text = NO_RATE_YET
     else:
-        text = f"At {progress['rate_per_minute']:g} records a minute, {duration_text(progress['eta_seconds'])} to go."
+        text = rate_estimate_text(rate_per_minute=progress["rate_per_minute"], eta_seconds=progress["eta_seconds"])
     if progress["fits_today"] is not None and progress["waiting"] > progress["fits_today"]:
-        text += (
-            f" Xero's calls left today cover about {progress['fits_today']:,} of the {progress['waiting']:,}"
-            f" waiting: the rest waits for Xero's next day ({progress['days_needed']} days in all)."
+        budget = day_budget_text(
+            fits_today=progress["fits_today"], waiting=progress["waiting"], days_needed=progress["days_needed"]
         )
+        text += f" {budget}"
     return text

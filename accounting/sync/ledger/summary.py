@@ -91,15 +91,20 @@ def channel_sync_overview(*, channel: AccountingChannel, failures: int = FAILURE
     return summary
 
 
+PAUSED_NEEDS_RECONNECT = "Sending is paused: the channel needs to be connected again."
+PAUSED_NOT_CONNECTED = "Sending is paused: the channel is not connected to Xero."
+PAUSED_INACTIVE = "Sending is paused: the channel is not active."
+
+
 def sync_paused_reason(*, channel: AccountingChannel) -> dict[str, str] | None:
     """Return why the engine does not send for `channel` ({"reason", "detail"}), or None."""
     if channel.is_sending:
         return None
     if channel.connection_state == ConnectionState.NEEDS_RECONNECT:
-        return {"reason": "Sending is paused: the channel needs to be connected again.", "detail": channel.state_reason}
+        return {"reason": PAUSED_NEEDS_RECONNECT, "detail": channel.state_reason}
     if not channel.is_connected:
-        return {"reason": "Sending is paused: the channel is not connected to Xero.", "detail": ""}
-    return {"reason": "Sending is paused: the channel is not active.", "detail": ""}
+        return {"reason": PAUSED_NOT_CONNECTED, "detail": ""}
+    return {"reason": PAUSED_INACTIVE, "detail": ""}
 
 
 def _record_labels(*, store_id: int, errors: list[dict[str, Any]]) -> dict[tuple[str, int], str]:

@@ -38,7 +38,7 @@ def connect_channel(
     """Return an accounting channel connected to `org` (active unless told otherwise), of `store`
     or a new one (see `drills.channels.sandbox_channel`)."""
     fields.setdefault("name", f"Xero channel {next(_names)}")
-    return sandbox_channel(org=org, store=store or StoreFactory(), tax_mapping=tax_mapping, **fields)
+    return sandbox_channel(org=org, store=store or StoreFactory.create(), tax_mapping=tax_mapping, **fields)
 
 
 # Real Xero answers 404 to longer URLs (about 2,050 characters and up).

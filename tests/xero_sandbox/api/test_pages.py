@@ -107,7 +107,7 @@ def test_organisation_settings_set_high_volume_and_lock_date(page, xero_sandbox,
 def test_staff_give_a_user_access_to_an_organisation_and_take_it_away(page, xero_sandbox, sandbox_org):
     from tests.factories import UserFactory
 
-    UserFactory(username="merchant")
+    UserFactory.create(username="merchant")
     page.goto(f"{xero_sandbox}/organisations/{sandbox_org.tenant_id}/")
     page.get_by_label("Username").fill("nobody")
     page.get_by_role("button", name="Give access").click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -57,7 +58,7 @@ def checker(sdk, xero_sandbox, tenant, specs):
     return Checker(base=xero_sandbox, token=sdk.token["access_token"], tenant=tenant, specs=specs)
 
 
-INVOICE = {
+INVOICE: dict[str, Any] = {
     "Type": "ACCREC",
     "Contact": {"Name": "Jane Buyer"},
     "Date": "2026-11-02",
@@ -117,7 +118,7 @@ def test_writes_and_reads_of_invoices_contacts_items_payments_match_the_spec(che
     checker.call("DELETE", f"/Connections/{connection_id}", spec="identity", status=204)
 
 
-CREDIT_NOTE = {
+CREDIT_NOTE: dict[str, Any] = {
     "Type": "ACCRECCREDIT",
     "Contact": {"Name": "Jane Buyer"},
     "Date": "2026-11-10",

@@ -141,7 +141,9 @@ def test_void_button_voids_the_invoice_and_sends_the_event(sdk, xero_sandbox, te
     invoice = _authorised_invoice(sdk, tenant)
     page = staff_session.get(f"{xero_sandbox}/organisations/{tenant}/", timeout=T)
     assert ">Void</button>" in page.text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    token = found.group(1)
     answer = staff_session.post(
         f"{xero_sandbox}/organisations/{tenant}/invoices/{invoice.invoice_id}/void/",
         data={"csrfmiddlewaretoken": token},

@@ -65,7 +65,7 @@ def test_posts_by_anonymous_visitors_change_nothing(client, sandbox_objects):
 
 def test_staff_users_see_the_pages(client, sandbox_objects):
     app, organisation = sandbox_objects
-    client.force_login(UserFactory(username="sandbox-staff", is_staff=True))
+    client.force_login(UserFactory.create(username="sandbox-staff", is_staff=True))
     for url in _urls(app, organisation):
         assert client.get(url).status_code == 200, url
 

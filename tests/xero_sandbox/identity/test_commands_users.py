@@ -29,21 +29,21 @@ def _access() -> list[tuple[str, str]]:
 
 
 def test_create_org_gives_the_named_users_access():
-    UserFactory(username="ann"), UserFactory(username="bob")
+    UserFactory.create(username="ann"), UserFactory.create(username="bob")
     out, _ = _run("create-org", "--name", "Acme Ltd", "--user", "ann", "--user", "bob")
     assert out.strip() == str(Organisation.objects.get(name="Acme Ltd").tenant_id)
     assert _access() == [("Acme Ltd", "ann"), ("Acme Ltd", "bob")]
 
 
 def test_create_org_with_an_unknown_user_creates_nothing():
-    UserFactory(username="ann")
+    UserFactory.create(username="ann")
     with pytest.raises(CommandError, match=r"^No user named 'nobody' exists on this site\.$"):
         _run("create-org", "--name", "Acme Ltd", "--user", "ann", "--user", "nobody")
     assert Organisation.objects.count() == 0
 
 
 def test_grant_access_gives_an_existing_organisation_to_users():
-    UserFactory(username="ann")
+    UserFactory.create(username="ann")
     _run("create-org", "--name", "Acme Ltd")
     assert _access() == []
     out, _ = _run("grant-access", "--tenant", "Acme Ltd", "--user", "ann")
@@ -56,7 +56,7 @@ def test_grant_access_gives_an_existing_organisation_to_users():
 
 def test_demo_gives_the_local_demo_user_the_demo_organisations():
     assert command.DEMO_USERNAME == DEMO_USERNAME == "demo"
-    UserFactory(username="demo")
+    UserFactory.create(username="demo")
     first = json.loads(_run("demo", "--redirect-uri", REDIRECT)[0])
     second = json.loads(_run("demo", "--redirect-uri", REDIRECT)[0])
     assert first == second
@@ -75,6 +75,6 @@ def test_demo_before_the_demo_user_exists_says_so_and_gives_nobody_access():
 
 
 def test_demo_gives_the_organisations_to_the_users_named():
-    UserFactory(username="harbour")
+    UserFactory.create(username="harbour")
     assert json.loads(_run("demo", "--redirect-uri", REDIRECT, "--user", "harbour")[0])["users"] == ["harbour"]
     assert _access() == [("Demo Company (UK)", "harbour"), ("Northwind Traders Ltd", "harbour")]

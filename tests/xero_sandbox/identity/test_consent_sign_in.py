@@ -39,7 +39,9 @@ def _params(app) -> dict[str, str]:
 @pytest.fixture
 def stranger_org(db):
     """An organisation of another Xero user."""
-    return testing.organisation_create(name="Other Owner Books Ltd", users=[UserFactory(username="someone-else")])
+    return testing.organisation_create(
+        name="Other Owner Books Ltd", users=[UserFactory.create(username="someone-else")]
+    )
 
 
 def _allow(session: requests.Session, base: str, app, tenants: list[str]) -> requests.Response:
@@ -66,7 +68,9 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_comes_back_to_the_consent_pa
 
     # The log-in form, filled in as a user does, brings the browser back to the consent page.
     login = browser.get(urljoin(answer.url, answer.headers["Location"]), timeout=T)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert found is not None, login.text
+    token = found.group(1)
     form = {"username": "xero-user", "password": "correct horse battery staple", "csrfmiddlewaretoken": token}
     form["next"] = parse_qs(location.query)["next"][0]
     consent = browser.post(login.url, data=form, headers={"Referer": login.url}, timeout=T)
@@ -103,7 +107,7 @@ def test_a_signed_in_user_sees_only_the_organisations_they_may_access(
     assert "Other Owner Books Ltd" not in page.text
     assert str(stranger_org.tenant_id) not in page.text
 
-    theirs = signed_in_session(UserFactory(username="someone-else")).get(
+    theirs = signed_in_session(UserFactory.create(username="someone-else")).get(
         f"{xero_sandbox}/login/identity/connect/authorize", params=_params(sandbox_app), timeout=T
     )
     assert OFFERED.findall(theirs.text) == ["Other Owner Books Ltd"]
@@ -139,7 +143,7 @@ def test_a_malformed_or_unknown_tenant_is_refused(xero_sandbox, sandbox_app, san
 
 
 def test_a_user_with_no_organisation_is_told_how_to_get_one(xero_sandbox, sandbox_app, sandbox_org):
-    newcomer = signed_in_session(UserFactory(username="newcomer"))
+    newcomer = signed_in_session(UserFactory.create(username="newcomer"))
     page = newcomer.get(f"{xero_sandbox}/login/identity/connect/authorize", params=_params(sandbox_app), timeout=T)
     assert page.status_code == 200
     assert "Your Xero user (newcomer) has no organisation, so there is nothing to connect." in page.text
@@ -177,7 +181,7 @@ def test_two_xero_users_of_one_app_reach_only_their_own_organisations(
 ):
     mine = _tokens(xero_sandbox, sandbox_app, _code(_allow(xero_user_session, xero_sandbox, sandbox_app, [
         str(sandbox_org.tenant_id)])))  # fmt: skip
-    someone_else = signed_in_session(UserFactory(username="someone-else"))
+    someone_else = signed_in_session(UserFactory.create(username="someone-else"))
     theirs = _tokens(xero_sandbox, sandbox_app, _code(_allow(someone_else, xero_sandbox, sandbox_app, [
         str(stranger_org.tenant_id)])))  # fmt: skip
 

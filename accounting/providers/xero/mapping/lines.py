@@ -79,8 +79,12 @@ def rounding_note(payload: Invoice) -> str:
     if last is None or last.description != ROUNDING_DESCRIPTION or getattr(last, "item_code", None):
         return ""
     amount = Decimal(str(last.unit_amount)).quantize(TWO_DP)
+    return rounding_note_message(amount=amount, account=last.account_code)
+
+
+def rounding_note_message(*, amount: Decimal, account: str) -> str:
     return (
-        ROUNDING_NOTE.format(amount=amount, account=last.account_code)
+        ROUNDING_NOTE.format(amount=amount, account=account)
         + ": Xero rounds tax per line, and this makes its total the store's."
     )
 

@@ -25,7 +25,7 @@ FIX = "Enable EUR in Xero: Settings → Currencies → Add Currency, then retry.
 
 
 def test_a_eur_invoice_is_refused_before_sending_then_goes_with_the_stores_rate(org):
-    channel = connect_channel(org=org, store=StoreFactory(currency="EUR"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="EUR"))
     invoice = invoice_create(
         store=channel.store, number="E-1", customer_name="Jean Dupont", customer_email="jean@example.com",
         issue_date=dt.date(2026, 11, 2), due_date=dt.date(2026, 12, 2), lines=one_line("Vin", "30.00"),
@@ -53,7 +53,7 @@ def test_a_eur_invoice_is_refused_before_sending_then_goes_with_the_stores_rate(
 
 
 def test_a_channel_is_not_switched_on_while_the_stores_currency_is_not_enabled(org):
-    channel = connect_channel(org=org, store=StoreFactory(currency="EUR"), is_active=False)
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="EUR"), is_active=False)
 
     with pytest.raises(ValidationError) as refused:
         channel_activate(channel=channel)

@@ -14,14 +14,23 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
-from accounting.books.line_accounts import channel_chart_refresh, channel_line_accounts_set
+from accounting.books.line_accounts import (
+    account_unsuitable_message,
+    channel_chart_refresh,
+    channel_line_accounts_set,
+    rounding_account_taxed_message,
+)
 from accounting.models import ChannelLineAccounts, ChannelTaxMapping, LineKind, TaxMappingOrigin
+from accounting.providers.xero.mapping.lines import rounding_note_message
 from accounting.sync.models import AttemptOutcome, SyncState, WaitingFor
+from accounting.views.line_accounts import line_accounts_saved_message
 from stores.services import invoice_create
 from tests.accounting.sync.conftest import connect_channel, sandbox_org
 from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
+from tests.pages import messages_of
 from xero_sandbox import testing
 from xero_sandbox.models import LineItem as SandboxLineItem
 
@@ -71,7 +80,7 @@ def org(sandbox, clean_redis):
 
 @pytest.fixture
 def channel(org, organization):
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization))
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization))
     for kind, rate, tax_type in [
         (LineKind.SHIPPING, "20", "OUTPUT2"), (LineKind.DISCOUNT, "20", "OUTPUT2"),
         (LineKind.GIFT_CARD_SOLD, "0", "NONE"), (LineKind.GIFT_CARD_REDEEMED, "0", "NONE"),
@@ -99,7 +108,7 @@ def test_an_invoice_needing_an_unset_account_waits_and_saving_the_accounts_sends
     drain(channel)
 
     row = row_of(channel, invoice)
-    assert (row.state, row.waiting_for, row.attempts.first().outcome, row.last_error) == (
+    assert (row.state, row.waiting_for, row.attempts.latest("created_at", "pk").outcome, row.last_error) == (
         SyncState.WAITING, WaitingFor.LINE_ACCOUNTS, AttemptOutcome.LOCAL, MIXED_UNSET,
     )  # fmt: skip
     assert testing.invoices(organisation=org.tenant_id) == []
@@ -170,7 +179,8 @@ def test_a_discount_on_its_own_line_needs_a_rounding_line_which_waits_for_its_ac
         Decimal("3.49"), Decimal("3.49"),
     )  # fmt: skip
     page = member_client.get(reverse("stores:invoice-detail", args=[channel.store_id, invoice.pk]))
-    assert "Sent with a rounding line of -0.01 to account 860" in page.content.decode()
+    note = rounding_note_message(amount=Decimal("-0.01"), account="860")
+    assert f"Xero holds this invoice at the store's total: {escape(note)}</p>" in page.content.decode()
 
 
 def test_the_line_accounts_card_offers_suitable_accounts_and_an_unsuitable_choice_changes_nothing(
@@ -192,13 +202,14 @@ def test_the_line_accounts_card_offers_suitable_accounts_and_an_unsuitable_choic
     refused = member_client.post(url, {**ACCOUNTS, "rounding_account": "260", "save": "1"})
 
     assert refused.status_code == 400
+    taxed = rounding_account_taxed_message(label="260 Other Revenue", tax_type="OUTPUT2")
     html = refused.content.decode()
-    assert "not a 0% one: rounding lines carry no tax" in html
+    assert f'<p class="errorlist" role="alert" id="error_rounding_account">{escape(taxed)}</p>' in html
     assert '<option value="260" selected>' in html  # what the operator chose is still there
     assert not ChannelLineAccounts.objects.filter(channel=channel, rounding_account="260").exists()
 
     saved = member_client.post(url, {**ACCOUNTS, "save": "1"}, follow=True)
-    assert "The line accounts were saved." in [str(m) for m in saved.context["messages"]]
+    assert messages_of(saved) == [line_accounts_saved_message(retried=0)]
 
     # The service (which the admin also calls) names each unsuitable account; nothing changes.
     with pytest.raises(ValidationError) as refused:
@@ -207,13 +218,11 @@ def test_the_line_accounts_card_offers_suitable_accounts_and_an_unsuitable_choic
             values={**ACCOUNTS, "shipping_account": "090", "gift_card_account": "200", "rounding_account": "260"},
         )
     errors = refused.value.message_dict
-    unsuitable = "cannot carry these lines: choose one of those listed."
-    assert errors["shipping_account"] == [f"Account 090 Business Bank Account {unsuitable}"]
-    assert errors["gift_card_account"] == [f"Account 200 Sales {unsuitable}"]
-    assert errors["rounding_account"] == [
-        "Account 260 Other Revenue has the tax type OUTPUT2 in Xero, not a 0% one: rounding lines carry no tax. "
-        "Choose another account or change its tax in Xero."
-    ]
+    assert errors == {
+        "shipping_account": [account_unsuitable_message(label="090 Business Bank Account")],
+        "gift_card_account": [account_unsuitable_message(label="200 Sales")],
+        "rounding_account": [rounding_account_taxed_message(label="260 Other Revenue", tax_type="OUTPUT2")],
+    }
     saved_row = ChannelLineAccounts.objects.get(channel=channel)
     assert (saved_row.shipping_account, saved_row.gift_card_account, saved_row.rounding_account) == (
         "250", "835", "860",

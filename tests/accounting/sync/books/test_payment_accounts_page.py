@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def channel(org, organization):
-    return connect_channel(org=org, store=StoreFactory(organization=organization, currency="GBP"))
+    return connect_channel(org=org, store=StoreFactory.create(organization=organization, currency="GBP"))
 
 
 def account_id(org, code: str) -> str:

@@ -12,12 +12,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounting.books.tax_mapping import tax_type_not_offered_message
 from accounting.models import ChannelTaxMapping
 from accounting.sync.models import SyncState
 from stores.services import invoice_create
 from tests.accounting.sync.conftest import connect_channel
 from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
+from tests.pages import messages_of
 from xero_sandbox import testing
 from xero_sandbox.models import TaxRate as SandboxTaxRate
 
@@ -35,10 +37,6 @@ def invoice_at(channel, *, number: str, rates: list[str]):
     )  # fmt: skip
 
 
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
 def sales_types_at(org, rate: str) -> list[str]:
     rows = SandboxTaxRate.objects.filter(
         organisation__tenant_id=org.tenant_id, status="ACTIVE", can_apply_to_revenue=True, rate=Decimal(rate)
@@ -48,7 +46,7 @@ def sales_types_at(org, rate: str) -> list[str]:
 
 @pytest.fixture
 def channel(org, organization):
-    return connect_channel(org=org, store=StoreFactory(organization=organization), tax_mapping={"20": "OUTPUT2"})
+    return connect_channel(org=org, store=StoreFactory.create(organization=organization), tax_mapping={"20": "OUTPUT2"})
 
 
 def test_the_card_lists_every_rate_the_store_uses_with_the_organisations_sales_types_at_it(member_client, org, channel):
@@ -102,7 +100,7 @@ def test_a_tax_type_not_offered_at_that_rate_is_refused_and_nothing_changes(memb
 
     answer = member_client.post(url, {"save": "", "tax-goods-0.00": "OUTPUT2"}, follow=True)
 
-    assert messages_of(answer) == ["“OUTPUT2” is not one of the organisation's active sales tax types at 0%."]
+    assert messages_of(answer) == [tax_type_not_offered_message(tax_type="OUTPUT2", rate=Decimal("0"))]
     assert list(ChannelTaxMapping.objects.filter(channel=channel).values_list("rate", "tax_type")) == [
         (Decimal("20.00"), "OUTPUT2")
     ]
@@ -113,7 +111,9 @@ def test_the_organisations_tax_rates_are_read_from_xero_on_request(member_client
     invoice_at(channel, number="P-5", rates=["0"])
     page = member_client.get(reverse("accounting:channel-detail", args=[channel.pk]))
     assert page.context["tax"]["rates_loaded"] is False
-    assert "The organisation's tax rates have not been read from Xero yet." in page.content.decode()
+    assert (
+        '<p class="notice">The organisation\'s tax rates have not been read from Xero yet.</p>' in page.content.decode()
+    )
 
     url = reverse("accounting:channel-tax-mapping", args=[channel.pk])
     answer = member_client.post(url, {"refresh": ""}, follow=True)

@@ -13,12 +13,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounting.checks.backfill import LAST_BEFORE_FIRST
 from accounting.sync.models import SyncRecord, SyncState
 from stores.models import Invoice, InvoiceLine
 from tests.accounting.sync.conftest import connect_channel
 from tests.accounting.sync.turns import drain
 from tests.factories import StoreFactory
 from xero_sandbox import testing
+
+CALLS_NOTE = "(invoices in batches of 50, plus a look-up and a create per 50 new contacts)"
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +42,7 @@ def bulk_history(store, *, count: int, issued: dt.date, prefix: str, customers: 
 
 @pytest.fixture
 def channel(org, organization):
-    return connect_channel(org=org, store=StoreFactory(organization=organization), account_nominal_code="200")
+    return connect_channel(org=org, store=StoreFactory.create(organization=organization), account_nominal_code="200")
 
 
 def test_the_preview_counts_invoices_calls_and_time_then_queueing_sends_them_through_the_limiter(
@@ -54,9 +57,12 @@ def test_the_preview_counts_invoices_calls_and_time_then_queueing_sends_them_thr
     assert SyncRecord.objects.filter(channel=channel).count() == 0  # a preview queues nothing
     assert '<dd id="backfill-invoices">60</dd>' in page
     # 60 invoices in batches of 50: 2 calls; 3 new customers: a look-up and a create; 4 in all.
-    assert "about 4 (invoices in batches of 50" in page
-    assert "at least 1 minute at 60 calls a minute; fits today's budget (1000 of 1000 calls left)" in page
-    assert "Queue 60 invoices" in page
+    assert f'<dd id="backfill-calls">about 4 {CALLS_NOTE}</dd>' in page
+    assert (
+        '<dd id="backfill-time">at least 1 minute at 60 calls a minute; '
+        "fits today's budget (1000 of 1000 calls left)</dd>"
+    ) in page
+    assert '<button type="submit" class="btn btn-primary">Queue 60 invoices</button>' in page
 
     response = member_client.post(url, {"date_from": "2025-01-01", "date_to": "2025-12-31"}, follow=True)
 
@@ -86,8 +92,11 @@ def test_a_backlog_past_the_day_budget_is_previewed_in_days(channel, org, member
     url = reverse("accounting:channel-backfill", args=[channel.pk])
     page = member_client.get(url, {"date_from": "2025-03-10", "date_to": "2025-03-10"}).content.decode()
     # 3 invoice batches + 3 look-ups + 3 creates of 120 new contacts = 9 calls; 4 left today.
-    assert "about 9 (invoices" in page
-    assert "about 2 days at 1000 calls a day (4 left today)" in page
+    assert f'<dd id="backfill-calls">about 9 {CALLS_NOTE}</dd>' in page
+    assert (
+        '<dd id="backfill-time">at least 1 minute at 60 calls a minute; '
+        "about 2 days at 1000 calls a day (4 left today)</dd>"
+    ) in page
 
 
 def test_a_reversed_range_is_refused_with_nothing_queued_and_the_dates_kept(channel, member_client):
@@ -98,6 +107,6 @@ def test_a_reversed_range_is_refused_with_nothing_queued_and_the_dates_kept(chan
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "The last date must be on or after the first date." in html
+    assert response.context["form"].errors == {"date_to": [LAST_BEFORE_FIRST]}
     assert 'value="2025-12-31"' in html and 'value="2025-01-01"' in html
     assert SyncRecord.objects.filter(channel=channel).count() == 0

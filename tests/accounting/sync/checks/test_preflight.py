@@ -11,19 +11,32 @@ from django.urls import reverse
 from xero_python.accounting import Contact, LineItem
 from xero_python.accounting import Invoice as XeroInvoice
 
+from accounting.admin import activated_message
 from accounting.checks.preflight import channel_preflight
+from accounting.checks.preflight.organisation import account_fix, backlog_over_budget_detail
+from accounting.checks.preflight.report import (
+    PREFLIGHT_PASSED,
+    fail,
+    preflight_failed_message,
+    preflight_warnings_message,
+)
 from accounting.models import AccountingChannel, ChannelPreflight, ChannelTaxMapping
+from accounting.providers.xero.books import ACCOUNT_MISSING
 from accounting.providers.xero.client import XeroClient
 from accounting.sync.models import XeroOrganisationFacts
+from accounting.views.channels import channel_active_message
 from stores.services import invoice_create
 from tests.accounting.sync.conftest import connect_channel
 from tests.factories import StoreFactory
+from tests.pages import messages_of
 from xero_sandbox import testing
 from xero_sandbox.models import RequestLog
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 GRANTED = "openid offline_access accounting.invoices accounting.contacts accounting.settings"
+# What the pre-flight says of account code 999, which the demo books do not have.
+BAD_ACCOUNT = fail("Account Nominal Code", f"Account 999 {ACCOUNT_MISSING}", account_fix(label="Account Nominal Code"))
 
 
 def invoice_at(store, *, number: str, rate: str = "20", currency: str = "GBP", email: str = ""):
@@ -35,7 +48,7 @@ def invoice_at(store, *, number: str, rate: str = "20", currency: str = "GBP", e
 
 
 def off_channel(org, organization, **fields) -> AccountingChannel:
-    store = StoreFactory(organization=organization, name="High Street")
+    store = StoreFactory.create(organization=organization, name="High Street")
     fields.setdefault("scopes", GRANTED)
     fields.setdefault("account_nominal_code", "200")
     return connect_channel(org=org, store=store, is_active=False, **fields)
@@ -43,10 +56,6 @@ def off_channel(org, organization, **fields) -> AccountingChannel:
 
 def switch_on(client, channel):
     return client.post(reverse("accounting:channel-active", args=[channel.pk]), {"is_active": "on"}, follow=True)
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def results_of(channel) -> dict[str, tuple[str, str]]:
@@ -60,7 +69,7 @@ def test_a_channel_ready_to_send_passes_and_is_switched_on(org, organization, me
 
     response = switch_on(member_client, channel)
 
-    assert messages_of(response) == [f"“{channel.name}” is active: invoices and products are sent to Xero."]
+    assert messages_of(response) == [channel_active_message(name=channel.name)]
     assert AccountingChannel.objects.get(pk=channel.pk).is_active is True
     results = results_of(channel)
     assert {level for level, _detail in results.values()} == {"ok"}, results
@@ -68,7 +77,7 @@ def test_a_channel_ready_to_send_passes_and_is_switched_on(org, organization, me
     assert results["Tax 0%"][1] == "ZERORATEDOUTPUT, chosen by the operator"
     assert results["Invoice numbers"][1] == "no clash: 2 of the numbers about to be sent were looked up"
     html = response.content.decode()
-    assert "Pre-flight" in html and "passed" in html
+    assert '<h2 id="preflight-title">Pre-flight</h2>' in html and "<strong>passed</strong>.</p>" in html
     # Read-only: the pre-flight asks Xero with GETs only.
     assert {row.method for row in RequestLog.objects.filter(organisation__tenant_id=org.tenant_id)} == {"GET"}
 
@@ -80,19 +89,16 @@ def test_a_bad_account_code_blocks_switching_on_and_names_the_fix(org, organizat
     response = switch_on(member_client, channel)
 
     assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
-    [message] = messages_of(response)
-    assert message.startswith("Pre-flight failed, so the channel was not switched on.")
-    assert "Account Nominal Code: Account 999 does not exist in Xero — enter the code of an active revenue account" in (
-        message
-    )
-    assert results_of(channel)["Account Nominal Code"][0] == "failure"
+    assert messages_of(response) == [preflight_failed_message([BAD_ACCOUNT])]
+    assert results_of(channel)["Account Nominal Code"] == ("failure", BAD_ACCOUNT.detail)
     html = response.content.decode()
-    assert "blocks switching on" in html and "Account 999 does not exist in Xero" in html
+    assert '<strong class="preflight-blocked">blocks switching on</strong>' in html
+    assert f"<td>{BAD_ACCOUNT.detail}</td>" in html
 
     # Fixed in the settings, "Run pre-flight" checks again without switching on.
     AccountingChannel.objects.filter(pk=channel.pk).update(account_nominal_code="200")
     response = member_client.post(reverse("accounting:channel-preflight", args=[channel.pk]), follow=True)
-    assert messages_of(response) == ["Pre-flight passed."]
+    assert messages_of(response) == [PREFLIGHT_PASSED]
     assert results_of(channel)["Account Nominal Code"][0] == "ok"
     assert AccountingChannel.objects.get(pk=channel.pk).is_active is False
 
@@ -180,17 +186,20 @@ def test_numbers_xero_already_holds_and_a_backlog_past_the_day_budget_are_warnin
         "warning",
         "Xero already holds 1 of them (P-2); 3 of the numbers about to be sent were looked up",
     )
-    level, detail = results["Backlog"]
-    assert level == "warning"
-    assert detail.startswith("3 invoices take about 3 Xero calls")
-    assert detail.endswith("so it takes about 2 days")
+    assert results["Backlog"] == (
+        "warning",
+        backlog_over_budget_detail(estimate="3 invoices take about 3 Xero calls", days=2),
+    )
     assert XeroOrganisationFacts.objects.get(tenant_id=org.tenant_id).day_remaining == 1
-    assert messages_of(response)[1] == "Pre-flight warnings: Invoice numbers, Backlog. See the Pre-flight card."
+    assert messages_of(response) == [
+        channel_active_message(name=channel.name),
+        preflight_warnings_message(["Invoice numbers", "Backlog"]),
+    ]
 
 
 def test_the_admin_activate_action_runs_the_pre_flight(org, organization, admin_client):
     bad = off_channel(org, organization, account_nominal_code="999")
-    good_store = StoreFactory(organization=organization, name="Corner Shop")
+    good_store = StoreFactory.create(organization=organization, name="Corner Shop")
     good = connect_channel(org=org, store=good_store, is_active=False, scopes=GRANTED, invoice_number_prefix="C-")
 
     response = admin_client.post(
@@ -199,10 +208,10 @@ def test_the_admin_activate_action_runs_the_pre_flight(org, organization, admin_
         follow=True,
     )
 
-    texts = [str(m) for m in response.context["messages"]]
-    refused = [t for t in texts if t.startswith(f"{bad.name}: Pre-flight failed")]
-    assert len(refused) == 1 and "Account 999 does not exist in Xero" in refused[0]
-    assert "1 channel(s) activated." in texts
+    assert messages_of(response) == [
+        f"{bad.name}: {preflight_failed_message([BAD_ACCOUNT])}",
+        activated_message(count=1),
+    ]
     assert AccountingChannel.objects.get(pk=bad.pk).is_active is False
     assert AccountingChannel.objects.get(pk=good.pk).is_active is True
 

@@ -35,7 +35,7 @@ def test_a_starter_high_volume_locked_organisation_takes_a_2000_invoice_backfill
     channel = connect_channel(org=org, account_nominal_code="200")
     locked_day = LOCK_DATE - dt.timedelta(days=5)
     invoices = [
-        InvoiceFactory(
+        InvoiceFactory.create(
             store=channel.store,
             customer_name=f"Customer {n % 1500:04d}",
             customer_email=long_email(n % 1500),

@@ -87,7 +87,7 @@ def test_a_channel_ready_to_send_passes_every_probe_with_gets_only(org):
 def test_each_problem_is_named_and_the_exit_code_is_not_zero(org):
     channel = connect_channel(
         org=org, account_nominal_code="999", scopes="offline_access accounting.invoices accounting.settings",
-        tax_mapping={"20": "OUTPUT2"}, store=StoreFactory(currency="GBP"),
+        tax_mapping={"20": "OUTPUT2"}, store=StoreFactory.create(currency="GBP"),
     )  # fmt: skip
     invoice_at(channel, number="C-3", rate="0", currency="EUR")
 
@@ -107,7 +107,7 @@ def test_each_problem_is_named_and_the_exit_code_is_not_zero(org):
 
 
 def test_an_unknown_or_unconnected_channel_gets_a_clear_message_and_nothing_is_asked(org):
-    unconnected = AccountingChannelFactory(name="Not yet")
+    unconnected = AccountingChannelFactory.create(name="Not yet")
 
     assert xero_check(999999) == (2, ["error: No accounting channel has the id 999999."])
     assert xero_check(unconnected.pk) == (

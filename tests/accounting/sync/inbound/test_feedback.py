@@ -224,5 +224,6 @@ def test_without_a_key_the_poll_brings_payments_made_in_xero(org, live_server, h
     feed = ChannelXeroFeed.objects.get(channel=channel)
     paid = testing.invoices(organisation=org.tenant_id)[0]
     # The watermark is the newest UpdatedDateUTC seen ("/Date(ms+0000)/"): the paid invoice's.
+    assert feed.poll_watermark is not None
     assert f"/Date({int(feed.poll_watermark.timestamp() * 1000)}+0000)/" == paid["UpdatedDateUTC"]
     assert XeroWebhookEvent.objects.count() == 0

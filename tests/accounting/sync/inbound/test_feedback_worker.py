@@ -57,7 +57,7 @@ def test_a_payment_made_in_xero_marks_the_store_invoice_paid_by_webhook_then_by_
         )
         for number in ("S-1", "S-2")
     )
-    wait_for(lambda: row_of(channel, first).state == SyncState.SYNCED == row_of(channel, second).state)
+    wait_for(lambda: row_of(channel, first).state == SyncState.SYNCED == row_of(channel, second).state, timeout=30)
 
     # Through the webhook.
     testing.invoice_mark_paid(organisation=org.tenant_id, invoice_number="S-1")

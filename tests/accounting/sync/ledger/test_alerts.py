@@ -11,9 +11,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounting.access.limiter_redis import RedisLimiter
 from accounting.access.tokens import channel_mark_needs_reconnect
+from accounting.alerts.emails import needs_reconnect_subject
 from accounting.models import AlertEpisode, AlertKind
 from accounting.providers.xero.identity import XeroConnection
 from accounting.services.connection import channel_connect_record
@@ -30,8 +32,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def admins(organization):
-    MembershipFactory(organization=organization, user=UserFactory(username="owner"), role="owner")
-    MembershipFactory(organization=organization, user=UserFactory(username="admin"), role="admin")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="owner"), role="owner")
+    MembershipFactory.create(organization=organization, user=UserFactory.create(username="admin"), role="admin")
 
 
 def invoice(store, number: str):
@@ -44,15 +46,22 @@ def invoice(store, number: str):
 
 
 def banner_texts(client) -> list[str]:
+    """The headline of each alert banner on a portal page."""
     html = client.get(reverse("stores:list")).content.decode()
-    return [part.split("</strong>")[0] for part in html.split('class="notice notice-error alert-banner"')[1:]]
+    banners = html.split('class="notice notice-error alert-banner"')[1:]
+    return [banner.split("<strong>", 1)[1].split("</strong>", 1)[0] for banner in banners]
+
+
+def banner_of(channel, kind: AlertKind) -> str:
+    url = reverse("accounting:channel-detail", args=[channel.pk])
+    return f'{escape(kind.label)}: <a href="{url}">{escape(channel.name)}</a> ({escape(channel.store.name)})'
 
 
 def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_until_resolved(
     org, organization, admins, member_client, settings
 ):
     settings.ALERT_FAILURES_THRESHOLD = 2
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization), account_nominal_code="999")
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization), account_nominal_code="999")
     for n in range(1, 4):
         invoice(channel.store, f"F-{n}")
 
@@ -62,8 +71,7 @@ def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_un
     assert mail.outbox[0].to == ["admin@example.com", "owner@example.com"]  # not the operator
     assert mail.outbox[0].subject == f"Records of the Xero channel “{channel.name}” of {channel.store.name} are failing"
     assert f"/channels/{channel.pk}/" in mail.outbox[0].body
-    [banner] = banner_texts(member_client)
-    assert "Failures past the threshold" in banner and channel.name in banner
+    assert banner_texts(member_client) == [banner_of(channel, AlertKind.FAILURES)]
 
     # More failures in the same episode: no second e-mail.
     invoice(channel.store, "F-4")
@@ -96,7 +104,7 @@ def test_failures_past_the_threshold_email_once_per_episode_and_show_a_banner_un
 def test_the_daily_limit_opens_one_episode_and_a_call_that_goes_through_ends_it(
     org, organization, admins, member_client, clean_redis
 ):
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization), account_nominal_code="200")
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization), account_nominal_code="200")
     invoice(channel.store, "D-1")
     limiter = RedisLimiter(settings_redis_url())
     limiter.day_used(tenant_id=org.tenant_id, used=1000)  # the Starter day budget is spent
@@ -109,8 +117,7 @@ def test_the_daily_limit_opens_one_episode_and_a_call_that_goes_through_ends_it(
         mail.outbox[0].subject
         == f"The Xero channel “{channel.name}” of {channel.store.name} reached Xero's daily limit"
     )
-    [banner] = banner_texts(member_client)
-    assert "daily limit reached" in banner
+    assert banner_texts(member_client) == [banner_of(channel, AlertKind.DAY_LIMIT)]
 
     clean_redis.flushdb()  # Xero's day window turned over
     drain(channel)
@@ -120,13 +127,12 @@ def test_the_daily_limit_opens_one_episode_and_a_call_that_goes_through_ends_it(
 
 
 def test_needs_reconnect_emails_once_and_a_reconnect_ends_the_episode(org, organization, admins, member_client):
-    channel = connect_channel(org=org, store=StoreFactory(organization=organization))
+    channel = connect_channel(org=org, store=StoreFactory.create(organization=organization))
 
     channel_mark_needs_reconnect(channel_id=channel.pk, reason="Xero answered 403 AuthenticationUnsuccessful.")
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject.startswith("Reconnect the Xero channel")
-    [banner] = banner_texts(member_client)
-    assert "Channel needs reconnect" in banner
+    assert mail.outbox[0].subject == needs_reconnect_subject(channel=channel.name, store=channel.store.name)
+    assert banner_texts(member_client) == [banner_of(channel, AlertKind.NEEDS_RECONNECT)]
 
     connection = XeroConnection(
         id="conn-2", tenant_id=org.tenant_id, tenant_name=org.name, tenant_type="ORGANISATION", auth_event_id="e"

@@ -33,7 +33,7 @@ def new_invoice(store, number: str):
 
 @pytest.fixture
 def channel(store):
-    return AccountingChannelFactory(store=store)
+    return AccountingChannelFactory.create(store=store)
 
 
 def test_a_batch_of_fifty_outcomes_is_written_with_the_same_few_statements_as_a_batch_of_two(store, channel):
@@ -77,6 +77,7 @@ def test_a_record_changed_while_its_row_was_in_flight_goes_back_to_pending_due_n
     again = SyncRecord.objects.get(channel=channel, object_id=changed.pk)
     assert again.state == SyncState.PENDING
     assert again.xero_id == f"x-{changed.pk}"  # the update goes to the invoice Xero now holds
+    assert again.next_attempt_at is not None
     assert before <= again.next_attempt_at <= timezone.now()
     assert SyncRecord.objects.get(channel=channel, object_id=unchanged.pk).state == SyncState.SYNCED
     in_memory = {row.object_id: row.state for row in rows}

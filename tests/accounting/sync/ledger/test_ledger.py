@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounting.sync.admin import rows_queued_message
 from accounting.sync.ledger.summary import channel_sync_summary
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
 from organizations.api_keys import api_key_create
 from stores.services import invoice_create, invoice_update
 from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory, StoreFactory, UserFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +27,8 @@ def rows(**filters):
 
 
 def test_the_billing_api_writes_a_row_per_channel_with_the_invoice(organization, store):
-    active = AccountingChannelFactory(store=store, is_active=True)
-    spare = AccountingChannelFactory(store=store, is_active=False)
+    active = AccountingChannelFactory.create(store=store, is_active=True)
+    spare = AccountingChannelFactory.create(store=store, is_active=False)
     _, raw = api_key_create(organization=organization, name="Shop", created_by=None)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -47,7 +49,7 @@ def test_the_billing_api_writes_a_row_per_channel_with_the_invoice(organization,
 
 
 def test_a_write_that_fails_leaves_no_ledger_row(store):
-    AccountingChannelFactory(store=store, is_active=True)
+    AccountingChannelFactory.create(store=store, is_active=True)
     with pytest.raises(RuntimeError), transaction.atomic():
         line = {"description": "a", "quantity": 1, "unit_price": 1}
         invoice_create(
@@ -60,8 +62,8 @@ def test_a_write_that_fails_leaves_no_ledger_row(store):
 
 
 def test_products_get_rows_skipped_while_add_products_is_off_and_pending_once_on(store):
-    channel = AccountingChannelFactory(store=store, add_products=False)
-    product = ProductFactory(store=store)
+    channel = AccountingChannelFactory.create(store=store, add_products=False)
+    product = ProductFactory.create(store=store)
     row = SyncRecord.objects.get(channel=channel, kind=RecordKind.PRODUCT, object_id=product.pk)
     assert (row.state, row.last_error) == (SyncState.SKIPPED, "Add Products to Xero is off for this channel.")
 
@@ -73,10 +75,10 @@ def test_products_get_rows_skipped_while_add_products_is_off_and_pending_once_on
 
 
 def test_a_new_channel_gets_rows_for_the_records_its_store_already_has(store):
-    invoices = [InvoiceFactory(store=store) for _ in range(3)]
-    product = ProductFactory(store=store)
+    invoices = [InvoiceFactory.create(store=store) for _ in range(3)]
+    product = ProductFactory.create(store=store)
 
-    channel = AccountingChannelFactory(store=store, add_products=True)
+    channel = AccountingChannelFactory.create(store=store, add_products=True)
 
     assert sorted(rows(channel=channel)) == [(channel.pk, RecordKind.INVOICE, SyncState.PENDING)] * 3 + [
         (channel.pk, RecordKind.PRODUCT, SyncState.PENDING)
@@ -86,8 +88,8 @@ def test_a_new_channel_gets_rows_for_the_records_its_store_already_has(store):
 
 
 def test_a_change_makes_a_synced_row_pending_but_leaves_an_in_flight_row_to_its_sender(store):
-    channel = AccountingChannelFactory(store=store)
-    synced, flying = InvoiceFactory(store=store), InvoiceFactory(store=store)
+    channel = AccountingChannelFactory.create(store=store)
+    synced, flying = InvoiceFactory.create(store=store), InvoiceFactory.create(store=store)
     SyncRecord.objects.filter(object_id=synced.pk).update(state=SyncState.SYNCED, next_attempt_at=None)
     claimed_at = timezone.now() - dt.timedelta(seconds=5)
     SyncRecord.objects.filter(object_id=flying.pk).update(state=SyncState.IN_FLIGHT, claimed_at=claimed_at)
@@ -102,15 +104,15 @@ def test_a_change_makes_a_synced_row_pending_but_leaves_an_in_flight_row_to_its_
 
 
 def test_the_admin_retry_action_requeues_failed_rows_and_shows_their_attempts(client, store):
-    channel = AccountingChannelFactory(store=store)
-    invoice = InvoiceFactory(store=store)
+    channel = AccountingChannelFactory.create(store=store)
+    invoice = InvoiceFactory.create(store=store)
     row = SyncRecord.objects.get(channel=channel, object_id=invoice.pk)
     reason = "Account code '999' is not a valid code for this document."
     SyncRecord.objects.filter(pk=row.pk).update(
         state=SyncState.FAILED, next_attempt_at=None, attempt_count=1, last_error=reason
     )
     SyncAttempt.objects.create(record=row, outcome=AttemptOutcome.VALIDATION, http_status=200, message=reason)
-    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="admin", is_staff=True, is_superuser=True))
 
     page = client.get(f"/admin/accounting_sync/syncrecord/{row.pk}/change/")
     assert page.status_code == 200
@@ -120,15 +122,15 @@ def test_the_admin_retry_action_requeues_failed_rows_and_shows_their_attempts(cl
         "/admin/accounting_sync/syncrecord/", {"action": "retry", "_selected_action": [row.pk]}, follow=True
     )
 
-    assert "1 row(s) queued for sending." in response.content.decode()
+    assert messages_of(response) == [rows_queued_message(count=1)]
     row.refresh_from_db()
     assert (row.state, row.attempt_count) == (SyncState.PENDING, 0)
     assert row.next_attempt_at is not None
 
 
 def test_the_retry_command_requeues_a_channels_failed_rows(store, capsys):
-    channel = AccountingChannelFactory(store=store, name="Books")
-    failed, fine = InvoiceFactory(store=store), InvoiceFactory(store=store)
+    channel = AccountingChannelFactory.create(store=store, name="Books")
+    failed, fine = InvoiceFactory.create(store=store), InvoiceFactory.create(store=store)
     SyncRecord.objects.filter(object_id=failed.pk).update(state=SyncState.FAILED, next_attempt_at=None)
     SyncRecord.objects.filter(object_id=fine.pk).update(state=SyncState.SYNCED, next_attempt_at=None)
 
@@ -146,8 +148,8 @@ def test_the_retry_command_requeues_a_channels_failed_rows(store, capsys):
     [(["--channel", "999999"], "No accounting channel with id 999999."), (["--record", "5"], None)],
 )
 def test_the_retry_command_refuses_unknown_channels_and_rows_and_changes_nothing(store, args, message):
-    channel = AccountingChannelFactory(store=store)
-    invoice = InvoiceFactory(store=store)
+    channel = AccountingChannelFactory.create(store=store)
+    invoice = InvoiceFactory.create(store=store)
     SyncRecord.objects.filter(object_id=invoice.pk).update(state=SyncState.FAILED)
     if message is None:  # a row id that is not this channel's
         args = ["--channel", str(channel.pk), "--record", "987654"]
@@ -160,8 +162,8 @@ def test_the_retry_command_refuses_unknown_channels_and_rows_and_changes_nothing
 
 
 def test_the_channel_summary_counts_states_and_lists_failures_in_three_queries(store, django_assert_num_queries):
-    channel = AccountingChannelFactory(store=store)
-    invoices = [InvoiceFactory(store=store) for _ in range(5)]
+    channel = AccountingChannelFactory.create(store=store)
+    invoices = [InvoiceFactory.create(store=store) for _ in range(5)]
     SyncRecord.objects.filter(object_id__in=[i.pk for i in invoices[:2]]).update(state=SyncState.SYNCED)
     SyncRecord.objects.filter(object_id=invoices[2].pk).update(
         state=SyncState.FAILED, last_error="Organisation is not subscribed to currency JPY", attempt_count=1
@@ -181,10 +183,10 @@ def test_the_channel_summary_counts_states_and_lists_failures_in_three_queries(s
 def test_the_sweep_hands_back_dead_leases_for_a_look_up_and_starts_one_lane_per_due_channel(store, clean_redis):
     from accounting.sync.schedule.lanes import sync_sweep
 
-    sending = AccountingChannelFactory(store=store, is_active=True, connection_state="connected")
-    idle = AccountingChannelFactory(store=StoreFactory(), is_active=False, connection_state="connected")
-    InvoiceFactory(store=idle.store)
-    dead, alive = InvoiceFactory(store=store), InvoiceFactory(store=store)
+    sending = AccountingChannelFactory.create(store=store, is_active=True, connection_state="connected")
+    idle = AccountingChannelFactory.create(store=StoreFactory.create(), is_active=False, connection_state="connected")
+    InvoiceFactory.create(store=idle.store)
+    dead, alive = InvoiceFactory.create(store=store), InvoiceFactory.create(store=store)
     past, future = timezone.now() - dt.timedelta(seconds=1), timezone.now() + dt.timedelta(minutes=1)
     SyncRecord.objects.filter(object_id=dead.pk).update(state=SyncState.IN_FLIGHT, lease_until=past, claim="c1")
     SyncRecord.objects.filter(object_id=alive.pk).update(state=SyncState.IN_FLIGHT, lease_until=future, claim="c2")
@@ -205,8 +207,8 @@ def test_a_lost_broker_message_leaves_the_row_for_the_sweep_to_dispatch_again(cl
 
     settings.SYNC_LANE_TTL = 1
     with transaction.atomic():  # commits: the wake-up queues one turn
-        channel = AccountingChannelFactory(is_active=True, connection_state="connected")
-        invoice = InvoiceFactory(store=channel.store)
+        channel = AccountingChannelFactory.create(is_active=True, connection_state="connected")
+        invoice = InvoiceFactory.create(store=channel.store)
     assert clean_redis.llen("celery") == 1
     clean_redis.delete("celery")  # the message is lost (broker restarted without persistence)
 
@@ -223,8 +225,8 @@ def test_retry_all_requeues_a_channels_failed_rows_in_one_update_without_loading
 
     from accounting.sync.ledger.actions import sync_retry_channel
 
-    channel = AccountingChannelFactory(store=store)
-    invoices = [InvoiceFactory(store=store) for _ in range(3)]
+    channel = AccountingChannelFactory.create(store=store)
+    invoices = [InvoiceFactory.create(store=store) for _ in range(3)]
     SyncRecord.objects.filter(channel=channel).update(state=SyncState.FAILED, next_attempt_at=None, attempt_count=12)
 
     with CaptureQueriesContext(connection) as queries:

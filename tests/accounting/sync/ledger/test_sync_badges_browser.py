@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(t
 
 
 def test_a_synced_invoice_shows_in_xero_with_its_link(org, logged_in_page, live_server, organization):
-    store = StoreFactory(organization=organization, name="High Street", currency="GBP")
+    store = StoreFactory.create(organization=organization, name="High Street", currency="GBP")
     channel = connect_channel(org=org, store=store, name="UK books")
     line = {"description": "Tea", "quantity": Decimal("2"), "unit_price": Decimal("3.50"), "tax_rate": Decimal("20")}
     invoice = invoice_create(

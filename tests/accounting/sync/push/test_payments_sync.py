@@ -15,8 +15,10 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounting.books.payment_accounts import (
+    RECONNECT_FOR_PAYMENTS,
     channel_payment_accounts_refresh,
     channel_payment_accounts_set,
     payment_accounts_cached,
@@ -67,7 +69,7 @@ def money(value) -> Decimal:
 
 def test_a_card_paid_invoice_lands_in_xero_paid_into_the_card_account(celery_worker, sandbox):
     org = sandbox_org("Card Shop Ltd")
-    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="GBP"))
     ids = choose_accounts(channel)
 
     with transaction.atomic():  # as a checkout records it: the invoice and its payment at once
@@ -83,8 +85,10 @@ def test_a_card_paid_invoice_lands_in_xero_paid_into_the_card_account(celery_wor
     assert (money(sent["Amount"]), sent["Reference"]) == (Decimal("120.00"), "ch_3PaY")
     assert sent["Account"] == {"AccountID": ids[CARD_ACCOUNT], "Code": CARD_ACCOUNT}
     row = wait_for(
-        lambda: SyncRecord.objects.filter(kind=RecordKind.PAYMENT, object_id=payment.pk, state="synced").first()
+        lambda: SyncRecord.objects.filter(kind=RecordKind.PAYMENT, object_id=payment.pk, state="synced").first(),
+        timeout=30,
     )
+    assert row is not None
     assert row.xero_id == sent["PaymentID"]
 
 
@@ -100,7 +104,7 @@ def test_partial_refunds_become_credit_notes_allocated_or_paid_back_and_xero_owe
 
     Xero then holds: the invoice AUTHORISED, AmountPaid 50.00, AmountCredited 30.00, AmountDue 40.00.
     """
-    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="GBP"))
     ids = choose_accounts(channel)
     invoice = invoice_of(channel, number="R-1")
     payment_record(invoice=invoice, amount=Decimal("50.00"), date=DAY, method="card")
@@ -139,7 +143,7 @@ def test_a_partial_refund_is_one_credit_note_allocated_for_the_credit_kept_and_p
 
     Xero then holds: the invoice owing 40.00 as the store says (120 − 50 paid − 80 credited + 50
     returned), the credit note used up (PAID, nothing left)."""
-    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="GBP"))
     ids = choose_accounts(channel)
     invoice = invoice_of(channel, number="P-1")
     payment_record(invoice=invoice, amount=Decimal("50.00"), date=DAY, method="card")
@@ -172,7 +176,7 @@ def test_a_partial_refund_is_one_credit_note_allocated_for_the_credit_kept_and_p
 
 
 def test_a_payment_waits_for_its_invoice_and_for_an_account_saying_where_to_choose(org):
-    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="GBP"))
     invoice = invoice_of(channel, number="W-1")
     payment = payment_record(invoice=invoice, amount=Decimal("10.00"), date=DAY, method="paypal")
 
@@ -202,7 +206,7 @@ def test_a_channel_without_the_payments_scope_says_reconnect_and_its_payments_wa
     token = testing.token_issue(app=app, organisations=[organisation], scopes=WITHOUT_PAYMENTS)
     org = SandboxOrg("No Payments Ltd", str(organisation.tenant_id), app.client_id, app.client_secret, token)
     channel = connect_channel(
-        org=org, store=StoreFactory(organization=organization, currency="GBP"), scopes=" ".join(WITHOUT_PAYMENTS)
+        org=org, store=StoreFactory.create(organization=organization, currency="GBP"), scopes=" ".join(WITHOUT_PAYMENTS)
     )
     choose_accounts(channel)
     invoice = invoice_of(channel, number="S-1")
@@ -215,7 +219,8 @@ def test_a_channel_without_the_payments_scope_says_reconnect_and_its_payments_wa
     assert xero_invoice(org, "S-1")["AmountPaid"] == 0
     assert testing.request_count(organisation=org.tenant_id, path_contains="Payments") == 0
     page = member_client.get(reverse("accounting:channel-detail", args=[channel.pk]))
-    assert "Reconnect to allow payments" in page.content.decode()
+    notice = f"<strong>Reconnect to allow payments.</strong> {escape(RECONNECT_FOR_PAYMENTS)}</div>"
+    assert notice in page.content.decode()
 
     # The merchant reconnects and allows payments: the consent now carries the scope.
     granted = testing.token_issue(app=app, organisations=[organisation])
@@ -232,7 +237,7 @@ def test_a_channel_without_the_payments_scope_says_reconnect_and_its_payments_wa
 
 @pytest.mark.parametrize("ignore_idempotency", [False, True], ids=["key-honoured", "key-ignored"])
 def test_answers_lost_after_commit_make_no_duplicate_payment_credit_note_or_allocation(org, ignore_idempotency):
-    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="GBP"))
     choose_accounts(channel)
     invoice = invoice_of(channel, number="F-1")
     drain(channel)
@@ -276,7 +281,7 @@ def test_answers_lost_after_commit_make_no_duplicate_payment_credit_note_or_allo
 def test_voiding_a_paid_invoice_removes_its_payment_in_xero_then_voids_it(org):
     from stores.services import invoice_void
 
-    channel = connect_channel(org=org, store=StoreFactory(currency="GBP"))
+    channel = connect_channel(org=org, store=StoreFactory.create(currency="GBP"))
     choose_accounts(channel)
     invoice = invoice_of(channel, number="V-1")
     payment = payment_record(invoice=invoice, amount=invoice.total, date=DAY, method="card")

@@ -29,7 +29,7 @@ def test_a_contact_gone_from_xero_fails_once_then_a_retry_finds_or_creates_it_af
     channel = connect_channel(org=org)
     gone = "0b7e1c2a-0000-4000-8000-000000000001"
     XeroContactLink.objects.create(tenant_id=org.tenant_id, customer_key="lin@example.com", contact_id=gone, name="Lin")
-    invoice = InvoiceFactory(store=channel.store, customer_name="Lin", customer_email="lin@example.com")
+    invoice = InvoiceFactory.create(store=channel.store, customer_name="Lin", customer_email="lin@example.com")
     drain(channel)
     row = row_of(channel, invoice)
     assert (row.state, row.last_error) == (SyncState.FAILED, f"Contact ID '{gone}' is not valid")
@@ -72,7 +72,7 @@ def test_an_invoice_edited_after_a_lost_answer_reaches_xero_in_its_edited_versio
 def test_an_unchanged_invoice_after_a_lost_answer_is_adopted_without_a_second_invoice(org):
     channel = connect_channel(org=org)
     seed_contact(org, name="Cy", email="cy@example.com")
-    invoice = InvoiceFactory(store=channel.store, customer_name="Cy", customer_email="cy@example.com")
+    invoice = InvoiceFactory.create(store=channel.store, customer_name="Cy", customer_email="cy@example.com")
     testing.faults_set(organisation=org.tenant_id, drop_share=1.0)
     channel_push_turn(channel_id=channel.pk)
     testing.faults_clear(organisation=org.tenant_id)
@@ -95,7 +95,7 @@ def test_a_slow_turn_whose_rows_were_reclaimed_and_sent_by_another_turn_leaves_t
     from accounting.sync.schedule.turn import leases_reclaim, rows_claim
 
     channel = connect_channel(org=org)
-    invoice = InvoiceFactory(store=channel.store)
+    invoice = InvoiceFactory.create(store=channel.store)
     slow = rows_claim(channel=channel, kind=RecordKind.INVOICE)
     SyncRecord.objects.filter(pk=slow[0].pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
     assert leases_reclaim() == 1
@@ -118,9 +118,10 @@ def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
 
     settings.XERO_REQUEST_TIMEOUT = 30.0
     channel = connect_channel(org=org)
-    InvoiceFactory(store=channel.store)
+    InvoiceFactory.create(store=channel.store)
     [row] = rows_claim(channel=channel, kind=RecordKind.INVOICE)
     # A turn may make several calls, each up to the timeout, plus one retry after a refresh.
+    assert row.lease_until is not None and row.claimed_at is not None
     assert (row.lease_until - row.claimed_at).total_seconds() >= row_lease_seconds() >= 3 * 30.0
     SyncRecord.objects.filter(pk=row.pk).update(lease_until=timezone.now() + dt.timedelta(seconds=1))
     gate = LimiterGate(limiter=limiter(), tenant_id=org.tenant_id, app_key=channel.client_id)
@@ -132,13 +133,16 @@ def test_every_call_of_a_turn_renews_the_lease_of_its_rows(org, settings):
     client.accounts_where(where='Type=="REVENUE"')
 
     row.refresh_from_db()
+    assert row.lease_until is not None
     assert row.lease_until >= before + dt.timedelta(seconds=row_lease_seconds())
 
 
 def test_a_prefix_change_after_a_lost_answer_finds_the_number_sent_and_creates_no_second_invoice(org):
     channel = connect_channel(org=org, invoice_number_prefix="A-")
     seed_contact(org, name="Di", email="di@example.com")
-    invoice = InvoiceFactory(store=channel.store, number="5", customer_name="Di", customer_email="di@example.com")
+    invoice = InvoiceFactory.create(
+        store=channel.store, number="5", customer_name="Di", customer_email="di@example.com"
+    )
     lose_first_put(org, channel)
     assert row_of(channel, invoice).xero_number == "A-5"
 
@@ -155,7 +159,7 @@ def test_a_prefix_change_after_a_lost_answer_finds_the_number_sent_and_creates_n
 def test_a_number_with_a_comma_is_found_after_a_lost_answer(org):
     channel = connect_channel(org=org)
     seed_contact(org, name="Ed", email="ed@example.com")
-    invoice = InvoiceFactory(
+    invoice = InvoiceFactory.create(
         store=channel.store, number='7,001 "B"', customer_name="Ed", customer_email="ed@example.com"
     )
     lose_first_put(org, channel)
@@ -170,7 +174,7 @@ def test_a_number_with_a_comma_is_found_after_a_lost_answer(org):
 
 def test_a_store_void_follows_the_status_xero_holds_not_the_channels_current_setting(org):
     channel = connect_channel(org=org, invoice_status="DRAFT")
-    invoice = InvoiceFactory(store=channel.store, number="D-1")
+    invoice = InvoiceFactory.create(store=channel.store, number="D-1")
     drain(channel)
     assert [i["Status"] for i in testing.invoices(organisation=org.tenant_id)] == ["DRAFT"]
     assert row_of(channel, invoice).xero_status == "DRAFT"
@@ -193,7 +197,7 @@ def test_an_item_gone_from_xero_fails_once_then_a_retry_creates_it_afresh(org):
     from xero_sandbox.models import Item as SandboxItem
 
     channel = connect_channel(org=org, create_nonexistent_products=True)
-    product = ProductFactory(store=channel.store, sku="SCARF", name="Scarf", unit_price=Decimal("20"))
+    product = ProductFactory.create(store=channel.store, sku="SCARF", name="Scarf", unit_price=Decimal("20"))
     line = {"product": product, "description": "Scarf", "quantity": Decimal("1"), "unit_price": Decimal("20")}
     dates = {"issue_date": dt.date(2026, 1, 5), "due_date": dt.date(2026, 2, 5)}
     invoice_create(store=channel.store, number="I-1", customer_name="Kim", lines=[line], **dates)
@@ -223,7 +227,7 @@ def test_a_failed_forced_refresh_releases_the_rows_marked_for_a_look_up_before_a
     # The portal believes the token is still good, so only Xero's 401 forces the refresh.
     channel.token_expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=20)
     channel.save()
-    invoice = InvoiceFactory(store=channel.store)
+    invoice = InvoiceFactory.create(store=channel.store)
     RefreshToken.objects.filter(grant__app__client_id=org.client_id).delete()  # Xero refuses the refresh
 
     channel_push_turn(channel_id=channel.pk)

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections import Counter
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import transaction
@@ -105,7 +106,7 @@ def test_no_duplicates_after_dropped_answers_server_errors_and_a_429_storm(celer
     ):
         testing.faults_set(organisation=org.tenant_id, **faults)
         invoices += make_invoices(channel.store, 30, start=len(invoices) + 1)
-        wait_for(lambda outcome=outcome: seen(outcome), timeout=60)
+        wait_for(partial(seen, outcome), timeout=60)
         testing.faults_clear(organisation=org.tenant_id)
 
     # Then all of them mixed, as a bad day at Xero looks.
@@ -128,7 +129,7 @@ def test_several_worker_processes_never_exceed_60_calls_in_any_sandbox_minute(
     workers = [start_worker(env=env, name=f"limit-{n}", beat=(n == 0)) for n in range(3)]
     try:
         org = sandbox_org("Busy Books Ltd")
-        channel = connect_channel(org=org, store=StoreFactory())
+        channel = connect_channel(org=org, store=StoreFactory.create())
         make_invoices(channel.store, 130, customers=3)
         wait_for(lambda: synced_count(channel) == 130, timeout=120)
     finally:
@@ -160,7 +161,7 @@ def bulk_backlog(store, count: int) -> None:
 
 def test_one_merchants_backlog_does_not_hold_up_another_merchants_new_invoice(celery_worker):
     busy_org, quiet_org = sandbox_org("Backlog Books Ltd"), sandbox_org("Quiet Books Ltd")
-    busy_store = StoreFactory()
+    busy_store = StoreFactory.create()
     bulk_backlog(busy_store, 1500)
     quiet = connect_channel(org=quiet_org)
     busy = connect_channel(org=busy_org, store=busy_store)  # backfills 1,500 rows and starts on them
