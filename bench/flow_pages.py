@@ -31,7 +31,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from drills.local_portal import LocalPortal, invoice_body, make_run, stop, sync_state  # noqa: E402
+from drills.local_flow import api_key, create_invoice, log_in, session_cookies, ten_steps  # noqa: E402
+from drills.local_portal import fresh_services, make_run, stop, sync_state  # noqa: E402
 from drills.waiting import wait_for  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -40,54 +41,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(round(share * (len(ordered) - 1)), len(ordered) - 1)]
-
-
-def walk(page, portal: LocalPortal) -> tuple[float, int, str]:
-    """The ten steps by their labels; return (seconds Is Active took, store id, channel page URL)."""
-    import re
-
-    page.goto(f"{portal.url}/")
-    page.get_by_label("Username").fill("demo")
-    page.get_by_label("Password").fill("demo-password-2026")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Stores").click()
-    page.get_by_role("row", name=re.compile("High Street Shop")).get_by_role("link", name="Edit").click()
-    found = re.search(r"/stores/(\d+)/", page.url)
-    assert found, page.url
-    store_id = int(found.group(1))
-    page.get_by_role("link", name="Accounting Channel").click()
-    page.get_by_role("link", name="+ Add").click()
-    page.get_by_role("link", name=re.compile(r"^Xero")).click()
-    page.get_by_label("Channel Name").fill("UK books")
-    page.get_by_label("Account Nominal Code").fill("200")
-    page.get_by_label("Client ID").fill(portal.client_id)
-    page.get_by_label("Client Secret").fill(portal.client_secret)
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("button", name="Connect").click()
-    page.get_by_role("button", name="Allow access").click()
-    page.get_by_role("link", name="Continue").click()
-    started = time.monotonic()
-    page.locator("label.toggle", has_text="Is Active").click()
-    page.get_by_text("“UK books” is active: invoices and products are sent to Xero.").wait_for()
-    return time.monotonic() - started, store_id, page.url
-
-
-def api_key(page, portal: LocalPortal) -> str:
-    page.goto(f"{portal.url}/organizations/api-keys/")
-    page.get_by_label("Name").fill("Bench")
-    page.get_by_role("button", name="Create key").click()
-    return page.locator("#raw-key").input_value()
-
-
-def create(portal: LocalPortal, *, key: str, store_id: int, number: str) -> int:
-    answer = requests.post(
-        f"{portal.url}/api/v1/stores/{store_id}/invoices/",
-        json=invoice_body(number=number, rate="20"),
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return int(answer.json()["id"])
 
 
 def main() -> int:
@@ -102,24 +55,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-flow-") as folder:
         extra = {}
         if args.postgres:
-            import psycopg
-            import redis
-
-            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-                connection.execute("DROP DATABASE IF EXISTS bench_flow WITH (FORCE)")
-                connection.execute("CREATE DATABASE bench_flow")
-            redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
-            extra = {"database_url": "postgres://postgres@127.0.0.1:5432/bench_flow",
-                     "redis_url": "redis://127.0.0.1:6379/14"}  # fmt: skip
+            database_url, redis_url = fresh_services(
+                server="postgres://postgres@127.0.0.1:5432",
+                database="bench_flow",
+                redis_url="redis://127.0.0.1:6379/14",
+            )
+            extra = {"database_url": database_url, "redis_url": redis_url}
         portal = make_run(Path(folder), **extra)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 page = browser.new_page()
                 page.set_default_timeout(30_000)
-                switch_on, store_id, channel_url = walk(page, portal)
-                key = api_key(page, portal)
-                cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+                log_in(page, portal)
+                store_id, switch_on = ten_steps(page, portal)
+                channel_url = page.url
+                key = api_key(page, portal, name="Bench")
+                cookies = session_cookies(page)
                 browser.close()
             report(portal, args=args, switch_on=switch_on, key=key, store_id=store_id, channel_url=channel_url,
                    cookies=cookies)  # fmt: skip
@@ -134,7 +86,7 @@ def report(portal, *, args, switch_on: float, key: str, store_id: int, channel_u
     latencies = []
     for n in range(args.invoices):
         started = time.monotonic()
-        invoice_id = create(portal, key=key, store_id=store_id, number=f"LAT-{n}")
+        invoice_id = create_invoice(portal, key=key, store_id=store_id, number=f"LAT-{n}", rate="20")
 
         def in_xero(invoice_id: int = invoice_id) -> bool:
             return sync_state(portal, key=key, invoice_id=invoice_id).get("state") == "in_xero"
@@ -147,7 +99,9 @@ def report(portal, *, args, switch_on: float, key: str, store_id: int, channel_u
     )
 
     loading = threading.Thread(
-        target=lambda: [create(portal, key=key, store_id=store_id, number=f"LOAD-{n}") for n in range(args.load)]
+        target=lambda: [
+            create_invoice(portal, key=key, store_id=store_id, number=f"LOAD-{n}", rate="20") for n in range(args.load)
+        ]
     )
     loading.start()
     session = requests.Session()

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+import redis
 import requests
 
 from drills.waiting import wait_for
@@ -127,6 +129,16 @@ def group_processes(pgid: int) -> list[str]:
         except (ProcessLookupError, PermissionError, FileNotFoundError):
             continue
     return left
+
+
+def fresh_services(*, server: str, database: str, redis_url: str) -> tuple[str, str]:
+    """An empty PostgreSQL database on `server` (postgres://user@host:port) and an emptied Redis database,
+    for one `make run` on PostgreSQL and Redis; return (database URL, Redis URL)."""
+    with psycopg.connect(f"{server}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}"')
+    redis.Redis.from_url(redis_url).flushdb()
+    return f"{server}/{database}", redis_url
 
 
 def invoice_body(*, number: str, rate: str, description: str = "Gift box") -> dict[str, object]:

@@ -14,15 +14,13 @@ import re
 from decimal import Decimal
 from urllib.parse import urlparse
 
-import psycopg
 import pytest
-import redis
-import requests
 from django.conf import settings
 from playwright.sync_api import expect
 
 from accounting.providers.xero.mapping import tax_unmapped_message
-from drills.local_portal import group_processes, invoice_body, make_run, stop, sync_state
+from drills.local_flow import api_key, create_invoice, log_in, ten_steps
+from drills.local_portal import fresh_services, group_processes, make_run, stop, sync_state
 from drills.waiting import wait_for
 
 pytestmark = [pytest.mark.browser]
@@ -38,7 +36,13 @@ def local_portal(request, tmp_path, browser):
     else:
         if getattr(settings, "SERVICES_MISSING", []):
             pytest.skip(f"needs {', '.join(settings.SERVICES_MISSING)}")
-        database_url, redis_url = _services_for_make_run()
+        db = settings.DATABASES["default"]
+        redis_at = urlparse(os.environ["REDIS_URL"])
+        database_url, redis_url = fresh_services(
+            server=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}",
+            database=f"make_run_{os.getpid()}",
+            redis_url=f"redis://{redis_at.hostname}:{redis_at.port or 6379}/15",
+        )
         portal = make_run(tmp_path, database_url=database_url, redis_url=redis_url)
     yield portal
     pgid = portal.process.pid
@@ -46,82 +50,17 @@ def local_portal(request, tmp_path, browser):
     assert group_processes(pgid) == [], "processes of make run left running after Ctrl-C"
 
 
-def _services_for_make_run() -> tuple[str, str]:
-    """A fresh PostgreSQL database and an empty Redis database for one `make run`."""
-    db = settings.DATABASES["default"]
-    name = f"make_run_{os.getpid()}"
-    admin = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    redis_url = urlparse(os.environ["REDIS_URL"])
-    own = f"redis://{redis_url.hostname}:{redis_url.port or 6379}/15"
-    redis.Redis.from_url(own).flushdb()
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}", own
-
-
-def _log_in(page, portal) -> None:
-    page.goto(f"{portal.url}/")
-    page.get_by_label("Username").fill("demo")
-    page.get_by_label("Password").fill("demo-password-2026")
-    page.get_by_role("button", name="Log in").click()
-
-
-def _ten_steps(page, portal) -> int:
-    """Walk the README's flow by its labels; return the store's id."""
-    page.get_by_role("link", name="Stores").click()
-    page.get_by_role("row", name=re.compile("High Street Shop")).get_by_role("link", name="Edit").click()
-    store_path = re.search(r"/stores/(\d+)/", page.url)
-    assert store_path is not None, page.url
-    store_id = int(store_path.group(1))
-    page.get_by_role("link", name="Accounting Channel").click()
-    page.get_by_role("link", name="+ Add").click()
-    page.get_by_role("link", name=re.compile(r"^Xero")).click()
-    page.get_by_label("Channel Name").fill("UK books")
-    page.get_by_label("Account Nominal Code").fill("200")
-    page.get_by_label("Client ID").fill(portal.client_id)
-    page.get_by_label("Client Secret").fill(portal.client_secret)
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("“UK books” was saved. Connect it to Xero next.")).to_be_visible()
-    page.get_by_role("button", name="Connect").click()
-    page.get_by_role("button", name="Allow access").click()
-    expect(page.get_by_text("Congratulations! Your channel is now successfully connected.")).to_be_visible()
-    page.get_by_role("link", name="Continue").click()
-    page.locator("label.toggle", has_text="Is Active").click()
-    expect(page.get_by_text("“UK books” is active: invoices and products are sent to Xero.")).to_be_visible()
-    expect(page.get_by_label("Is Active")).to_be_checked()
-    return store_id
-
-
-def _api_key(page, portal) -> str:
-    page.get_by_role("link", name="API keys").click()
-    page.get_by_label("Name").fill("Till system")
-    page.get_by_role("button", name="Create key").click()
-    return page.locator("#raw-key").input_value()
-
-
-def _create_invoice(portal, *, key: str, store_id: int, number: str, rate: str) -> int:
-    answer = requests.post(
-        f"{portal.url}/api/v1/stores/{store_id}/invoices/",
-        json=invoice_body(number=number, rate=rate),
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
-
-
 def test_the_readme_flow_on_make_run(local_portal, page, shot):
     portal = local_portal
     page.set_default_timeout(20_000)
-    _log_in(page, portal)
-    store_id = _ten_steps(page, portal)
+    log_in(page, portal)
+    store_id, _ = ten_steps(page, portal)
     shot("active")
     channel_url = page.url
-    key = _api_key(page, portal)
+    key = api_key(page, portal, name="Till system")
 
     # At the Sales account's rate: its default tax type (OUTPUT2) goes, within 10 seconds.
-    sent = _create_invoice(portal, key=key, store_id=store_id, number="MR-20", rate="20")
+    sent = create_invoice(portal, key=key, store_id=store_id, number="MR-20", rate="20")
     state = wait_for(lambda: s if (s := sync_state(portal, key=key, invoice_id=sent))["state"] == "in_xero" else {},
                      timeout=10, what="the 20% invoice in Xero")  # fmt: skip
     assert state["xero_id"]
@@ -130,7 +69,7 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
     expect(page.get_by_role("cell", name="MR-20", exact=True)).to_be_visible()
 
     # At 0%: several UK tax types fit, so it waits, saying where to choose, and goes once chosen.
-    held = _create_invoice(portal, key=key, store_id=store_id, number="MR-0", rate="0")
+    held = create_invoice(portal, key=key, store_id=store_id, number="MR-0", rate="0")
     state = wait_for(lambda: s if (s := sync_state(portal, key=key, invoice_id=held))["state"] == "waiting" else {},
                      timeout=10, what="the 0% invoice waiting")  # fmt: skip
     assert state["last_error"] == tax_unmapped_message(rate=Decimal("0"))
