@@ -232,7 +232,7 @@ class ChannelTaxMapping(models.Model):
 
     Never guessed: pre-filled only from what the organisation's own books say (the default tax
     type of the account the lines post to, or its only sales tax type at the rate), otherwise
-    chosen by the operator (`services.tax_mapping`).
+    chosen by the operator (`books.tax_mapping`).
     """
 
     channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="tax_mappings")
@@ -268,8 +268,8 @@ class ChannelLineAccounts(models.Model):
     """Where a channel's shipping, discount, gift-card and rounding lines go in Xero.
 
     Never guessed: each account is chosen by the operator from the organisation's chart as last
-    read from Xero (`chart`), and an invoice that needs an unset one fails with where to set it
-    (`services.line_accounts`).
+    read from Xero (`chart`), and an invoice that needs an unset one waits, saying where to set it
+    (`books.line_accounts`).
     """
 
     channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="line_accounts")
@@ -304,7 +304,7 @@ class PreflightLevel(models.TextChoices):
 
 
 class ChannelPreflight(models.Model):
-    """The latest pre-flight of a channel (`accounting.preflight`), shown on its page.
+    """The latest pre-flight of a channel (`accounting.checks.preflight`), shown on its page.
 
     `results`: [{"name", "level", "detail", "fix"}, …] in the order the checks ran.
     """
@@ -363,7 +363,7 @@ class ChannelPaymentAccount(models.Model):
     """The Xero account (a bank account, or one with "EnablePaymentsToAccount") that the store's
     payments and refunds of one method go to; `method` "" is the channel's default.
 
-    Never guessed: the operator chooses it on the channel page (`services.payment_accounts`).
+    Never guessed: the operator chooses it on the channel page (`books.payment_accounts`).
     """
 
     channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="payment_accounts")

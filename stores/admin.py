@@ -43,7 +43,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class InvoiceLineFormSet(BaseInlineFormSet):
-    """The lines as a whole follow `services.invoice_lines_check`, and are fixed once money moved."""
+    """The lines as a whole follow `stores.services.invoice_lines_check`, and are fixed once money moved."""
 
     def clean(self) -> None:
         super().clean()

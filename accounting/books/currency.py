@@ -3,7 +3,7 @@
 Xero refuses an invoice in a currency the organisation has not added under Settings →
 Currencies ("Organisation is not subscribed to currency EUR"); many organisations have only
 their base currency. The channel says so when it is switched on or saved, and the sync engine
-checks each invoice's currency again before sending (`accounting.sync.invoices`).
+checks each invoice's currency again before sending (`accounting.sync.push.invoices`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Nothing is guessed (DESIGN invariant 8): each account is the operator's choice among the
 organisation's accounts that suit it (active, of a fitting class, not a bank or a system account
-other than Rounding), as last read from Xero. An invoice that needs an unset account fails with
-a message that says where to set it; saving the setting queues those invoices again.
+other than Rounding), as last read from Xero. An invoice that needs an unset account waits with
+a message that says where to set it; saving the setting releases those invoices.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Nothing is guessed (DESIGN invariant 8): Xero accepts a payment to any bank or p
 account, and a wrong one only shows at the bank reconciliation. The operator chooses a default and,
 per method the store sends ("card", "paypal", …), an override, from the organisation's ACTIVE bank
 accounts and accounts with "EnablePaymentsToAccount" as last read from Xero. Until then the
-store's payments fail with a message saying where to choose; choosing sends them again.
+store's payments wait with a message saying where to choose; choosing releases them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ledger row for, after a preview of what it costs.
 
 A new channel already gets a row for every invoice its store holds when it is created
-(`sync.ledger.ledger_backfill`), and every later save adds one. What has no row is history that
+(`sync.ledger.writes.ledger_backfill`), and every later save adds one. What has no row is history that
 arrived without the model signals (a bulk import of older invoices, a data migration): this
 queues it. The rows are ordinary pending rows, so the workers send them through the one
 limiter like any other work; nothing is sent from here.

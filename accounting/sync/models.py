@@ -2,7 +2,7 @@
 
 The shape follows Saleor's EventDelivery / EventDeliveryAttempt: the row is the durable promise
 that a record must reach Xero; attempts are the history of trying. Rows are written in the same
-transaction as the record they describe (see `accounting.sync.signals`).
+transaction as the record they describe (see `accounting.sync.ledger.signals`).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class SyncRecord(models.Model):
     needs_lookup = models.BooleanField(default=False)
     xero_id = models.CharField("Xero id", max_length=64, blank=True)
     # The store invoice a payment or refund belongs to: the ledger sends it only after that
-    # invoice's row is synced (`accounting.sync.turn.due_rows`).
+    # invoice's row is synced (`accounting.sync.schedule.turn.due_rows`).
     parent_id = models.BigIntegerField(null=True, blank=True)
     # What a payment or refund made in Xero besides `xero_id`, each saved as soon as Xero accepted
     # it: {"allocation_id", "refund_payment_id", "deleted"}.

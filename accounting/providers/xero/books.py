@@ -1,5 +1,5 @@
 """What Xero's settings answers (Organisation, Accounts, Currencies, limit headers) mean for
-sending sales invoices: read by the channel checks (`accounting.xero_check`)."""
+sending sales invoices: read by the channel checks (`accounting.checks.xero_check`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 An SDK `ApiClient` with: its own token object (the SDK's `Configuration()` hands out shallow
 copies of one process-wide default, so a shared token would let threads send each other's
-tokens), a token saver that refuses (tokens are refreshed only by `accounting.tokens`, under a
+tokens), a token saver that refuses (tokens are refreshed only by `accounting.access.tokens`, under a
 row lock), a urllib3 pool with retries off (the SDK's default pool would sleep through a
 day-long Retry-After and re-send a PUT after a read timeout), and a (connect, read) timeout
 for every call.
@@ -28,7 +28,7 @@ def request_timeout() -> tuple[float, float]:
 
 
 def _refuse_token_save(token: dict[str, Any]) -> None:
-    raise RuntimeError("The SDK tried to refresh a token by itself; refresh through accounting.tokens.")
+    raise RuntimeError("The SDK tried to refresh a token by itself; refresh through accounting.access.tokens.")
 
 
 def bearer_token(access_token: str) -> dict[str, Any]:

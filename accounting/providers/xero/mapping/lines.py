@@ -237,7 +237,7 @@ def line_tax_type(*, line: Any, tax_types: Mapping[tuple[Decimal, str], str], ki
     """Return the Xero TaxType mapped for the line's (rate, kind); raise MappingError when none is.
 
     The mapping is the operator's (or the pre-fill of a rate with one sales tax type), resolved
-    before the payload is built (`accounting.services.tax_mapping`): nothing is guessed here.
+    before the payload is built (`accounting.books.tax_mapping`): nothing is guessed here.
     """
     key = line_tax_key(line, kind=kind)
     if key not in tax_types:
