@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(t
 
 @pytest.fixture(autouse=True)
 def _signed_in_as_staff(page, staff_cookie):
-    """The sandbox's pages are for staff users only (tests/xero_sandbox/test_access.py)."""
+    """The sandbox's pages are for staff users only (tests/xero_sandbox/identity/test_access.py)."""
     page.context.add_cookies([staff_cookie])
 
 
