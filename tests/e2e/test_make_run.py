@@ -1,8 +1,9 @@
 """The README's own `make run`, walked in Chromium as a newcomer walks it, on SQLite and kombu's file
 broker (the default), and on PostgreSQL and Redis.
 
-The ten documented steps by their labels; then an invoice from the Billing API at the Sales
-account's rate reaches the sandbox's organisation, one at a rate with several fitting tax types
+The ten documented steps by their labels; then the demo store's own invoices go or wait saying
+for what, an invoice from the Billing API at the Sales account's rate reaches the sandbox's
+organisation, one at a rate with several fitting tax types
 waits saying why and goes once the operator chooses; the channel page's Xero buttons answer; and
 the log holds no lock error and no traceback. Ctrl-C stops every process of the run.
 """
@@ -15,13 +16,15 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
+import requests
 from django.conf import settings
 from playwright.sync_api import expect
 
-from accounting.providers.xero.mapping import tax_unmapped_message
+from accounting.providers.xero.mapping import line_accounts_unset_message, tax_unmapped_message
 from drills.local_flow import api_key, create_invoice, log_in, ten_steps
 from drills.local_portal import fresh_services, group_processes, make_run, stop, sync_state
 from drills.waiting import wait_for
+from stores.models import LineKind
 
 pytestmark = [pytest.mark.browser]
 
@@ -50,6 +53,20 @@ def local_portal(request, tmp_path, browser):
     assert group_processes(pgid) == [], "processes of make run left running after Ctrl-C"
 
 
+def _demo_states(portal, *, key: str, store_id: int) -> dict[str, tuple[str, str]]:
+    """The store's invoices as the Billing API lists them: number → (sync state, last error) in its channel."""
+    answer = requests.get(
+        f"{portal.url}/api/v1/stores/{store_id}/invoices/", headers={"Authorization": f"Bearer {key}"}, timeout=10
+    )
+    answer.raise_for_status()
+    return {
+        invoice["number"]: (invoice["sync"][0]["state"], invoice["sync"][0]["last_error"])
+        if invoice["sync"]
+        else ("", "")
+        for invoice in answer.json()["results"]
+    }
+
+
 def test_the_readme_flow_on_make_run(local_portal, page, shot):
     portal = local_portal
     page.set_default_timeout(20_000)
@@ -58,6 +75,22 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
     shot("active")
     channel_url = page.url
     key = api_key(page, portal, name="Till system")
+
+    # The demo store's own invoices were queued when the channel was created: within 10 seconds of
+    # Is Active the one at the Sales account's rate with product lines only is in Xero, and each
+    # of the others waits, saying for what.
+    demo_waits = {
+        "HS-1001": line_accounts_unset_message(kinds=[LineKind.SHIPPING]),
+        "HS-1003": line_accounts_unset_message(kinds=[LineKind.SHIPPING, LineKind.DISCOUNT]),
+        "HS-1004": tax_unmapped_message(rate=Decimal("0")),
+    }
+    demo = wait_for(
+        lambda: s if (s := _demo_states(portal, key=key, store_id=store_id))["HS-1002"][0] == "in_xero" else {},
+        timeout=10, what="the demo's HS-1002 in Xero",
+    )  # fmt: skip
+    assert {number: demo[number] for number in demo_waits} == {
+        number: ("waiting", message) for number, message in demo_waits.items()
+    }
 
     # At the Sales account's rate: its default tax type (OUTPUT2) goes, within 10 seconds.
     sent = create_invoice(portal, key=key, store_id=store_id, number="MR-20", rate="20")
@@ -80,6 +113,8 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
     expect(page.get_by_text(re.compile(r"^The tax mapping was saved\."))).to_be_visible()
     wait_for(lambda: sync_state(portal, key=key, invoice_id=held)["state"] == "in_xero", timeout=10,
              what="the 0% invoice in Xero once its type was chosen")  # fmt: skip
+    wait_for(lambda: _demo_states(portal, key=key, store_id=store_id)["HS-1004"][0] == "in_xero", timeout=10,
+             what="the demo's HS-1004 (a 0% line) in Xero once the type was chosen")  # fmt: skip
 
     # The channel page's calls to Xero answer.
     page.goto(channel_url)
