@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import requests
+
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,11 +52,17 @@ class Outcome:
             self.failures.append(f"{kind}: {detail}")
 
 
-def login(base_url: str, username: str) -> Any:
-    """A browser session logged in through the log-in form; the CSRF token sent as a header."""
-    import requests
+class Browser(requests.Session):
+    """A browser of one of the drill's users (who is also a Xero user of the sandbox)."""
 
-    session = requests.Session()
+    def __init__(self, username: str) -> None:
+        super().__init__()
+        self.username = username
+
+
+def login(base_url: str, username: str) -> Browser:
+    """A browser session logged in through the log-in form; the CSRF token sent as a header."""
+    session = Browser(username)
     page = session.get(f"{base_url}/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     assert token, "no CSRF token on the log-in page"
@@ -65,12 +73,25 @@ def login(base_url: str, username: str) -> Any:
     return session
 
 
+def _sign_in_to_xero(browser: Any, login_page: Any) -> Any:
+    """Sign in on Xero's log-in page the consent page sent `browser` to (the sandbox on its own host:
+    cookies of the portal's host do not go there), as login.xero.com asks; return the page it leads to."""
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text)
+    assert token, "no CSRF token on Xero's log-in page"
+    form = {"username": browser.username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+    answer = browser.post(login_page.url, data=form, timeout=30, headers={"Referer": login_page.url, "X-CSRFToken": ""})
+    answer.raise_for_status()
+    return answer
+
+
 def consent(browser: Any, authorize_url: str) -> str:
     """Allow access on the sandbox's consent page in `browser` (a session signed in on the site: the
     sandbox's Xero user, as login.xero.com remembers its sign-in); return the callback URL Xero sends
     the browser to."""
     page = browser.get(authorize_url, timeout=30)
     page.raise_for_status()
+    if urlsplit(page.url).path.endswith("/accounts/login/"):
+        page = _sign_in_to_xero(browser, page)
     data = [(name, unescape(value)) for name, value in HIDDEN.findall(page.text)]
     data += [("tenant", ORGANISATION.findall(page.text)[0]), ("action", "allow")]
     action = urljoin(page.url, unescape(FORM_ACTION.search(page.text).group(1)))  # type: ignore[union-attr]
@@ -198,8 +219,6 @@ def _local(location: str, host: str) -> bool:
 
 
 def next_attacks(*, base_url: str, scene: dict, alice: Any, outcome: Outcome) -> None:
-    import requests
-
     host = urlsplit(base_url).netloc
     c1 = scene["channels"]["C1"]
     for evil in EVIL_NEXTS:
