@@ -51,6 +51,16 @@ def synced_count(channel) -> int:
     return SyncRecord.objects.filter(channel=channel, state=SyncState.SYNCED).count()
 
 
+def unsynced(channel) -> str:
+    """Say which rows are not in Xero yet and why (a timed-out wait names them)."""
+    rows = SyncRecord.objects.filter(channel=channel).exclude(state=SyncState.SYNCED).order_by("id")[:10]
+    return "; ".join(
+        f"{r.kind} {r.object_id} {r.state} after {r.attempt_count} attempts, next at {r.next_attempt_at}: "
+        f"{r.last_error[:80]!r}"
+        for r in rows
+    )
+
+
 def numbers_in_xero(tenant_id: str) -> Counter:
     return Counter(i["InvoiceNumber"] for i in testing.invoices(organisation=tenant_id))
 
@@ -98,21 +108,32 @@ def test_no_duplicates_after_dropped_answers_server_errors_and_a_429_storm(celer
         return SyncAttempt.objects.filter(record__channel=channel, outcome=outcome).exists()
 
     # Each fault alone first, at full strength, so that each surely happens (a share could miss):
-    # every write's answer lost after commit, then every call a 500, then a 429 storm.
+    # every write's answer lost after commit, then every call a 500, then a 429 storm. Each
+    # phase's invoices commit together, so the full-strength fault lasts from the first attempt
+    # until it is seen, not for as long as a (slow) machine takes to create 30 invoices: every
+    # retry in that time would count towards the row's attempts and double its next wait.
     for faults, outcome in (
         ({"drop_share": 1.0}, AttemptOutcome.FOUND),  # lost answers resolved by looking up
         ({"500_share": 1.0}, AttemptOutcome.SERVER_ERROR),
         ({"429_storm": True}, AttemptOutcome.RATE_LIMITED),
     ):
         testing.faults_set(organisation=org.tenant_id, **faults)
-        invoices += make_invoices(channel.store, 30, start=len(invoices) + 1)
+        with transaction.atomic():
+            invoices += make_invoices(channel.store, 30, start=len(invoices) + 1)
         wait_for(partial(seen, outcome), timeout=60)
         testing.faults_clear(organisation=org.tenant_id)
 
-    # Then all of them mixed, as a bad day at Xero looks.
-    testing.faults_set(organisation=org.tenant_id, drop_share=0.3, **{"500_share": 0.15, "503_share": 0.1})
+    # Then all of them mixed, as a bad day at Xero looks: a fifth of the answers lost after
+    # commit, one call in seven a 500 or a 503. (At a quarter of 5xx and three tenths lost, a
+    # batch failed about every other attempt, and the backoff, doubling from 5 s of a sandbox
+    # minute, could outlast the wait or reach the 12 attempts after which a row fails for an
+    # operator: the test then measured luck, not duplicates.)
+    testing.faults_set(organisation=org.tenant_id, drop_share=0.2, **{"500_share": 0.1, "503_share": 0.05})
     invoices += make_invoices(channel.store, 90, start=len(invoices) + 1)
-    wait_for(lambda: synced_count(channel) == len(invoices), timeout=240)
+    try:
+        wait_for(lambda: synced_count(channel) == len(invoices), timeout=240)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; still out: {unsynced(channel)}") from None
     testing.faults_clear(organisation=org.tenant_id)
 
     assert len(invoices) == 180
