@@ -31,8 +31,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from drills.local_flow import api_key, create_invoice, log_in, session_cookies, ten_steps  # noqa: E402
-from drills.local_portal import fresh_services, make_run, stop, sync_state  # noqa: E402
+from drills.make_run.flow import api_key, create_invoice, log_in, session_cookies, ten_steps  # noqa: E402
+from drills.make_run.portal import fresh_services, make_run, stop, sync_state  # noqa: E402
 from drills.waiting import wait_for  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -4,8 +4,8 @@
 (`CELERY_BROKER_URL=filesystem://`). Kombu's own transport writes a file in place (open, which
 creates it empty, then write), so another process can read it in between: an empty or half-written
 message or exchange table, and `JSONDecodeError` kills the reader. It happens most where the three
-processes start at once on a fresh checkout (`bench/broker_files.py` measures it: 35 of 240 process
-starts failed with kombu's transport, none with this one). Here each file is written under a name
+processes start at once on a fresh checkout (`bench/broker_files.py` measures it: 23 to 45 of 240
+process starts failed with kombu's transport, none with this one). Here each file is written under a name
 the readers ignore, then renamed into place, which is atomic on one file system: a reader sees the
 whole file or none. Everything else is kombu's.
 """

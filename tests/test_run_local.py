@@ -22,7 +22,7 @@ from types import ModuleType
 import requests
 from cryptography.fernet import Fernet
 
-from drills.local_portal import group_processes, make_run, stop
+from drills.make_run.portal import group_processes, make_run, stop
 from drills.waiting import wait_for
 from tests.test_settings import ROOT, _clean_env
 

@@ -21,8 +21,8 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from accounting.providers.xero.mapping import line_accounts_unset_message, tax_unmapped_message
-from drills.local_flow import api_key, create_invoice, log_in, ten_steps
-from drills.local_portal import fresh_services, group_processes, make_run, stop, sync_state
+from drills.make_run.flow import api_key, create_invoice, log_in, ten_steps
+from drills.make_run.portal import fresh_services, group_processes, make_run, stop, sync_state
 from drills.waiting import wait_for
 from stores.models import LineKind
 

@@ -1,4 +1,4 @@
-"""The README's flow walked in Chromium on a `make run` (drills.local_portal): its browser test and its bench.
+"""The README's flow walked in Chromium on a `make run` (drills.make_run.portal): its browser test and its bench.
 
 Each step is found by the label the README names and checked by the message a newcomer reads, so
 the bench times the same walk the test asserts.
@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from playwright.sync_api import Page, expect
 
-from drills.local_portal import LocalPortal, invoice_body
+from drills.make_run.portal import LocalPortal, invoice_body
 
 DEMO_USER = ("demo", "demo-password-2026")
 

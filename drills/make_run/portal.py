@@ -26,7 +26,7 @@ import requests
 
 from drills.waiting import wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COPY_IGNORED = shutil.ignore_patterns(
     ".venv",
     ".venv-tools",
