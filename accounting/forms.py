@@ -8,9 +8,10 @@ from django import forms
 
 from accounting.models import SENDING_SETTINGS, AccountingChannel
 
-SECRET_NEW_HELP = "From your Xero app. It is stored encrypted and never shown again."
-SECRET_STORED_HELP = "A secret is stored. Leave blank to keep it; type a new one to replace it."
-SECRET_NONE_HELP = "No secret is stored. Type the one from your Xero app."
+# The Client Secret field's help texts (not secrets: bandit's B105 reads "SECRET" in the names).
+SECRET_NEW_HELP = "From your Xero app. It is stored encrypted and never shown again."  # nosec B105
+SECRET_STORED_HELP = "A secret is stored. Leave blank to keep it; type a new one to replace it."  # nosec B105
+SECRET_NONE_HELP = "No secret is stored. Type the one from your Xero app."  # nosec B105
 
 
 class ChannelForm(forms.ModelForm):
