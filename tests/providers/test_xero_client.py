@@ -7,12 +7,9 @@ port, and a server that never answers.
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from xero_python.accounting.models import Contact
@@ -22,50 +19,6 @@ from accounting.providers.xero.answers import scope_missing_message
 from accounting.providers.xero.client import XeroClient
 
 TENANT = "11111111-2222-3333-4444-555555555555"
-
-
-class ScriptedXero:
-    """Answers requests in order from `answers`: (status, headers, JSON body or text)."""
-
-    def __init__(self) -> None:
-        self.answers: list[tuple[int, dict[str, str], Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        script = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                script.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                        "body": body})  # fmt: skip
-                status, headers, payload = script.answers.pop(0)
-                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                self.send_response(status)
-                for name, value in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST = _answer
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
-@pytest.fixture
-def xero(settings) -> Iterator[ScriptedXero]:
-    script = ScriptedXero()
-    thread = threading.Thread(target=script.server.serve_forever, daemon=True)
-    thread.start()
-    settings.XERO_API_URL = script.url
-    settings.XERO_REQUEST_TIMEOUT = 2.0
-    yield script
-    script.server.shutdown()
-    script.server.server_close()
 
 
 def client() -> XeroClient:

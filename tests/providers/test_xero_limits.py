@@ -4,7 +4,6 @@ organisation or, for an app limit, the whole app."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +15,6 @@ from accounting.access.limits import LIMITS
 from accounting.providers.xero import errors
 from accounting.providers.xero.answers import rate_limited
 from accounting.providers.xero.client import XeroClient
-from tests.providers.test_xero_client import ScriptedXero
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 OTHER_TENANT = "66666666-7777-8888-9999-000000000000"
@@ -29,18 +27,6 @@ def clean_redis(settings) -> Iterator[redis.Redis]:
     client.flushdb()
     yield client
     client.flushdb()
-
-
-@pytest.fixture
-def scripted(settings) -> Iterator[ScriptedXero]:
-    script = ScriptedXero()
-    thread = threading.Thread(target=script.server.serve_forever, daemon=True)
-    thread.start()
-    settings.XERO_API_URL = script.url
-    settings.XERO_REQUEST_TIMEOUT = 2.0
-    yield script
-    script.server.shutdown()
-    script.server.server_close()
 
 
 def test_a_429_says_which_limit_by_its_type():
@@ -104,11 +90,11 @@ def test_the_database_limiters_app_minute_refusal_is_an_app_limit_reached(settin
 
 
 @pytest.mark.services
-def test_an_app_429_pauses_every_organisation_of_the_app(scripted, clean_redis, settings):
+def test_an_app_429_pauses_every_organisation_of_the_app(xero, clean_redis, settings):
     settings.XERO_RATE_TIME_SCALE = 1.0
     gate = LimiterGate(limiter=RedisLimiter(settings.REDIS_URL), tenant_id=TENANT, app_key="app-2")
     other = LimiterGate(limiter=RedisLimiter(settings.REDIS_URL), tenant_id=OTHER_TENANT, app_key="app-2")
-    scripted.answers.append((429, {"Retry-After": "20", "X-Rate-Limit-Problem": "AppMinute"}, {"Title": "Too Many"}))
+    xero.answers.append((429, {"Retry-After": "20", "X-Rate-Limit-Problem": "AppMinute"}, {"Title": "Too Many"}))
 
     with pytest.raises(errors.XeroAppRateLimited) as limited:
         XeroClient(access_token="a", tenant_id=TENANT, gate=gate).accounts()
@@ -121,11 +107,11 @@ def test_an_app_429_pauses_every_organisation_of_the_app(scripted, clean_redis, 
 
 
 @pytest.mark.services
-def test_a_day_429_pauses_the_organisation_alone(scripted, clean_redis, settings):
+def test_a_day_429_pauses_the_organisation_alone(xero, clean_redis, settings):
     settings.XERO_RATE_TIME_SCALE = 1.0
     gate = LimiterGate(limiter=RedisLimiter(settings.REDIS_URL), tenant_id=TENANT, app_key="app-3")
     other = LimiterGate(limiter=RedisLimiter(settings.REDIS_URL), tenant_id=OTHER_TENANT, app_key="app-3")
-    scripted.answers.append((429, {"Retry-After": "600", "X-Rate-Limit-Problem": "day"}, {"Title": "Too Many"}))
+    xero.answers.append((429, {"Retry-After": "600", "X-Rate-Limit-Problem": "day"}, {"Title": "Too Many"}))
 
     with pytest.raises(errors.XeroDayRateLimited):
         XeroClient(access_token="a", tenant_id=TENANT, gate=gate).accounts()
