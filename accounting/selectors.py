@@ -76,15 +76,28 @@ def active_channel_conflicts(*, channel: AccountingChannel) -> QuerySet[Accounti
     return AccountingChannel.objects.filter(rule, is_active=True).exclude(pk=channel.pk).select_related("store")
 
 
-def idle_channel_ids(*, idle_for: dt.timedelta) -> list[int]:
-    """Return the connected channels whose token set has not been refreshed for `idle_for`."""
-    before = timezone.now() - idle_for
-    return list(
+def idle_channel_ids(
+    *, idle_for: dt.timedelta, spread: dt.timedelta = dt.timedelta(0), limit: int | None = None
+) -> list[int]:
+    """Return the connected channels whose token set has not been refreshed for `idle_for`.
+
+    With `spread`, each channel waits a share of it more, set by its id (one of 24 steps), so that
+    channels connected together (an onboarding day, a migration) come due over `spread` instead
+    of in one run; `limit` caps one run, the longest idle first.
+    """
+    now = timezone.now()
+    before = now - idle_for
+    rows = (
         AccountingChannel.objects.filter(connection_state=ConnectionState.CONNECTED)
         .filter(Q(last_token_refresh_at__lte=before) | Q(last_token_refresh_at__isnull=True, connected_at__lte=before))
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "last_token_refresh_at", "connected_at")
     )
+    due = sorted(
+        (last, pk)
+        for pk, refreshed, connected in rows
+        if (last := refreshed or connected) is not None and last <= before - spread * ((pk % 24) / 24)
+    )
+    return sorted(pk for _last, pk in due[:limit])
 
 
 # Tax mapping ---------------------------------------------------------------------------------

@@ -7,16 +7,28 @@ from here down.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
 
 from accounting.access.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
-from accounting.inbound.poll import channel_poll, channels_with_pending_events, events_process, pollable_channel_ids
+from accounting.inbound.poll import (
+    channel_poll,
+    channels_with_pending_events,
+    events_process,
+    poll_slot,
+    pollable_channel_ids,
+)
 from accounting.selectors import idle_channel_ids
 from accounting.sync.schedule.lanes import lane_turn, sync_sweep
 
 logger = logging.getLogger(__name__)
+
+# The idle refresh of a channel comes due within a day after its 30 days (by its id), and one run
+# refreshes at most this many: 100,000 channels need about 140 an hour.
+IDLE_REFRESH_SPREAD = dt.timedelta(days=1)
+REFRESH_PER_RUN = 500
 
 
 @shared_task(name="accounting.tasks.sweep_due", ignore_result=True)
@@ -54,8 +66,13 @@ def xero_events_sweep() -> int:
 
 @shared_task(name="accounting.tasks.xero_poll_due", ignore_result=True)
 def xero_poll_due() -> int:
-    """Queue a poll of every sending channel without a webhook key (beat, every XERO_POLL_SECONDS)."""
-    channel_ids = pollable_channel_ids()
+    """Queue a poll of this tick's share of the channels to poll (beat, every XERO_POLL_TICK_SECONDS).
+
+    Each channel is polled once every XERO_POLL_SECONDS, in its own slot: a fifteenth of them a
+    minute at the defaults, never all at once.
+    """
+    slot, slots = poll_slot()
+    channel_ids = pollable_channel_ids(slot=slot, slots=slots)
     for channel_id in channel_ids:
         xero_poll_channel.apply_async(args=(channel_id,), retry=False)
     return len(channel_ids)
@@ -69,12 +86,16 @@ def xero_poll_channel(channel_id: int) -> None:
 
 @shared_task(name="accounting.tasks.refresh_idle_tokens")
 def refresh_idle_tokens() -> int:
-    """Refresh the token sets idle for 30 days, so that no 60-day refresh token lapses; return how many."""
+    """Refresh the token sets idle for 30 days, so that no 60-day refresh token lapses; return how many.
+
+    Hourly, at most REFRESH_PER_RUN a run, each channel's turn spread over a day by its id: a
+    thousand channels connected on one day refresh over the next day's runs, not in one burst.
+    """
     refreshed = 0
-    for channel_id in idle_channel_ids(idle_for=IDLE_REFRESH_AFTER):
+    for channel_id in idle_channel_ids(idle_for=IDLE_REFRESH_AFTER, spread=IDLE_REFRESH_SPREAD, limit=REFRESH_PER_RUN):
         try:
             refreshed += channel_refresh_if_idle(channel_id=channel_id)
         except TokenRefreshFailed as exc:
-            # Xero unreachable: the next run (in 6 hours) tries again, weeks before the token lapses.
+            # Xero unreachable: the next run (in an hour) tries again, weeks before the token lapses.
             logger.warning("Channel %s: idle token refresh failed: %s", channel_id, exc)
     return refreshed

@@ -5,8 +5,12 @@ through the limiter; each answer is applied by `accounting.inbound.apply`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from accounting.access.client import channel_xero_client
@@ -15,7 +19,14 @@ from accounting.inbound.apply import aware, xero_invoices_apply
 from accounting.inbound.webhooks import feed_of
 from accounting.models import AccountingChannel, ConnectionState
 from accounting.providers.xero.errors import XeroBudgetExhausted, XeroError
-from accounting.sync.models import ChannelXeroFeed, WebhookEventState, XeroWebhookEvent
+from accounting.sync.models import (
+    ChannelXeroFeed,
+    RecordKind,
+    SyncRecord,
+    SyncState,
+    WebhookEventState,
+    XeroWebhookEvent,
+)
 from channels_portal.locks import named_lock
 
 # Events handled per task (their invoices are fetched with IDs=, split by the URL budget).
@@ -119,11 +130,26 @@ def channel_poll(*, channel_id: int) -> TurnOutcome:
         return TurnOutcome()
 
 
-def pollable_channel_ids() -> list[int]:
-    """Return the sending channels without a webhook key (the poll's work)."""
+def poll_slot(*, now: float | None = None) -> tuple[int, int]:
+    """Return (this tick's slot, how many slots): a channel is polled in the ticks of its slot.
+
+    XERO_POLL_SECONDS (a channel's poll interval) ÷ XERO_POLL_TICK_SECONDS (the beat's) slots;
+    a tick's slot follows the clock, so a restarted beat keeps every channel's rhythm.
+    """
+    tick = float(settings.XERO_POLL_TICK_SECONDS)
+    slots = max(1, round(float(settings.XERO_POLL_SECONDS) / tick))
+    return int((time.time() if now is None else now) // tick) % slots, slots
+
+
+def pollable_channel_ids(*, slot: int = 0, slots: int = 1) -> list[int]:
+    """Return the sending channels without a webhook key that have an invoice in Xero to watch,
+    those of `slot` of `slots` (by id)."""
     sending = AccountingChannel.objects.filter(is_active=True, connection_state=ConnectionState.CONNECTED)
+    if slots > 1:
+        sending = sending.annotate(poll_slot=Mod("pk", slots)).filter(poll_slot=slot)
     with_key = ChannelXeroFeed.objects.exclude(webhook_key="").exclude(webhook_key__isnull=True)
-    return list(sending.exclude(pk__in=with_key.values("channel_id")).values_list("pk", flat=True))
+    sent = SyncRecord.objects.filter(channel=OuterRef("pk"), kind=RecordKind.INVOICE, state=SyncState.SYNCED)
+    return list(sending.exclude(pk__in=with_key.values("channel_id")).filter(Exists(sent)).values_list("pk", flat=True))
 
 
 def channels_with_pending_events() -> list[int]:

@@ -135,6 +135,10 @@ class SyncRecord(models.Model):
                 condition=Q(state="pending"),
                 name="sync_record_due",
             ),
+            # The beat sweep's look whether a channel has a row due now: one seek per channel.
+            models.Index(
+                fields=["channel", "next_attempt_at"], condition=Q(state="pending"), name="sync_record_due_at"
+            ),
             models.Index(fields=["channel", "state"], name="sync_record_channel_state"),
             models.Index(fields=["lease_until"], condition=Q(state="in_flight"), name="sync_record_leases"),
             # The ledger page: newest first (with or without a state), failures by cause, the rate.

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = BASE_DIR / ".local"  # runtime files of a local portal (gitignored)
@@ -162,6 +163,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # what several processes would write at once.
     CELERY_BROKER_TRANSPORT = "channels_portal.broker:Transport"
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# Two queues: "sync" holds the push turns (one batch to Xero each), "celery" the rest (the beat's
+# sweeps and polls, webhook events, token refreshes). A worker started without -Q takes both; a
+# machine that only sends runs `celery worker -Q sync` while at least one group takes "celery"
+# (docs/scaling.md).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("sync", routing_key="sync"))
+CELERY_TASK_ROUTES = {"accounting.tasks.push_channel": {"queue": "sync"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -176,23 +184,27 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(LOCAL_DIR / "celerybeat-schedule"))
 # Starts afresh, instead of exiting, from a schedule file a killed beat left half-written.
 CELERY_BEAT_SCHEDULER = "channels_portal.beat:RecoveringPersistentScheduler"
+# A channel without a webhook key is polled every XERO_POLL_SECONDS; the beat polls a share of
+# them every tick (accounting.inbound.poll.poll_slot), so thousands are never polled at once.
+XERO_POLL_SECONDS = env.float("XERO_POLL_SECONDS", default=900.0)
+XERO_POLL_TICK_SECONDS = min(60.0, XERO_POLL_SECONDS)
 CELERY_BEAT_SCHEDULE = {
     # Dispatch every due sync ledger row, so nothing waits on a lost broker message.
     "sync-sweep-due": {
         "task": "accounting.tasks.sweep_due",
         "schedule": env.float("SYNC_SWEEP_SECONDS", default=5.0),
     },
-    # Keep 60-day refresh tokens alive by refreshing those idle for 30 days.
+    # Keep 60-day refresh tokens alive by refreshing those idle for 30 days (spread over a day).
     "refresh-idle-tokens": {
         "task": "accounting.tasks.refresh_idle_tokens",
-        "schedule": timedelta(hours=6),
+        "schedule": timedelta(hours=1),
     },
     # Paid and void status from Xero: the poll of channels without a webhook key (each poll is
     # at least one call: every 15 minutes costs 96 of a Starter app's 1,000 calls a day), and
     # the webhook events a lost broker message left pending.
     "xero-poll-due": {
         "task": "accounting.tasks.xero_poll_due",
-        "schedule": env.float("XERO_POLL_SECONDS", default=900.0),
+        "schedule": XERO_POLL_TICK_SECONDS,
     },
     "xero-events-sweep": {
         "task": "accounting.tasks.xero_events_sweep",

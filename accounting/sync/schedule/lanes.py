@@ -3,12 +3,15 @@
 A channel has up to `LANES` lanes; each lane is one chain of `push_channel` tasks, one batch per
 task, re-queued at the back of the broker queue while work remains. Every channel with work thus
 gets its turn in rotation, so one merchant's 10,000-invoice backlog adds only a few tasks ahead of
-another merchant's new invoice (fair dispatch). A lane is held by a cache key with a TTL, so a
+another merchant's new invoice (fair dispatch). On Redis a backlog's next turns wait in the
+queue's lower priority step, so a channel's first turn after new work (a trickle merchant's
+invoice) goes before every draining merchant's next batch. A lane is held by a cache key with a TTL, so a
 lost task frees its lane by itself; the sweep restarts any channel with due rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from functools import lru_cache
@@ -17,18 +20,21 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.dispatch import receiver
+from django.utils import timezone
 
 from accounting.models import AccountingChannel, ConnectionState
 from accounting.sync.ledger.wake import channel_has_work, store_has_work
 from accounting.sync.models import SyncRecord, SyncState
 from accounting.sync.schedule.turn import channel_push_turn, due_rows, leases_reclaim
-from channels_portal.celery import task_send
+from channels_portal.celery import PRIORITY_BACKLOG, task_send
 
 logger = logging.getLogger(__name__)
 
 PUSH_TASK = "accounting.tasks.push_channel"
+# The queue settings.CELERY_TASK_ROUTES sends the push turns to.
+SYNC_QUEUE = "sync"
 
 # As many lanes as Xero allows calls in flight per organisation.
 LANES = int(getattr(settings, "SYNC_LANES_PER_CHANNEL", 5))
@@ -53,15 +59,23 @@ WIDEN_BELOW = int(getattr(settings, "SYNC_WIDEN_BELOW_QUEUED", 8))
 
 
 def _queued_turns() -> int | None:
-    """Return how many tasks wait in the default queue (Redis broker only; None when unknown)."""
+    """Return how many turns wait in the sync queue, both its steps (Redis broker only; None when
+    unknown)."""
     url = settings.CELERY_BROKER_URL
     if not url.startswith(("redis://", "rediss://")):
         return None
     try:
-        length: Any = _broker_redis(url).llen("celery")
-        return int(length)
+        pipe = _broker_redis(url).pipeline()
+        for key in (SYNC_QUEUE, f"{SYNC_QUEUE}{_PRIORITY_SEPARATOR}{PRIORITY_BACKLOG}"):
+            pipe.llen(key)
+        lengths: Any = pipe.execute()
+        return sum(int(length) for length in lengths)
     except redis.RedisError:
         return None
+
+
+# How kombu's Redis transport names a queue's priority step (kombu.transport.redis.Channel.sep).
+_PRIORITY_SEPARATOR = "\x06\x16"
 
 
 @lru_cache(maxsize=2)
@@ -73,8 +87,12 @@ def _lane_key(channel_id: int, lane: int) -> str:
     return f"sync:lane:{channel_id}:{lane}"
 
 
-def _enqueue(*, channel_id: int, lane: int, chain: str, countdown: float = 0.0) -> None:
-    task_send(PUSH_TASK, args=(channel_id, lane, chain), countdown=countdown)
+def _enqueue(*, channel_id: int, lane: int, chain: str, countdown: float = 0.0, backlog: bool = False) -> None:
+    """Queue a turn: a channel's first turn after new work ahead of the backlogs' turns, so that one
+    merchant's new invoice is not sent after every draining merchant's next batch."""
+    task_send(
+        PUSH_TASK, args=(channel_id, lane, chain), countdown=countdown, priority=PRIORITY_BACKLOG if backlog else None
+    )
 
 
 def lane_start(*, channel_id: int, widen: bool = False) -> bool:
@@ -90,7 +108,7 @@ def lane_start(*, channel_id: int, widen: bool = False) -> bool:
         chain = uuid.uuid4().hex
         if cache.add(_lane_key(channel_id, lane), chain, timeout=_lane_ttl()):
             try:
-                _enqueue(channel_id=channel_id, lane=lane, chain=chain)
+                _enqueue(channel_id=channel_id, lane=lane, chain=chain, backlog=widen)
             except Exception:
                 # Broker down: the rows are safe in the database and the sweep will try again.
                 cache.delete(_lane_key(channel_id, lane))
@@ -116,13 +134,66 @@ def _store_has_work(sender: object, *, store_id: int, **kwargs: Any) -> None:
         lane_start(channel_id=channel_id)
 
 
+# Table names come from the models' meta; every value is a parameter.
+_DUE_CHANNELS_SQL = """
+    WITH RECURSIVE pending(channel_id) AS (
+        SELECT (SELECT MIN(channel_id) FROM {records} WHERE state = %s)
+        UNION ALL
+        SELECT (SELECT MIN(r.channel_id) FROM {records} r
+                WHERE r.state = %s AND r.channel_id > pending.channel_id)
+        FROM pending WHERE pending.channel_id IS NOT NULL
+    )
+    SELECT p.channel_id FROM pending p
+    WHERE p.channel_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM {records} d
+        WHERE d.channel_id = p.channel_id AND d.state = %s AND d.next_attempt_at <= %s
+    )
+    ORDER BY p.channel_id
+"""
+
+
+def channels_with_due_rows(*, now: dt.datetime | None = None) -> list[int]:
+    """Return the channels with a pending row due now, reading only the channels with pending
+    rows (never every channel); whether they may send is the caller's look.
+
+    A loose index scan of the partial index `sync_record_due`: each step seeks the next channel id
+    with a pending row, so the rows read follow the channels with work, however many channels
+    exist. PostgreSQL and SQLite both run it.
+    """
+    sql = _DUE_CHANNELS_SQL.format(records=connection.ops.quote_name(SyncRecord._meta.db_table))
+    pending = SyncState.PENDING.value
+    due_by = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = [pending, pending, pending, due_by]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _lanes_held(channel_ids: list[int]) -> set[int]:
+    """Return which of the channels hold a lane (one cache round trip for them all)."""
+    keys = {_lane_key(channel_id, lane): channel_id for channel_id in channel_ids for lane in range(LANES)}
+    return {keys[key] for key in cache.get_many(list(keys))} if keys else set()
+
+
 def sync_sweep() -> int:
-    """Reclaim dead leases and start a lane for every sending channel with due rows; return how many."""
+    """Reclaim dead leases and start a lane for every sending channel with due rows; return how many.
+
+    Its cost follows the work: one query for the channels with due rows, one cache read for their
+    lanes, one for those of them without a lane that may send (by primary key), and a look at
+    the due rows (payments wait for their invoice) of each of those. An idle channel costs the
+    sweep nothing.
+    """
     leases_reclaim()
-    sending = AccountingChannel.objects.filter(is_active=True, connection_state=ConnectionState.CONNECTED)
-    due = SyncRecord.objects.filter(channel=OuterRef("pk"), state=SyncState.PENDING, next_attempt_at__isnull=False)
+    candidates = channels_with_due_rows()
+    held = _lanes_held(candidates)
+    unheld = [channel_id for channel_id in candidates if channel_id not in held]
+    if not unheld:
+        return 0
     started = 0
-    for channel in sending.filter(Exists(due)).iterator():
+    sending = AccountingChannel.objects.filter(
+        pk__in=unheld, is_active=True, connection_state=ConnectionState.CONNECTED
+    )
+    for channel in sending:
         if SyncRecord.objects.filter(due_rows(channel=channel)).exists() and lane_start(channel_id=channel.pk):
             started += 1
     return started
@@ -154,7 +225,7 @@ def lane_turn(*, channel_id: int, lane: int, chain: str) -> None:
     countdown = min(result.wait, MAX_COUNTDOWN)
     cache.set(key, chain, timeout=_lane_ttl() + int(countdown) + 1)
     try:
-        _enqueue(channel_id=channel_id, lane=lane, chain=chain, countdown=countdown)
+        _enqueue(channel_id=channel_id, lane=lane, chain=chain, countdown=countdown, backlog=True)
     except Exception:
         _lane_free(key, chain)
         raise

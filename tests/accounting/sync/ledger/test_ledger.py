@@ -197,7 +197,7 @@ def test_the_sweep_hands_back_dead_leases_for_a_look_up_and_starts_one_lane_per_
     reclaimed = SyncRecord.objects.get(channel=sending, object_id=dead.pk)
     assert (reclaimed.state, reclaimed.needs_lookup, reclaimed.claim) == (SyncState.PENDING, True, "")
     assert SyncRecord.objects.get(channel=sending, object_id=alive.pk).state == SyncState.IN_FLIGHT
-    assert clean_redis.llen("celery") == 1
+    assert clean_redis.llen("sync") == 1
 
 
 @pytest.mark.services
@@ -209,13 +209,13 @@ def test_a_lost_broker_message_leaves_the_row_for_the_sweep_to_dispatch_again(cl
     with transaction.atomic():  # commits: the wake-up queues one turn
         channel = AccountingChannelFactory.create(is_active=True, connection_state="connected")
         invoice = InvoiceFactory.create(store=channel.store)
-    assert clean_redis.llen("celery") == 1
-    clean_redis.delete("celery")  # the message is lost (broker restarted without persistence)
+    assert clean_redis.llen("sync") == 1
+    clean_redis.delete("sync")  # the message is lost (broker restarted without persistence)
 
     time.sleep(1.1)  # the lane's hold runs out
     assert sync_sweep() == 1
 
-    assert clean_redis.llen("celery") == 1
+    assert clean_redis.llen("sync") == 1
     assert SyncRecord.objects.get(channel=channel, object_id=invoice.pk).state == SyncState.PENDING
 
 
