@@ -5,12 +5,13 @@ through the limiter; each answer is applied by `accounting.inbound.apply`.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Mod
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Least, Mod
 from django.utils import timezone
 
 from accounting.access.client import channel_xero_client
@@ -23,7 +24,6 @@ from accounting.sync.models import (
     ChannelXeroFeed,
     RecordKind,
     SyncRecord,
-    SyncState,
     WebhookEventState,
     XeroWebhookEvent,
 )
@@ -33,6 +33,10 @@ from channels_portal.locks import named_lock
 EVENTS_PER_TURN = 100
 # Xero answers 100 invoices per page.
 PAGE_SIZE = 100
+# A channel whose polls keep finding nothing is polled less often: after k quiet polls in a row,
+# every 2**k poll intervals, at most every 2**POLL_BACK_OFF (15 min → 30 min, 1 h, 2 h). Any change
+# Xero reports (a payment, a void, or an invoice the channel has just sent) brings it back to 15 min.
+POLL_BACK_OFF = 3
 # When a turn cannot run now (limiter, another worker): try again after this long.
 RETRY_SECONDS = 5.0
 # A store payment of the invoice is on its way to Xero: look again after this long.
@@ -103,11 +107,13 @@ def channel_poll(*, channel_id: int) -> TurnOutcome:
         since = feed.poll_watermark or channel.connected_at or timezone.now()
         newest = since
         deferred = False
+        changed = 0
         try:
             client, _gate = channel_xero_client(channel=channel)
             page = 1
             while True:
                 invoices = client.invoices_modified_since(since=since, page=page)
+                changed += len(invoices)
                 results = xero_invoices_apply(channel=channel, invoices=invoices)
                 for invoice in invoices:
                     result = results.get(str(invoice.invoice_id))
@@ -125,7 +131,10 @@ def channel_poll(*, channel_id: int) -> TurnOutcome:
             return TurnOutcome()
         # A deferred invoice keeps the watermark where it was, so the next poll sees it again.
         ChannelXeroFeed.objects.filter(pk=feed.pk).update(
-            poll_watermark=since if deferred else newest, polled_at=timezone.now(), last_error=""
+            poll_watermark=since if deferred else newest,
+            polled_at=timezone.now(),
+            last_error="",
+            quiet_polls=0 if changed else Least(F("quiet_polls") + 1, POLL_BACK_OFF),
         )
         return TurnOutcome()
 
@@ -141,15 +150,30 @@ def poll_slot(*, now: float | None = None) -> tuple[int, int]:
     return int((time.time() if now is None else now) // tick) % slots, slots
 
 
-def pollable_channel_ids(*, slot: int = 0, slots: int = 1) -> list[int]:
+def pollable_channel_ids(*, slot: int = 0, slots: int = 1, now: dt.datetime | None = None) -> list[int]:
     """Return the sending channels without a webhook key that have an invoice in Xero to watch,
-    those of `slot` of `slots` (by id)."""
+    those of `slot` of `slots` (by id) whose poll is due (see POLL_BACK_OFF)."""
     sending = AccountingChannel.objects.filter(is_active=True, connection_state=ConnectionState.CONNECTED)
     if slots > 1:
         sending = sending.annotate(poll_slot=Mod("pk", slots)).filter(poll_slot=slot)
     with_key = ChannelXeroFeed.objects.exclude(webhook_key="").exclude(webhook_key__isnull=True)
-    sent = SyncRecord.objects.filter(channel=OuterRef("pk"), kind=RecordKind.INVOICE, state=SyncState.SYNCED)
-    return list(sending.exclude(pk__in=with_key.values("channel_id")).filter(Exists(sent)).values_list("pk", flat=True))
+    # Sent at least once: Xero holds it (a later change in the store may have it queued again).
+    sent = SyncRecord.objects.filter(channel=OuterRef("pk"), kind=RecordKind.INVOICE).exclude(xero_id="")
+    candidates = (
+        sending.exclude(pk__in=with_key.values("channel_id"))
+        .filter(Exists(sent))
+        .values_list("pk", "xero_feed__polled_at", "xero_feed__quiet_polls")
+    )
+    now = now or timezone.now()
+    return [pk for pk, polled_at, quiet in candidates if _poll_due(polled_at=polled_at, quiet=quiet or 0, now=now)]
+
+
+def _poll_due(*, polled_at: dt.datetime | None, quiet: int, now: dt.datetime) -> bool:
+    if polled_at is None:
+        return True
+    interval = float(settings.XERO_POLL_SECONDS) * 2 ** min(quiet, POLL_BACK_OFF)
+    # Less a tick: polls start at the slot's ticks, a little after the interval's exact end.
+    return (now - polled_at).total_seconds() >= interval - float(settings.XERO_POLL_TICK_SECONDS)
 
 
 def channels_with_pending_events() -> list[int]:

@@ -309,6 +309,9 @@ class ChannelXeroFeed(models.Model):
     # The poll asks Xero for invoices modified since this instant (Xero's UpdatedDateUTC, UTC).
     poll_watermark = models.DateTimeField(null=True, blank=True)
     polled_at = models.DateTimeField(null=True, blank=True)
+    # Polls in a row that found nothing changed in Xero: each doubles the wait to the next, up to
+    # 8 intervals (accounting.inbound.poll.POLL_BACK_OFF); a poll that finds a change resets it.
+    quiet_polls = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -227,3 +227,28 @@ def test_without_a_key_the_poll_brings_payments_made_in_xero(org, live_server, h
     assert feed.poll_watermark is not None
     assert f"/Date({int(feed.poll_watermark.timestamp() * 1000)}+0000)/" == paid["UpdatedDateUTC"]
     assert XeroWebhookEvent.objects.count() == 0
+
+
+def test_polls_that_find_nothing_back_off_and_a_change_in_xero_brings_the_poll_back(org, live_server, settings):
+    from accounting.inbound.poll import POLL_BACK_OFF, pollable_channel_ids
+
+    settings.XERO_POLL_SECONDS, settings.XERO_POLL_TICK_SECONDS = 900.0, 60.0
+    channel = connect_channel(org=org)
+    sent_invoice(channel, total="20.00")
+    channel_poll(channel_id=channel.pk)  # the invoice just sent is a change: no back-off yet
+    assert ChannelXeroFeed.objects.get(channel=channel).quiet_polls == 0
+    for quiet in range(1, POLL_BACK_OFF + 2):
+        channel_poll(channel_id=channel.pk)
+        assert ChannelXeroFeed.objects.get(channel=channel).quiet_polls == min(quiet, POLL_BACK_OFF)
+
+    polled_at = ChannelXeroFeed.objects.get(channel=channel).polled_at
+    due_after = [
+        minutes for minutes in (15, 30, 60, 119, 120) if channel.pk in pollable_channel_ids(
+            now=polled_at + dt.timedelta(minutes=minutes))
+    ]  # fmt: skip
+    assert due_after == [119, 120]  # every 2 hours once quiet (less the beat's tick)
+
+    testing.invoice_mark_paid(organisation=org.tenant_id, invoice_number="S-1")
+    channel_poll(channel_id=channel.pk)
+    assert ChannelXeroFeed.objects.get(channel=channel).quiet_polls == 0
+    assert channel.pk in pollable_channel_ids(now=polled_at + dt.timedelta(minutes=15))
