@@ -22,6 +22,7 @@ from accounting.inbound.poll import (
 )
 from accounting.selectors import idle_channel_ids
 from accounting.sync.schedule.lanes import lane_turn, sync_sweep
+from channels_portal.celery import PRIORITY_BACKLOG
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def xero_poll_due() -> int:
     slot, slots = poll_slot()
     channel_ids = pollable_channel_ids(slot=slot, slots=slots)
     for channel_id in channel_ids:
-        xero_poll_channel.apply_async(args=(channel_id,), retry=False)
+        # Background work: after every new invoice's turn (the queue's first priority step).
+        xero_poll_channel.apply_async(args=(channel_id,), retry=False, priority=PRIORITY_BACKLOG)
     return len(channel_ids)
 
 

@@ -144,7 +144,9 @@ _DUE_CHANNELS_SQL = """
         FROM pending WHERE pending.channel_id IS NOT NULL
     )
     SELECT p.channel_id FROM pending p
-    WHERE p.channel_id IS NOT NULL AND EXISTS (
+    WHERE p.channel_id IS NOT NULL
+    AND (SELECT c.is_active AND c.connection_state = %s FROM {channels} c WHERE c.id = p.channel_id)
+    AND EXISTS (
         SELECT 1 FROM {records} d
         WHERE d.channel_id = p.channel_id AND d.state = %s AND d.next_attempt_at <= %s
     )
@@ -153,17 +155,22 @@ _DUE_CHANNELS_SQL = """
 
 
 def channels_with_due_rows(*, now: dt.datetime | None = None) -> list[int]:
-    """Return the channels with a pending row due now, reading only the channels with pending
-    rows (never every channel); whether they may send is the caller's look.
+    """Return the sending channels with a pending row due now, reading only the channels with
+    pending rows (never every channel).
 
     A loose index scan of the partial index `sync_record_due`: each step seeks the next channel id
-    with a pending row, so the rows read follow the channels with work, however many channels
-    exist. PostgreSQL and SQLite both run it.
+    with a pending row; each such channel is then looked up by its primary key (a scalar
+    subquery, which the database runs per row, never as a scan of the channels) and its earliest
+    due row by `sync_record_due_at`. So the rows read follow the channels with work, however many
+    channels exist. PostgreSQL and SQLite both run it.
     """
-    sql = _DUE_CHANNELS_SQL.format(records=connection.ops.quote_name(SyncRecord._meta.db_table))
+    quote = connection.ops.quote_name
+    sql = _DUE_CHANNELS_SQL.format(
+        records=quote(SyncRecord._meta.db_table), channels=quote(AccountingChannel._meta.db_table)
+    )
     pending = SyncState.PENDING.value
     due_by = connection.ops.adapt_datetimefield_value(now or timezone.now())
-    params = [pending, pending, pending, due_by]
+    params = [pending, pending, ConnectionState.CONNECTED.value, pending, due_by]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -178,10 +185,10 @@ def _lanes_held(channel_ids: list[int]) -> set[int]:
 def sync_sweep() -> int:
     """Reclaim dead leases and start a lane for every sending channel with due rows; return how many.
 
-    Its cost follows the work: one query for the channels with due rows, one cache read for their
-    lanes, one for those of them without a lane that may send (by primary key), and a look at
-    the due rows (payments wait for their invoice) of each of those. An idle channel costs the
-    sweep nothing.
+    Its cost follows the work: one query for the sending channels with due rows, one cache read
+    for their lanes, and for those without a lane (rare: a lane starts on the commit that queues
+    a row) one query loading them by primary key and a look at the due rows of each (payments
+    wait for their invoice). An idle or switched-off channel costs the sweep nothing.
     """
     leases_reclaim()
     candidates = channels_with_due_rows()
@@ -190,10 +197,7 @@ def sync_sweep() -> int:
     if not unheld:
         return 0
     started = 0
-    sending = AccountingChannel.objects.filter(
-        pk__in=unheld, is_active=True, connection_state=ConnectionState.CONNECTED
-    )
-    for channel in sending:
+    for channel in AccountingChannel.objects.filter(pk__in=unheld):
         if SyncRecord.objects.filter(due_rows(channel=channel)).exists() and lane_start(channel_id=channel.pk):
             started += 1
     return started
