@@ -137,10 +137,11 @@ def _store_has_work(sender: object, *, store_id: int, **kwargs: Any) -> None:
 # Table names come from the models' meta; every value is a parameter.
 _DUE_CHANNELS_SQL = """
     WITH RECURSIVE pending(channel_id) AS (
-        SELECT (SELECT MIN(channel_id) FROM {records} WHERE state = %s)
+        SELECT (SELECT channel_id FROM {records} WHERE state = %s
+                ORDER BY channel_id, next_attempt_at LIMIT 1)
         UNION ALL
-        SELECT (SELECT MIN(r.channel_id) FROM {records} r
-                WHERE r.state = %s AND r.channel_id > pending.channel_id)
+        SELECT (SELECT r.channel_id FROM {records} r WHERE r.state = %s AND r.channel_id > pending.channel_id
+                ORDER BY r.channel_id, r.next_attempt_at LIMIT 1)
         FROM pending WHERE pending.channel_id IS NOT NULL
     )
     SELECT p.channel_id FROM pending p
@@ -158,11 +159,13 @@ def channels_with_due_rows(*, now: dt.datetime | None = None) -> list[int]:
     """Return the sending channels with a pending row due now, reading only the channels with
     pending rows (never every channel).
 
-    A loose index scan of the partial index `sync_record_due`: each step seeks the next channel id
-    with a pending row; each such channel is then looked up by its primary key (a scalar
-    subquery, which the database runs per row, never as a scan of the channels) and its earliest
-    due row by `sync_record_due_at`. So the rows read follow the channels with work, however many
-    channels exist. PostgreSQL and SQLite both run it.
+    A loose index scan of the partial index `sync_record_due_at`, whose order (channel, then due
+    time) is the order the seek asks for, so that no index of all the rows serves it by skipping
+    synced ones: each step seeks the next channel id with a pending row. Each such channel is then
+    looked up by its primary key (a scalar subquery, run per row) and its earliest due row by the
+    same index. So the rows read follow the channels with work, however many channels and synced
+    rows exist (PostgreSQL may still read a small channels table whole: it is cheaper). PostgreSQL
+    and SQLite both run it.
     """
     quote = connection.ops.quote_name
     sql = _DUE_CHANNELS_SQL.format(
