@@ -242,6 +242,7 @@ def test_polls_that_find_nothing_back_off_and_a_change_in_xero_brings_the_poll_b
         assert ChannelXeroFeed.objects.get(channel=channel).quiet_polls == min(quiet, POLL_BACK_OFF)
 
     polled_at = ChannelXeroFeed.objects.get(channel=channel).polled_at
+    assert polled_at is not None
     due_after = [
         minutes for minutes in (15, 30, 60, 119, 120) if channel.pk in pollable_channel_ids(
             now=polled_at + dt.timedelta(minutes=minutes))
