@@ -67,9 +67,11 @@ def build(count: int) -> None:
     )  # fmt: skip
     stores = Store.objects.bulk_create(Store(organization=m, name="Store", currency="GBP") for m in merchants)
     token: Any = {"access_token": "a" * 40, "refresh_token": "r" * 40, "expires_at": now.timestamp() + 1800}
+    secret = "bench-only-" + "x" * 8  # a throw-away value of the bench's own database
     channels = AccountingChannel.objects.bulk_create(
-        (AccountingChannel(store=s, name="Xero", client_id=f"C{n:08d}", client_secret="s", tenant_id=str(uuid.uuid4()),
-                           tenant_name=f"Books {n}", connection_state=ConnectionState.CONNECTED, is_active=True,
+        (AccountingChannel(store=s, name="Xero", client_id=f"C{n:08d}", client_secret=secret,
+                           tenant_id=str(uuid.uuid4()), tenant_name=f"Books {n}",
+                           connection_state=ConnectionState.CONNECTED, is_active=True,
                            connected_at=now - dt.timedelta(days=40),
                            last_token_refresh_at=now - dt.timedelta(hours=(n * 7) % (29 * 24)), token_set=token)
          for n, s in enumerate(stores)),
