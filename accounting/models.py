@@ -72,6 +72,16 @@ class AccountingChannel(models.Model):
         "Line amounts", max_length=10, choices=LineAmountType.choices, default=LineAmountType.EXCLUSIVE
     )
     invoice_number_prefix = models.CharField("Invoice number prefix", max_length=10, blank=True)
+    # Daily summaries (posting periods of `ChannelPostingPeriod`): whom they are to, and how long
+    # after the store's day ends it is sent (late invoices of the day still join it).
+    summary_contact_name = models.CharField(
+        "Summary contact", max_length=255, blank=True, db_default="",
+        help_text="The Xero contact daily summaries are made out to. Blank: “<store name> sales”.",
+    )  # fmt: skip
+    summary_grace_minutes = models.PositiveIntegerField(
+        "Grace period (minutes)", default=30, db_default=30,
+        help_text="How long after the store's day ends its summary is sent.",
+    )  # fmt: skip
     is_active = models.BooleanField("Is Active", default=False)
 
     # Connection to the provider.
@@ -386,3 +396,60 @@ class ChannelPaymentAccount(models.Model):
     def __str__(self) -> str:
         label = self.account_name or self.account_code or self.account_id
         return f"{self.method or 'default'} → {label}"
+
+
+class PostingMode(models.TextChoices):
+    PER_INVOICE = "per_invoice", "One Xero invoice per store invoice"
+    DAILY_SUMMARY = "daily_summary", "One summary invoice per day"
+
+
+class ChannelPostingPeriod(models.Model):
+    """From which store day on a channel posts one way: the mode of a day is that of the latest
+    period starting on or before it (none: one Xero invoice per store invoice).
+
+    Only ever added for days not yet sent either way (`accounting.services.posting`), so no store
+    invoice is posted both ways.
+    """
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="posting_periods")
+    mode = models.CharField("Posting", max_length=20, choices=PostingMode.choices)
+    starts_on = models.DateField("from")
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["channel_id", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "starts_on"], name="accounting_posting_period_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} from {self.starts_on}"
+
+
+class ChannelTracking(models.Model):
+    """The Xero tracking option every line the channel sends carries (none when unset), with
+    options per country of the invoice's customer, and the organisation's categories as last read
+    from Xero (`books.tracking`): {"tenant_id", "categories": [{id, name, options: [{id, name}]}]}."""
+
+    channel = models.OneToOneField(AccountingChannel, on_delete=models.CASCADE, related_name="tracking")
+    category_id = models.CharField("Xero TrackingCategoryID", max_length=64, blank=True)
+    category_name = models.CharField("Tracking category", max_length=100, blank=True)
+    option_id = models.CharField("Xero TrackingOptionID", max_length=64, blank=True)
+    option_name = models.CharField("Tracking option", max_length=100, blank=True)
+    # {"GB": {"option_id", "option_name"}, …}: the option of invoices to customers in a country.
+    by_country = models.JSONField(default=dict, blank=True)
+    categories = models.JSONField(default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "channel tracking"
+        verbose_name_plural = "channel tracking"
+
+    def __str__(self) -> str:
+        return f"{self.category_name}: {self.option_name}" if self.option_id else "No tracking"

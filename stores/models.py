@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +18,14 @@ from organizations.models import Organization
 from .money import LineAmounts, invoice_totals, line_amounts
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 currency code, e.g. GBP.")
+
+
+def time_zone_name(value: str) -> None:
+    """Refuse a name that is not an IANA time zone."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone: use an IANA name, e.g. Europe/London.")
+
+
 percent = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
@@ -32,6 +42,11 @@ class Store(models.Model):
     name = models.CharField(max_length=200)
     platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.CUSTOM)
     currency = models.CharField(max_length=3, default="GBP", validators=[currency_code])
+    # The store's days (a daily summary's day, when a day has closed) are days in this zone.
+    time_zone = models.CharField(
+        "Time zone", max_length=64, default="UTC", validators=[time_zone_name],
+        help_text="An IANA time zone, e.g. Europe/London: the store's days begin and end in it.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,6 +58,15 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> dt.date:
+        """Return the store's date now, in its time zone."""
+        return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(self.time_zone)).date()
+
+    def day_end(self, day: dt.date) -> dt.datetime:
+        """Return the instant the store's `day` ends (midnight after it, in the store's zone)."""
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
 
 
 class Product(models.Model):

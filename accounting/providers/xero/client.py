@@ -28,6 +28,7 @@ from xero_python.accounting.models import (
     PaymentDelete,
     Payments,
     TaxRate,
+    TrackingCategory,
 )
 
 from accounting.providers.xero import errors
@@ -291,3 +292,8 @@ class XeroClient(XeroTransport):
         """Return the organisation's tax rates (every status; the caller picks the usable ones)."""
         result = self._call(self._api.get_tax_rates)
         return list(result.tax_rates or [])
+
+    def tracking_categories(self) -> list[TrackingCategory]:
+        """Return the organisation's ACTIVE tracking categories, each with its options."""
+        result = self._call(self._api.get_tracking_categories)
+        return list(result.tracking_categories or [])

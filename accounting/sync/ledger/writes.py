@@ -7,6 +7,7 @@ again once this attempt is recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
@@ -149,3 +150,20 @@ def _wake_on_commit(*, store_id: int) -> None:
         return
     # Robust: a broker that is down must not undo the committed change; the sweep covers it.
     transaction.on_commit(_Wake(store_id), robust=True)
+
+
+def ledger_summary_due(*, channel_id: int, summary_id: int, due_at: dt.datetime) -> None:
+    """Make the daily summary's row due at `due_at` (its day closed, plus the grace period), to be
+    sent again with what changed; a row being sent right now is sent again once it is recorded."""
+    now = timezone.now()
+    row, created = SyncRecord.objects.get_or_create(
+        channel_id=channel_id, kind=RecordKind.SUMMARY, object_id=summary_id, action=SyncAction.PUSH,
+        defaults={"state": SyncState.PENDING, "next_attempt_at": due_at},
+    )  # fmt: skip
+    if created:
+        return
+    SyncRecord.objects.filter(pk=row.pk).exclude(state=SyncState.IN_FLIGHT).update(
+        state=SyncState.PENDING, next_attempt_at=due_at, attempt_count=0, last_error="", waiting_for="",
+        changed_at=now, updated_at=now,
+    )  # fmt: skip
+    SyncRecord.objects.filter(pk=row.pk, state=SyncState.IN_FLIGHT).update(changed_at=now)

@@ -3,20 +3,17 @@ changed ones already in Xero), each element's outcome recorded on its own row.""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Max, QuerySet
 
 from accounting.books.cache import (
-    currency_missing_message,
-    enabled_currencies,
     sales_account_code,
     sales_account_forget,
     sales_tax_rates_forget,
 )
 from accounting.books.line_accounts import channel_line_accounts
-from accounting.books.tax_mapping import channel_tax_types_resolve
+from accounting.books.tracking import channel_tracking_row, invoice_tracking
 from accounting.models import AccountingChannel
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import Refusal, element_refusal
@@ -27,11 +24,13 @@ from accounting.sync.ledger.batch_writes import numbers_write
 from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord, WaitingFor, XeroContactLink, XeroItemLink
 from accounting.sync.push.base import Push
 from accounting.sync.push.contacts import contacts_resolve, customer_of
+from accounting.sync.push.invoice_books import with_enabled_currency, with_tax_types
 from accounting.sync.push.invoice_numbers import numbers_taken_settle
 from accounting.sync.push.invoice_status import updates_against_held
 from accounting.sync.push.items import items_available
 from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, waiting
 from accounting.sync.push.payments import voids_prepare
+from accounting.sync.push.summarise import invoices_summarise
 from stores.models import Invoice, InvoiceLine, InvoiceStatus
 
 Pair = tuple[SyncRecord, Invoice]
@@ -44,9 +43,11 @@ class InvoicesPush(Push):
 
     def push(self) -> None:
         channel, client, outcomes = self.channel, self.client, self.outcomes
-        invoices = _invoices_of(self.rows)
+        invoices = invoices_of(self.rows)
         refusals: dict[int, Refusal] = {}
-        live = _sendable(rows=self.rows, invoices=invoices, outcomes=outcomes)
+        # The days this channel posts as one summary invoice: those rows go into their summaries.
+        rows = invoices_summarise(channel=channel, client=client, rows=self.rows, invoices=invoices, outcomes=outcomes)
+        live = _sendable(rows=rows, invoices=invoices, outcomes=outcomes)
         live = _resolve_lost_answers(channel=channel, client=client, pairs=live, outcomes=outcomes)
         creates, updates = _prepare(channel=channel, client=client, pairs=live, outcomes=outcomes)
         voids_prepare(channel=channel, client=client, group=updates)  # Xero voids only unpaid invoices
@@ -93,7 +94,7 @@ class InvoicesPush(Push):
         self.outcomes.update(_element_outcomes(group=group, elements=elements, refusals=refusals))
 
 
-def _invoices_of(rows: list[SyncRecord]) -> dict[Any, Invoice]:
+def invoices_of(rows: list[SyncRecord]) -> dict[Any, Invoice]:
     """Return the rows' invoices, each with its lines (and their products) at hand for
     `invoice.lines.all()`: two queries, the products joined to the lines' query.
 
@@ -227,12 +228,10 @@ def _prepare(
         return [], []
     account = sales_account_code(channel=channel, client=client)
     accounts = channel_line_accounts(channel=channel, sales=account)
-    tax_types, pairs = _with_tax_types(
-        channel=channel, client=client, pairs=pairs, outcomes=outcomes, accounts=accounts
-    )
+    tax_types, pairs = with_tax_types(channel=channel, client=client, pairs=pairs, outcomes=outcomes, accounts=accounts)
     if not pairs:
         return [], []
-    pairs = _with_enabled_currency(channel=channel, client=client, pairs=pairs, outcomes=outcomes)
+    pairs = with_enabled_currency(channel=channel, client=client, pairs=pairs, outcomes=outcomes)
     if not pairs:
         return [], []
     customers = {customer_of(i) for _r, i in pairs}
@@ -244,6 +243,7 @@ def _prepare(
         if products
         else set()
     )
+    tracking = channel_tracking_row(channel=channel)
     creates: list[Prepared] = []
     updates: list[Prepared] = []
     for row, invoice in pairs:
@@ -255,6 +255,7 @@ def _prepare(
             payload = mapping.invoice_payload(
                 invoice=invoice, channel=channel, contact_id=contacts.contact_ids[customer],
                 account_code=account, item_codes=codes, tax_types=tax_types, accounts=accounts,
+                tracking=invoice_tracking(tracking, country=invoice.customer_country),
             )  # fmt: skip
         except mapping.LineAccountUnset as exc:
             outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[str(exc)])
@@ -277,59 +278,6 @@ def _prepare(
         else:
             (updates if row.xero_id else creates).append((row, payload, digest))
     return creates, updates
-
-
-def _with_enabled_currency(
-    *, channel: AccountingChannel, client: XeroClient, pairs: list[Pair], outcomes: dict[int, Outcome]
-) -> list[Pair]:
-    """Return the pairs whose currency the organisation has enabled; the others fail now, with
-    the fix named, before anything is sent for them (Xero would refuse the invoice). A currency
-    missing from the cached list is asked again once, so a retry after enabling it goes out."""
-    wanted = {invoice.currency for _r, invoice in pairs}
-    enabled = enabled_currencies(channel=channel, client=client)
-    if not wanted <= enabled:
-        enabled = enabled_currencies(channel=channel, client=client, refresh=True)
-    kept: list[Pair] = []
-    for row, invoice in pairs:
-        if invoice.currency in enabled:
-            kept.append((row, invoice))
-        else:
-            message = currency_missing_message(code=invoice.currency, organisation=channel.tenant_name)
-            outcomes[row.pk] = rejected(messages=[message], http_status=None, attempt=AttemptOutcome.LOCAL)
-    return kept
-
-
-def _with_tax_types(
-    *,
-    channel: AccountingChannel,
-    client: XeroClient,
-    pairs: list[Pair],
-    outcomes: dict[int, Outcome],
-    accounts: mapping.LineAccounts,
-) -> tuple[dict[tuple[Decimal, str], str], list[Pair]]:
-    """Return the channel's Xero tax type of every line's (rate, kind), and the pairs whose every
-    line has one; the others wait for the operator's choice, before anything (contact, item,
-    invoice) is sent for them. Invoices without tax (NoTax) need none."""
-    needs = {row.pk: sorted(mapping.invoice_tax_keys(invoice, accounts=accounts)) for row, invoice in pairs}
-    # A line whose account is not chosen waits for that first: its tax type may follow from it.
-    unset = {row.pk: mapping.unset_line_accounts(keys=needs[row.pk], accounts=accounts) for row, _i in pairs}
-    for row, _invoice in pairs:
-        if unset[row.pk]:
-            message = mapping.line_accounts_unset_message(kinds=unset[row.pk])
-            outcomes[row.pk] = waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[message])
-    pairs = [(row, invoice) for row, invoice in pairs if not unset[row.pk]]
-    keys = {key for row, _invoice in pairs for key in needs[row.pk]}
-    if not keys:
-        return {}, pairs
-    resolution = channel_tax_types_resolve(channel=channel, client=client, keys=keys, accounts=accounts)
-    kept: list[Pair] = []
-    for row, invoice in pairs:
-        problems = [resolution.problems[k] for k in needs[row.pk] if k in resolution.problems]
-        if problems:
-            outcomes[row.pk] = waiting(on=WaitingFor.TAX_MAPPING, messages=problems)
-        else:
-            kept.append((row, invoice))
-    return resolution.tax_types, kept
 
 
 def _element_outcomes(

@@ -24,6 +24,7 @@ from accounting.providers.xero.values import CLOSED, XeroStatus, text
 from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, WaitingFor
 from accounting.sync.push.base import Push
 from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, waiting
+from accounting.sync.push.summarise import payments_summarise
 from stores.models import InvoiceStatus, Payment, PaymentSource
 
 Pair = tuple[SyncRecord, Payment]
@@ -40,7 +41,9 @@ class PaymentsPush(Push):
     def push(self) -> None:
         payments = Payment.objects.select_related("invoice").in_bulk([r.object_id for r in self.rows])
         channel, client, outcomes = self.channel, self.client, self.outcomes
-        pairs = _sendable(channel=channel, rows=self.rows, payments=payments, outcomes=outcomes)
+        # Payments of invoices in a daily summary join it; its push sends them per method.
+        rows = payments_summarise(channel=channel, rows=self.rows, outcomes=outcomes)
+        pairs = _sendable(channel=channel, rows=rows, payments=payments, outcomes=outcomes)
         invoice_ids = _invoice_ids(channel=channel, pairs=pairs)
         pairs = _resolve_lost_answers(
             channel=channel, client=client, pairs=pairs, invoice_ids=invoice_ids, outcomes=outcomes

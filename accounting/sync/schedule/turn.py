@@ -29,6 +29,7 @@ from accounting.access.tokens import (
 )
 from accounting.alerts.episodes import alert_day_limit, alerts_after_turn
 from accounting.books.payment_accounts import channel_allows_payments
+from accounting.books.posting import channel_summarises
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import (
@@ -37,18 +38,22 @@ from accounting.providers.xero.errors import (
     XeroDayLimitReached,
     XeroRateLimited,
 )
-from accounting.sync.models import RecordKind, SyncRecord, SyncState
+from accounting.sync.models import SUMMARISED, RecordKind, SyncRecord, SyncState
 from accounting.sync.push.base import Push
 from accounting.sync.push.invoices import InvoicesPush
 from accounting.sync.push.items import ItemsPush
 from accounting.sync.push.outcomes import backoff_seconds
 from accounting.sync.push.payments import PaymentsPush
 from accounting.sync.push.refunds import RefundsPush
+from accounting.sync.push.summaries import SummaryPush
 
 logger = logging.getLogger(__name__)
 
 # Refunds claimed per turn: each takes up to four calls (credit note, invoice, allocation, refund).
 REFUND_BATCH = 10
+# Daily summaries claimed per turn: each takes a few calls (contact, invoice, payments).
+SUMMARY_BATCH = 5
+BATCHES: dict[str, int] = {RecordKind.REFUND: REFUND_BATCH, RecordKind.SUMMARY: SUMMARY_BATCH}
 
 # Xero could not be reached for a token refresh: try again after this long (scaled).
 TOKEN_RETRY_SECONDS = 30.0
@@ -75,6 +80,12 @@ def channel_kinds(*, channel: AccountingChannel) -> list[str]:
         allowed = channel._allows_payments = channel_allows_payments(channel=channel)  # type: ignore[attr-defined]
     if allowed:
         kinds += PAYMENT_KINDS
+    # Summaries last: the payments of their invoices join them first.
+    summarises = getattr(channel, "_summarises", None)
+    if summarises is None:
+        summarises = channel._summarises = channel_summarises(channel=channel)  # type: ignore[attr-defined]
+    if summarises:
+        kinds.append(RecordKind.SUMMARY)
     return kinds
 
 
@@ -95,7 +106,7 @@ def due_rows(*, channel: AccountingChannel, now: dt.datetime | None = None, kind
         SyncRecord.objects.filter(
             channel_id=OuterRef("channel_id"), kind=RecordKind.INVOICE, object_id=OuterRef("parent_id"),
             state=SyncState.SYNCED,
-        ).exclude(xero_id="")
+        ).filter(~Q(xero_id="") | Q(xero_status=SUMMARISED))
     )  # fmt: skip
     earlier_open = Exists(
         SyncRecord.objects.filter(
@@ -146,9 +157,9 @@ def _next(*, channel: AccountingChannel) -> TurnResult:
 
 
 def rows_claim(*, channel: AccountingChannel, kind: str, limit: int | None = None) -> list[SyncRecord]:
-    """Claim up to `limit` (default: settings.SYNC_BATCH_SIZE, 50; REFUND_BATCH for refunds, which
-    take several calls each) due rows of one kind, oldest due first, for this turn alone."""
-    limit = limit or (REFUND_BATCH if kind == RecordKind.REFUND else settings.SYNC_BATCH_SIZE)
+    """Claim up to `limit` (default: settings.SYNC_BATCH_SIZE, 50; fewer refunds and summaries, which
+    take several calls each: `BATCHES`) due rows of one kind, oldest due first, for this turn alone."""
+    limit = limit or BATCHES.get(kind, settings.SYNC_BATCH_SIZE)
     now = timezone.now()
     claim = uuid.uuid4().hex
     with transaction.atomic():
@@ -243,6 +254,7 @@ PUSHES: dict[str, type[Push]] = {
     RecordKind.INVOICE: InvoicesPush,
     RecordKind.PAYMENT: PaymentsPush,
     RecordKind.REFUND: RefundsPush,
+    RecordKind.SUMMARY: SummaryPush,
 }
 
 

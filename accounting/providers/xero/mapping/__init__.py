@@ -7,6 +7,8 @@ resource, one builder each.
 - `contacts`: customers as contacts;
 - `payments`: payments to invoices, and refunds paid out of credit notes;
 - `credit_notes`: refunds as credit notes (ACCRECCREDIT), and their allocations;
+- `summaries`: a day's store invoices as one summary invoice (posting per day);
+- `tracking`: tracking categories and the option a line carries;
 - `common`: money rounding, the mapping errors, reading answers.
 
 Pure functions: no calls to Xero here. The names below are the package's public face, so that
@@ -59,6 +61,20 @@ from accounting.providers.xero.mapping.payments import (
     payment_reference,
     refund_payment_payload,
 )
+from accounting.providers.xero.mapping.summaries import (
+    SummaryLine,
+    SummaryRounding,
+    contribution,
+    line_key,
+    summary_lines_plan,
+    summary_payload,
+)
+from accounting.providers.xero.mapping.tracking import (
+    TrackingChoice,
+    line_tracking,
+    lines_track,
+    tracking_categories_dump,
+)
 
 __all__ = [
     "ITEM_CODE_MAX",
@@ -70,10 +86,14 @@ __all__ = [
     "MappingError",
     "PlannedLines",
     "PostalAddress",
+    "SummaryLine",
+    "SummaryRounding",
     "TaxTypeUnmapped",
+    "TrackingChoice",
     "allocation_payload",
     "contact_payload",
     "contact_reactivation_payload",
+    "contribution",
     "credit_note_payload",
     "currency",
     "customer_key",
@@ -90,7 +110,10 @@ __all__ = [
     "item_payload",
     "line_accounts_unset_message",
     "line_item_products",
+    "line_key",
     "line_tax_type",
+    "line_tracking",
+    "lines_track",
     "payload_hash",
     "payment_reference",
     "percent_text",
@@ -99,7 +122,10 @@ __all__ = [
     "refund_payment_payload",
     "rounding_note",
     "status_change_payload",
+    "summary_lines_plan",
+    "summary_payload",
     "tax_unmapped_message",
+    "tracking_categories_dump",
     "unset_line_accounts",
     "xero_invoice_number",
     "xero_invoice_status",

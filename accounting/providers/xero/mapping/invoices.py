@@ -15,6 +15,7 @@ from xero_python.accounting.models import Contact, Invoice, LineAmountTypes
 from accounting.models import AccountingChannel
 from accounting.providers.xero.mapping.common import currency
 from accounting.providers.xero.mapping.lines import LineAccounts, invoice_amount_type, invoice_lines
+from accounting.providers.xero.mapping.tracking import TrackingChoice, lines_track
 from accounting.providers.xero.status import void_status
 from accounting.providers.xero.values import CLOSED, XeroStatus
 from stores.models import Invoice as StoreInvoice
@@ -42,6 +43,7 @@ def invoice_payload(
     tax_types: Mapping[tuple[Decimal, str], str],
     invoice_id: str = "",
     accounts: LineAccounts | None = None,
+    tracking: TrackingChoice | None = None,
 ) -> Invoice:
     """Return the Xero sales invoice (ACCREC) for a store invoice.
 
@@ -50,7 +52,7 @@ def invoice_payload(
     each line's (rate, kind) to the channel's Xero TaxType (`line_tax_type`). The invoice's own
     tax mode decides LineAmountTypes; each line kind goes to its account (`accounts`, the sales
     account `account_code` for goods), and a rounding line closes any gap between Xero's total
-    and the store's (`invoice_lines`).
+    and the store's (`invoice_lines`). Every line carries the option `tracking`, if any.
     """
     planned = invoice_lines(
         invoice=invoice,
@@ -58,6 +60,7 @@ def invoice_payload(
         item_codes=item_codes,
         tax_types=tax_types,
     )
+    lines_track(planned.items, tracking)
     status = xero_invoice_status(invoice=invoice, channel=channel)
     payload = Invoice(
         type="ACCREC",

@@ -63,6 +63,8 @@ class PlannedLines:
     """The lines to send, Xero's totals for them, and the rounding line's amount (0: none)."""
 
     items: list[LineItem]
+    # Xero's arithmetic of each item but the rounding line (same order): a summary sums them.
+    money: list[XeroLine]
     xero_total: Decimal
     store_total: Decimal
     rounding: Decimal
@@ -203,7 +205,7 @@ def invoice_lines(
     xero = totals.xero_totals(money, amounts=amounts)
     store_total = totals.cents(invoice.total)
     planned = PlannedLines(
-        items=items, xero_total=xero.total, store_total=store_total, rounding=store_total - xero.total
+        items=items, money=money, xero_total=xero.total, store_total=store_total, rounding=store_total - xero.total
     )
     if planned.rounding:
         _rounding_line_add(planned, accounts=accounts, amounts=amounts, lines=len(money))
