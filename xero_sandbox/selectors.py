@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import DeveloperApp, Invoice, Organisation, RequestLog
+from .models import DeveloperApp, Invoice, Organisation, RequestLog, TrackingCategory
+from .models.tracking import DELETED
 
 
 def organisation_by_tenant(*, tenant_id: Any) -> Organisation:
@@ -23,6 +24,16 @@ def app_by_client_id(*, client_id: str) -> DeveloperApp:
 
 def invoice_list(*, organisation: Organisation) -> QuerySet[Invoice]:
     return Invoice.objects.filter(organisation=organisation).select_related("contact").order_by("-created_at", "-pk")
+
+
+def tracking_category_list(*, organisation: Organisation) -> list[TrackingCategory]:
+    """The organisation's tracking categories (ACTIVE and ARCHIVED), each with `kept_options` (not deleted)."""
+    categories = list(
+        TrackingCategory.objects.filter(organisation=organisation).exclude(status=DELETED).prefetch_related("options")
+    )
+    for category in categories:
+        category.kept_options = [o for o in category.options.all() if o.status != DELETED]  # type: ignore[attr-defined]
+    return categories
 
 
 def request_log_list(*, organisation: Organisation) -> QuerySet[RequestLog]:

@@ -13,8 +13,21 @@ from typing import Any
 
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
-from .models import Account, Contact, DeveloperApp, Invoice, Item, Organisation, RequestLog, TaxRate, WebhookDelivery
-from .services import apps, identity, organisation_settings, organisation_users, organisations, payments
+from .api.render_tracking import lines_with_tracking, tracking_category_json
+from .models import (
+    Account,
+    Contact,
+    DeveloperApp,
+    Invoice,
+    Item,
+    LineItem,
+    Organisation,
+    RequestLog,
+    TaxRate,
+    TrackingCategory,
+    WebhookDelivery,
+)
+from .services import apps, identity, organisation_settings, organisation_users, organisations, payments, tracking
 
 OrganisationRef = Organisation | str | uuid.UUID
 
@@ -155,9 +168,24 @@ def invoices(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
         "created_at", "pk"
     )
     related = found.select_related("contact").prefetch_related(
-        "line_items", "payments__account", "payments__invoice", "allocations__credit_note"
+        lines_with_tracking(LineItem), "payments__account", "payments__invoice", "allocations__credit_note"
     )
     return [invoice_json(invoice) for invoice in related]
+
+
+def tracking_category_add(*, organisation: OrganisationRef, name: str, options: list[str]) -> dict[str, Any]:
+    """Give the organisation an ACTIVE tracking category with ACTIVE options (kept if present); return its API JSON."""
+    category = tracking.tracking_seed(
+        organisation=organisation_get(organisation=organisation), name=name, options=options
+    )
+    return tracking_category_json(TrackingCategory.objects.prefetch_related("options").get(pk=category.pk))
+
+
+def tracking_categories(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
+    """Return the organisation's categories of every status, each with its options of every status, as API JSON."""
+    found = TrackingCategory.objects.filter(organisation=organisation_get(organisation=organisation))
+    every = ("ACTIVE", "ARCHIVED", "DELETED")
+    return [tracking_category_json(c, statuses=every) for c in found.prefetch_related("options")]
 
 
 def items(*, organisation: OrganisationRef) -> list[dict[str, Any]]:

@@ -31,6 +31,12 @@ urlpatterns = [
         accounting_api,
         name="accounting-allocations",
     ),
+    # /TrackingCategories/{id}/Options[/{optionId}]: the handler sees ident "<id>/Options[/<optionId>]".
+    re_path(
+        r"^api/api\.xro/2\.0/(?P<resource>TrackingCategories)/(?P<ident>[^/]+/Options(?:/[^/]+)?)/?$",
+        accounting_api,
+        name="accounting-tracking-options",
+    ),
     # The sandbox's own pages
     path("", portal.home, name="home"),
     path("apps/new/", portal.app_new, name="app-new"),

@@ -27,6 +27,8 @@ RESOURCE_SCOPES = {
     "TaxRates": ("accounting.settings",),
     "Currencies": ("accounting.settings",),
     "Organisation": ("accounting.settings",),
+    # The spec: GET needs accounting.settings or accounting.settings.read, writes accounting.settings.
+    "TrackingCategories": ("accounting.settings",),
 }
 
 

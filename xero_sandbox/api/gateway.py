@@ -17,7 +17,7 @@ from xero_sandbox.services.request_log import request_log_record
 from . import faults, idempotency, ratelimit
 from .auth import Caller, Refused, caller_for, scope_check
 from .request_rules import refuse_large_bodies, refuse_long_urls
-from .resources import HANDLERS, Call
+from .resources import DELETE_RESOURCES, HANDLERS, Call
 from .resources.common import ApiError
 from .responses import not_found, single_error
 
@@ -78,11 +78,12 @@ def _admit_and_run(request: HttpRequest, resource: str, ident: str) -> tuple[_Ou
         return _Outcome(exc.status, json.dumps(exc.body), exc.headers), None
     if resource not in HANDLERS:
         return _Outcome(404, json.dumps(not_found())), caller
-    if request.method not in {"GET", *WRITE_METHODS}:
+    allowed = {"GET", *WRITE_METHODS, *(["DELETE"] if resource in DELETE_RESOURCES else [])}
+    if request.method not in allowed:
         detail = f"The sandbox does not serve {request.method} on {resource}."
         return _Outcome(405, json.dumps({"Title": "Method Not Allowed", "Status": 405, "Detail": detail})), caller
     try:
-        scope_check(caller, resource=resource, write=request.method in WRITE_METHODS)
+        scope_check(caller, resource=resource, write=request.method != "GET")
     except Refused as exc:
         return _Outcome(exc.status, json.dumps(exc.body), exc.headers), caller
     organisation, tenant, app = caller.organisation, str(caller.organisation.tenant_id), caller.app.client_id

@@ -21,6 +21,8 @@ from xero_sandbox.models import (
     TaxRate,
 )
 
+from .render_tracking import line_tracking_json
+
 
 def ms_date(value: dt.date | None) -> str | None:
     """Return a date as Xero's `/Date(ms+0000)/` (midnight UTC)."""
@@ -208,7 +210,7 @@ def line_item_json(line: LineItem | CreditNoteLine, *, unitdp: int = 2) -> dict[
             "LineAmount": money(line.line_amount),
             "DiscountRate": money(line.discount_rate) if line.discount_rate is not None else None,
             "DiscountAmount": money(amount) if (amount := getattr(line, "discount_amount", None)) is not None else None,
-            "Tracking": [],
+            "Tracking": line_tracking_json(line),
         }
     )
 

@@ -22,11 +22,15 @@ DEMO_CONTACTS: list[tuple[str, str]] = [
     ("City Limousines", "office@citylimo.example.com"),
 ]
 
+# Xero's demo company tracks sales by "Region" (the spec's examples: Region / Eastside, North).
+DEMO_TRACKING: dict[str, list[str]] = {"Region": ["Eastside", "North", "South", "West Coast"]}
+
 __all__ = [
     "CURRENCY_NAMES",
     "DEMO_CONTACTS",
     "DEMO_CURRENCIES",
     "DEMO_ORGANISATIONS",
+    "DEMO_TRACKING",
     "REGIONS",
     "AccountRow",
     "ItemRow",

@@ -14,6 +14,7 @@ from .accounting import (
 from .credit_notes import Allocation, CreditNote, CreditNoteLine
 from .identity import AppTier, AuthorizationCode, Connection, DeveloperApp, Grant, OrganisationUser, RefreshToken
 from .operations import IdempotencyRecord, RequestLog, WebhookDelivery
+from .tracking import TrackingCategory, TrackingOption
 
 __all__ = [
     "Account",
@@ -37,5 +38,7 @@ __all__ = [
     "RefreshToken",
     "RequestLog",
     "TaxRate",
+    "TrackingCategory",
+    "TrackingOption",
     "WebhookDelivery",
 ]

@@ -45,6 +45,15 @@ class DocumentLine(models.Model):
     tax_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     line_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     discount_rate = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    # The line's Tracking: at most two options, of two different categories, in the order sent.
+    # RESTRICT: an option used on a line is never removed (it is archived); deleting a whole
+    # organisation still removes both.
+    tracking_option_1 = models.ForeignKey(
+        "xero_sandbox.TrackingOption", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
+    )
+    tracking_option_2 = models.ForeignKey(
+        "xero_sandbox.TrackingOption", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         abstract = True

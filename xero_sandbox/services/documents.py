@@ -13,6 +13,7 @@ from xero_sandbox.models import Contact, CreditNoteLine, Item, LineItem, Organis
 from xero_sandbox.parse import BadValue, parse_date, parse_decimal, text
 
 from .books import Books, round_cents
+from .line_tracking import TrackingBook
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 # Statuses that post a document to the ledger: the period lock date applies to them.
@@ -169,6 +170,8 @@ class DocumentBatch:
         self.contacts_by_name = {
             c.name: c for c in Contact.objects.filter(organisation=organisation, name__in=names, status="ACTIVE")
         }
+        tracked = any(line.get("Tracking") for p in payloads for line in lines_of(p))
+        self.tracking = TrackingBook.load(organisation) if tracked else TrackingBook()
 
     def contact_apply(self, document: Document, raw: dict[str, Any], errors: list[str]) -> str:
         """Attach the named contact; return a name to create when the contact is new."""
@@ -206,6 +209,8 @@ class DocumentBatch:
         item = self.items.get(line.item_code) if line.item_code else None
         if line.item_code and item is None:
             errors.append(f"Item code '{line.item_code}' is not valid")
+        chosen = self.tracking.resolve(raw.get("Tracking"), errors)
+        line.tracking_option_1, line.tracking_option_2 = [*chosen, None, None][:2]
         try:
             line.quantity = parse_decimal(raw.get("Quantity"), field="Quantity", default=Decimal(1)) or Decimal(0)
             unit = parse_decimal(raw.get("UnitAmount"), field="UnitAmount")

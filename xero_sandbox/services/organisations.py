@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from xero_sandbox import demo_books
 from xero_sandbox.models import Account, Connection, Contact, Currency, Grant, Item, Organisation, TaxRate
+from xero_sandbox.services.tracking import tracking_seed
 
 FAULT_FIELDS = (
     "fault_latency_ms",
@@ -96,8 +97,9 @@ def organisation_get_or_create(*, name: str, country: str = "GB") -> Organisatio
 
 
 def organisation_seed_demo_records(*, organisation: Organisation) -> None:
-    """Add the demo company's contacts and items, and enable the foreign currencies its demo stores
-    sell in, as Xero's own demo company has multi-currency on (idempotent: existing ones are left alone)."""
+    """Add the demo company's contacts, items and tracking category ("Region"), and enable the foreign
+    currencies its demo stores sell in, as Xero's own demo company has multi-currency on (idempotent:
+    existing ones are left alone)."""
     for code in demo_books.DEMO_CURRENCIES:
         currency_enable(organisation=organisation, code=code)
     for name, email in demo_books.DEMO_CONTACTS:
@@ -107,6 +109,8 @@ def organisation_seed_demo_records(*, organisation: Organisation) -> None:
             status="ACTIVE",
             defaults={"email_address": email, "is_customer": True},
         )
+    for name, options in demo_books.DEMO_TRACKING.items():
+        tracking_seed(organisation=organisation, name=name, options=options)
     for row in demo_books.region_for(organisation.country_code).items:
         Item.objects.get_or_create(
             organisation=organisation,

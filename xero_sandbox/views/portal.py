@@ -97,7 +97,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
-    """An organisation's admin page: faults, connections, limits, invoices."""
+    """An organisation's admin page: faults, connections, limits, tracking categories, invoices."""
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
     action = request.POST.get("action", "")
     form = FaultsForm(request.POST if action == "faults" else None, instance=organisation)
@@ -128,6 +128,7 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
         "form": form,
         "settings_form": settings_form,
         "invoices": invoices,
+        "tracking_categories": selectors.tracking_category_list(organisation=organisation),
         "connections": organisation.connections.select_related("app"),
         "user_accesses": organisation.user_accesses.select_related("user").order_by("user__username"),
         "user_form": UserAccessForm(),

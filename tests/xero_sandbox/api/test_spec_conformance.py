@@ -166,6 +166,54 @@ def test_credit_notes_and_allocations_match_the_spec(checker):
     assert (credited["AmountCredited"], credited["AmountDue"]) == (6.0, 4.8)
 
 
+def test_tracking_categories_options_and_tracked_lines_match_the_spec(checker):
+    region = checker.call("PUT", "/TrackingCategories", json={"Name": "Region"})["TrackingCategories"][0]
+    assert (region["Status"], region["Options"]) == ("ACTIVE", [])
+    category = f"/TrackingCategories/{region['TrackingCategoryID']}"
+    options = checker.call("PUT", f"{category}/Options", json={"Options": [{"Name": "North"}, {"Name": "South"}]})
+    north, south = options["Options"]
+    checker.call("POST", f"{category}/Options/{north['TrackingOptionID']}", json={"Name": "Northside"})
+    checker.call("GET", "/TrackingCategories", params={"where": 'Status=="ACTIVE"', "order": "Name ASC"})
+    checker.call("GET", "/TrackingCategories", params={"includeArchived": "true"})
+    checker.call("GET", category)
+    tracked = {
+        **INVOICE,
+        "InvoiceNumber": "INV-SPEC-T",
+        "LineItems": [{**INVOICE["LineItems"][0], "Tracking": [{"Name": "Region", "Option": "Northside"}]}],
+    }
+    invoice = checker.call("PUT", "/Invoices", json={"Invoices": [tracked]})["Invoices"][0]
+    assert invoice["LineItems"][0]["Tracking"] == [
+        {
+            "TrackingCategoryID": region["TrackingCategoryID"],
+            "TrackingOptionID": north["TrackingOptionID"],
+            "Name": "Region",
+            "Option": "Northside",
+        }
+    ]
+    checker.call("GET", f"/Invoices/{invoice['InvoiceID']}")
+    unknown = {
+        **tracked,
+        "InvoiceNumber": "INV-SPEC-U",
+        "LineItems": [{**tracked["LineItems"][0], "Tracking": [{"Name": "X", "Option": "Y"}]}],
+    }
+    refused = checker.call("PUT", "/Invoices", json={"Invoices": [unknown]}, status=400)
+    assert refused["Elements"][0]["ValidationErrors"] == [
+        {"Message": "There is no ACTIVE tracking category with the name 'X'"}
+    ]
+    checker.call("DELETE", f"{category}/Options/{south['TrackingOptionID']}")
+    in_use = checker.call("DELETE", f"{category}/Options/{north['TrackingOptionID']}", status=400)
+    _error_schema_check(in_use)
+    checker.call("POST", category, json={"Status": "ARCHIVED"})
+    spare = checker.call("PUT", "/TrackingCategories", json={"Name": "Spare"})["TrackingCategories"][0]
+    deleted = checker.call("DELETE", f"/TrackingCategories/{spare['TrackingCategoryID']}")
+    assert deleted["TrackingCategories"][0]["Status"] == "DELETED"
+    checker.call("PUT", "/TrackingCategories", json={"Name": "Channel"})
+    third = checker.call("PUT", "/TrackingCategories", json={"Name": "Project"})
+    assert third["TrackingCategories"][0]["Status"] == "ACTIVE"  # Region is archived: two active at most
+    too_many = checker.call("PUT", "/TrackingCategories", json={"Name": "Fourth"}, status=400)
+    assert too_many["Type"] == "ValidationException"
+
+
 @pytest.mark.parametrize("country", ["AU", "NZ", "US"])
 def test_every_regions_settings_match_the_spec(xero_sandbox, sandbox_app, specs, country):
     from xero_sandbox import testing

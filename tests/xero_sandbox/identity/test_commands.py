@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from xero_sandbox import testing
 from xero_sandbox.models import Account, Connection, DeveloperApp, Organisation, TaxRate
 from xero_sandbox.services.tokens import access_token_decode
 
@@ -96,8 +97,13 @@ def test_demo_is_idempotent_and_keeps_the_same_credentials():
     assert demo.contacts.count() == 3
     # The demo stores sell in EUR and USD: the demo company has them enabled besides GBP.
     assert sorted(demo.currencies.values_list("code", flat=True)) == ["EUR", "GBP", "USD"]
+    # Like Xero's demo company, it tracks by "Region" (run twice: still one category, four options).
+    assert [(c["Name"], [o["Name"] for o in c["Options"]]) for c in testing.tracking_categories(organisation=demo)] == [
+        ("Region", ["Eastside", "North", "South", "West Coast"])
+    ]
     northwind = Organisation.objects.get(name="Northwind Traders Ltd")
     assert list(northwind.currencies.values_list("code", flat=True)) == ["GBP"]
+    assert testing.tracking_categories(organisation=northwind) == []
 
 
 def test_faults_command_sets_and_clears_and_refuses_bad_shares_without_changing_anything():

@@ -11,6 +11,7 @@ from .credit_notes import credit_notes_handle
 from .invoices import invoices_handle, payments_handle
 from .items import items_handle
 from .settings import accounts_handle, currencies_handle, organisation_handle, tax_rates_handle
+from .tracking import tracking_categories_handle
 
 Handler = Callable[[Call], tuple[int, dict[str, Any]]]
 
@@ -24,6 +25,9 @@ HANDLERS: dict[str, Handler] = {
     "TaxRates": tax_rates_handle,
     "Currencies": currencies_handle,
     "Organisation": organisation_handle,
+    "TrackingCategories": tracking_categories_handle,
 }
+# Resources that answer DELETE (the spec's deleteTrackingCategory and deleteTrackingOptions).
+DELETE_RESOURCES = frozenset({"TrackingCategories"})
 
-__all__ = ["HANDLERS", "Call", "Handler"]
+__all__ = ["DELETE_RESOURCES", "HANDLERS", "Call", "Handler"]

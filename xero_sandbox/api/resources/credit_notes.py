@@ -9,8 +9,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from xero_sandbox.api.render_credit_notes import allocation_json, credit_note_json
+from xero_sandbox.api.render_tracking import lines_with_tracking
 from xero_sandbox.api.responses import envelope, not_found
-from xero_sandbox.models import Allocation, CreditNote
+from xero_sandbox.models import Allocation, CreditNote, CreditNoteLine
 from xero_sandbox.services.allocations import allocations_create
 from xero_sandbox.services.credit_notes import CreditNoteResult, credit_notes_save
 from xero_sandbox.services.documents import ZERO_ID
@@ -35,7 +36,7 @@ ALLOCATIONS = "/Allocations"
 
 def _with_related(notes: QuerySet[CreditNote]) -> QuerySet[CreditNote]:
     return notes.select_related("contact").prefetch_related(
-        "line_items", "allocations__invoice", "payments__account", "payments__credit_note"
+        lines_with_tracking(CreditNoteLine), "allocations__invoice", "payments__account", "payments__credit_note"
     )
 
 

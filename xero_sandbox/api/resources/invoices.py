@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from xero_sandbox.api.render import invoice_json, payment_json
+from xero_sandbox.api.render_tracking import lines_with_tracking
 from xero_sandbox.api.responses import envelope, not_found
-from xero_sandbox.models import Invoice, Payment
+from xero_sandbox.models import Invoice, LineItem, Payment
 from xero_sandbox.services.documents import ZERO_ID
 from xero_sandbox.services.invoices import InvoiceResult, invoices_save
 from xero_sandbox.services.payments import payment_delete, payments_create
@@ -50,7 +51,7 @@ ORDER_FIELDS = {
 
 def _with_related(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.select_related("contact").prefetch_related(
-        "line_items", "payments__account", "payments__invoice", "allocations__credit_note"
+        lines_with_tracking(LineItem), "payments__account", "payments__invoice", "allocations__credit_note"
     )
 
 
