@@ -50,6 +50,9 @@ urlpatterns = [
     path(
         "channels/<int:channel_id>/payment-accounts/", views.channel_payment_accounts, name="channel-payment-accounts"
     ),
+    path("channels/<int:channel_id>/posting/", views.channel_posting, name="channel-posting"),
+    path("channels/<int:channel_id>/tracking/", views.channel_tracking, name="channel-tracking"),
+    path("channels/<int:channel_id>/summaries/<int:summary_id>/", views.channel_summary, name="channel-summary"),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",

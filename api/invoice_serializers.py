@@ -100,13 +100,20 @@ class ChannelSyncSerializer(serializers.Serializer):
     channel_name = serializers.CharField()
     state = serializers.CharField(
         source="key",
-        help_text="pending, sending, in_xero, paid_in_xero, failed, skipped, waiting (for a choice on the channel)",
+        help_text=(
+            "pending, sending, in_xero, paid_in_xero, in_summary (sent in a daily summary), failed, skipped, "
+            "waiting (for a choice on the channel)"
+        ),
     )
     state_label = serializers.CharField(source="label")
     xero_id = serializers.CharField(help_text="The invoice's InvoiceID in Xero, empty until it is there.")
     xero_url = serializers.CharField(help_text="A link to the invoice in Xero, empty until it is there.")
     last_error = serializers.CharField()
     paid_in_xero = serializers.SerializerMethodField()
+    summary = serializers.IntegerField(
+        source="summary_id", allow_null=True,
+        help_text="The daily summary the invoice went to Xero in (posting per day): GET /api/v1/summaries/{id}/.",
+    )  # fmt: skip
 
     def get_paid_in_xero(self, badge: Any) -> bool:
         return bool(badge.key == "paid_in_xero")

@@ -20,7 +20,7 @@ from stores.selectors import products_of
 class StoreSerializer(serializers.ModelSerializer):
     class Meta:
         model = Store
-        fields = ["id", "name", "platform", "currency", "created_at", "updated_at"]
+        fields = ["id", "name", "platform", "currency", "time_zone", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -103,3 +103,35 @@ class AccountingChannelSerializer(serializers.ModelSerializer):
 def product_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Return validated product input as keyword arguments of the product services."""
     return {name: data[name] for name in ("sku", "name", "description", "unit_price", "parent") if name in data}
+
+
+class SummaryEntrySerializer(serializers.Serializer):
+    """A store invoice (or an adjustment to one, or a payment) in a daily summary."""
+
+    invoice = serializers.IntegerField(source="invoice_id")
+    number = serializers.CharField()
+    amount = serializers.DecimalField(source="total", max_digits=16, decimal_places=2)
+    adjusts = serializers.DateField(
+        allow_null=True, help_text="For an adjustment: the earlier day it corrects; null otherwise."
+    )
+    method = serializers.CharField(help_text="Payments: the store's payment method.")
+    sent = serializers.BooleanField(help_text="Whether Xero holds it (with the summary, or as its payment).")
+
+
+class DailySummarySerializer(serializers.Serializer):
+    """One Xero invoice for a store day, currency and tax mode (posting per day), and what it covers."""
+
+    id = serializers.IntegerField(source="summary.pk")
+    channel = serializers.IntegerField(source="summary.channel_id")
+    day = serializers.DateField(source="summary.day")
+    currency = serializers.CharField(source="summary.currency")
+    tax_mode = serializers.CharField(source="summary.tax_mode")
+    number = serializers.CharField(source="summary.number", help_text="Its InvoiceNumber in Xero.")
+    state = serializers.CharField(help_text="pending (until its day closes), sending, in_xero, failed, waiting")
+    state_label = serializers.CharField()
+    last_error = serializers.CharField()
+    xero_id = serializers.CharField(source="summary.xero_id")
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=16, decimal_places=2)
+    invoices = SummaryEntrySerializer(source="entries", many=True)
+    payments = SummaryEntrySerializer(many=True)

@@ -16,6 +16,7 @@ v1 = [
     ),
     path("products/<int:product_id>/", views.ProductDetailView.as_view(), name="api-product"),
     path("invoices/<int:invoice_id>/", views.InvoiceDetailView.as_view(), name="api-invoice"),
+    path("summaries/<int:summary_id>/", views.SummaryDetailView.as_view(), name="api-summary"),
     path("invoices/<int:invoice_id>/payments/", views.InvoicePaymentsView.as_view(), name="api-invoice-payments"),
     path("invoices/<int:invoice_id>/refunds/", views.InvoiceRefundsView.as_view(), name="api-invoice-refunds"),
 ]

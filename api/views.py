@@ -24,7 +24,8 @@ from rest_framework.settings import api_settings
 
 from accounting.models import AccountingChannel
 from accounting.sync.ledger.badges import sync_badges_for
-from accounting.sync.models import RecordKind
+from accounting.sync.ledger.daily import summary_page
+from accounting.sync.models import DailySummary, RecordKind
 from api import limits
 from api.filters import InvoiceFilters, ProductFilters, filter_invoices, filter_products
 from api.invoice_serializers import (
@@ -37,6 +38,7 @@ from api.limits import ApiKeyThrottle, CappedJSONParser, FailedAuthenticationThr
 from api.schema import BillingApiSchema
 from api.serializers import (
     AccountingChannelSerializer,
+    DailySummarySerializer,
     ProductInputSerializer,
     ProductSerializer,
     StoreSerializer,
@@ -330,3 +332,19 @@ class StoreAccountingChannelsView(StoreScopedView, generics.ListAPIView):
             return AccountingChannel.objects.none()
         # Deferred: never needed here, and loading them would decrypt them for nothing.
         return self.store.accounting_channels.defer("client_secret", "token_set").prefetch_related("tax_mappings")
+
+
+class SummaryDetailView(BillingApiView):
+    """A daily summary (posting per day): its state in Xero, the store invoices it covers, its payments."""
+
+    api_tag = "Accounting channels"
+    serializer_class = DailySummarySerializer
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        summary = get_in_organization(
+            DailySummary.objects.select_related("channel__store"),
+            organization=self.organization,
+            path="channel__store__organization",
+            pk=self.kwargs["summary_id"],
+        )
+        return Response(self.get_serializer(summary_page(summary=summary)).data)

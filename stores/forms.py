@@ -21,12 +21,16 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class StoreForm(forms.ModelForm):
     class Meta:
         model = Store
-        fields = ["name", "platform", "currency"]
+        fields = ["name", "platform", "currency", "time_zone"]
         help_texts = {"currency": "Three-letter ISO 4217 code, e.g. GBP, EUR, USD."}
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
+        self.fields["time_zone"].required = False  # left out: the store keeps its own (UTC when new)
+
+    def clean_time_zone(self) -> str:
+        return (self.cleaned_data.get("time_zone") or "").strip() or self.instance.time_zone or "UTC"
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()

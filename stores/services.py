@@ -27,9 +27,11 @@ LINE_FIELDS = ("kind", "product", "description", "quantity", "unit_price", "tax_
 
 
 @transaction.atomic
-def store_create(*, organization: Organization, name: str, platform: str, currency: str) -> Store:
-    """Create a store of `organization`."""
-    store = Store(organization=organization, name=name, platform=platform, currency=currency)
+def store_create(
+    *, organization: Organization, name: str, platform: str, currency: str, time_zone: str = "UTC"
+) -> Store:
+    """Create a store of `organization` (its days in `time_zone`)."""
+    store = Store(organization=organization, name=name, platform=platform, currency=currency, time_zone=time_zone)
     store.full_clean()
     store.save()
     return store
@@ -37,7 +39,7 @@ def store_create(*, organization: Organization, name: str, platform: str, curren
 
 @transaction.atomic
 def store_update(*, store: Store, **fields: Any) -> Store:
-    """Change a store's details (name, platform, currency)."""
+    """Change a store's details (name, platform, currency, time zone)."""
     for name, value in fields.items():
         setattr(store, name, value)
     store.full_clean()

@@ -25,6 +25,7 @@ from accounting.views.ledger import (
 )
 from accounting.views.line_accounts import channel_line_accounts
 from accounting.views.payments import channel_payment_accounts
+from accounting.views.posting import channel_posting, channel_summary, channel_tracking
 from accounting.views.records import record_sync_retry, record_sync_skip
 from accounting.views.sync import channel_sync_retry, channel_sync_retry_all
 from accounting.views.tax import channel_tax_mapping
@@ -46,11 +47,14 @@ __all__ = [
     "channel_ledger_skip_cause",
     "channel_line_accounts",
     "channel_payment_accounts",
+    "channel_posting",
+    "channel_summary",
     "channel_sync_progress_json",
     "channel_sync_retry",
     "channel_sync_retry_all",
     "channel_tax_mapping",
     "channel_test_connection_view",
+    "channel_tracking",
     "channel_webhooks",
     "record_sync_retry",
     "record_sync_skip",

@@ -23,6 +23,7 @@ from accounting.sync.ledger.summary import channel_sync_overview, xero_day_budge
 from accounting.views.common import current_organization, current_user, redirect_uri, safe_next
 from accounting.views.line_accounts import line_accounts_context
 from accounting.views.payments import payment_accounts_context
+from accounting.views.posting import posting_context, tracking_context
 from accounting.views.tax import tax_mapping_context
 from accounting.views.webhooks import webhooks_context
 from stores.selectors import store_for_member
@@ -117,6 +118,8 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
             "lines": line_accounts_context(channel=channel),
             "preflight": preflight_latest(channel=channel),
             "payments": payment_accounts_context(channel=channel, request=request),
+            "posting": posting_context(channel=channel),
+            "tracking": tracking_context(channel=channel),
             "webhooks": webhooks_context(request, channel=channel),
             "redirect_uri": redirect_uri(request),
             "active_tab": "channels",

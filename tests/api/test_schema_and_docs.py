@@ -23,6 +23,7 @@ V1_PATHS = {
     "/api/v1/invoices/{invoice_id}/": {"get", "put", "patch"},
     "/api/v1/invoices/{invoice_id}/payments/": {"post"},
     "/api/v1/invoices/{invoice_id}/refunds/": {"post"},
+    "/api/v1/summaries/{summary_id}/": {"get"},
 }
 
 
@@ -81,6 +82,7 @@ def test_schema_describes_payments_refunds_and_sync_of_invoices(client):
         "xero_url",
         "last_error",
         "paid_in_xero",
+        "summary",
     }
     assert {"amount", "date", "method", "reference"} == set(schemas["PaymentInput"]["properties"])
     refund_input = schemas["RefundInput"]["properties"]

@@ -8,10 +8,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from accounting.providers.xero.links import xero_credit_note_url, xero_invoice_url, xero_item_url
 from accounting.providers.xero.values import XeroStatus
-from accounting.sync.models import RecordKind, SyncAttempt, SyncRecord, SyncState
+from accounting.sync.models import (
+    SUMMARISED,
+    DailySummary,
+    EntryKind,
+    RecordKind,
+    SummaryEntry,
+    SyncAttempt,
+    SyncRecord,
+    SyncState,
+)
 from channels_portal.tenancy import get_in_organization
 from stores.models import Store
 
@@ -25,8 +35,9 @@ _BADGES = {
     SyncState.WAITING: ("waiting", "Waiting for a choice", "warn"),
 }
 _PAID_BADGE = ("paid_in_xero", "Paid in Xero", "ok")
+_SUMMARY_BADGE = ("in_summary", "In daily summary", "ok")
 _ATTEMPTS_SHOWN = 20
-_BADGE_FIELDS = ("id", "kind", "object_id", "state", "xero_id", "xero_status", "last_error")
+_BADGE_FIELDS = ("id", "kind", "object_id", "parent_id", "state", "xero_id", "xero_status", "last_error")
 _CHANNEL_FIELDS = ("channel__id", "channel__name", "channel__tenant_id")
 
 
@@ -46,11 +57,19 @@ class SyncBadge:
     can_retry: bool
     can_skip: bool
     attempts: list[SyncAttempt] = field(default_factory=list)
+    # A record sent in a daily summary: the summary (its page, its day) instead of a Xero id.
+    summary_id: int | None = None
+    summary_label: str = ""
+    summary_url: str = ""
 
 
-def _badge(row: SyncRecord, *, attempts: list[SyncAttempt] | None = None) -> SyncBadge:
+def _badge(
+    row: SyncRecord, *, attempts: list[SyncAttempt] | None = None, summary: DailySummary | None = None
+) -> SyncBadge:
     paid = row.state == SyncState.SYNCED and row.xero_status == XeroStatus.PAID
     key, label, css = _PAID_BADGE if paid else _BADGES[SyncState(row.state)]
+    if row.state == SyncState.SYNCED and row.xero_status == SUMMARISED:
+        key, label, css = _SUMMARY_BADGE
     if row.kind == RecordKind.INVOICE:
         url = xero_invoice_url(invoice_id=row.xero_id, tenant_id=row.channel.tenant_id)
     elif row.kind == RecordKind.REFUND:
@@ -72,7 +91,29 @@ def _badge(row: SyncRecord, *, attempts: list[SyncAttempt] | None = None) -> Syn
         can_retry=row.state in (SyncState.FAILED, SyncState.PENDING, SyncState.SKIPPED, SyncState.WAITING),
         can_skip=row.state in (SyncState.FAILED, SyncState.PENDING, SyncState.WAITING),
         attempts=attempts or [],
+        summary_id=summary.pk if summary is not None else None,
+        summary_label=f"{summary.number} ({summary.day:%d %b %Y})" if summary is not None else "",
+        summary_url=reverse("accounting:channel-summary", args=[row.channel_id, summary.pk]) if summary else "",
     )
+
+
+def _summaries_of(rows: list[SyncRecord]) -> dict[tuple[int, int], DailySummary]:
+    """Return {(channel id, store invoice id): the summary of the invoice's day} of the summarised
+    invoice, payment and refund rows among `rows` (one query, none when there are none)."""
+    invoice_ids = {row.parent_id if row.kind != RecordKind.INVOICE else row.object_id
+                   for row in rows if row.xero_status == SUMMARISED}  # fmt: skip
+    if not invoice_ids:
+        return {}
+    entries = SummaryEntry.objects.filter(
+        kind=EntryKind.INVOICE, adjusts__isnull=True, invoice_id__in=invoice_ids,
+        summary__channel_id__in={row.channel_id for row in rows},
+    ).select_related("summary")  # fmt: skip
+    return {(entry.summary.channel_id, entry.invoice_id): entry.summary for entry in entries}
+
+
+def _summary_of(row: SyncRecord, summaries: dict[tuple[int, int], DailySummary]) -> DailySummary | None:
+    invoice_id = row.object_id if row.kind == RecordKind.INVOICE else row.parent_id
+    return summaries.get((row.channel_id, invoice_id or 0)) if row.xero_status == SUMMARISED else None
 
 
 def _rows_of_store(*, store: Store, kind: str) -> QuerySet[SyncRecord]:
@@ -92,8 +133,10 @@ def sync_badges_for(*, store: Store, kind: str, object_ids: Iterable[int]) -> di
     badges: dict[int, list[SyncBadge]] = {pk: [] for pk in ids}
     if not ids:
         return badges
-    for row in _rows_of_store(store=store, kind=kind).filter(object_id__in=ids):
-        badges[row.object_id].append(_badge(row))
+    rows = list(_rows_of_store(store=store, kind=kind).filter(object_id__in=ids))
+    summaries = _summaries_of(rows)
+    for row in rows:
+        badges[row.object_id].append(_badge(row, summary=_summary_of(row, summaries)))
     return badges
 
 
@@ -109,8 +152,12 @@ def attach_sync_badges(*, store: Store, kind: str, records: Iterable[Any]) -> li
 def sync_of_record(*, store: Store, kind: str, object_id: int) -> list[SyncBadge]:
     """Return one badge per channel of the record, each with its latest attempts. Two queries."""
     attempts = Prefetch("attempts", queryset=SyncAttempt.objects.order_by("-created_at", "-pk"), to_attr="shown")
-    rows = _rows_of_store(store=store, kind=kind).filter(object_id=object_id).prefetch_related(attempts)
-    return [_badge(row, attempts=row.shown[:_ATTEMPTS_SHOWN]) for row in rows]  # type: ignore[attr-defined]
+    rows = list(_rows_of_store(store=store, kind=kind).filter(object_id=object_id).prefetch_related(attempts))
+    summaries = _summaries_of(rows)
+    return [
+        _badge(row, attempts=row.shown[:_ATTEMPTS_SHOWN], summary=_summary_of(row, summaries))  # type: ignore[attr-defined]
+        for row in rows
+    ]
 
 
 def sync_record_of_store(*, store: Store, record_id: object) -> SyncRecord:
