@@ -24,6 +24,9 @@ NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 # "This invoice number must be unique." / "Invoice # must be unique." (Xero-Net#236)
 NUMBER_TAKEN = re.compile(r"invoice (number|#) must be unique", re.IGNORECASE)
 CONTACT = re.compile(r"\bcontact\b", re.IGNORECASE)
+# "There is no ACTIVE tracking option with the name 'North' in the tracking category 'Region'" (and
+# the category alike): an option or category archived or deleted in Xero since it was chosen.
+TRACKING = re.compile(r"no ACTIVE tracking (?:option|category)", re.IGNORECASE)
 # "The document date cannot be before the end of year lock date, currently set at 31-Jul-2013"
 # (xeroizer#92); the period lock date is worded alike.
 LOCK_DATE = re.compile(
@@ -43,6 +46,7 @@ class Refusal:
     name_taken: bool = False  # a contact name another active contact has
     number_taken: bool = False  # an invoice number Xero already holds for this organisation
     lock_date: str | None = None  # the document is dated within the locked period ("" when Xero gave no date)
+    tracking_refused: bool = False  # a tracking option or category no longer active in Xero
 
     @property
     def fix(self) -> str:
@@ -53,6 +57,11 @@ class Refusal:
                 f"The invoice is dated within the period Xero has locked{when}: change the invoice date in the "
                 "store, or ask the organisation's adviser to move the lock date in Xero (Settings → Advanced → "
                 "Financial settings), then retry."
+            )
+        if self.tracking_refused:
+            return (
+                "The tracking option chosen for this channel is no longer active in Xero: read the tracking "
+                "categories again under Tracking on the channel page, choose an active option, then retry."
             )
         return ""
 
@@ -69,6 +78,7 @@ def element_refusal(element: Any) -> Refusal | None:
 
 def refusal_of(messages: list[str]) -> Refusal:
     """Return the typed reading of Xero's validation messages."""
+    messages = list(dict.fromkeys(messages))  # one message per line refused alike is said once
     text = "\n".join(messages)
     name_taken = bool(NAME_TAKEN.search(text))
     locked = LOCK_DATE.search(text)
@@ -81,6 +91,7 @@ def refusal_of(messages: list[str]) -> Refusal:
         name_taken=name_taken,
         number_taken=bool(NUMBER_TAKEN.search(text)),
         lock_date=(locked.group(1) or "").strip() if locked else None,
+        tracking_refused=bool(TRACKING.search(text)),
     )
 
 
