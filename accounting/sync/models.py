@@ -383,6 +383,9 @@ class DailySummary(models.Model):
     # What Xero last accepted: its total, and when.
     sent_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What each credit note of the day's refunds made in Xero besides itself, saved step by step:
+    # {credit note id: {"allocation": id, "payments": {method key: payment id}}}.
+    xero_refs = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,7 @@ and the Xero section of an invoice's or product's page (rows, Xero links, attemp
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,7 +97,7 @@ def _badge(
     )
 
 
-def _summaries_of(rows: list[SyncRecord]) -> dict[tuple[int, int], DailySummary]:
+def _summaries_of(rows: Sequence[SyncRecord]) -> dict[tuple[int, int], DailySummary]:
     """Return {(channel id, store invoice id): the summary of the invoice's day} of the summarised
     invoice, payment and refund rows among `rows` (one query, none when there are none)."""
     invoice_ids = {row.parent_id if row.kind != RecordKind.INVOICE else row.object_id

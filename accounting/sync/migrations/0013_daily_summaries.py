@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
                 ("xero_id", models.CharField(blank=True, max_length=64, verbose_name="Xero id")),
                 ("sent_total", models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
                 ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("xero_refs", models.JSONField(blank=True, default=dict)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "channel",

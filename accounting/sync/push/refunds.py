@@ -23,13 +23,14 @@ an allocation and a refund payment among the credit note's own Allocations and P
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from accounting.books.cache import sales_account_code
 from accounting.books.line_accounts import channel_line_accounts
 from accounting.books.payment_accounts import payment_account_for, payment_account_missing_message
 from accounting.books.tax_mapping import channel_tax_types_resolve
+from accounting.books.tracking import channel_tracking_row, invoice_tracking
 from accounting.models import AccountingChannel, LineAmountType, line_tax_key
 from accounting.providers.xero import mapping
 from accounting.providers.xero.answers import element_refusal
@@ -46,6 +47,8 @@ from accounting.sync.push.outcomes import (
     synced,
     waiting,
 )
+from accounting.sync.push.refund_lines import NoLineToRefund, refund_parts
+from accounting.sync.push.summary_refunds import refunds_summarise
 from stores.models import InvoiceLine, Refund
 
 CENT = Decimal("0.01")
@@ -81,7 +84,9 @@ class RefundsPush(Push):
             .prefetch_related("lines__invoice_line")
             .in_bulk([r.object_id for r in self.rows])
         )
-        for row in self.rows:
+        # Refunds of invoices in a daily summary join it; its push sends them as one credit note.
+        rows = refunds_summarise(channel=self.channel, client=self.client, rows=self.rows, outcomes=self.outcomes)
+        for row in rows:
             refund = refunds.get(row.object_id)
             if refund is None:
                 self.outcomes[row.pk] = skipped(reason="The refund was deleted from the store.")
@@ -188,7 +193,10 @@ def credit_note_payload(
     invoice = refund.invoice
     no_tax = channel.line_amount_type == LineAmountType.NO_TAX
     invoice_lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("pk"))
-    parts = _parts(refund=refund, invoice_lines=invoice_lines)
+    try:
+        parts = refund_parts(refund=refund, invoice_lines=invoice_lines)
+    except NoLineToRefund as exc:
+        raise _Refused([str(exc)], local=True) from None
     tax_types: dict[Any, str] = {}
     account = sales_account_code(channel=channel, client=client)
     if not no_tax:
@@ -199,10 +207,11 @@ def credit_note_payload(
         if resolution.problems:
             raise _Refused(sorted(set(resolution.problems.values())), local=True, waiting_for=WaitingFor.TAX_MAPPING)
         tax_types = resolution.tax_types
+    tracking = invoice_tracking(channel_tracking_row(channel=channel), country=invoice.customer_country)
     lines = [
         mapping.CreditLine(
             description=description, amount=amount, account_code=account,
-            tax_type="" if no_tax else tax_types[line_tax_key(line)],
+            tax_type="" if no_tax else tax_types[line_tax_key(line)], tracking=tracking,
         )
         for line, description, amount in parts
     ]  # fmt: skip
@@ -211,36 +220,6 @@ def credit_note_payload(
         reference=(refund.reason or f"Refund of {invoice.number}")[:255], currency_code=invoice.currency,
         lines=lines, no_tax=no_tax,
     )  # fmt: skip
-
-
-def _parts(*, refund: Refund, invoice_lines: list[InvoiceLine]) -> list[tuple[InvoiceLine, str, Decimal]]:
-    """Return (invoice line, description, tax-inclusive amount) of each credit note line."""
-    refund_lines = list(refund.lines.all())
-    if refund_lines:
-        return [
-            (rl.invoice_line, f"Refund: {_quantity(rl.quantity)} × {rl.invoice_line.description}", rl.amount)
-            for rl in refund_lines
-        ]
-    # An amount refunded without lines: spread over the invoice's (rate, kind) by their gross share.
-    gross: dict[Any, Decimal] = {}
-    first: dict[Any, InvoiceLine] = {}
-    for line in invoice_lines:
-        key = line_tax_key(line)
-        first.setdefault(key, line)
-        gross[key] = gross.get(key, Decimal(0)) + line.gross_amount
-    # Lines that take money off (discounts, gift cards redeemed) lower their rate's share.
-    keys = sorted((k for k in gross if gross[k] > 0), key=lambda k: gross[k], reverse=True)
-    total = sum((gross[k] for k in keys), Decimal(0))
-    if not keys or total <= 0:
-        raise _Refused(["The invoice has no line to refund against."], local=True)
-    shares = {k: (refund.amount * gross[k] / total).quantize(CENT, rounding=ROUND_HALF_UP) for k in keys[1:]}
-    shares[keys[0]] = refund.amount - sum(shares.values(), Decimal(0))  # the cents left go to the largest
-    label = f"Refund of {refund.invoice.number}" + (f": {refund.reason}" if refund.reason else "")
-    return [(first[k], label, shares[k]) for k in keys if shares[k] > 0]
-
-
-def _quantity(value: Decimal) -> str:
-    return f"{Decimal(value).normalize():f}"
 
 
 def _allocate(

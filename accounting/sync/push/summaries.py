@@ -4,7 +4,9 @@
    while Xero allows when its entries changed; its number is fixed when the summary is made, so a
    lost answer is looked up by it before any resend;
 2. the day's payments: one Xero payment per payment method (into the method's account) of the
-   payment entries not sent yet, in one PUT /Payments.
+   payment entries not sent yet, in one PUT /Payments;
+3. the day's refunds: one credit note, allocated to the summary, paid out per method
+   (`summary_refunds`).
 
 Each step's Xero id is saved as soon as Xero accepted it (the summary's `xero_id`, each payment
 entry's `xero_ref`), so a retry goes on from the first step not done and never repeats one.
@@ -45,18 +47,12 @@ from accounting.sync.models import (
 from accounting.sync.push.base import Push
 from accounting.sync.push.contacts import Customer, contacts_resolve
 from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, waiting
+from accounting.sync.push.summarise import SummaryStop
+from accounting.sync.push.summary_refunds import refunds_send
 from stores.models import Payment
 
 ZERO = Decimal("0.00")
 TAX_MODE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "no_tax": "NoTax"}
-
-
-class _Stop(Exception):
-    """The summary cannot go on now: its row takes this outcome; the steps done stay done."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome.message)
-        self.outcome = outcome
 
 
 class SummaryPush(Push):
@@ -72,7 +68,7 @@ class SummaryPush(Push):
             self.current = row.pk
             try:
                 self.outcomes[row.pk] = self._send(row=row, summary=summary)
-            except _Stop as stop:
+            except SummaryStop as stop:
                 self.outcomes[row.pk] = stop.outcome
 
     current: int | None = None
@@ -93,6 +89,9 @@ class SummaryPush(Push):
         if any(not entry.sent for entry in invoices) or not summary.xero_id or row.needs_lookup:
             digest = self._invoice_send(row=row, summary=summary, invoices=invoices, total=total)
         note = self._payments_send(row=row, summary=summary, entries=entries)
+        if any(entry.kind == EntryKind.REFUND and not entry.sent for entry in entries):
+            contact_id = self._contact(channel=self.channel, client=self.client)
+            refunds_send(step=self, row=row, summary=summary, entries=entries, contact_id=contact_id)
         count = len({entry.invoice_id for entry in invoices})
         message = f"{count} invoice{'s' if count != 1 else ''}, {total} {summary.currency}." + (
             f" {note}" if note else ""
@@ -118,7 +117,7 @@ class SummaryPush(Push):
                 tracking=invoice_tracking(channel_tracking_row(channel=channel)),
             )
         except mapping.LineAccountUnset as exc:
-            raise _Stop(waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[str(exc)])) from None
+            raise SummaryStop(waiting(on=WaitingFor.LINE_ACCOUNTS, messages=[str(exc)])) from None
         if row.needs_lookup and not summary.xero_id:
             self._adopt(summary=summary)
         contact_id = self._contact(channel=channel, client=client)
@@ -139,9 +138,9 @@ class SummaryPush(Push):
         )  # fmt: skip
         refusal = element_refusal(element)
         if refusal is not None:
-            raise _Stop(rejected(messages=[*refusal.messages, refusal.fix] if refusal.fix else refusal.messages))
+            raise SummaryStop(rejected(messages=[*refusal.messages, refusal.fix] if refusal.fix else refusal.messages))
         if not element.invoice_id:
-            raise _Stop(rejected(messages=["Xero did not return an invoice id."]))
+            raise SummaryStop(rejected(messages=["Xero did not return an invoice id."]))
         summary.xero_id = str(element.invoice_id)
         DailySummary.objects.filter(pk=summary.pk).update(
             xero_id=summary.xero_id, sent_total=total, sent_at=timezone.now()
@@ -163,7 +162,7 @@ class SummaryPush(Push):
         customer = Customer(name=summary_contact_name(channel=channel), email="")
         resolution = contacts_resolve(client=client, customers=[customer])
         if customer.key in resolution.errors:
-            raise _Stop(rejected(messages=[f"Contact: {resolution.errors[customer.key]}"]))
+            raise SummaryStop(rejected(messages=[f"Contact: {resolution.errors[customer.key]}"]))
         return resolution.contact_ids[customer.key]
 
     def _payments_send(self, *, row: SyncRecord, summary: DailySummary, entries: list[SummaryEntry]) -> str:
@@ -187,7 +186,7 @@ class SummaryPush(Push):
         for method, grouped in sorted(by_method.items()):
             account = payment_account_for(channel=channel, method=method)
             if account is None:
-                raise _Stop(
+                raise SummaryStop(
                     waiting(on=WaitingFor.PAYMENT_ACCOUNTS, messages=[payment_account_missing_message(method=method)])
                 )
             amount = sum((entry.total for entry in grouped), ZERO)
@@ -215,7 +214,7 @@ class SummaryPush(Push):
                     sent=True, xero_ref=str(element.payment_id)
                 )
             if refused:
-                raise _Stop(rejected(messages=refused))
+                raise SummaryStop(rejected(messages=refused))
         return ""
 
     def _payments_found(self, *, summary: DailySummary, group: list[tuple[list[SummaryEntry], Any]]) -> list[Any]:

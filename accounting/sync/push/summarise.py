@@ -45,6 +45,15 @@ ZERO = Decimal("0.00")
 Pair = tuple[SyncRecord, Invoice]
 
 
+class SummaryStop(Exception):
+    """A summary (or a record joining one) cannot go on now: its row takes this outcome; the steps
+    done stay done."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.message)
+        self.outcome = outcome
+
+
 def summary_number(*, channel: AccountingChannel, day: dt.date, currency: str, tax_mode: str) -> str:
     """Return the InvoiceNumber of a summary: the channel's prefix, "DAY-", the day, the currency
     (and the tax mode when not the usual tax-exclusive one)."""

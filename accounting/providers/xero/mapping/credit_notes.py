@@ -21,6 +21,7 @@ from xero_python.accounting.models import (
     LineItem,
 )
 
+from accounting.providers.xero.mapping.tracking import TrackingChoice, lines_track
 from accounting.providers.xero.values import XeroStatus
 
 
@@ -32,6 +33,7 @@ class CreditLine:
     amount: Decimal
     account_code: str
     tax_type: str = ""
+    tracking: TrackingChoice | None = None
 
 
 def credit_note_payload(
@@ -54,6 +56,7 @@ def credit_note_payload(
         )  # fmt: skip
         if not no_tax:
             item.tax_type = line.tax_type
+        lines_track([item], line.tracking)
         items.append(item)
     return CreditNote(
         type="ACCRECCREDIT",

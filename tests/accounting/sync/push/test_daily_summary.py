@@ -25,12 +25,13 @@ from accounting.books.payment_accounts import (
 from accounting.models import PostingMode
 from accounting.services.posting import PostingChoice, channel_posting_set
 from accounting.sync.models import SUMMARISED, DailySummary, EntryKind, RecordKind, SummaryEntry, SyncState
-from stores.payments import payment_record
+from stores.payments import payment_record, refund_record
 from stores.services import invoice_create, invoice_update
 from tests.accounting.sync.conftest import connect_channel, sandbox_org
 from tests.accounting.sync.turns import drain, row_of
 from tests.factories import StoreFactory
 from xero_sandbox import testing
+from xero_sandbox.models import Allocation, CreditNote
 from xero_sandbox.models import Payment as SandboxPayment
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -180,3 +181,30 @@ def test_a_switch_that_would_post_a_day_both_ways_is_refused_and_says_from_when(
     ]
     assert timezone.now()  # the channel kept its periods
     assert list(channel.posting_periods.values_list("mode", "starts_on")) == [(PostingMode.DAILY_SUMMARY, later)]
+
+
+def test_the_days_refunds_are_one_credit_note_allocated_to_the_summary_and_paid_back_per_method(sandbox):
+    org, channel = summary_channel("Refunding Day Ltd")
+    paid = day_invoice(channel, "R-1", "10.00", "20")  # 36.00
+    unpaid = day_invoice(channel, "R-2", "20.00", "20")  # 72.00
+    payment_record(invoice=paid, amount=paid.total, date=DAY, method="card")
+    refund_record(invoice=paid, date=DAY, amount=Decimal("12.00"), method="card")  # money back to the card
+    refund_record(invoice=unpaid, date=DAY, amount=Decimal("24.00"))  # credit only: the customer owes less
+    drain(channel)
+
+    notes = CreditNote.objects.filter(organisation__tenant_id=org.tenant_id)
+    assert [(note.credit_note_number, note.total) for note in notes] == [("DAY-20260302-GBP-CN1", Decimal("36.00"))]
+    [allocation] = Allocation.objects.filter(credit_note=notes[0])
+    assert allocation.amount == Decimal("24.00")
+    [refund_payment] = SandboxPayment.objects.filter(credit_note=notes[0])
+    assert (refund_payment.account.code, refund_payment.amount) == ("605", Decimal("12.00"))
+    summary = xero_invoices(org)["DAY-20260302-GBP"]
+    assert money(summary["Total"]) == Decimal("108.00")
+    # What Xero says is owed is what the store says is owed.
+    paid.refresh_from_db()
+    unpaid.refresh_from_db()
+    assert money(summary["AmountDue"]) == paid.amount_due + unpaid.amount_due == Decimal("48.00")
+
+    drain(channel)  # nothing is sent twice
+    assert CreditNote.objects.filter(organisation__tenant_id=org.tenant_id).count() == 1
+    assert SandboxPayment.objects.filter(credit_note=notes[0]).count() == 1
