@@ -42,6 +42,10 @@ class SummaryView:
     payments: list[SummaryEntry] = field(default_factory=list)
 
     @property
+    def css(self) -> str:
+        return {"in_xero": "ok", "failed": "error", "waiting": "warn", "sending": "warn"}.get(self.state, "muted")
+
+    @property
     def adjustments(self) -> list[SummaryEntry]:
         return [entry for entry in self.entries if entry.adjusts is not None]
 

@@ -106,7 +106,7 @@ def test_the_summary_page_lists_its_invoices_each_links_to_it_and_the_api_says_t
     summary_url = reverse("accounting:channel-summary", args=[channel.pk, summary.pk])
     assert f'<a href="{summary_url}">2 Mar 2026</a>' in channel_page
     page = member_client.get(summary_url).content.decode()
-    assert '<span class="badge" data-sync="in_xero" id="summary-state">In Xero</span>' in page
+    assert '<span class="badge badge-ok" data-sync="in_xero" id="summary-state">In Xero</span>' in page
     assert '<dd id="summary-total">15.00 GBP</dd>' in page
     for invoice in (first, second):
         invoice_url = reverse("stores:invoice-detail", args=[channel.store_id, invoice.pk])
