@@ -36,6 +36,7 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
     "High Street Shop": {
         "platform": "shopify",
         "currency": "GBP",
+        "time_zone": "Europe/London",
         "products": [
             ("TEE-CLASSIC", "Classic T-shirt", "20.00", None),
             ("TEE-CLASSIC-S", "Classic T-shirt, small", "20.00", "TEE-CLASSIC"),
@@ -80,6 +81,7 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
     "Online Outlet": {
         "platform": "woocommerce",
         "currency": "EUR",
+        "time_zone": "Europe/Berlin",
         "products": [
             ("HOODIE-ZIP", "Zip hoodie", "45.00", None),
             ("HOODIE-ZIP-BLK", "Zip hoodie, black", "45.00", "HOODIE-ZIP"),
@@ -109,6 +111,7 @@ OTHER_BOOKS: dict[str, dict[str, Any]] = {
     "Harbour Goods Online": {
         "platform": "magento",
         "currency": "USD",
+        "time_zone": "America/New_York",
         "products": [("ROPE-10M", "Mooring rope, 10 m", "39.00", None), ("LANTERN", "Storm lantern", "64.50", None)],
         "invoices": [
             ("HG-501", "Harper Quinn", 3, "issued", [("LANTERN", "1", "0", "0"), ("ROPE-10M", "2", "0", "0")])
@@ -152,8 +155,9 @@ def _store(*, organization: Organization, name: str, books: dict[str, Any]) -> S
     store = Store.objects.filter(organization=organization, name=name).first()
     if store is None:
         store = store_create(
-            organization=organization, name=name, platform=books["platform"], currency=books["currency"]
-        )
+            organization=organization, name=name, platform=books["platform"], currency=books["currency"],
+            time_zone=books["time_zone"],
+        )  # fmt: skip
     for sku, product_name, price, parent_sku in books["products"]:
         if not Product.objects.filter(store=store, sku=sku).exists():
             parent = Product.objects.get(store=store, sku=parent_sku) if parent_sku else None

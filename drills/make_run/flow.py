@@ -61,11 +61,13 @@ def api_key(page: Page, portal: LocalPortal, *, name: str) -> str:
     return page.locator("#raw-key").input_value()
 
 
-def create_invoice(portal: LocalPortal, *, key: str, store_id: int, number: str, rate: str) -> int:
+def create_invoice(
+    portal: LocalPortal, *, key: str, store_id: int, number: str, rate: str, issue_date: str = "", price: str = "10.00"
+) -> int:
     """Create an invoice through the Billing API, as a store system does; return its id."""
     answer = requests.post(
         f"{portal.url}/api/v1/stores/{store_id}/invoices/",
-        json=invoice_body(number=number, rate=rate),
+        json=invoice_body(number=number, rate=rate, issue_date=issue_date, price=price),
         headers={"Authorization": f"Bearer {key}"},
         timeout=30,
     )

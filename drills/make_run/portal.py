@@ -141,17 +141,19 @@ def fresh_services(*, server: str, database: str, redis_url: str) -> tuple[str, 
     return f"{server}/{database}", redis_url
 
 
-def invoice_body(*, number: str, rate: str, description: str = "Gift box") -> dict[str, object]:
-    """An invoice of one line at `rate` percent, as a store system sends it."""
-    today = time.strftime("%Y-%m-%d")
+def invoice_body(
+    *, number: str, rate: str, description: str = "Gift box", issue_date: str = "", price: str = "10.00"
+) -> dict[str, object]:
+    """An invoice of one line at `rate` percent (dated today unless `issue_date`), as a store system sends it."""
+    day = issue_date or time.strftime("%Y-%m-%d")
     return {
         "number": number,
         "customer_name": "Make Run",
         "customer_email": "make.run@example.com",
         "customer_id": "CUST-MAKERUN",
-        "issue_date": today,
-        "due_date": today,
-        "lines": [{"description": description, "quantity": "1", "unit_price": "10.00", "tax_rate": rate}],
+        "issue_date": day,
+        "due_date": day,
+        "lines": [{"description": description, "quantity": "1", "unit_price": price, "tax_rate": rate}],
     }
 
 

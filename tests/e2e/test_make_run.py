@@ -10,10 +10,13 @@ the log holds no lock error and no traceback. Ctrl-C stops every process of the 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
 from decimal import Decimal
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -128,3 +131,86 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
     log = portal.log_text()
     for error in LOCK_ERRORS:
         assert error not in log, log[max(log.find(error) - 2000, 0) : log.find(error) + 500]
+
+
+def _summary_sent(portal, *, key: str, summary_id: int) -> dict:
+    answer = requests.get(
+        f"{portal.url}/api/v1/summaries/{summary_id}/", headers={"Authorization": f"Bearer {key}"}, timeout=10
+    )
+    answer.raise_for_status()
+    held = answer.json()
+    return held if held["state"] == "in_xero" else {}
+
+
+def test_posting_per_day_with_tracking_on_make_run(local_portal, page, shot):
+    """Issue 21's "done when" on the README's default and on PostgreSQL: the demo company's tracking
+    option chosen, Posting set to one summary invoice per day from yesterday (a closed day, no grace),
+    five invoices of that day from the Billing API: Xero holds one invoice for the day, their sum to
+    the cent, none of them on its own, every line tracked; the summary's page lists the five."""
+    portal = local_portal
+    page.set_default_timeout(20_000)
+    log_in(page, portal)
+    store_id, _ = ten_steps(page, portal)
+    channel_url = page.url
+    key = api_key(page, portal, name="Till system")
+    page.goto(channel_url)
+    tracking = page.locator("#tracking")
+    tracking.get_by_role("button", name="Read tracking categories from Xero").click()
+    expect(page.get_by_text("1 tracking category was read from Xero.")).to_be_visible()
+    page.locator("#tracking").get_by_label("Tracking option").select_option(label="Region: North")
+    page.locator("#tracking").get_by_role("button", name="Save tracking").click()
+    expect(page.get_by_text("Tracking saved: the lines sent from now on carry it.")).to_be_visible()
+    yesterday = dt.datetime.now(ZoneInfo("Europe/London")).date() - dt.timedelta(days=1)  # the demo shop's zone
+    posting = page.locator("#posting")
+    posting.get_by_label("Posting").select_option(label="One summary invoice per day")
+    posting.get_by_label("From (store day)").fill(yesterday.isoformat())
+    posting.get_by_label("Grace period (minutes)").fill("0")
+    posting.get_by_role("button", name="Save posting").click()
+    expect(page.get_by_text(f"Posting saved: One summary invoice per day from {yesterday:%d %b %Y}.")).to_be_visible()
+    shot("posting-saved")
+
+    # Prices whose tax Xero rounds alike line by line and summed: no rounding line (none is chosen).
+    prices = ["10.00", "12.50", "7.99", "3.30", "20.00"]
+    numbers = [f"DAY-{n}" for n in range(1, 6)]
+    ids = [
+        create_invoice(portal, key=key, store_id=store_id, number=number, rate="20", issue_date=yesterday.isoformat(),
+                       price=price)
+        for number, price in zip(numbers, prices, strict=True)
+    ]  # fmt: skip
+    states = [
+        wait_for(lambda i=i: s if (s := sync_state(portal, key=key, invoice_id=i))["state"] == "in_summary" else {},
+                 timeout=15, what="the invoice in its day's summary")
+        for i in ids
+    ]  # fmt: skip
+    assert len({state["summary"] for state in states}) == 1
+    held = wait_for(lambda: _summary_sent(portal, key=key, summary_id=states[0]["summary"]), timeout=30,
+                    what="the day's summary in Xero")  # fmt: skip
+    expected = sum(Decimal(p) * Decimal("1.2") for p in prices).quantize(Decimal("0.01"))
+    assert (held["number"], Decimal(held["total"])) == (f"DAY-{yesterday:%Y%m%d}-GBP", expected)
+    assert sorted(entry["number"] for entry in held["invoices"]) == numbers
+
+    # What Xero holds: one invoice for the day, every line carrying Region: North, none of the five alone.
+    page.goto(f"{portal.url}/xero-sandbox/")
+    organisation = page.get_by_role("link", name="Demo Company (UK)").first.get_attribute("href") or ""
+    log = page.request.get(f"{portal.url}{organisation}requests.jsonl").text()
+    answers = [json.loads(line) for line in log.splitlines() if line]
+    invoices = {}
+    for answer in answers:
+        if answer["path"].endswith("/Invoices") and answer["method"] in ("PUT", "POST") and answer["status"] == 200:
+            for invoice in json.loads(answer["response_body"] or "{}").get("Invoices", []):
+                invoices[invoice["InvoiceNumber"]] = invoice
+    assert not set(numbers) & set(invoices)
+    summary = invoices[held["number"]]
+    assert Decimal(str(summary["Total"])) == expected
+    assert [[(t["Name"], t["Option"]) for t in line["Tracking"]] for line in summary["LineItems"]] == [
+        [("Region", "North")]
+    ] * len(summary["LineItems"])
+
+    page.goto(channel_url)
+    page.locator("#posting").get_by_role("link", name=f"{yesterday.day} {yesterday:%b %Y}").click()
+    expect(page.locator("#summary-state")).to_have_text("In Xero")
+    expect(page.locator(".summary-invoices tbody tr")).to_have_count(5)
+    shot("summary-page")
+    log_text = portal.log_text()
+    for error in LOCK_ERRORS:
+        assert error not in log_text, log_text[max(log_text.find(error) - 2000, 0) : log_text.find(error) + 500]
