@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounting.sync.ledger.actions import sync_retry
-from accounting.sync.models import SyncAttempt, SyncRecord
+from accounting.sync.models import DailySummary, SummaryEntry, SyncAttempt, SyncRecord
 
 
 def rows_queued_message(*, count: int) -> str:
@@ -50,3 +50,32 @@ class SyncRecordAdmin(admin.ModelAdmin):
     def retry(self, request: HttpRequest, queryset: QuerySet[SyncRecord]) -> None:
         count = sync_retry(records=queryset)
         self.message_user(request, rows_queued_message(count=count), messages.SUCCESS)
+
+
+class SummaryEntryInline(admin.TabularInline):
+    model = SummaryEntry
+    extra = 0
+    can_delete = False
+    fields = ("kind", "number", "adjusts", "total", "method", "sent", "xero_ref")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DailySummary)
+class DailySummaryAdmin(admin.ModelAdmin):
+    """Daily summaries are written by the engine only: read here, changed by changing the store's records."""
+
+    list_display = ("id", "channel", "day", "currency", "tax_mode", "number", "xero_id", "sent_total", "sent_at")
+    list_filter = ("currency", "channel__store__organization")
+    search_fields = ("number", "xero_id", "channel__name")
+    list_select_related = ("channel__store",)
+    readonly_fields = [f.name for f in DailySummary._meta.fields]
+    inlines = [SummaryEntryInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
