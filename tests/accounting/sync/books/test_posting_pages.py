@@ -128,3 +128,16 @@ def test_the_summary_page_lists_its_invoices_each_links_to_it_and_the_api_says_t
     assert rival_api.get(f"/api/v1/summaries/{summary.pk}/").status_code == 404
     other_channel_url = reverse("accounting:channel-summary", args=[channel.pk + 1000, summary.pk])
     assert member_client.get(other_channel_url).status_code == 404
+
+
+def test_the_admin_shows_a_summary_with_its_entries_read_only(admin_client, channel):
+    channel_chart_refresh(channel=channel)
+    channel_line_accounts_set(channel=channel, values={"rounding_account": "860", "discount_mode": "line"})
+    channel_posting_set(channel=channel, choice=PostingChoice(mode=PostingMode.DAILY_SUMMARY, starts_on=DAY))
+    sale(channel, "AD-1", "4.00")
+    drain(channel)
+    summary = DailySummary.objects.get(channel=channel)
+
+    page = admin_client.get(reverse("admin:accounting_sync_dailysummary_change", args=[summary.pk])).content.decode()
+    assert "DAY-20260302-GBP" in page and "AD-1" in page
+    assert admin_client.get(reverse("admin:accounting_sync_dailysummary_add")).status_code == 403
