@@ -18,6 +18,7 @@ from django.db import transaction
 from accounting.books.cache import sales_account_code
 from accounting.books.line_accounts import channel_line_accounts
 from accounting.books.payment_accounts import payment_account_for, payment_account_missing_message
+from accounting.books.posting import channel_summarises
 from accounting.books.tax_mapping import channel_tax_types_resolve
 from accounting.books.tracking import channel_tracking_row, invoice_tracking
 from accounting.models import AccountingChannel, line_tax_key, payment_method_key
@@ -50,6 +51,8 @@ def refunds_summarise(
 ) -> list[SyncRecord]:
     """Put the refunds of summarised invoices into their invoices' summaries (each row's outcome
     set); return the rows left to send as credit notes of their own."""
+    if not channel_summarises(channel=channel):
+        return rows
     parents = set(
         SyncRecord.objects.filter(
             channel=channel, kind=RecordKind.INVOICE, object_id__in={row.parent_id for row in rows},
