@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from accounting.models import AccountingChannel, ChannelTaxMapping
 from api.fields import StrictStrings
-from stores.models import Product, Store
+from stores.models import Payment, Payout, Product, Store
 from stores.selectors import products_of
 
 
@@ -135,3 +135,31 @@ class DailySummarySerializer(serializers.Serializer):
     paid = serializers.DecimalField(max_digits=16, decimal_places=2)
     invoices = SummaryEntrySerializer(source="entries", many=True)
     payments = SummaryEntrySerializer(many=True)
+
+
+class PayoutInputSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=255, help_text="The gateway's payout reference, unique per store.")
+    method = serializers.CharField(max_length=50, help_text='The payment method it pays out: "card", "paypal", ...')
+    currency = serializers.CharField(max_length=3, help_text="The store's currency.")
+    date = serializers.DateField(help_text="The day the money reached the bank.")
+    gross = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="The payments it settles, in all.")
+    fees = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="The gateway's fees taken from it.")
+    net = serializers.DecimalField(
+        max_digits=20, decimal_places=6, help_text="What reached the bank: gross − fees, to the cent."
+    )
+    payments = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, default=None, max_length=1000,
+        help_text="The ids of the store payments it settles (their sum must be gross).",
+    )  # fmt: skip
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    payments: serializers.PrimaryKeyRelatedField[Payment] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+
+    class Meta:
+        model = Payout
+        fields = ["id", "store", "reference", "method", "currency", "date", "gross", "fees", "net", "payments",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields

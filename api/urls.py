@@ -17,6 +17,8 @@ v1 = [
     path("products/<int:product_id>/", views.ProductDetailView.as_view(), name="api-product"),
     path("invoices/<int:invoice_id>/", views.InvoiceDetailView.as_view(), name="api-invoice"),
     path("summaries/<int:summary_id>/", views.SummaryDetailView.as_view(), name="api-summary"),
+    path("stores/<int:store_id>/payouts/", views.StorePayoutsView.as_view(), name="api-store-payouts"),
+    path("payouts/<int:payout_id>/", views.PayoutDetailView.as_view(), name="api-payout"),
     path("invoices/<int:invoice_id>/payments/", views.InvoicePaymentsView.as_view(), name="api-invoice-payments"),
     path("invoices/<int:invoice_id>/refunds/", views.InvoiceRefundsView.as_view(), name="api-invoice-refunds"),
 ]

@@ -39,6 +39,8 @@ from api.schema import BillingApiSchema
 from api.serializers import (
     AccountingChannelSerializer,
     DailySummarySerializer,
+    PayoutInputSerializer,
+    PayoutSerializer,
     ProductInputSerializer,
     ProductSerializer,
     StoreSerializer,
@@ -48,7 +50,8 @@ from channels_portal.tenancy import get_in_organization
 from organizations.authentication import ApiKeyAuthentication, ApiKeyPrincipal
 from organizations.models import Organization
 from stores import payments, selectors, services
-from stores.models import Invoice, Product, Store
+from stores.models import Invoice, Payout, Product, Store
+from stores.payouts import payout_record
 
 T = TypeVar("T")
 
@@ -348,3 +351,41 @@ class SummaryDetailView(BillingApiView):
             pk=self.kwargs["summary_id"],
         )
         return Response(self.get_serializer(summary_page(summary=summary)).data)
+
+
+class StorePayoutsView(StoreScopedView, generics.ListCreateAPIView):
+    """A store's gateway payouts (newest first); a payout posted again with the same reference
+    answers the one already recorded (200), unchanged."""
+
+    api_tag = "Payouts"
+    serializer_class = PayoutSerializer
+
+    def get_queryset(self) -> QuerySet[Payout]:
+        if self.schema_only:
+            return Payout.objects.none()
+        return Payout.objects.filter(store=self.store).prefetch_related("payments").order_by("-date", "-pk")
+
+    @extend_schema(request=PayoutInputSerializer, responses={201: PayoutSerializer, 200: PayoutSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = PayoutInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payout, created = run_service(payout_record, store=self.store, **data.validated_data)
+        payout = Payout.objects.prefetch_related("payments").get(pk=payout.pk)
+        return Response(
+            PayoutSerializer(payout).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class PayoutDetailView(BillingApiView, generics.RetrieveAPIView):
+    """One gateway payout and the store payments it settles."""
+
+    api_tag = "Payouts"
+    serializer_class = PayoutSerializer
+
+    def get_object(self) -> Payout:
+        return get_in_organization(
+            Payout.objects.select_related("store").prefetch_related("payments"),
+            organization=self.organization,
+            path="store__organization",
+            pk=self.kwargs["payout_id"],
+        )

@@ -290,6 +290,29 @@ class PaymentSource(models.TextChoices):
     XERO = "xero", "Xero"
 
 
+class Payout(models.Model):
+    """Money a payment gateway paid into the merchant's bank for payments of one method: `gross` of
+    payments less the gateway's `fees` is the `net` that lands in the bank as one line. Recorded by
+    `stores.payouts.payout_record` only; `payments` (optional) are the store payments it settles."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="payouts")
+    reference = models.CharField(max_length=255)
+    method = models.CharField(max_length=50)
+    currency = models.CharField(max_length=3, validators=[currency_code])
+    date = models.DateField()
+    gross = models.DecimalField(max_digits=14, decimal_places=2)
+    fees = models.DecimalField(max_digits=14, decimal_places=2)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["store", "reference"], name="payout_unique_reference_per_store")]
+
+    def __str__(self) -> str:
+        return f"Payout {self.reference} ({self.net} {self.currency})"
+
+
 class Payment(models.Model):
     """Money received against an invoice. Recorded by `stores.payments.payment_record` only."""
 
@@ -302,6 +325,8 @@ class Payment(models.Model):
     source = models.CharField(max_length=10, choices=PaymentSource.choices, default=PaymentSource.STORE)
     # The Xero PaymentID of a payment made in Xero: the key that keeps it from being recorded twice.
     xero_payment_id = models.CharField("Xero payment id", max_length=64, blank=True)
+    # The gateway payout that settled it (one payout per payment at most).
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

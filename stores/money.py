@@ -22,6 +22,19 @@ ZERO = Decimal("0.00")
 EXCLUSIVE, INCLUSIVE, NO_TAX = "exclusive", "inclusive", "no_tax"
 
 
+# ISO 4217 minor units where they are not 2 (the currencies Xero and the gateways use).
+MINOR_UNITS = {
+    **dict.fromkeys(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
+                     "XAF", "XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+}  # fmt: skip
+
+
+def currency_places(code: str) -> int:
+    """Return how many decimals amounts in the currency `code` have (ISO 4217 minor units)."""
+    return MINOR_UNITS.get(code.upper(), 2)
+
+
 def to_cents(value: Decimal) -> Decimal:
     """Return `value` rounded half-up to 2 dp (Xero rounds amounts away from zero at .5)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -9,7 +9,7 @@ from django.db.models import Count, Model, Prefetch, QuerySet
 from channels_portal.tenancy import get_in_organization
 from organizations.models import Organization
 
-from .models import Invoice, Product, Store
+from .models import Invoice, Payment, Product, Store
 
 
 def stores_of(*, organization: Organization | None) -> QuerySet[Store]:
@@ -62,7 +62,11 @@ def product_of_store(*, store: Store, product_id: object) -> Product:
 def invoice_of_store(*, store: Store, invoice_id: object) -> Invoice:
     """Return the invoice `invoice_id` of `store` with its lines, payments and refunds; Http404 otherwise."""
     return get_in_organization(
-        invoices_of(store=store).prefetch_related(*INVOICE_DETAILS, "refunds__lines__invoice_line"),
+        invoices_of(store=store).prefetch_related(
+            *(d for d in INVOICE_DETAILS if d != "payments"),
+            Prefetch("payments", queryset=Payment.objects.select_related("payout")),  # with the payout that settled it
+            "refunds__lines__invoice_line",
+        ),
         organization=store.organization_id,
         path="store__organization",
         pk=invoice_id,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:store_id>/products/new/", views.product_create, name="product-create"),
     path("<int:store_id>/products/<int:product_id>/", views.product_edit, name="product-edit"),
     path("<int:store_id>/invoices/", views.invoice_list, name="invoices"),
+    path("<int:store_id>/payouts/", views.payout_list, name="payouts"),
     path("<int:store_id>/invoices/new/", views.invoice_create, name="invoice-create"),
     path("<int:store_id>/invoices/<int:invoice_id>/", views.invoice_detail, name="invoice-detail"),
     path(

@@ -1,6 +1,7 @@
-"""The store pages: list, create, and the store page's Details, Products and Invoices tabs."""
+"""The store pages: list, create, and the store page's Details, Products, Invoices and Payouts tabs."""
 
 from .invoices import invoice_create, invoice_detail, invoice_list, invoice_payment_create, invoice_refund_create
+from .payouts import payout_list
 from .products import product_create, product_edit, product_list
 from .stores import store_create, store_detail, store_list
 
@@ -10,6 +11,7 @@ __all__ = [
     "invoice_list",
     "invoice_payment_create",
     "invoice_refund_create",
+    "payout_list",
     "product_create",
     "product_edit",
     "product_list",

@@ -24,6 +24,8 @@ V1_PATHS = {
     "/api/v1/invoices/{invoice_id}/payments/": {"post"},
     "/api/v1/invoices/{invoice_id}/refunds/": {"post"},
     "/api/v1/summaries/{summary_id}/": {"get"},
+    "/api/v1/stores/{store_id}/payouts/": {"get", "post"},
+    "/api/v1/payouts/{payout_id}/": {"get"},
 }
 
 

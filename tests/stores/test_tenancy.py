@@ -49,6 +49,7 @@ def test_every_store_page_url_is_checked():
         "invoice-detail",
         "invoice-payment-create",
         "invoice-refund-create",
+        "payouts",
     }
 
 
