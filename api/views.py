@@ -367,9 +367,10 @@ class StorePayoutsView(StoreScopedView, generics.ListCreateAPIView):
 
     @extend_schema(request=PayoutInputSerializer, responses={201: PayoutSerializer, 200: PayoutSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        store = self.store  # another organization's store is a 404 before the body is read
         data = PayoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payout, created = run_service(payout_record, store=self.store, **data.validated_data)
+        payout, created = run_service(payout_record, store=store, **data.validated_data)
         payout = Payout.objects.prefetch_related("payments").get(pk=payout.pk)
         return Response(
             PayoutSerializer(payout).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

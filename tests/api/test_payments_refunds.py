@@ -360,6 +360,7 @@ def test_every_invoice_answer_carries_its_sync_per_channel(api, store, invoice, 
                 "xero_url": "",
                 "last_error": "Account code '200' is not a valid code for this document.",
                 "paid_in_xero": False,
+                "summary": None,
             },
             {
                 "channel": in_xero.pk,
@@ -370,6 +371,7 @@ def test_every_invoice_answer_carries_its_sync_per_channel(api, store, invoice, 
                 "xero_url": "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=x-inv-1",
                 "last_error": "",
                 "paid_in_xero": True,
+                "summary": None,
             },
         ]
     )

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from stores.models import Invoice, Product
-from tests.factories import InvoiceFactory, ProductFactory
+from accounting.sync.models import DailySummary
+from stores.models import Invoice, Payout, Product
+from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 # The object named in the 404 is the first one looked up: the store of a store URL.
-NOT_FOUND = {"store_id": "No store found.", "product_id": "No product found.", "invoice_id": "No invoice found."}
+NOT_FOUND = {
+    "store_id": "No store found.",
+    "product_id": "No product found.",
+    "invoice_id": "No invoice found.",
+    "payout_id": "No payout found.",
+    "summary_id": "No daily summary found.",
+}
 
 
 def _methods(pattern: URLPattern) -> list[str]:
@@ -25,7 +34,16 @@ def _methods(pattern: URLPattern) -> list[str]:
 def foreign_ids(other_store):
     product = ProductFactory.create(store=other_store, sku="THEIRS", name="Theirs")
     invoice = InvoiceFactory.create(store=other_store, number="THEIRS-1", customer_name="Theirs")
-    return {"store_id": other_store.pk, "product_id": product.pk, "invoice_id": invoice.pk}
+    payout = Payout.objects.create(
+        store=other_store, reference="po_theirs", method="card", currency=other_store.currency,
+        date=datetime.date(2026, 11, 2), gross=Decimal("1.00"), fees=Decimal("0.00"), net=Decimal("1.00"),
+    )  # fmt: skip
+    summary = DailySummary.objects.create(
+        channel=AccountingChannelFactory.create(store=other_store), day=datetime.date(2026, 11, 2),
+        currency=other_store.currency, tax_mode="exclusive", number="DAY-20261102-EUR",
+    )  # fmt: skip
+    return {"store_id": other_store.pk, "product_id": product.pk, "invoice_id": invoice.pk, "payout_id": payout.pk,
+            "summary_id": summary.pk}  # fmt: skip
 
 
 def _walk(patterns, prefix=""):
@@ -57,12 +75,17 @@ def test_every_api_url_with_an_id_is_covered():
         "api/v1/invoices/{invoice_id}/",
         "api/v1/invoices/{invoice_id}/payments/",
         "api/v1/invoices/{invoice_id}/refunds/",
+        "api/v1/stores/{store_id}/payouts/",
+        "api/v1/payouts/{payout_id}/",
+        "api/v1/summaries/{summary_id}/",
     }
     # Only ids the foreign_ids fixture provides, so every case below is a real other-org id.
     assert {name for _, p in API_URLS_WITH_IDS for name in p.pattern.converters} == {
         "store_id",
         "product_id",
         "invoice_id",
+        "payout_id",
+        "summary_id",
     }
     assert {p.name for _, p in API_URLS_WITH_IDS} == {
         "api-store-products",
@@ -72,6 +95,9 @@ def test_every_api_url_with_an_id_is_covered():
         "api-invoice",
         "api-invoice-payments",
         "api-invoice-refunds",
+        "api-store-payouts",
+        "api-payout",
+        "api-summary",
     }
 
 
