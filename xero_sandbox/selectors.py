@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import DeveloperApp, Invoice, Organisation, RequestLog, TrackingCategory
+from .models import BankTransaction, BankTransfer, DeveloperApp, Invoice, Organisation, RequestLog, TrackingCategory
 from .models.tracking import DELETED
 
 
@@ -24,6 +24,18 @@ def app_by_client_id(*, client_id: str) -> DeveloperApp:
 
 def invoice_list(*, organisation: Organisation) -> QuerySet[Invoice]:
     return Invoice.objects.filter(organisation=organisation).select_related("contact").order_by("-created_at", "-pk")
+
+
+def bank_transaction_list(*, organisation: Organisation, limit: int = 50) -> list[BankTransaction]:
+    """The organisation's latest bank transactions (every status), newest first."""
+    found = BankTransaction.objects.filter(organisation=organisation).select_related("contact", "bank_account")
+    return list(found.order_by("-created_at", "-pk")[:limit])
+
+
+def bank_transfer_list(*, organisation: Organisation, limit: int = 50) -> list[BankTransfer]:
+    """The organisation's latest bank transfers (every status), newest first."""
+    found = BankTransfer.objects.filter(organisation=organisation).select_related("from_account", "to_account")
+    return list(found.order_by("-created_at", "-pk")[:limit])
 
 
 def tracking_category_list(*, organisation: Organisation) -> list[TrackingCategory]:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
+from .api.render_banking import (
+    bank_transaction_json,
+    bank_transactions_related,
+    bank_transfer_json,
+    bank_transfers_related,
+)
 from .api.render_tracking import lines_with_tracking, tracking_category_json
 from .models import (
     Account,
+    BankTransaction,
+    BankTransfer,
     Contact,
     DeveloperApp,
     Invoice,
@@ -27,7 +36,16 @@ from .models import (
     TrackingCategory,
     WebhookDelivery,
 )
-from .services import apps, identity, organisation_settings, organisation_users, organisations, payments, tracking
+from .services import (
+    apps,
+    balances,
+    identity,
+    organisation_settings,
+    organisation_users,
+    organisations,
+    payments,
+    tracking,
+)
 
 OrganisationRef = Organisation | str | uuid.UUID
 
@@ -86,13 +104,23 @@ def organisation_user_grant(*, organisation: OrganisationRef, user: Any) -> None
 
 
 def account_add(
-    *, organisation: OrganisationRef, code: str, name: str, type: str, account_class: str, tax_type: str = "NONE"
+    *,
+    organisation: OrganisationRef,
+    code: str,
+    name: str,
+    type: str,
+    account_class: str,
+    tax_type: str = "NONE",
+    currency_code: str = "",
 ) -> Account:
     """Add an account to the organisation's chart, as the merchant would in Xero (e.g. a
-    CURRLIAB "Gift Card Liability")."""
+    CURRLIAB "Gift Card Liability", or a BANK/ASSET account in `currency_code`, which must be enabled)."""
+    found = organisation_get(organisation=organisation)
+    if currency_code and not found.currencies.filter(code=currency_code).exists():
+        raise ValueError(f"Enable {currency_code} in the organisation first (testing.currency_enable).")
     return Account.objects.create(
-        organisation=organisation_get(organisation=organisation), code=code, name=name, type=type,
-        account_class=account_class, tax_type=tax_type,
+        organisation=found, code=code, name=name, type=type, account_class=account_class, tax_type=tax_type,
+        currency_code="" if currency_code == found.base_currency else currency_code,
     )  # fmt: skip
 
 
@@ -186,6 +214,44 @@ def tracking_categories(*, organisation: OrganisationRef) -> list[dict[str, Any]
     found = TrackingCategory.objects.filter(organisation=organisation_get(organisation=organisation))
     every = ("ACTIVE", "ARCHIVED", "DELETED")
     return [tracking_category_json(c, statuses=every) for c in found.prefetch_related("options")]
+
+
+def bank_transactions(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
+    """Return the organisation's bank transactions (every status) as the API renders them, oldest first."""
+    found = BankTransaction.objects.filter(organisation=organisation_get(organisation=organisation))
+    return [bank_transaction_json(t) for t in bank_transactions_related(found.order_by("created_at", "pk"))]
+
+
+def bank_transfers(*, organisation: OrganisationRef) -> list[dict[str, Any]]:
+    """Return the organisation's bank transfers (every status) as the API renders them, oldest first."""
+    found = BankTransfer.objects.filter(organisation=organisation_get(organisation=organisation))
+    return [bank_transfer_json(t) for t in bank_transfers_related(found.order_by("created_at", "pk"))]
+
+
+def bank_transaction_reconcile(
+    *, organisation: OrganisationRef, bank_transaction_id: str | uuid.UUID, reconciled: bool = True
+) -> None:
+    """Mark a bank transaction reconciled (or not) with a bank statement line, as a user reconciling
+    it in Xero would: the sandbox has no bank statements."""
+    BankTransaction.objects.filter(
+        organisation=organisation_get(organisation=organisation), bank_transaction_id=bank_transaction_id
+    ).update(is_reconciled=reconciled)
+
+
+def bank_transfer_reconcile(
+    *, organisation: OrganisationRef, bank_transfer_id: str | uuid.UUID, from_side: bool = True, to_side: bool = True
+) -> None:
+    """Set whether each side of a bank transfer is reconciled with a bank statement line."""
+    BankTransfer.objects.filter(
+        organisation=organisation_get(organisation=organisation), bank_transfer_id=bank_transfer_id
+    ).update(from_is_reconciled=from_side, to_is_reconciled=to_side)
+
+
+def account_balance(*, organisation: OrganisationRef, code: str) -> Decimal:
+    """The net movement (debits positive) of the account `code` from the sandbox's payments, bank
+    transactions and bank transfers, not deleted; e.g. 0 for a clearing account whose payments were
+    all paid out to the bank. A test aid: the sandbox serves no Reports (see services/balances.py)."""
+    return balances.account_movement(organisation=organisation_get(organisation=organisation), code=code)
 
 
 def items(*, organisation: OrganisationRef) -> list[dict[str, Any]]:

@@ -29,6 +29,10 @@ RESOURCE_SCOPES = {
     "Organisation": ("accounting.settings",),
     # The spec: GET needs accounting.settings or accounting.settings.read, writes accounting.settings.
     "TrackingCategories": ("accounting.settings",),
+    # Granular scopes: spend/receive money and transfers are `accounting.banktransactions` (`.read` for
+    # GET); the spec's security names the broad `accounting.transactions` they replaced.
+    "BankTransactions": ("accounting.banktransactions", "accounting.transactions"),
+    "BankTransfers": ("accounting.banktransactions", "accounting.transactions"),
 }
 
 

@@ -10,6 +10,7 @@ from xero_sandbox.demo_books import region_for
 from xero_sandbox.models import (
     Account,
     Allocation,
+    BankTransactionLine,
     Contact,
     CreditNoteLine,
     Currency,
@@ -114,7 +115,7 @@ def account_json(account: Account) -> dict[str, Any]:
     if account.type == "BANK":
         data["BankAccountType"] = "BANK"
         data["BankAccountNumber"] = account.bank_account_number or "0000000000"
-        data["CurrencyCode"] = account.organisation.base_currency
+        data["CurrencyCode"] = account.currency_code or account.organisation.base_currency
     return data
 
 
@@ -195,8 +196,8 @@ def item_json(item: Item, *, unitdp: int = 2) -> dict[str, Any]:
     )
 
 
-def line_item_json(line: LineItem | CreditNoteLine, *, unitdp: int = 2) -> dict[str, Any]:
-    """Render an invoice's or a credit note's line (they have the same fields)."""
+def line_item_json(line: LineItem | CreditNoteLine | BankTransactionLine, *, unitdp: int = 2) -> dict[str, Any]:
+    """Render an invoice's, a credit note's or a bank transaction's line (they have the same fields)."""
     return compact(
         {
             "LineItemID": str(line.line_item_id),

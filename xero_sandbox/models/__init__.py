@@ -11,6 +11,7 @@ from .accounting import (
     Payment,
     TaxRate,
 )
+from .banking import BankTransaction, BankTransactionLine, BankTransfer
 from .credit_notes import Allocation, CreditNote, CreditNoteLine
 from .identity import AppTier, AuthorizationCode, Connection, DeveloperApp, Grant, OrganisationUser, RefreshToken
 from .operations import IdempotencyRecord, RequestLog, WebhookDelivery
@@ -21,6 +22,9 @@ __all__ = [
     "Allocation",
     "AppTier",
     "AuthorizationCode",
+    "BankTransaction",
+    "BankTransactionLine",
+    "BankTransfer",
     "Connection",
     "Contact",
     "CreditNote",

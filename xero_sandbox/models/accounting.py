@@ -82,6 +82,9 @@ class Account(models.Model):
     enable_payments = models.BooleanField(default=False)
     system_account = models.CharField(max_length=30, blank=True)
     bank_account_number = models.CharField(max_length=50, blank=True)
+    # A bank account's currency ("" = the organisation's base currency): Xero has foreign-currency
+    # bank accounts, and their money is in their own currency.
+    currency_code = models.CharField(max_length=3, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

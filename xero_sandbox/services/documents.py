@@ -1,4 +1,5 @@
-"""What invoices and credit notes share: line building with per-line tax, totals, contacts, lock date."""
+"""What invoices, credit notes and bank transactions share: line building with per-line tax, totals,
+contacts, lock date."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, Protocol
 
 from django.utils import timezone
 
-from xero_sandbox.models import Contact, CreditNoteLine, Item, LineItem, Organisation
+from xero_sandbox.models import BankTransactionLine, Contact, CreditNoteLine, Item, LineItem, Organisation
 from xero_sandbox.parse import BadValue, parse_date, parse_decimal, text
 
 from .books import Books, round_cents
@@ -18,7 +19,7 @@ from .line_tracking import TrackingBook
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 # Statuses that post a document to the ledger: the period lock date applies to them.
 POSTED = {"AUTHORISED", "PAID", "VOIDED"}
-Line = LineItem | CreditNoteLine
+Line = LineItem | CreditNoteLine | BankTransactionLine
 HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
 STATUS_ONLY = "A change to status {status} must be sent with only the document's ID (or number) and Status."
 # Status changes Xero allows (developer.xero.com Invoices "valid status changes"; xeroizer#48).
@@ -293,7 +294,7 @@ def _discount_error(line: Line, *, document: Document) -> str | None:
 
 
 def _sales(document: Document) -> bool:
-    return document.type in {"ACCREC", "ACCRECCREDIT"}
+    return document.type in {"ACCREC", "ACCRECCREDIT", "RECEIVE"}
 
 
 # xeroizer#23 and #86 quote Xero's refusal of a document whose stated total is not its lines' sum.

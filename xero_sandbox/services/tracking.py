@@ -16,7 +16,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from xero_sandbox.models import CreditNoteLine, LineItem, Organisation, TrackingCategory, TrackingOption
+from xero_sandbox.models import (
+    BankTransactionLine,
+    BankTransfer,
+    CreditNoteLine,
+    LineItem,
+    Organisation,
+    TrackingCategory,
+    TrackingOption,
+)
 from xero_sandbox.models.tracking import ACTIVE, ARCHIVED, DELETED
 from xero_sandbox.parse import text
 
@@ -58,18 +66,34 @@ def _status_errors(status: str, *, noun: str) -> list[str]:
     return []
 
 
-def _lines_naming(condition: Q) -> bool:
-    return LineItem.objects.filter(condition).exists() or CreditNoteLine.objects.filter(condition).exists()
+TRANSFER_SLOTS = ("from_tracking_1", "from_tracking_2", "to_tracking_1", "to_tracking_2")
+
+
+def _used(line_condition: Q, transfer_condition: Q) -> bool:
+    return (
+        any(model.objects.filter(line_condition).exists() for model in (LineItem, CreditNoteLine, BankTransactionLine))
+        or BankTransfer.objects.filter(transfer_condition).exists()
+    )
+
+
+def _any_slot(slots: tuple[str, ...], suffix: str, value: object) -> Q:
+    condition = Q()
+    for slot in slots:
+        condition |= Q(**{f"{slot}{suffix}": value})
+    return condition
 
 
 def option_in_use(option: TrackingOption) -> bool:
-    """Whether any invoice or credit note line (of any status) carries the option."""
-    return _lines_naming(Q(tracking_option_1=option) | Q(tracking_option_2=option))
+    """Whether any invoice, credit note or bank transaction line, or a bank transfer (of any status)
+    carries the option."""
+    lines = ("tracking_option_1", "tracking_option_2")
+    return _used(_any_slot(lines, "", option), _any_slot(TRANSFER_SLOTS, "", option))
 
 
 def category_in_use(category: TrackingCategory) -> bool:
-    """Whether any invoice or credit note line (of any status) carries one of the category's options."""
-    return _lines_naming(Q(tracking_option_1__category=category) | Q(tracking_option_2__category=category))
+    """Whether anything (as for `option_in_use`) carries one of the category's options."""
+    lines = ("tracking_option_1", "tracking_option_2")
+    return _used(_any_slot(lines, "__category", category), _any_slot(TRANSFER_SLOTS, "__category", category))
 
 
 def _lock(organisation: Organisation) -> list[TrackingCategory]:

@@ -97,7 +97,8 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
-    """An organisation's admin page: faults, connections, limits, tracking categories, invoices."""
+    """An organisation's admin page: faults, connections, limits, tracking categories, invoices, bank
+    transactions and transfers."""
     organisation = selectors.organisation_by_tenant(tenant_id=tenant_id)
     action = request.POST.get("action", "")
     form = FaultsForm(request.POST if action == "faults" else None, instance=organisation)
@@ -129,6 +130,8 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
         "settings_form": settings_form,
         "invoices": invoices,
         "tracking_categories": selectors.tracking_category_list(organisation=organisation),
+        "bank_transactions": selectors.bank_transaction_list(organisation=organisation),
+        "bank_transfers": selectors.bank_transfer_list(organisation=organisation),
         "connections": organisation.connections.select_related("app"),
         "user_accesses": organisation.user_accesses.select_related("user").order_by("user__username"),
         "user_form": UserAccessForm(),

@@ -274,3 +274,89 @@ def test_strict_refusals_have_xeros_shapes(checker, xero_sandbox, tenant):
     # Its shape is the one of Xero's other problem answers (401/403), which the spec leaves undescribed too.
     unauthorised = requests.get(f"{xero_sandbox}/api/api.xro/2.0/Contacts", timeout=T).json()
     assert set(too_big) == set(unauthorised)
+
+
+BANK_TRANSACTION: dict[str, Any] = {
+    "Type": "RECEIVE",
+    "Contact": {"Name": "Stripe"},
+    "BankAccount": {"Code": "090"},
+    "Date": "2026-11-20",
+    "Reference": "Payout 1",
+    "LineAmountTypes": "Exclusive",
+    "LineItems": [
+        {"Description": "Sales", "Quantity": 1, "UnitAmount": 40, "AccountCode": "200", "TaxType": "OUTPUT2"}
+    ],
+}
+
+
+def test_bank_transactions_and_bank_transfers_match_the_spec(xero_sandbox, sandbox_app, sandbox_org, tenant, specs):
+    from xero_sandbox import testing
+
+    testing.limits_reset()
+    scopes = ["offline_access", "accounting.banktransactions", "accounting.settings"]
+    token = testing.token_issue(app=sandbox_app, organisations=[sandbox_org], scopes=scopes)
+    checker = Checker(base=xero_sandbox, token=token["access_token"], tenant=tenant, specs=specs)
+    region = testing.tracking_category_add(organisation=tenant, name="Region", options=["North", "South"])
+    north = {
+        "TrackingCategoryID": region["TrackingCategoryID"],
+        "TrackingOptionID": region["Options"][0]["TrackingOptionID"],
+    }
+
+    bad = {**BANK_TRANSACTION, "BankAccount": {"Code": "200"}}
+    mixed = checker.call(
+        "PUT",
+        "/BankTransactions",
+        params={"summarizeErrors": "false"},
+        json={"BankTransactions": [BANK_TRANSACTION, bad]},
+    )
+    assert [t["StatusAttributeString"] for t in mixed["BankTransactions"]] == ["OK", "ERROR"]
+    made = mixed["BankTransactions"][0]
+    assert (made["Total"], made["Status"], made["BankAccount"]["Code"]) == (48.0, "AUTHORISED", "090")
+    error = checker.call("PUT", "/BankTransactions", json={"BankTransactions": [bad]}, status=400)
+    assert error["Type"] == "ValidationException"
+    spend = {
+        **BANK_TRANSACTION,
+        "Type": "SPEND",
+        "LineItems": [
+            {**BANK_TRANSACTION["LineItems"][0], "AccountCode": "429", "TaxType": "INPUT2", "Tracking": [north]}
+        ],
+    }
+    checker.call("POST", "/BankTransactions", json={"BankTransactions": [spend]})
+    ident = made["BankTransactionID"]
+    checker.call(
+        "POST",
+        f"/BankTransactions/{ident}",
+        json={"BankTransactions": [{**BANK_TRANSACTION, "Reference": "Payout 1b"}]},
+    )
+    checker.call("GET", "/BankTransactions", params={"where": 'Type=="SPEND"', "order": "Date DESC", "page": "1"})
+    checker.call("GET", f"/BankTransactions/{ident}", params={"unitdp": "4"})
+    deleted = checker.call(
+        "POST", f"/BankTransactions/{ident}", json={"BankTransactions": [{**BANK_TRANSACTION, "Status": "DELETED"}]}
+    )
+    assert deleted["BankTransactions"][0]["Status"] == "DELETED"
+
+    transfer = {
+        "FromBankAccount": {"Code": "090"},
+        "ToBankAccount": {"Code": "091"},
+        "Amount": "50.00",
+        "Date": "2026-11-20",
+        "Reference": "Float",
+        "FromTracking": [north],
+    }
+    made_transfer = checker.call("PUT", "/BankTransfers", json={"BankTransfers": [transfer]})["BankTransfers"][0]
+    assert made_transfer["FromTracking"][0]["Option"] == "North"
+    same = checker.call(
+        "PUT", "/BankTransfers", json={"BankTransfers": [{**transfer, "ToBankAccount": {"Code": "090"}}]}, status=400
+    )
+    assert same["Type"] == "ValidationException"
+    second = checker.call("PUT", "/BankTransfers", json={"BankTransfers": [{**transfer, "Amount": 5}]})[
+        "BankTransfers"
+    ][0]
+    checker.call("GET", "/BankTransfers", params={"where": "Amount>=5", "order": "Amount ASC"})
+    checker.call("GET", f"/BankTransfers/{made_transfer['BankTransferID']}")
+    gone = checker.call("POST", f"/BankTransfers/{made_transfer['BankTransferID']}", json={"Status": "DELETED"})
+    assert gone["BankTransfers"][0]["Status"] == "DELETED"
+    batch = {"BankTransfers": [{"BankTransferID": second["BankTransferID"], "Status": "DELETED"}]}
+    checker.call("POST", "/BankTransfers", params={"summarizeErrors": "false"}, json=batch)
+    listed = checker.call("GET", "/BankTransfers", params={"includeDeleted": "true"})
+    assert [t["Status"] for t in listed["BankTransfers"]] == ["DELETED", "DELETED"]

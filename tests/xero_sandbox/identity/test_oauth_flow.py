@@ -217,6 +217,29 @@ def test_broad_transactions_scope_is_refused_with_invalid_scope(xero_sandbox, sa
     assert query["state"] == ["st-8Jx2"]
 
 
+def test_the_granular_bank_transactions_scopes_can_be_asked_for_and_open_bank_transactions(
+    xero_sandbox, sandbox_app, tenant, xero_user_session
+):
+    scope = "offline_access accounting.banktransactions accounting.banktransactions.read"
+    query = _consent(
+        xero_user_session, xero_sandbox, _authorize_params(sandbox_app, scope=scope), action="allow", tenants=[tenant]
+    )
+    assert "error" not in query
+    token = requests.post(
+        f"{xero_sandbox}/identity/connect/token",
+        data={"grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT},
+        headers=_basic(sandbox_app),
+        timeout=10,
+    )
+    assert token.status_code == 200
+    assert token.json()["scope"] == scope
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}", "xero-tenant-id": tenant}
+    listed = requests.get(f"{xero_sandbox}/api/api.xro/2.0/BankTransactions", headers=headers, timeout=10)
+    assert (listed.status_code, listed.json()["BankTransactions"]) == (200, [])
+    invoices = requests.get(f"{xero_sandbox}/api/api.xro/2.0/Invoices", headers=headers, timeout=10)
+    assert (invoices.status_code, invoices.json()["Detail"]) == (401, "AuthorizationUnsuccessful")
+
+
 @pytest.mark.browser
 def test_consent_page_in_a_browser_allows_access(page, live_server, xero_sandbox, sandbox_app, tenant, xero_user):
     from urllib.parse import urlencode

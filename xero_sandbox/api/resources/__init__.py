@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .bank_transactions import bank_transactions_handle
+from .bank_transfers import bank_transfers_handle
 from .common import Call
 from .contacts import contacts_handle
 from .credit_notes import credit_notes_handle
@@ -26,6 +28,8 @@ HANDLERS: dict[str, Handler] = {
     "Currencies": currencies_handle,
     "Organisation": organisation_handle,
     "TrackingCategories": tracking_categories_handle,
+    "BankTransactions": bank_transactions_handle,
+    "BankTransfers": bank_transfers_handle,
 }
 # Resources that answer DELETE (the spec's deleteTrackingCategory and deleteTrackingOptions).
 DELETE_RESOURCES = frozenset({"TrackingCategories"})
