@@ -382,6 +382,12 @@ class ChannelPaymentAccount(models.Model):
     account_id = models.CharField("Xero AccountID", max_length=64)
     account_code = models.CharField("Xero account code", max_length=10, blank=True)
     account_name = models.CharField("Xero account name", max_length=150, blank=True)
+    # Payouts of this method (`stores.Payout`): the bank account the gateway pays into, and the
+    # expense account (with the tax type the operator chose) its fees go to. Blank: payouts wait.
+    payout_account_id = models.CharField("Payout bank account (AccountID)", max_length=64, blank=True, db_default="")
+    payout_account_name = models.CharField("Payout bank account", max_length=150, blank=True, db_default="")
+    fees_account = models.CharField("Fees account", max_length=10, blank=True, db_default="")
+    fees_tax_type = models.CharField("Fees tax type", max_length=50, blank=True, db_default="")
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

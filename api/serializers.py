@@ -154,12 +154,23 @@ class PayoutInputSerializer(serializers.Serializer):
 
 
 class PayoutSerializer(serializers.ModelSerializer):
+    """A payout as read. Its `sync` comes from `context["sync"]` ({payout id: badges})."""
+
     payments: serializers.PrimaryKeyRelatedField[Payment] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True
     )
+    sync = serializers.SerializerMethodField(help_text="Its state in each accounting channel of the store.")
+
+    def get_sync(self, payout: Payout) -> list[dict[str, Any]]:
+        badges = self.context.get("sync", {}).get(payout.pk, [])
+        return [
+            {"channel": b.channel_id, "channel_name": b.channel_name, "state": b.key, "state_label": b.label,
+             "xero_id": b.xero_id, "last_error": b.last_error}
+            for b in badges
+        ]  # fmt: skip
 
     class Meta:
         model = Payout
         fields = ["id", "store", "reference", "method", "currency", "date", "gross", "fees", "net", "payments",
-                  "created_at"]  # fmt: skip
+                  "sync", "created_at"]  # fmt: skip
         read_only_fields = fields

@@ -365,6 +365,12 @@ class StorePayoutsView(StoreScopedView, generics.ListCreateAPIView):
             return Payout.objects.none()
         return Payout.objects.filter(store=self.store).prefetch_related("payments").order_by("-date", "-pk")
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # always paginated
+        context = {"sync": sync_badges_for(store=self.store, kind=RecordKind.PAYOUT, object_ids=[p.pk for p in page])}
+        return self.get_paginated_response(PayoutSerializer(page, many=True, context=context).data)
+
     @extend_schema(request=PayoutInputSerializer, responses={201: PayoutSerializer, 200: PayoutSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         store = self.store  # another organization's store is a 404 before the body is read
@@ -378,15 +384,23 @@ class StorePayoutsView(StoreScopedView, generics.ListCreateAPIView):
 
 
 class PayoutDetailView(BillingApiView, generics.RetrieveAPIView):
-    """One gateway payout and the store payments it settles."""
+    """One gateway payout, the store payments it settles, and its state in each channel."""
 
     api_tag = "Payouts"
     serializer_class = PayoutSerializer
 
-    def get_object(self) -> Payout:
-        return get_in_organization(
-            Payout.objects.select_related("store").prefetch_related("payments"),
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payout = get_in_organization(
+            Payout.objects.all(),
             organization=self.organization,
             path="store__organization",
             pk=self.kwargs["payout_id"],
         )
+        return payout_answer(payout_id=payout.pk)
+
+
+def payout_answer(*, payout_id: int, status: int = status.HTTP_200_OK) -> Response:
+    """Answer the payout as it is now, with its payments and its state in each channel."""
+    payout = Payout.objects.select_related("store").prefetch_related("payments").get(pk=payout_id)
+    context = {"sync": sync_badges_for(store=payout.store, kind=RecordKind.PAYOUT, object_ids=[payout.pk])}
+    return Response(PayoutSerializer(payout, context=context).data, status=status)

@@ -67,6 +67,7 @@ class ChartAccount:
 def chart_dump(*, tenant_id: str, accounts: Iterable[Any], tax_rates: Iterable[Any]) -> dict[str, Any]:
     """Return the JSON kept of the organisation's chart (SDK Accounts) and its 0% tax types (SDK TaxRates)."""
     zero = []
+    expense = []
     for rate in tax_rates:
         try:
             effective = Decimal(str(rate.effective_rate))
@@ -74,6 +75,8 @@ def chart_dump(*, tenant_id: str, accounts: Iterable[Any], tax_rates: Iterable[A
             continue
         if rate.tax_type and effective == 0 and text(rate.status) == RecordStatus.ACTIVE:
             zero.append(str(rate.tax_type))
+        if rate.tax_type and text(rate.status) == RecordStatus.ACTIVE and rate.can_apply_to_expenses:
+            expense.append({"tax_type": str(rate.tax_type), "name": str(rate.name or ""), "rate": str(effective)})
     listed = [
         {
             "code": str(a.code), "name": str(a.name or ""), "type": text(a.type), "class": text(a._class),
@@ -82,7 +85,11 @@ def chart_dump(*, tenant_id: str, accounts: Iterable[Any], tax_rates: Iterable[A
         for a in accounts
         if a.code
     ]  # fmt: skip
-    return {"tenant_id": tenant_id, "accounts": listed, "zero_tax_types": sorted(zero)}
+    return {
+        "tenant_id": tenant_id, "accounts": listed, "zero_tax_types": sorted(zero),
+        # The tax types a gateway's fees may carry (payouts): ACTIVE, applying to expenses.
+        "expense_tax_types": sorted(expense, key=lambda r: r["name"].casefold()),
+    }  # fmt: skip
 
 
 def chart_accounts(chart: Mapping[str, Any]) -> list[ChartAccount]:

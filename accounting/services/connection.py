@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
 from accounting.alerts.episodes import alert_resolve
+from accounting.books.payouts import connect_scopes
 from accounting.models import (
     AccountingChannel,
     AlertKind,
@@ -70,7 +71,8 @@ def authorization_start(*, channel: AccountingChannel, user: User, redirect_uri:
     """Record a consent trip for `channel` and return (the Xero authorize URL, its state)."""
     if not channel.client_id or not channel.client_secret:
         raise ConnectError("Enter the channel's Client ID and Client Secret before connecting.")
-    request = authorization_request(client_id=channel.client_id, redirect_uri=redirect_uri, scopes=settings.XERO_SCOPES)
+    scopes = connect_scopes(channel=channel, base=list(settings.XERO_SCOPES))  # with payouts' scope once set up
+    request = authorization_request(client_id=channel.client_id, redirect_uri=redirect_uri, scopes=scopes)
     # Housekeeping: no abandoned trip keeps a token set waiting for a pick for long.
     ChannelAuthorization.objects.filter(created_at__lt=timezone.now() - AUTHORIZATION_KEPT).delete()
     ChannelAuthorization.objects.create(

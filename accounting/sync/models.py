@@ -25,6 +25,8 @@ class RecordKind(models.TextChoices):
     REFUND = "refund", "Refund"
     # A daily summary (`DailySummary`) of a channel posting one summary invoice per day.
     SUMMARY = "summary", "Daily summary"
+    # A gateway payout (`stores.Payout`): sent once the payments it settles are in Xero.
+    PAYOUT = "payout", "Payout"
 
 
 class SyncAction(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,7 +21,8 @@ from accounting.books.payment_accounts import (
     channel_payment_accounts_set,
     payment_accounts_cached,
 )
-from accounting.models import AccountingChannel
+from accounting.books.payouts import RECONNECT_FOR_PAYOUTS, channel_allows_payouts, channel_payouts_set, payout_options
+from accounting.models import AccountingChannel, ChannelPaymentAccount
 from accounting.providers.xero.books import payment_account_label
 from accounting.selectors import channel_for_member
 from accounting.views.common import current_organization, current_user
@@ -48,8 +50,31 @@ def payment_accounts_context(*, channel: AccountingChannel, request: HttpRequest
         if isinstance(stored, dict) and stored.get("channel") == channel.pk:
             draft = {str(k): str(v) for k, v in stored.get("values", {}).items()}
     rows = channel_payment_account_rows(channel=channel, accounts=accounts, store_methods=_store_methods(channel))
+    saved = {a.method: a for a in ChannelPaymentAccount.objects.filter(channel=channel)}
+    options = (
+        payout_options(channel=channel)
+        if channel.tenant_id
+        else {"banks": [], "fees_accounts": [], "fees_tax_types": []}
+    )
+
+    def payout_of(row: Any) -> dict[str, str]:
+        account = saved.get(row.method)
+        return {
+            "payout_account_id": draft.get(f"payout_{row.field_name}", account.payout_account_id if account else ""),
+            "fees_account": draft.get(f"fees_{row.field_name}", account.fees_account if account else ""),
+            "fees_tax_type": draft.get(f"fees_tax_{row.field_name}", account.fees_tax_type if account else ""),
+        }
+
+    set_up = any(a.payout_account_id for a in saved.values())
     return {
-        "rows": [{"row": row, "selected": draft.get(row.field_name, row.selected)} for row in rows],
+        "rows": [
+            {"row": row, "selected": draft.get(row.field_name, row.selected), "payout": payout_of(row)} for row in rows
+        ],
+        "payout_banks": [{"account_id": a["account_id"], "label": payment_account_label(a)} for a in options["banks"]],
+        "fees_accounts": options["fees_accounts"],
+        "fees_tax_types": options["fees_tax_types"],
+        "payouts_need_reconnect": set_up and bool(channel.tenant_id) and not channel_allows_payouts(channel=channel),
+        "payouts_reconnect_message": RECONNECT_FOR_PAYOUTS,
         "options": [{"account_id": a["account_id"], "label": payment_account_label(a)} for a in accounts or []],
         "accounts_loaded": accounts is not None,
         "allowed": channel_allows_payments(channel=channel) if channel.tenant_id else True,
@@ -74,7 +99,11 @@ def channel_payment_accounts(request: HttpRequest, channel_id: int) -> HttpRespo
         # Keep what was typed for the page the user lands on again.
         request.session[DRAFT_KEY] = {
             "channel": channel.pk,
-            "values": {k: v for k, v in request.POST.items() if k.startswith("account_") or k.startswith("new_")},
+            "values": {
+                k: v
+                for k, v in request.POST.items()
+                if k.startswith(("account_", "new_", "payout_account_", "fees_account_", "fees_tax_account_"))
+            },
         }
         messages.error(request, " ".join(exc.messages))
     return redirect(reverse("accounting:channel-detail", args=[channel.pk]) + "#payment-accounts")
@@ -94,7 +123,19 @@ def _save(request: HttpRequest, *, channel: AccountingChannel) -> None:
         choices[new_method] = new_account
     if not choices:
         raise ValidationError("Choose an account for at least one payment method.")
-    retried = channel_payment_accounts_set(channel=channel, choices=choices, user=current_user(request))
+    payouts = {
+        row.method: {
+            "payout_account_id": request.POST.get(f"payout_{row.field_name}", "").strip(),
+            "fees_account": request.POST.get(f"fees_{row.field_name}", "").strip(),
+            "fees_tax_type": request.POST.get(f"fees_tax_{row.field_name}", "").strip(),
+        }
+        for row in rows
+        if f"payout_{row.field_name}" in request.POST
+    }
+    with transaction.atomic():  # the payout choices are checked against the accounts saved with them
+        retried = channel_payment_accounts_set(channel=channel, choices=choices, user=current_user(request))
+        if payouts:
+            retried += channel_payouts_set(channel=channel, payouts=payouts, user=current_user(request))
     text = "The payment accounts were saved."
     if retried:
         waited = (

@@ -133,6 +133,14 @@ def test_the_readme_flow_on_make_run(local_portal, page, shot):
         assert error not in log, log[max(log.find(error) - 2000, 0) : log.find(error) + 500]
 
 
+def _in_summary(portal, *, key: str, invoice_id: int) -> dict:
+    def state() -> dict:
+        found = sync_state(portal, key=key, invoice_id=invoice_id)
+        return found if found["state"] == "in_summary" else {}
+
+    return wait_for(state, timeout=15, what="the invoice in its day's summary")
+
+
 def _summary_sent(portal, *, key: str, summary_id: int) -> dict:
     answer = requests.get(
         f"{portal.url}/api/v1/summaries/{summary_id}/", headers={"Authorization": f"Bearer {key}"}, timeout=10
@@ -177,15 +185,12 @@ def test_posting_per_day_with_tracking_on_make_run(local_portal, page, shot):
                        price=price)
         for number, price in zip(numbers, prices, strict=True)
     ]  # fmt: skip
-    states = [
-        wait_for(lambda i=i: s if (s := sync_state(portal, key=key, invoice_id=i))["state"] == "in_summary" else {},
-                 timeout=15, what="the invoice in its day's summary")
-        for i in ids
-    ]  # fmt: skip
+    states = [_in_summary(portal, key=key, invoice_id=i) for i in ids]
     assert len({state["summary"] for state in states}) == 1
-    held = wait_for(lambda: _summary_sent(portal, key=key, summary_id=states[0]["summary"]), timeout=30,
+    summary_id = int(str(states[0]["summary"]))
+    held = wait_for(lambda: _summary_sent(portal, key=key, summary_id=summary_id), timeout=30,
                     what="the day's summary in Xero")  # fmt: skip
-    expected = sum(Decimal(p) * Decimal("1.2") for p in prices).quantize(Decimal("0.01"))
+    expected = sum((Decimal(p) * Decimal("1.2") for p in prices), Decimal(0)).quantize(Decimal("0.01"))
     assert (held["number"], Decimal(held["total"])) == (f"DAY-{yesterday:%Y%m%d}-GBP", expected)
     assert sorted(entry["number"] for entry in held["invoices"]) == numbers
 

@@ -14,6 +14,10 @@ from xero_python.accounting.models import (
     Account,
     Allocation,
     Allocations,
+    BankTransaction,
+    BankTransactions,
+    BankTransfer,
+    BankTransfers,
     Contact,
     Contacts,
     CreditNote,
@@ -297,3 +301,38 @@ class XeroClient(XeroTransport):
         """Return the organisation's ACTIVE tracking categories, each with its options."""
         result = self._call(self._api.get_tracking_categories)
         return list(result.tracking_categories or [])
+
+    # Bank transactions and transfers (payouts) ------------------------------------------------
+
+    def bank_transactions_create(
+        self, *, bank_transactions: Sequence[BankTransaction], idempotency_key: str
+    ) -> list[BankTransaction]:
+        """PUT bank transactions (RECEIVE, SPEND); return every element with its own status and errors."""
+        result = self._call(
+            self._api.create_bank_transactions,
+            bank_transactions=BankTransactions(bank_transactions=list(bank_transactions)),
+            summarize_errors=False,
+            idempotency_key=idempotency_key,
+        )
+        return list(result.bank_transactions or [])
+
+    def bank_transactions_referenced(self, *, reference: str) -> list[BankTransaction]:
+        """Return the bank transactions whose Reference is `reference` (a look-up after a lost answer)."""
+        result = self._call(self._api.get_bank_transactions, where=where_equal("Reference", reference))
+        return list(result.bank_transactions or [])
+
+    def bank_transfers_create(
+        self, *, bank_transfers: Sequence[BankTransfer], idempotency_key: str
+    ) -> list[BankTransfer]:
+        """PUT bank transfers; return what Xero made."""
+        result = self._call(
+            self._api.create_bank_transfer,
+            bank_transfers=BankTransfers(bank_transfers=list(bank_transfers)),
+            idempotency_key=idempotency_key,
+        )
+        return list(result.bank_transfers or [])
+
+    def bank_transfers_referenced(self, *, reference: str) -> list[BankTransfer]:
+        """Return the bank transfers whose Reference is `reference` (a look-up after a lost answer)."""
+        result = self._call(self._api.get_bank_transfers, where=where_equal("Reference", reference))
+        return list(result.bank_transfers or [])

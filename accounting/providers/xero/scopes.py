@@ -11,10 +11,21 @@ SCOPES = {
     "credit_note": "accounting.invoices",
     "allocation": "accounting.invoices",
     "contact": "accounting.contacts",
+    "bank_trans": "accounting.banktransactions",
 }
 SETTINGS_SCOPE = "accounting.settings"
 # Payments are allowed by the granular scope, or by the broad one of apps created before March 2026.
 PAYMENTS_SCOPES = ("accounting.payments", "accounting.transactions")
+
+
+# Bank transactions and transfers (payouts): the granular scope, or the broad one of older apps.
+BANK_SCOPE = "accounting.banktransactions"
+BANK_SCOPES = (BANK_SCOPE, "accounting.transactions")
+
+
+def allows_bank_transactions(granted: Iterable[str]) -> bool:
+    """Return whether a consent that granted `granted` covers Xero's BankTransactions and BankTransfers."""
+    return bool(set(granted) & set(BANK_SCOPES))
 
 
 def allows_payments(granted: Iterable[str]) -> bool:

@@ -74,8 +74,8 @@ def _badge(
         url = xero_invoice_url(invoice_id=row.xero_id, tenant_id=row.channel.tenant_id)
     elif row.kind == RecordKind.REFUND:
         url = xero_credit_note_url(credit_note_id=row.xero_id, tenant_id=row.channel.tenant_id)
-    elif row.kind == RecordKind.PAYMENT:
-        url = ""  # a payment is seen on its invoice's page in Xero
+    elif row.kind in (RecordKind.PAYMENT, RecordKind.PAYOUT, RecordKind.SUMMARY):
+        url = ""  # a payment is seen on its invoice's page in Xero; a payout in the bank account's
     else:
         url = xero_item_url(item_id=row.xero_id, tenant_id=row.channel.tenant_id)
     return SyncBadge(

@@ -13,16 +13,17 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounting.models import AccountingChannel
-from accounting.providers.xero.scopes import allows_payments
+from accounting.providers.xero.scopes import allows_bank_transactions, allows_payments
 from accounting.sync.ledger.wake import sync_wake_channel
 from accounting.sync.ledger.writes import (
     ledger_backfill,
     ledger_payments_release,
+    ledger_payouts_release,
     ledger_products_toggle,
     ledger_record_changed,
 )
 from accounting.sync.models import RecordKind
-from stores.models import Invoice, InvoiceLine, Payment, Product, Refund, RefundLine
+from stores.models import Invoice, InvoiceLine, Payment, Payout, Product, Refund, RefundLine
 
 CHANNEL_SWITCHES = {"is_active", "connection_state", "add_products", "tenant_id"}
 
@@ -71,6 +72,11 @@ def refund_line_saved(sender: Any, instance: RefundLine, **kwargs: Any) -> None:
     )
 
 
+@receiver(post_save, sender=Payout, dispatch_uid="sync_payout_saved")
+def payout_saved(sender: Any, instance: Payout, **kwargs: Any) -> None:
+    ledger_record_changed(kind=RecordKind.PAYOUT, store_id=instance.store_id, object_id=instance.pk)
+
+
 @receiver(post_save, sender=AccountingChannel, dispatch_uid="sync_channel_saved")
 def channel_saved(sender: Any, instance: AccountingChannel, created: bool, **kwargs: Any) -> None:
     update_fields = kwargs.get("update_fields")
@@ -83,6 +89,8 @@ def channel_saved(sender: Any, instance: AccountingChannel, created: bool, **kwa
     scopes_changed = not created and (update_fields is None or "scopes" in update_fields)
     if scopes_changed and allows_payments(instance.granted_scopes()):
         ledger_payments_release(channel=instance)
+    if scopes_changed and allows_bank_transactions(instance.granted_scopes()):
+        ledger_payouts_release(channel=instance)
     if created or update_fields is None or CHANNEL_SWITCHES & set(update_fields):
         channel_id = instance.pk
         transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounting.models import AccountingChannel
 from accounting.sync.ledger.wake import sync_wake_store
 from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
-from stores.models import Invoice, Payment, Product, Refund
+from stores.models import Invoice, Payment, Payout, Product, Refund
 
 PRODUCTS_OFF = "Add Products to Xero is off for this channel."
 
@@ -94,6 +94,7 @@ def ledger_backfill(*, channel: AccountingChannel) -> None:
     product_state = SyncState.PENDING if channel.add_products else SyncState.SKIPPED
     sources = [
         (RecordKind.INVOICE, Invoice, SyncState.PENDING, ""),
+        (RecordKind.PAYOUT, Payout, SyncState.PENDING, ""),
         (RecordKind.PRODUCT, Product, product_state, "" if channel.add_products else PRODUCTS_OFF),
     ]
     with connection.cursor() as cursor:
@@ -117,6 +118,13 @@ def ledger_payments_release(*, channel: AccountingChannel) -> int:
         state=SyncState.PENDING,
         next_attempt_at__isnull=True,
     ).update(next_attempt_at=timezone.now(), last_error="")
+
+
+def ledger_payouts_release(*, channel: AccountingChannel) -> int:
+    """Make the channel's payouts that waited for the bank transactions scope due now."""
+    return SyncRecord.objects.filter(channel=channel, kind=RecordKind.PAYOUT, state=SyncState.PENDING).update(
+        next_attempt_at=timezone.now(), last_error=""
+    )
 
 
 def ledger_products_toggle(*, channel: AccountingChannel) -> None:

@@ -25,10 +25,22 @@ from typing import ClassVar, TypeVar
 from accounting.models import AccountingChannel
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError, XeroScopeMissing
-from accounting.sync.models import SyncRecord
+from accounting.sync.models import AttemptOutcome, SyncAttempt, SyncRecord
 from accounting.sync.push.outcomes import Outcome, after_error, records_finish, scope_refused
 
 T = TypeVar("T")
+
+
+def latest_refusal(row: SyncRecord) -> int:
+    """Return the row's latest refusal (0: none): a refused write wrote nothing, so its retry is a new
+    request and goes under a new Idempotency-Key; a lost answer keeps its key (a replay)."""
+    last = (
+        SyncAttempt.objects.filter(record=row, outcome__in=[AttemptOutcome.VALIDATION, AttemptOutcome.LOCAL])
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return last or 0
 
 
 def batch_key(prefix: str, parts: Sequence[str]) -> str:

@@ -44,6 +44,7 @@ from accounting.sync.push.invoices import InvoicesPush
 from accounting.sync.push.items import ItemsPush
 from accounting.sync.push.outcomes import backoff_seconds
 from accounting.sync.push.payments import PaymentsPush
+from accounting.sync.push.payouts import PayoutsPush
 from accounting.sync.push.refunds import RefundsPush
 from accounting.sync.push.summaries import SummaryPush
 
@@ -53,7 +54,11 @@ logger = logging.getLogger(__name__)
 REFUND_BATCH = 10
 # Daily summaries claimed per turn: each takes a few calls (contact, invoice, payments).
 SUMMARY_BATCH = 5
-BATCHES: dict[str, int] = {RecordKind.REFUND: REFUND_BATCH, RecordKind.SUMMARY: SUMMARY_BATCH}
+# Payouts claimed per turn: each takes up to four calls (contact, transfer or receive, fees).
+PAYOUT_BATCH = 10
+BATCHES: dict[str, int] = {
+    RecordKind.REFUND: REFUND_BATCH, RecordKind.SUMMARY: SUMMARY_BATCH, RecordKind.PAYOUT: PAYOUT_BATCH,
+}  # fmt: skip
 
 # Xero could not be reached for a token refresh: try again after this long (scaled).
 TOKEN_RETRY_SECONDS = 30.0
@@ -86,6 +91,8 @@ def channel_kinds(*, channel: AccountingChannel) -> list[str]:
         summarises = channel._summarises = channel_summarises(channel=channel)  # type: ignore[attr-defined]
     if summarises:
         kinds.append(RecordKind.SUMMARY)
+    # Payouts after the payments they settle (each waits, saying so, until those are in Xero).
+    kinds.append(RecordKind.PAYOUT)
     return kinds
 
 
@@ -255,6 +262,7 @@ PUSHES: dict[str, type[Push]] = {
     RecordKind.PAYMENT: PaymentsPush,
     RecordKind.REFUND: RefundsPush,
     RecordKind.SUMMARY: SummaryPush,
+    RecordKind.PAYOUT: PayoutsPush,
 }
 
 

@@ -7,6 +7,7 @@ resource, one builder each.
 - `contacts`: customers as contacts;
 - `payments`: payments to invoices, and refunds paid out of credit notes;
 - `credit_notes`: refunds as credit notes (ACCRECCREDIT), and their allocations;
+- `payouts`: a gateway payout as bank transactions and transfers;
 - `summaries`: a day's store invoices as one summary invoice (posting per day);
 - `tracking`: tracking categories and the option a line carries;
 - `common`: money rounding, the mapping errors, reading answers.
@@ -60,6 +61,11 @@ from accounting.providers.xero.mapping.payments import (
     invoice_payment_payload,
     payment_reference,
     refund_payment_payload,
+)
+from accounting.providers.xero.mapping.payouts import (
+    payout_fees_payload,
+    payout_receive_payload,
+    payout_transfer_payload,
 )
 from accounting.providers.xero.mapping.summaries import (
     SummaryLine,
@@ -118,6 +124,9 @@ __all__ = [
     "lines_track",
     "payload_hash",
     "payment_reference",
+    "payout_fees_payload",
+    "payout_receive_payload",
+    "payout_transfer_payload",
     "percent_text",
     "pick_sales_account",
     "quantize",

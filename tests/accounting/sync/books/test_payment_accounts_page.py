@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from accounting.books.line_accounts import channel_chart_refresh
 from accounting.models import ChannelPaymentAccount
 from accounting.sync.models import RecordKind, SyncState
 from stores.payments import payment_record
@@ -124,3 +125,38 @@ def test_the_admin_saves_through_the_same_rule(client, org, channel):
     assert saved.status_code == 302
     [row] = ChannelPaymentAccount.objects.filter(channel=channel)
     assert (row.method, row.account_code, row.account_name) == ("card", "605", "Card Payments Clearing")
+
+
+def test_payout_accounts_are_chosen_on_the_card_and_bad_ones_refused_with_nothing_saved(member_client, org, channel):
+    url = reverse("accounting:channel-payment-accounts", args=[channel.pk])
+    member_client.post(url, {"refresh": ""}, follow=True)
+    channel_chart_refresh(channel=channel)  # the fees accounts and their tax types come from the chart
+    card = page_of(member_client, channel).context["payments"]
+    assert [b["label"] for b in card["payout_banks"]] == ["Business Bank Account (090, Bank)",
+                                                          "Business Savings Account (091, Bank)"]  # fmt: skip
+    assert {"code": "404", "label": "404 Bank Fees"} in card["fees_accounts"]
+    assert {"tax_type": "EXEMPTINPUT", "label": "Exempt Expenses (EXEMPTINPUT)"} in card["fees_tax_types"]
+
+    clearing = account_id(org, "605")
+    refused = member_client.post(
+        url, {"save": "", "account_0": clearing, "payout_account_0": clearing, "fees_account_0": "404",
+              "fees_tax_account_0": ""}, follow=True,
+    )  # fmt: skip
+    assert [str(m) for m in refused.context["messages"]] == [
+        "The payout account of the default is not an active bank account of the organisation. The payout account "
+        "of the default is its payments' account: choose the bank account the gateway pays into. Choose the tax "
+        "type of the fees of the default (one of the organisation's purchase tax types)."
+    ]
+    assert not ChannelPaymentAccount.objects.filter(channel=channel).exists()
+    assert refused.context["payments"]["rows"][0]["payout"]["fees_account"] == "404"
+
+    member_client.post(
+        url, {"save": "", "account_0": clearing, "payout_account_0": account_id(org, "090"), "fees_account_0": "404",
+              "fees_tax_account_0": "EXEMPTINPUT"}, follow=True,
+    )  # fmt: skip
+    saved = ChannelPaymentAccount.objects.get(channel=channel, method="")
+    assert (saved.account_code, saved.payout_account_name, saved.fees_account, saved.fees_tax_type) == (
+        "605", "Business Bank Account", "404", "EXEMPTINPUT",
+    )  # fmt: skip
+    page = page_of(member_client, channel).content.decode()
+    assert "Reconnect to allow payouts." in page  # the test organisation's consent lacks the bank permission
