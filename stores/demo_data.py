@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from organizations.models import Membership, Organization, Role
 from stores.payments import payment_record, refund_record
+from stores.payouts import payout_record
 
 from .models import InvoiceStatus, LineKind, Product, Store
 from .services import invoice_create, product_create, store_create
@@ -107,6 +108,9 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
 }
 # invoice number → (SKU of the line refunded, quantity, method, reason): a partial refund by line.
 DEMO_REFUNDS: dict[str, tuple[str, str, str, str]] = {"HS-1001": ("MUG-LOGO", "1", "card", "Arrived chipped")}
+# invoice number → the gateway payout of its card payment: (reference, days after the payment).
+# Fees as a card gateway takes them: 1.5% + 0.20.
+DEMO_PAYOUTS: dict[str, tuple[str, int]] = {"HS-1001": ("po_demo_hs_0001", 2), "OO-2003": ("po_demo_oo_0001", 1)}
 OTHER_BOOKS: dict[str, dict[str, Any]] = {
     "Harbour Goods Online": {
         "platform": "magento",
@@ -183,6 +187,8 @@ def _store(*, organization: Organization, name: str, books: dict[str, Any]) -> S
         )
         if paid:
             payment_record(invoice=invoice, amount=invoice.total, date=issued, method="card", reference=f"ch_{number}")
+        if paid and number in DEMO_PAYOUTS:
+            _payout(store=store, invoice=invoice, today=today)
         if number in DEMO_REFUNDS:
             sku, quantity, method, reason = DEMO_REFUNDS[number]
             line = invoice.lines.get(product__sku=sku)
@@ -194,6 +200,18 @@ def _store(*, organization: Organization, name: str, books: dict[str, Any]) -> S
                 reason=reason,
             )
     return store
+
+
+def _payout(*, store: Store, invoice: Any, today: datetime.date) -> None:
+    """The card gateway's payout of the invoice's card payment, net of its fees."""
+    reference, days_after = DEMO_PAYOUTS[invoice.number]
+    payment = invoice.payments.get()
+    fees = (payment.amount * Decimal("0.015") + Decimal("0.20")).quantize(Decimal("0.01"))
+    payout_record(
+        store=store, reference=reference, method=payment.method, currency=store.currency,
+        date=min(today, payment.date + datetime.timedelta(days=days_after)), gross=payment.amount, fees=fees,
+        net=payment.amount - fees, payments=[payment.pk],
+    )  # fmt: skip
 
 
 def _line(*, store: Store, line: tuple[str, str, str, str]) -> dict[str, Any]:

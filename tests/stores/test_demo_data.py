@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from organizations.models import Membership, Organization
-from stores.models import Invoice, InvoiceLine, Payment, Product, Refund, Store
+from stores.models import Invoice, InvoiceLine, Payment, Payout, Product, Refund, Store
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,16 @@ def test_loading_again_restores_the_demo_password(client):
     _load()
     response = client.post(reverse("login"), {"username": "demo", "password": "demo-password-2026"})
     assert response["Location"] == reverse("stores:list")
+
+
+def test_the_demo_stores_card_payments_are_settled_by_payouts_net_of_fees():
+    _load()
+    payouts = {p.reference: p for p in Payout.objects.all()}
+    assert sorted(payouts) == ["po_demo_hs_0001", "po_demo_oo_0001"]
+    for payout in payouts.values():
+        [payment] = payout.payments.all()
+        assert (payout.method, payout.gross) == ("card", payment.amount)
+        assert payout.fees == (payment.amount * Decimal("0.015") + Decimal("0.20")).quantize(Decimal("0.01"))
+        assert payout.net == payout.gross - payout.fees
+    _load()
+    assert Payout.objects.count() == 2
