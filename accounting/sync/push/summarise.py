@@ -134,8 +134,12 @@ def invoices_summarise(
         choice = invoice_tracking(tracking, country=invoice.customer_country)
         wanted.append((row, invoice, mapping.contribution(planned, tracking=choice), Decimal(invoice.total)))
     with transaction.atomic():
+        batch = _Batch(channel)
+        held = _invoice_entries_held(channel=channel, invoice_ids=[invoice.pk for _r, invoice, _l, _t in wanted])
         for row, invoice, lines, total in wanted:
-            summary = _invoice_entries_set(channel=channel, invoice=invoice, lines=lines, total=total)
+            summary = _invoice_entries_set(
+                batch=batch, invoice=invoice, entries=held.get(invoice.pk, []), lines=lines, total=total
+            )
             if summary is None:
                 outcomes[row.pk] = skipped(
                     reason="The invoice is a draft or void in the store and was never summarised."
@@ -144,19 +148,69 @@ def invoices_summarise(
                 outcomes[row.pk] = synced(
                     xero_id="", payload_hash="", xero_status=SUMMARISED, message=summarised_message(summary)
                 )
+        batch.write()
     return [row for row in rows if row.pk not in taken]
 
 
-def _invoice_entries_set(
-    *, channel: AccountingChannel, invoice: Invoice, lines: dict[str, Decimal], total: Decimal
-) -> DailySummary | None:
-    """Make the invoice's entries sum to `lines` and `total`; return the summary holding its own
-    day's entry (None for an invoice that adds nothing and never did)."""
-    entries = list(
+class _Batch:
+    """The writes of one batch of rows to the summaries, done once each: every summary looked up
+    (and whether Xero still lets it change) once, the new entries inserted in one statement, and
+    each summary's row made due once, after the batch's entries (one transaction: the same end
+    state as a write per record, without a summary look-up and three writes of its row per record)."""
+
+    def __init__(self, channel: AccountingChannel):
+        self.channel = channel
+        self.summaries: dict[tuple[dt.date, str, str], DailySummary] = {}
+        self.open: dict[int, bool] = {}
+        self.new: list[SummaryEntry] = []
+        self.due: dict[int, DailySummary] = {}
+
+    def summary(self, *, day: dt.date, currency: str, tax_mode: str) -> DailySummary:
+        key = (day, currency, tax_mode)
+        if key not in self.summaries:
+            self.summaries[key] = summary_for(channel=self.channel, day=day, currency=currency, tax_mode=tax_mode)
+        return self.summaries[key]
+
+    def is_open(self, summary: DailySummary) -> bool:
+        if summary.pk not in self.open:
+            self.open[summary.pk] = summary_open(summary)
+        return self.open[summary.pk]
+
+    def add(self, entry: SummaryEntry) -> None:
+        self.new.append(entry)
+        self.changed(entry.summary)
+
+    def changed(self, summary: DailySummary) -> None:
+        self.due.setdefault(summary.pk, summary)
+
+    def write(self) -> None:
+        SummaryEntry.objects.bulk_create(self.new)
+        self.new = []
+        channel = self.channel
+        for summary in self.due.values():
+            due_at = summary_due_at(channel=channel, store=channel.store, day=summary.day)
+            ledger_summary_due(channel_id=channel.pk, summary_id=summary.pk, due_at=due_at)
+        self.due = {}
+
+
+def _invoice_entries_held(*, channel: AccountingChannel, invoice_ids: list[int]) -> dict[int, list[SummaryEntry]]:
+    """Return the invoices' entries (with their summaries), locked until the transaction ends."""
+    held: dict[int, list[SummaryEntry]] = defaultdict(list)
+    entries = (
         SummaryEntry.objects.select_for_update()
-        .filter(kind=EntryKind.INVOICE, invoice_id=invoice.pk, summary__channel=channel)
+        .filter(kind=EntryKind.INVOICE, invoice_id__in=invoice_ids, summary__channel=channel)
         .select_related("summary")
     )
+    for entry in entries:
+        held[entry.invoice_id].append(entry)
+    return held
+
+
+def _invoice_entries_set(
+    *, batch: _Batch, invoice: Invoice, entries: list[SummaryEntry], lines: dict[str, Decimal], total: Decimal
+) -> DailySummary | None:
+    """Make the invoice's entries (`entries`, locked) sum to `lines` and `total`; return the summary
+    holding its own day's entry (None for an invoice that adds nothing and never did)."""
     held: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for entry in entries:
         for key, amount in entry.lines.items():
@@ -171,10 +225,8 @@ def _invoice_entries_set(
         return own.summary if own is not None else entries[0].summary
     home = own.summary if own is not None else None
     if home is None:
-        home = summary_for(
-            channel=channel, day=invoice.issue_date, currency=invoice.currency, tax_mode=invoice.tax_mode
-        )
-    if summary_open(home):
+        home = batch.summary(day=invoice.issue_date, currency=invoice.currency, tax_mode=invoice.tax_mode)
+    if batch.is_open(home):
         entry = own or SummaryEntry(
             summary=home, kind=EntryKind.INVOICE, object_id=invoice.pk, invoice_id=invoice.pk, total=ZERO, lines={}
         )
@@ -182,19 +234,19 @@ def _invoice_entries_set(
         entry.total = entry.total + delta_total
         entry.number = invoice.number
         entry.sent = False
-        entry.save()
-        target = home
+        if own is None:
+            batch.add(entry)
+        else:
+            entry.save()
+            batch.changed(home)
     else:
-        target = _open_later(channel=channel, invoice=invoice)
-        SummaryEntry.objects.create(
-            summary=target, kind=EntryKind.INVOICE, object_id=invoice.pk, invoice_id=invoice.pk, number=invoice.number,
-            adjusts=invoice.issue_date, lines=_plus({}, delta), total=delta_total,
+        batch.add(
+            SummaryEntry(
+                summary=_open_later(batch=batch, invoice=invoice), kind=EntryKind.INVOICE, object_id=invoice.pk,
+                invoice_id=invoice.pk, number=invoice.number, adjusts=invoice.issue_date, lines=_plus({}, delta),
+                total=delta_total,
+            )
         )  # fmt: skip
-    ledger_summary_due(
-        channel_id=channel.pk,
-        summary_id=target.pk,
-        due_at=summary_due_at(channel=channel, store=channel.store, day=target.day),
-    )
     return home
 
 
@@ -205,13 +257,13 @@ def _plus(lines: dict[str, Any], delta: dict[str, Decimal]) -> dict[str, str]:
     return {key: str(amount) for key, amount in summed.items() if amount}
 
 
-def _open_later(*, channel: AccountingChannel, invoice: Invoice) -> DailySummary:
+def _open_later(*, batch: _Batch, invoice: Invoice) -> DailySummary:
     """Return the first summary after the invoice's day, from the store's today on, that Xero
     still lets change: where an adjustment to a closed day goes."""
-    day = max(channel.store.today(), invoice.issue_date + dt.timedelta(days=1))
+    day = max(batch.channel.store.today(), invoice.issue_date + dt.timedelta(days=1))
     while True:
-        summary = summary_for(channel=channel, day=day, currency=invoice.currency, tax_mode=invoice.tax_mode)
-        if summary_open(summary):
+        summary = batch.summary(day=day, currency=invoice.currency, tax_mode=invoice.tax_mode)
+        if batch.is_open(summary):
             return summary
         day += dt.timedelta(days=1)
 
@@ -240,6 +292,13 @@ def payments_summarise(
         ).select_related("summary")
     }
     with transaction.atomic():
+        batch = _Batch(channel)
+        # The payments already in their summary (a row sent again) are not added twice.
+        joined = set(
+            SummaryEntry.objects.filter(
+                kind=EntryKind.PAYMENT, object_id__in=list(payments), summary_id__in={h.pk for h in homes.values()}
+            ).values_list("summary_id", "object_id")
+        )  # fmt: skip
         for row in mine:
             payment = payments.get(row.object_id)
             home = homes.get(row.parent_id or 0)
@@ -250,17 +309,16 @@ def payments_summarise(
             elif home is None:
                 outcomes[row.pk] = skipped(reason="The invoice is not in a daily summary: nothing to pay.")
             else:
-                _, created = SummaryEntry.objects.get_or_create(
-                    summary=home, kind=EntryKind.PAYMENT, object_id=payment.pk,
-                    defaults={"invoice_id": payment.invoice_id, "number": payment.invoice.number,
-                              "total": payment.amount, "method": payment.method},
-                )  # fmt: skip
-                if created:
-                    ledger_summary_due(
-                        channel_id=channel.pk, summary_id=home.pk,
-                        due_at=summary_due_at(channel=channel, store=channel.store, day=home.day),
+                if (home.pk, payment.pk) not in joined:
+                    joined.add((home.pk, payment.pk))
+                    batch.add(
+                        SummaryEntry(
+                            summary=home, kind=EntryKind.PAYMENT, object_id=payment.pk, invoice_id=payment.invoice_id,
+                            number=payment.invoice.number, total=payment.amount, method=payment.method,
+                        )
                     )  # fmt: skip
                 outcomes[row.pk] = synced(
                     xero_id="", payload_hash="", xero_status=SUMMARISED, message=summarised_message(home)
                 )
+        batch.write()
     return [row for row in rows if row not in mine]
