@@ -91,11 +91,11 @@ def victim_create() -> Victim:
 
     from accounting.inbound.webhooks import feed_of
     from accounting.models import AccountingChannel, ChannelAuthorization, ConnectionState
-    from accounting.sync.models import SyncRecord
+    from accounting.sync.models import DailySummary, SyncRecord
     from organizations.api_keys import api_key_create
     from organizations.invitations import invitation_create
     from organizations.models import Membership, Organization
-    from stores.models import Invoice, Product, Store
+    from stores.models import Invoice, Payout, Product, Store
 
     org = Organization.objects.create(name=f"{MARKER} Ltd", slug="victimcorp")
     owner = get_user_model().objects.create_user(username="victim-owner", email="owner@victim.example")
@@ -113,6 +113,13 @@ def victim_create() -> Victim:
     channel.token_set = {"access_token": "a", "refresh_token": "r", "expires_at": 0}  # nosec B105  # fake tokens of a drill's own database
     channel.save()
     record, _ = SyncRecord.objects.get_or_create(channel=channel, kind="invoice", object_id=invoice.pk)
+    summary = DailySummary.objects.create(
+        channel=channel, day=today, currency="GBP", tax_mode="exclusive", number="VICTIM-DAY-1"
+    )
+    payout = Payout.objects.create(
+        store=store, reference="VICTIM-PO-1", method="card", currency="GBP", date=today, gross=Decimal("9"),
+        fees=Decimal("0"), net=Decimal("9"),
+    )  # fmt: skip
     # The channel's webhook URL, with a key set: only a delivery signed with that key is taken.
     feed = feed_of(channel=channel)
     feed.webhook_key = "victim-webhook-key"  # nosec B105  # a throw-away value of a drill's own database
@@ -126,7 +133,8 @@ def victim_create() -> Victim:
     key, _raw = api_key_create(organization=org, name=f"{MARKER} key", created_by=owner)
     ids: dict[str, int | str] = {
         "store_id": store.pk, "product_id": product.pk, "invoice_id": invoice.pk, "channel_id": channel.pk,
-        "record_id": record.pk, "authorization_id": authorization.pk, "membership_id": owner_membership.pk,
+        "record_id": record.pk, "summary_id": summary.pk, "payout_id": payout.pk,
+        "authorization_id": authorization.pk, "membership_id": owner_membership.pk,
         "invitation_id": invitation.pk, "key_id": key.pk, "provider": "xero", "token": feed.url_token,
         # The admin: the victim's store (any object: a non-staff caller never reaches the lookup).
         "object_id": store.pk, "app_label": "stores", "url": "stores/store/", "id": owner.pk,
@@ -138,9 +146,9 @@ def victim_create() -> Victim:
 def victim_rows(victim: Victim) -> dict[str, list[dict[str, Any]]]:
     """Every row of the victim organization, to compare before and after the attack."""
     from accounting.models import AccountingChannel, ChannelAuthorization
-    from accounting.sync.models import ChannelXeroFeed, SyncRecord, XeroWebhookEvent
+    from accounting.sync.models import ChannelXeroFeed, DailySummary, SyncRecord, XeroWebhookEvent
     from organizations.models import ApiKey, Invitation, Membership, Organization
-    from stores.models import Invoice, Product, Store
+    from stores.models import Invoice, Payout, Product, Store
 
     org = victim.organization_id
     querysets = {
@@ -156,6 +164,8 @@ def victim_rows(victim: Victim) -> dict[str, list[dict[str, Any]]]:
         "api keys": ApiKey.objects.filter(organization_id=org),
         "webhook feeds": ChannelXeroFeed.objects.filter(channel__store__organization_id=org),
         "webhook events": XeroWebhookEvent.objects.filter(channel__store__organization_id=org),
+        "daily summaries": DailySummary.objects.filter(channel__store__organization_id=org),
+        "payouts": Payout.objects.filter(store__organization_id=org),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 

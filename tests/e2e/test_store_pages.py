@@ -12,7 +12,7 @@ from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFac
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_stores_menu_list_pen_icon_and_the_four_tabs(logged_in_page, live_server, organization):
+def test_stores_menu_list_pen_icon_and_the_five_tabs(logged_in_page, live_server, organization):
     page = logged_in_page
     store = StoreFactory.create(organization=organization, name="High Street Shop", platform="shopify", currency="GBP")
     AccountingChannelFactory.create(store=store, connection_state=ConnectionState.CONNECTED, is_active=True)
@@ -37,7 +37,7 @@ def test_stores_menu_list_pen_icon_and_the_four_tabs(logged_in_page, live_server
     page.wait_for_url(re.compile(rf"/stores/{store.pk}/$"))
     assert page.get_by_role("heading", name="High Street Shop", level=1).is_visible()
     tabs = page.get_by_role("navigation", name="Store").get_by_role("link")
-    assert tabs.all_inner_texts() == ["Details", "Accounting Channel", "Products", "Invoices"]
+    assert tabs.all_inner_texts() == ["Details", "Accounting Channel", "Products", "Invoices", "Payouts"]
     assert page.get_by_role("link", name="Details").get_attribute("aria-current") == "page"
     assert page.get_by_label("Name").input_value() == "High Street Shop"
 
