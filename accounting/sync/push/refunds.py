@@ -37,8 +37,8 @@ from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.errors import XeroError
 from accounting.providers.xero.values import CLOSED, XeroStatus, text
-from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
-from accounting.sync.push.base import Push
+from accounting.sync.models import AttemptOutcome, RecordKind, SyncRecord, SyncState, WaitingFor
+from accounting.sync.push.base import Push, latest_refusal
 from accounting.sync.push.outcomes import (
     Outcome,
     backoff_seconds,
@@ -174,7 +174,7 @@ def _credit_note_create(
     )
     _progress(row, xero_number=number)  # before the write: a look-up after a lost answer asks for it
     [element] = step.write(
-        "credit-note", parts=[f"{row.pk}:{_refusals(row)}"], rows=[row],
+        "credit-note", parts=[f"{row.pk}:{latest_refusal(row)}"], rows=[row],
         call=lambda key: client.credit_notes_create(credit_notes=[payload], idempotency_key=key),
     )  # fmt: skip
     refusal = element_refusal(element)
@@ -243,7 +243,7 @@ def _allocate(
     def allocate(key: str) -> Any:
         return client.allocations_create(credit_note_id=note_id, allocations=[allocation], idempotency_key=key)
 
-    [element] = step.write("allocation", parts=[f"{row.pk}:{_refusals(row)}"], rows=[row], call=allocate)
+    [element] = step.write("allocation", parts=[f"{row.pk}:{latest_refusal(row)}"], rows=[row], call=allocate)
     refusal = element_refusal(element)
     if refusal is not None:
         raise _Refused(refusal.messages)
@@ -277,7 +277,7 @@ def _refund_pay(
         reference=reference,
     )
     [element] = step.write(
-        "refund-payment", parts=[f"{row.pk}:{_refusals(row)}"], rows=[row],
+        "refund-payment", parts=[f"{row.pk}:{latest_refusal(row)}"], rows=[row],
         call=lambda key: client.payments_create(payments=[payload], idempotency_key=key),
     )  # fmt: skip
     refusal = element_refusal(element)
@@ -289,14 +289,3 @@ def _refund_pay(
 
 def _refs(row: SyncRecord, **refs: str) -> None:
     _progress(row, xero_refs={**row.xero_refs, **refs})
-
-
-def _refusals(row: SyncRecord) -> int:
-    """The row's latest refusal: a refused write wrote nothing, so its retry is a new request."""
-    last = (
-        SyncAttempt.objects.filter(record=row, outcome__in=[AttemptOutcome.VALIDATION, AttemptOutcome.LOCAL])
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return last or 0

@@ -36,15 +36,13 @@ from accounting.providers.xero.answers import element_refusal
 from accounting.providers.xero.client import XeroClient
 from accounting.providers.xero.values import CLOSED, XeroStatus, text
 from accounting.sync.models import (
-    AttemptOutcome,
     DailySummary,
     EntryKind,
     SummaryEntry,
-    SyncAttempt,
     SyncRecord,
     WaitingFor,
 )
-from accounting.sync.push.base import Push
+from accounting.sync.push.base import Push, latest_refusal
 from accounting.sync.push.contacts import Customer, contacts_resolve
 from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, waiting
 from accounting.sync.push.summarise import SummaryStop
@@ -133,7 +131,7 @@ class SummaryPush(Push):
             payload.invoice_id = summary.xero_id
         send = client.invoices_update if summary.xero_id else client.invoices_create
         [element] = self.write(
-            "summary-update" if summary.xero_id else "summary", parts=[f"{row.pk}:{digest}:{_refusals(row)}"],
+            "summary-update" if summary.xero_id else "summary", parts=[f"{row.pk}:{digest}:{latest_refusal(row)}"],
             rows=[row], call=lambda key: send(invoices=[payload], idempotency_key=key),
         )  # fmt: skip
         refusal = element_refusal(element)
@@ -242,14 +240,3 @@ class SummaryPush(Push):
                 sent=True, xero_ref=str(match.payment_id)
             )
         return left
-
-
-def _refusals(row: SyncRecord) -> int:
-    """The row's latest refusal: a refused write wrote nothing, so its retry is a new request."""
-    last = (
-        SyncAttempt.objects.filter(record=row, outcome__in=[AttemptOutcome.VALIDATION, AttemptOutcome.LOCAL])
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return last or 0
