@@ -13,6 +13,7 @@ import logging
 from celery import shared_task
 
 from accounting.access.tokens import IDLE_REFRESH_AFTER, TokenRefreshFailed, channel_refresh_if_idle
+from accounting.checks.reconcile.run import reconciliation_run
 from accounting.inbound.poll import (
     channel_poll,
     channels_with_pending_events,
@@ -101,3 +102,9 @@ def refresh_idle_tokens() -> int:
             # Xero unreachable: the next run (in an hour) tries again, weeks before the token lapses.
             logger.warning("Channel %s: idle token refresh failed: %s", channel_id, exc)
     return refreshed
+
+
+@shared_task(name="accounting.tasks.reconcile", ignore_result=True)
+def reconcile(reconciliation_id: int) -> None:
+    """Run one queued reconciliation (the Reconcile page, the Billing API)."""
+    reconciliation_run(reconciliation_id=reconciliation_id)

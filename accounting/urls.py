@@ -16,6 +16,7 @@ urlpatterns = [
     path("channels/<int:channel_id>/sync/<int:record_id>/retry/", views.channel_sync_retry, name="channel-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/retry/", views.record_sync_retry, name="record-sync-retry"),
     path("stores/<int:store_id>/sync/<int:record_id>/skip/", views.record_sync_skip, name="record-sync-skip"),
+    path("stores/<int:store_id>/sync/<int:record_id>/drift/", views.record_drift_settle, name="record-drift"),
     path("channels/<int:channel_id>/ledger/", views.channel_ledger, name="channel-ledger"),
     path(
         "channels/<int:channel_id>/ledger/retry-cause/",
@@ -53,6 +54,17 @@ urlpatterns = [
     path("channels/<int:channel_id>/posting/", views.channel_posting, name="channel-posting"),
     path("channels/<int:channel_id>/tracking/", views.channel_tracking, name="channel-tracking"),
     path("channels/<int:channel_id>/summaries/<int:summary_id>/", views.channel_summary, name="channel-summary"),
+    path("channels/<int:channel_id>/reconcile/", views.channel_reconcile, name="channel-reconcile"),
+    path(
+        "channels/<int:channel_id>/reconcile/<int:reconciliation_id>/",
+        views.channel_reconciliation,
+        name="channel-reconciliation",
+    ),
+    path(
+        "channels/<int:channel_id>/reconcile/<int:reconciliation_id>/act/",
+        views.channel_reconciliation_act,
+        name="channel-reconciliation-act",
+    ),
     path("channels/<int:channel_id>/connect/", views.channel_connect, name="channel-connect"),
     path(
         "channels/<int:channel_id>/connect/<int:authorization_id>/organisation/",

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import views
+from api import reconcile_views, views
 
 v1 = [
     path("stores/", views.StoreListView.as_view(), name="api-stores"),
@@ -19,6 +19,16 @@ v1 = [
     path("summaries/<int:summary_id>/", views.SummaryDetailView.as_view(), name="api-summary"),
     path("stores/<int:store_id>/payouts/", views.StorePayoutsView.as_view(), name="api-store-payouts"),
     path("payouts/<int:payout_id>/", views.PayoutDetailView.as_view(), name="api-payout"),
+    path(
+        "stores/<int:store_id>/reconciliation/",
+        reconcile_views.StoreReconciliationView.as_view(),
+        name="api-store-reconciliation",
+    ),
+    path(
+        "reconciliations/<int:reconciliation_id>/",
+        reconcile_views.ReconciliationDetailView.as_view(),
+        name="api-reconciliation",
+    ),
     path("invoices/<int:invoice_id>/payments/", views.InvoicePaymentsView.as_view(), name="api-invoice-payments"),
     path("invoices/<int:invoice_id>/refunds/", views.InvoiceRefundsView.as_view(), name="api-invoice-refunds"),
 ]

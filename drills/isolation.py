@@ -91,7 +91,7 @@ def victim_create() -> Victim:
 
     from accounting.inbound.webhooks import feed_of
     from accounting.models import AccountingChannel, ChannelAuthorization, ConnectionState
-    from accounting.sync.models import DailySummary, SyncRecord
+    from accounting.sync.models import DailySummary, Reconciliation, SyncRecord
     from organizations.api_keys import api_key_create
     from organizations.invitations import invitation_create
     from organizations.models import Membership, Organization
@@ -120,6 +120,12 @@ def victim_create() -> Victim:
         store=store, reference="VICTIM-PO-1", method="card", currency="GBP", date=today, gross=Decimal("9"),
         fees=Decimal("0"), net=Decimal("9"),
     )  # fmt: skip
+    reconciliation = Reconciliation.objects.create(
+        channel=channel, date_from=today, date_to=today, state="done",
+        differences=[{"kind": "missing_in_xero", "record": {"type": "invoice", "id": invoice.pk,
+                      "number": "VICTIM-INV-1", "date": today.isoformat()}, "store": {}, "xero": {},
+                      "message": "Not in Xero", "actions": ["send"], "xero_url": ""}],
+    )  # fmt: skip
     # The channel's webhook URL, with a key set: only a delivery signed with that key is taken.
     feed = feed_of(channel=channel)
     feed.webhook_key = "victim-webhook-key"  # nosec B105  # a throw-away value of a drill's own database
@@ -134,6 +140,7 @@ def victim_create() -> Victim:
     ids: dict[str, int | str] = {
         "store_id": store.pk, "product_id": product.pk, "invoice_id": invoice.pk, "channel_id": channel.pk,
         "record_id": record.pk, "summary_id": summary.pk, "payout_id": payout.pk,
+        "reconciliation_id": reconciliation.pk,
         "authorization_id": authorization.pk, "membership_id": owner_membership.pk,
         "invitation_id": invitation.pk, "key_id": key.pk, "provider": "xero", "token": feed.url_token,
         # The admin: the victim's store (any object: a non-staff caller never reaches the lookup).
@@ -146,7 +153,7 @@ def victim_create() -> Victim:
 def victim_rows(victim: Victim) -> dict[str, list[dict[str, Any]]]:
     """Every row of the victim organization, to compare before and after the attack."""
     from accounting.models import AccountingChannel, ChannelAuthorization
-    from accounting.sync.models import ChannelXeroFeed, DailySummary, SyncRecord, XeroWebhookEvent
+    from accounting.sync.models import ChannelXeroFeed, DailySummary, Reconciliation, SyncRecord, XeroWebhookEvent
     from organizations.models import ApiKey, Invitation, Membership, Organization
     from stores.models import Invoice, Payout, Product, Store
 
@@ -166,6 +173,7 @@ def victim_rows(victim: Victim) -> dict[str, list[dict[str, Any]]]:
         "webhook events": XeroWebhookEvent.objects.filter(channel__store__organization_id=org),
         "daily summaries": DailySummary.objects.filter(channel__store__organization_id=org),
         "payouts": Payout.objects.filter(store__organization_id=org),
+        "reconciliations": Reconciliation.objects.filter(channel__store__organization_id=org),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in querysets.items()}
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import BankTransaction, BankTransfer, DeveloperApp, Invoice, Organisation, RequestLog, TrackingCategory
+from .models import (
+    Account,
+    BankTransaction,
+    BankTransfer,
+    DeveloperApp,
+    Invoice,
+    Organisation,
+    RequestLog,
+    TrackingCategory,
+)
 from .models.tracking import DELETED
+from .services import balances
 
 
 def organisation_by_tenant(*, tenant_id: Any) -> Organisation:
@@ -36,6 +47,16 @@ def bank_transfer_list(*, organisation: Organisation, limit: int = 50) -> list[B
     """The organisation's latest bank transfers (every status), newest first."""
     found = BankTransfer.objects.filter(organisation=organisation).select_related("from_account", "to_account")
     return list(found.order_by("-created_at", "-pk")[:limit])
+
+
+def money_account_list(*, organisation: Organisation) -> list[tuple[Account, Decimal]]:
+    """The organisation's bank accounts and accounts with payments enabled (clearing accounts), each with
+    its net movement from payments, bank transactions and transfers (`services.balances`)."""
+    accounts = Account.objects.filter(organisation=organisation).filter(Q(type="BANK") | Q(enable_payments=True))
+    return [
+        (account, balances.account_movement(organisation=organisation, code=account.code))
+        for account in accounts.order_by("code")
+    ]
 
 
 def tracking_category_list(*, organisation: Organisation) -> list[TrackingCategory]:

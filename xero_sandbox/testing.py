@@ -12,6 +12,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from .api import ratelimit
 from .api.render import contact_json, invoice_json, item_json
 from .api.render_banking import (
@@ -46,6 +48,7 @@ from .services import (
     payments,
     tracking,
 )
+from .services import invoices as invoices_service
 
 OrganisationRef = Organisation | str | uuid.UUID
 
@@ -292,6 +295,28 @@ def invoice_void(*, organisation: OrganisationRef, invoice_number: str) -> None:
         organisation=organisation_get(organisation=organisation), invoice_number=invoice_number
     )
     payments.invoice_void_in_xero(invoice=invoice)
+
+
+def invoice_edit(*, organisation: OrganisationRef, invoice_number: str, unit_amount: Decimal) -> dict[str, Any]:
+    """Change the first line's unit price of an invoice as a Xero user does (the edit goes through
+    the same rules as `POST Invoices`: a paid or void invoice refuses it); sends the webhook event
+    on commit. Return the invoice as the API answers it, or raise ValueError with Xero's reason."""
+    invoice = Invoice.objects.get(
+        organisation=organisation_get(organisation=organisation), invoice_number=invoice_number
+    )
+    lines = invoice_json(invoice)["LineItems"]
+    lines[0] = {**lines[0], "UnitAmount": float(unit_amount), "LineAmount": None}
+    lines[0] = {k: v for k, v in lines[0].items() if v is not None}
+    with transaction.atomic():
+        [result] = invoices_service.invoices_save(
+            organisation=invoice.organisation,
+            payloads=[{"InvoiceID": str(invoice.invoice_id), "LineItems": lines}],
+            update=True,
+        )
+    if result.errors:
+        raise ValueError("; ".join(result.errors))
+    invoice.refresh_from_db()
+    return invoice_json(invoice)
 
 
 def webhook_deliveries(*, app: DeveloperApp) -> list[WebhookDelivery]:

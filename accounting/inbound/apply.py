@@ -2,7 +2,11 @@
 
 - a payment made in Xero becomes a store payment (source "xero", Xero's PaymentID as its
   dedupe key, Xero's date, method "xero");
-- a VOIDED or DELETED invoice voids the store invoice, dated when Xero changed it.
+- a VOIDED or DELETED invoice voids the store invoice, dated when Xero changed it, and its ledger
+  row says so (`xero_drift`: "voided in Xero on …");
+- an invoice changed in Xero after it was sent (its total or date no longer the store's) is
+  marked CHANGED: a later store change to it waits for the operator's choice (store wins / Xero
+  wins) instead of being sent over Xero's (`accounting.sync.ledger.writes`, `drift_settle`).
 
 Echoes are never imported: a Xero payment the portal sent itself is known by the PaymentID
 the sync ledger stored for it (`RecordKind` "payment" rows, `xero_id`); while a store payment
@@ -23,7 +27,7 @@ from django.utils import timezone
 
 from accounting.models import AccountingChannel
 from accounting.providers.xero.values import CLOSED, XeroStatus, text
-from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
+from accounting.sync.models import Drift, RecordKind, SyncAction, SyncRecord, SyncState
 from stores.models import Invoice as StoreInvoice
 from stores.models import InvoiceStatus, PaymentSource
 from stores.payments import payment_record
@@ -72,17 +76,27 @@ def _apply_one(*, channel: AccountingChannel, row: SyncRecord, xero_invoice: Any
         if store_invoice is None:
             return Applied(summary="The store invoice was deleted.")
         status = text(xero_invoice.status)
+        when = aware(xero_invoice.updated_date_utc) if xero_invoice.updated_date_utc else timezone.now()
         if status in CLOSED:
+            drift: dict[str, Any] = {}
             if store_invoice.status != InvoiceStatus.VOID:
-                when = xero_invoice.updated_date_utc
-                invoice_void(invoice=store_invoice, when=aware(when) if when else None)
+                invoice_void(invoice=store_invoice, when=when)
                 done.append(f"voided ({status.lower()} in Xero)")
+                # The store followed Xero; the ledger and the pages say it came from Xero, and when.
+                kind = Drift.DELETED if status == XeroStatus.DELETED else Drift.VOIDED
+                drift = {"xero_drift": kind, "xero_drift_at": when, "xero_drift_note": "", "drift_settled_at": None}
             # Xero holds it void: nothing of it is to be sent again (see invoices._sendable).
-            SyncRecord.objects.filter(pk=row.pk).update(xero_status=status)
+            SyncRecord.objects.filter(pk=row.pk).update(xero_status=status, **drift)
             return Applied(summary="; ".join(done) or "already void")
+        changed = _changed_in_xero(row=row, store_invoice=store_invoice, xero_invoice=xero_invoice, when=when)
+        if changed:
+            SyncRecord.objects.filter(pk=row.pk).update(
+                xero_drift=Drift.CHANGED, xero_drift_at=when, xero_drift_note=changed[:255], drift_settled_at=None
+            )
+            done.append(f"changed in Xero ({changed})")
         payments = [p for p in (xero_invoice.payments or []) if p.payment_id and text(p.status) != XeroStatus.DELETED]
         if not payments:
-            return Applied(summary="no payment in Xero")
+            return Applied(summary="; ".join([*done, "no payment in Xero"]))
         xero_ids = [str(p.payment_id) for p in payments]
         ours = set(
             SyncRecord.objects.filter(channel=channel, kind=PAYMENT_KIND, xero_id__in=xero_ids).values_list(
@@ -94,7 +108,7 @@ def _apply_one(*, channel: AccountingChannel, row: SyncRecord, xero_invoice: Any
         )
         new = [p for p in payments if str(p.payment_id) not in ours | known]
         if not new:
-            return Applied(summary="payments already known")
+            return Applied(summary="; ".join([*done, "payments already known"]))
         if _store_payment_on_its_way(channel=channel, invoice=store_invoice):
             return Applied(summary="a store payment is on its way to Xero", deferred=True)
         for payment in new:
@@ -115,6 +129,24 @@ def _apply_one(*, channel: AccountingChannel, row: SyncRecord, xero_invoice: Any
                 continue  # another worker recorded it meanwhile (unique per invoice)
             done.append(f"payment of {amount} on {payment.date}")
     return Applied(summary="recorded " + ", ".join(done) if done else "payments already known")
+
+
+def _changed_in_xero(*, row: SyncRecord, store_invoice: StoreInvoice, xero_invoice: Any, when: dt.datetime) -> str:
+    """Return what differs between Xero's invoice and the store's ("" when nothing does), for an
+    invoice Xero changed after the channel last sent it and whose store version is all in Xero
+    (its row synced: a store change on its way would explain a difference)."""
+    if row.state != SyncState.SYNCED or row.synced_at is None or when <= row.synced_at:
+        return ""
+    if row.xero_drift == Drift.CHANGED and row.drift_settled_at is None:
+        return ""  # already open: the operator has not chosen yet
+    found: list[str] = []
+    if xero_invoice.total is not None:
+        total = Decimal(str(xero_invoice.total)).quantize(Decimal("0.01"))
+        if total != store_invoice.total:
+            found.append(f"total {total} in Xero, {store_invoice.total} in the store")
+    if xero_invoice.date and xero_invoice.date != store_invoice.issue_date:
+        found.append(f"date {xero_invoice.date:%d %b %Y} in Xero, {store_invoice.issue_date:%d %b %Y} in the store")
+    return "; ".join(found)
 
 
 def _ledger_holds(*, channel: AccountingChannel, payment_id: int, xero_id: str) -> None:

@@ -56,6 +56,17 @@ class WaitingFor(models.TextChoices):
     TAX_MAPPING = "tax-mapping", "Tax mapping"
     LINE_ACCOUNTS = "line-accounts", "Line accounts"
     PAYMENT_ACCOUNTS = "payment-accounts", "Payment accounts"
+    # The record was changed in Xero after it was sent: the operator chooses store wins or Xero
+    # wins on its page (`SyncRecord.xero_drift`).
+    DRIFT = "drift", "Changed in Xero"
+
+
+class Drift(models.TextChoices):
+    """What Xero reported of a record after the channel sent it (webhooks, the poll)."""
+
+    VOIDED = "voided", "Voided in Xero"
+    DELETED = "deleted", "Deleted in Xero"
+    CHANGED = "changed", "Changed in Xero"
 
 
 # How long a normalised cause of failure may be (grouping key of the ledger page; an index key).
@@ -128,6 +139,13 @@ class SyncRecord(models.Model):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
     synced_at = models.DateTimeField(null=True, blank=True)
+    # Drift (`Drift`): what Xero reported after the record was sent, when Xero changed it, what
+    # differs ("total 120.00 in Xero, 100.00 in the store"); open until the operator chose
+    # (`drift_settled_at`). While a CHANGED drift is open a store change waits (WaitingFor.DRIFT).
+    xero_drift = models.CharField(max_length=10, choices=Drift.choices, blank=True, db_default="")
+    xero_drift_at = models.DateTimeField(null=True, blank=True)
+    xero_drift_note = models.CharField(max_length=255, blank=True, db_default="")
+    drift_settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -163,10 +181,30 @@ class SyncRecord(models.Model):
             models.Index(
                 fields=["channel", "parent_id"], condition=Q(parent_id__isnull=False), name="sync_record_parent"
             ),
+            # The channel page's count of records changed in Xero that wait for a look.
+            models.Index(
+                fields=["channel", "xero_drift"],
+                condition=Q(drift_settled_at__isnull=True) & ~Q(xero_drift=""),
+                name="sync_record_open_drift",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.object_id} → channel {self.channel_id} ({self.state})"
+
+    @property
+    def drift_text(self) -> str:
+        """What Xero reported of the record after it was sent: "Voided in Xero on 7 Dec 2026 14:02 UTC"."""
+        if not self.xero_drift:
+            return ""
+        when = f" on {self.xero_drift_at:%-d %b %Y %H:%M} UTC" if self.xero_drift_at else ""
+        note = f": {self.xero_drift_note}" if self.xero_drift_note else ""
+        return f"{self.get_xero_drift_display()}{when}{note}"
+
+    @property
+    def drift_open(self) -> bool:
+        """Whether the operator has yet to choose about the drift (store wins / Xero wins)."""
+        return bool(self.xero_drift) and self.drift_settled_at is None
 
 
 class AttemptOutcome(models.TextChoices):
@@ -440,3 +478,45 @@ class SummaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} in {self.summary_id}"
+
+
+# Reconciliation: the store's books beside Xero's, for a channel and a date range -------------------
+
+
+class ReconciliationState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Reconciliation(models.Model):
+    """One reconciliation of a channel over store dates `date_from`..`date_to` (inclusive): what it
+    estimated, read (calls, bytes) and found (`totals` per day and currency, `differences` by record).
+    Run in the background (`accounting.checks.reconcile`); its page and the API show its progress."""
+
+    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="reconciliations")
+    date_from = models.DateField()
+    date_to = models.DateField()
+    state = models.CharField(max_length=10, choices=ReconciliationState.choices, default=ReconciliationState.QUEUED)
+    requested_by = models.CharField(max_length=150, blank=True)
+    # Calls it expected before it started, calls and bytes it read from Xero, and its step now.
+    estimate_calls = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    step = models.CharField(max_length=100, blank=True)
+    records = models.PositiveIntegerField(default=0)  # store records compared
+    # [{"date", "currency", "store": {...}, "xero": {...}}] and [{"kind", "record", "store", "xero", ...}]
+    totals = models.JSONField(default=list, blank=True)
+    differences = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["channel", "date_from", "date_to", "created_at"], name="reconciliation_range")]
+
+    def __str__(self) -> str:
+        return f"Reconciliation {self.date_from}..{self.date_to} of channel {self.channel_id}"

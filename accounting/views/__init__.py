@@ -26,7 +26,8 @@ from accounting.views.ledger import (
 from accounting.views.line_accounts import channel_line_accounts
 from accounting.views.payments import channel_payment_accounts
 from accounting.views.posting import channel_posting, channel_summary, channel_tracking
-from accounting.views.records import record_sync_retry, record_sync_skip
+from accounting.views.reconcile import channel_reconcile, channel_reconciliation, channel_reconciliation_act
+from accounting.views.records import record_drift_settle, record_sync_retry, record_sync_skip
 from accounting.views.sync import channel_sync_retry, channel_sync_retry_all
 from accounting.views.tax import channel_tax_mapping
 from accounting.views.webhooks import channel_webhooks, xero_webhook
@@ -48,6 +49,9 @@ __all__ = [
     "channel_line_accounts",
     "channel_payment_accounts",
     "channel_posting",
+    "channel_reconcile",
+    "channel_reconciliation",
+    "channel_reconciliation_act",
     "channel_summary",
     "channel_sync_progress_json",
     "channel_sync_retry",
@@ -56,6 +60,7 @@ __all__ = [
     "channel_test_connection_view",
     "channel_tracking",
     "channel_webhooks",
+    "record_drift_settle",
     "record_sync_retry",
     "record_sync_skip",
     "store_channels",

@@ -1,4 +1,4 @@
-"""Retry and Skip of one record's sync row, from its invoice or product page."""
+"""Retry, Skip and the drift choice of one record's sync row, from its invoice or product page."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounting.sync.ledger.actions import sync_record_retry, sync_record_skip
+from accounting.sync.ledger.actions import DriftChoice, drift_settle, sync_record_retry, sync_record_skip
 from accounting.sync.ledger.badges import sync_record_of_store
 from accounting.sync.models import RecordKind, SyncRecord
 from accounting.views.common import current_user
@@ -31,6 +31,24 @@ def record_sync_retry(request: HttpRequest, store_id: int, record_id: int) -> Ht
 def record_sync_skip(request: HttpRequest, store_id: int, record_id: int) -> HttpResponse:
     """Stop sending one of the store's records to one channel until it is retried."""
     return _act(request, store_id=store_id, record_id=record_id, action=_skip)
+
+
+@member_required
+@require_POST
+def record_drift_settle(request: HttpRequest, store_id: int, record_id: int) -> HttpResponse:
+    """Store wins / Xero wins (or acknowledge) for a record changed in Xero after it was sent."""
+    return _act(request, store_id=store_id, record_id=record_id, action=_drift)
+
+
+def _drift(request: HttpRequest, record: SyncRecord) -> None:
+    choice = request.POST.get("choice", "")
+    if drift_settle(record=record, choice=choice, by=current_user(request).get_username()):
+        if choice == DriftChoice.STORE:
+            messages.success(request, f"Store wins: the store's version is sent to {record.channel.name} again.")
+        else:
+            messages.success(request, "Xero's version stands.")
+    else:
+        messages.info(request, "Nothing to choose: this record has no open change from Xero.")
 
 
 def _retry(request: HttpRequest, record: SyncRecord) -> None:

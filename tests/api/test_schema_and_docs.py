@@ -26,6 +26,8 @@ V1_PATHS = {
     "/api/v1/summaries/{summary_id}/": {"get"},
     "/api/v1/stores/{store_id}/payouts/": {"get", "post"},
     "/api/v1/payouts/{payout_id}/": {"get"},
+    "/api/v1/stores/{store_id}/reconciliation/": {"get"},
+    "/api/v1/reconciliations/{reconciliation_id}/": {"get"},
 }
 
 

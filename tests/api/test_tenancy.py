@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounting.sync.models import DailySummary
+from accounting.sync.models import DailySummary, Reconciliation
 from stores.models import Invoice, Payout, Product
 from tests.factories import AccountingChannelFactory, InvoiceFactory, ProductFactory
 
@@ -22,6 +22,7 @@ NOT_FOUND = {
     "invoice_id": "No invoice found.",
     "payout_id": "No payout found.",
     "summary_id": "No daily summary found.",
+    "reconciliation_id": "No reconciliation found.",
 }
 
 
@@ -38,12 +39,16 @@ def foreign_ids(other_store):
         store=other_store, reference="po_theirs", method="card", currency=other_store.currency,
         date=datetime.date(2026, 11, 2), gross=Decimal("1.00"), fees=Decimal("0.00"), net=Decimal("1.00"),
     )  # fmt: skip
+    channel = AccountingChannelFactory.create(store=other_store)
     summary = DailySummary.objects.create(
-        channel=AccountingChannelFactory.create(store=other_store), day=datetime.date(2026, 11, 2),
-        currency=other_store.currency, tax_mode="exclusive", number="DAY-20261102-EUR",
+        channel=channel, day=datetime.date(2026, 11, 2), currency=other_store.currency, tax_mode="exclusive",
+        number="DAY-20261102-EUR",
     )  # fmt: skip
+    reconciliation = Reconciliation.objects.create(
+        channel=channel, date_from=datetime.date(2026, 11, 1), date_to=datetime.date(2026, 11, 30)
+    )
     return {"store_id": other_store.pk, "product_id": product.pk, "invoice_id": invoice.pk, "payout_id": payout.pk,
-            "summary_id": summary.pk}  # fmt: skip
+            "summary_id": summary.pk, "reconciliation_id": reconciliation.pk}  # fmt: skip
 
 
 def _walk(patterns, prefix=""):
@@ -78,6 +83,8 @@ def test_every_api_url_with_an_id_is_covered():
         "api/v1/stores/{store_id}/payouts/",
         "api/v1/payouts/{payout_id}/",
         "api/v1/summaries/{summary_id}/",
+        "api/v1/stores/{store_id}/reconciliation/",
+        "api/v1/reconciliations/{reconciliation_id}/",
     }
     # Only ids the foreign_ids fixture provides, so every case below is a real other-org id.
     assert {name for _, p in API_URLS_WITH_IDS for name in p.pattern.converters} == {
@@ -86,6 +93,7 @@ def test_every_api_url_with_an_id_is_covered():
         "invoice_id",
         "payout_id",
         "summary_id",
+        "reconciliation_id",
     }
     assert {p.name for _, p in API_URLS_WITH_IDS} == {
         "api-store-products",
@@ -98,6 +106,8 @@ def test_every_api_url_with_an_id_is_covered():
         "api-store-payouts",
         "api-payout",
         "api-summary",
+        "api-store-reconciliation",
+        "api-reconciliation",
     }
 
 

@@ -132,6 +132,7 @@ def organisation_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
         "tracking_categories": selectors.tracking_category_list(organisation=organisation),
         "bank_transactions": selectors.bank_transaction_list(organisation=organisation),
         "bank_transfers": selectors.bank_transfer_list(organisation=organisation),
+        "money_accounts": selectors.money_account_list(organisation=organisation),
         "connections": organisation.connections.select_related("app"),
         "user_accesses": organisation.user_accesses.select_related("user").order_by("user__username"),
         "user_form": UserAccessForm(),

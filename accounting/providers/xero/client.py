@@ -336,3 +336,30 @@ class XeroClient(XeroTransport):
         """Return the bank transfers whose Reference is `reference` (a look-up after a lost answer)."""
         result = self._call(self._api.get_bank_transfers, where=where_equal("Reference", reference))
         return list(result.bank_transfers or [])
+
+    # Paged reads of a range of dates (reconciliation: `holdings`) ------------------------------
+
+    def invoices_page(self, *, where: str, page: int, page_size: int) -> list[Invoice]:
+        """Return one page of invoice summaries (no lines) matching `where`."""
+        result = self._call(self._api.get_invoices, where=where, page=page, page_size=page_size, summary_only=True)
+        return list(result.invoices or [])
+
+    def credit_notes_page(self, *, where: str, page: int, page_size: int) -> list[CreditNote]:
+        """Return one page of credit notes matching `where`."""
+        result = self._call(self._api.get_credit_notes, where=where, page=page, page_size=page_size)
+        return list(result.credit_notes or [])
+
+    def payments_page(self, *, where: str, page: int, page_size: int) -> list[Payment]:
+        """Return one page of payments matching `where`."""
+        result = self._call(self._api.get_payments, where=where, page=page, page_size=page_size)
+        return list(result.payments or [])
+
+    def bank_transactions_page(self, *, where: str, page: int, page_size: int) -> list[BankTransaction]:
+        """Return one page of bank transactions matching `where`."""
+        result = self._call(self._api.get_bank_transactions, where=where, page=page, page_size=page_size)
+        return list(result.bank_transactions or [])
+
+    def bank_transfers_where(self, *, where: str) -> list[BankTransfer]:
+        """Return the bank transfers matching `where` (BankTransfers has no paging)."""
+        result = self._call(self._api.get_bank_transfers, where=where)
+        return list(result.bank_transfers or [])

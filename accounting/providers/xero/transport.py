@@ -64,6 +64,9 @@ class XeroTransport:
     ):
         """`reauth` returns a freshly refreshed access token; it is called once after a 401."""
         self.tenant_id = tenant_id
+        # What this client read from Xero: answers, and their bytes as Xero sent them (Content-Length).
+        self.calls = 0
+        self.bytes_read = 0
         self._gate = gate or OpenGate()
         self._reauth = reauth
         self._token = bearer_token(access_token)
@@ -114,6 +117,8 @@ class XeroTransport:
             except urllib3.exceptions.HTTPError as exc:
                 raise translate_transport_error(exc) from None
             answer_headers.update(dict(headers or {}))
+            self.calls += 1
+            self.bytes_read += _content_length(answer_headers)
             return data
 
     @contextmanager
@@ -124,6 +129,17 @@ class XeroTransport:
             yield headers
         finally:
             self._gate.release(permit, headers=headers)
+
+
+def _content_length(headers: Mapping[str, str]) -> int:
+    """Return the size of an answer's body as its Content-Length says (0 when absent)."""
+    for name, value in headers.items():
+        if name.lower() == "content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
 
 
 def translate_transport_error(exc: urllib3.exceptions.HTTPError) -> errors.XeroNetworkError:

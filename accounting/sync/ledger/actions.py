@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounting.alerts.episodes import alerts_failures_evaluate
 from accounting.sync.ledger.wake import sync_wake_channel
-from accounting.sync.models import AttemptOutcome, RecordKind, SyncAttempt, SyncRecord, SyncState
+from accounting.sync.models import AttemptOutcome, Drift, RecordKind, SyncAttempt, SyncRecord, SyncState, WaitingFor
 
 RETRYABLE_STATES = (SyncState.FAILED, SyncState.PENDING, SyncState.WAITING)
 
@@ -119,3 +119,46 @@ def sync_skip(*, records: QuerySet[SyncRecord], by: str, reason: str = "") -> in
         [SyncAttempt(record_id=pk, outcome=AttemptOutcome.LOCAL, message=note) for pk in ids], batch_size=1000
     )
     return count
+
+
+# Drift: a record changed in Xero after it was sent ----------------------------------------------
+
+
+class DriftChoice:
+    STORE = "store"  # the store's version is sent over Xero's
+    XERO = "xero"  # Xero's version stands: the store's pending change is not sent
+
+
+@transaction.atomic
+def drift_settle(*, record: SyncRecord, choice: str, by: str) -> bool:
+    """Settle an open drift of one row as the operator chose; note who and what as an attempt.
+
+    Store wins (a changed invoice only: Xero cannot un-void): the row is sent again now, whatever
+    its hash says. Xero wins: the drift is closed and a store change that waited is not sent (the
+    row counts as synced). Return False when the row has no open drift.
+    """
+    if choice not in (DriftChoice.STORE, DriftChoice.XERO):
+        raise ValidationError("Choose whether the store's or Xero's version stands.")
+    row = SyncRecord.objects.select_for_update().filter(pk=record.pk).first()
+    if row is None or not row.xero_drift or row.drift_settled_at is not None:
+        return False
+    if choice == DriftChoice.STORE and row.xero_drift != Drift.CHANGED:
+        raise ValidationError("Xero cannot make a voided or deleted invoice current again: Xero's version stands.")
+    if row.state == SyncState.IN_FLIGHT:
+        raise ValidationError("This record is being sent right now: choose again in a moment.")
+    now = timezone.now()
+    fields: dict[str, Any] = {"drift_settled_at": now, "updated_at": now}
+    if choice == DriftChoice.STORE:
+        fields |= {"state": SyncState.PENDING, "next_attempt_at": now, "payload_hash": "", "attempt_count": 0,
+                   "waiting_for": "", "last_error": ""}  # fmt: skip
+        note = f"Store wins, chosen by {by}: the store's version is sent to Xero over Xero's change."
+        transaction.on_commit(lambda: sync_wake_channel(channel_id=row.channel_id), robust=True)
+    else:
+        if row.state == SyncState.WAITING and row.waiting_for == WaitingFor.DRIFT:
+            fields |= {"state": SyncState.SYNCED, "next_attempt_at": None, "waiting_for": "", "last_error": ""}
+        note = f"Xero wins, chosen by {by}: Xero's version stands" + (
+            "; the store's change was not sent." if row.xero_drift == Drift.CHANGED else "."
+        )
+    SyncRecord.objects.filter(pk=row.pk).update(**fields)
+    _operator_note(record=row, text=note)
+    return True

@@ -15,6 +15,7 @@ from accounting.providers.xero.values import XeroStatus
 from accounting.sync.models import (
     SUMMARISED,
     DailySummary,
+    Drift,
     EntryKind,
     RecordKind,
     SummaryEntry,
@@ -37,7 +38,10 @@ _BADGES = {
 _PAID_BADGE = ("paid_in_xero", "Paid in Xero", "ok")
 _SUMMARY_BADGE = ("in_summary", "In daily summary", "ok")
 _ATTEMPTS_SHOWN = 20
-_BADGE_FIELDS = ("id", "kind", "object_id", "parent_id", "state", "xero_id", "xero_status", "last_error")
+_BADGE_FIELDS = (
+    "id", "kind", "object_id", "parent_id", "state", "xero_id", "xero_status", "last_error",
+    "xero_drift", "xero_drift_at", "xero_drift_note", "drift_settled_at",
+)  # fmt: skip
 _CHANNEL_FIELDS = ("channel__id", "channel__name", "channel__tenant_id")
 
 
@@ -61,6 +65,11 @@ class SyncBadge:
     summary_id: int | None = None
     summary_label: str = ""
     summary_url: str = ""
+    # What Xero reported after the record was sent ("Voided in Xero on …"), and whether the
+    # operator has yet to choose (store wins is offered for a changed record only).
+    drift: str = ""
+    drift_open: bool = False
+    drift_store_wins: bool = False
 
 
 def _badge(
@@ -94,6 +103,9 @@ def _badge(
         summary_id=summary.pk if summary is not None else None,
         summary_label=f"{summary.number} ({summary.day:%d %b %Y})" if summary is not None else "",
         summary_url=reverse("accounting:channel-summary", args=[row.channel_id, summary.pk]) if summary else "",
+        drift=row.drift_text,
+        drift_open=row.drift_open,
+        drift_store_wins=row.drift_open and row.xero_drift == Drift.CHANGED,
     )
 
 

@@ -88,7 +88,32 @@ def channel_sync_overview(*, channel: AccountingChannel, failures: int = FAILURE
     for error in summary["errors"]:
         error["label"] = labels.get((error["kind"], error["object_id"]), "")
     summary["paused"] = sync_paused_reason(channel=channel)
+    summary["drift"] = channel_drift(channel=channel)
     return summary
+
+
+DRIFT_SHOWN = 10
+
+
+def channel_drift(*, channel: AccountingChannel, shown: int = DRIFT_SHOWN) -> dict[str, Any]:
+    """Return the channel's records changed in Xero after they were sent that the operator has yet
+    to look at: {"count": n, "rows": [{"record", "object_id", "number", "text"}]} (newest first,
+    invoices). Two queries."""
+    rows = SyncRecord.objects.filter(channel=channel, drift_settled_at__isnull=True).exclude(xero_drift="")
+    count = rows.count()
+    newest = list(rows.order_by("-xero_drift_at", "-pk")[:shown]) if count else []
+    numbers = dict(
+        Invoice.objects.filter(store_id=channel.store_id, pk__in=[r.object_id for r in newest]).values_list(
+            "pk", "number"
+        )
+    )
+    return {
+        "count": count,
+        "rows": [
+            {"record": r, "object_id": r.object_id, "number": numbers.get(r.object_id, ""), "text": r.drift_text}
+            for r in newest
+        ],
+    }
 
 
 PAUSED_NEEDS_RECONNECT = "Sending is paused: the channel needs to be connected again."

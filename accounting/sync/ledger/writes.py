@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounting.models import AccountingChannel
 from accounting.sync.ledger.wake import sync_wake_store
-from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState
+from accounting.sync.models import RecordKind, SyncAction, SyncRecord, SyncState, WaitingFor
 from stores.models import Invoice, Payment, Payout, Product, Refund
 
 PRODUCTS_OFF = "Add Products to Xero is off for this channel."
@@ -31,13 +31,20 @@ SELECT c.id, %s, %s, %s,
        '', %s, %s, %s, %s, '{{}}'
 FROM {channel_table} c WHERE c.store_id = %s
 ON CONFLICT (channel_id, kind, object_id, action) DO UPDATE SET
-    state = CASE WHEN {table}.state = %s THEN {table}.state ELSE excluded.state END,
-    next_attempt_at = excluded.next_attempt_at,
+    state = CASE WHEN {table}.state = %s THEN {table}.state
+                 WHEN {drift} THEN %s ELSE excluded.state END,
+    next_attempt_at = CASE WHEN {drift} THEN NULL ELSE excluded.next_attempt_at END,
+    waiting_for = CASE WHEN {drift} THEN %s ELSE {table}.waiting_for END,
     attempt_count = 0,
-    last_error = CASE WHEN excluded.state = %s THEN excluded.last_error ELSE {table}.last_error END,
+    last_error = CASE WHEN {drift} THEN %s
+                      WHEN excluded.state = %s THEN excluded.last_error ELSE {table}.last_error END,
     changed_at = excluded.changed_at,
     updated_at = excluded.updated_at
 """
+# A record changed in Xero after it was sent (an open CHANGED drift) is not sent over Xero's: a
+# store change to it waits for the operator's choice, store wins or Xero wins (`drift_settle`).
+_DRIFT_OPEN = "({table}.xero_drift = 'changed' AND {table}.drift_settled_at IS NULL AND {table}.state <> 'in_flight')"
+DRIFT_WAIT = "Changed in Xero since it was sent: choose on its page whether the store's or Xero's version stands."
 
 _BACKFILL = """
 INSERT INTO {table} (channel_id, kind, object_id, action, state, next_attempt_at, attempt_count,
@@ -59,7 +66,12 @@ def ledger_record_changed(*, kind: str, store_id: int, object_id: int, parent_id
     """
     now = timezone.now()
     is_product = kind == RecordKind.PRODUCT
-    sql = _UPSERT.format(table=_table(), channel_table=connection.ops.quote_name(AccountingChannel._meta.db_table))
+    table = _table()
+    sql = _UPSERT.format(
+        table=table,
+        channel_table=connection.ops.quote_name(AccountingChannel._meta.db_table),
+        drift=_DRIFT_OPEN.format(table=table),
+    )
     params: list[Any] = [
         kind, object_id, SyncAction.PUSH,
         is_product, SyncState.SKIPPED, SyncState.PENDING,
@@ -67,7 +79,9 @@ def ledger_record_changed(*, kind: str, store_id: int, object_id: int, parent_id
         is_product, PRODUCTS_OFF,
         now, now, now, parent_id,
         store_id,
-        SyncState.IN_FLIGHT,
+        SyncState.IN_FLIGHT, SyncState.WAITING,
+        WaitingFor.DRIFT,
+        DRIFT_WAIT,
         SyncState.SKIPPED,
     ]  # fmt: skip
     with connection.cursor() as cursor:

@@ -160,6 +160,8 @@ def payments_handle(call: Call) -> tuple[int, dict[str, Any]]:
         else:
             payments = changed_since(call, payments, stamp="updated_at")
             payments = ordered(call, filtered(call, payments, PAYMENT_FIELDS), {"Date": "date", "Amount": "amount"})
+            payments, pagination = paged(call, payments)
+            return 200, envelope("Payments", [payment_json(p) for p in payments], **pagination)
         return 200, envelope("Payments", [payment_json(p) for p in payments])
     records = call.records("Payments")
     if call.ident and call.method == "POST":
