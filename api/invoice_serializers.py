@@ -115,6 +115,12 @@ class ChannelSyncSerializer(serializers.Serializer):
         help_text="The daily summary the invoice went to Xero in (posting per day): GET /api/v1/summaries/{id}/.",
     )  # fmt: skip
 
+    changed_in_xero = serializers.CharField(
+        source="drift",
+        help_text='What Xero reported after the invoice was sent ("Voided in Xero on 7 Dec 2026 14:02 UTC", '
+        '"Changed in Xero on …: total 15.00 in Xero, 12.00 in the store"); empty when nothing.',
+    )
+
     def get_paid_in_xero(self, badge: Any) -> bool:
         return bool(badge.key == "paid_in_xero")
 

@@ -106,8 +106,9 @@ DEMO_BOOKS: dict[str, dict[str, Any]] = {
         ],
     },
 }
-# invoice number → (SKU of the line refunded, quantity, method, reason): a partial refund by line.
-DEMO_REFUNDS: dict[str, tuple[str, str, str, str]] = {"HS-1001": ("MUG-LOGO", "1", "card", "Arrived chipped")}
+# invoice number → (SKU of the line refunded, quantity, method, reason): a partial refund by line, paid
+# back by bank transfer (not through the card gateway, whose payout settles the card payment in full).
+DEMO_REFUNDS: dict[str, tuple[str, str, str, str]] = {"HS-1001": ("MUG-LOGO", "1", "bank_transfer", "Arrived chipped")}
 # invoice number → the gateway payout of its card payment: (reference, days after the payment).
 # Fees as a card gateway takes them: 1.5% + 0.20.
 DEMO_PAYOUTS: dict[str, tuple[str, int]] = {"HS-1001": ("po_demo_hs_0001", 2), "OO-2003": ("po_demo_oo_0001", 1)}

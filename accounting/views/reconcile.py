@@ -45,6 +45,7 @@ def channel_reconcile(request: HttpRequest, channel_id: int) -> HttpResponse:
                 date_from=_date(values["date_from"]),
                 date_to=_date(values["date_to"]),
                 by=current_user(request).get_username(),
+                reuse=False,  # the operator asked for a fresh look (one already running is followed)
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)

@@ -4,6 +4,7 @@ the live progress JSON of the channel page, and the connection health card (no X
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -11,9 +12,11 @@ from django.utils import timezone
 
 from accounting.sync.ledger.forms import END_BEFORE_START
 from accounting.sync.ledger.page import NO_RATE_YET, day_budget_text, rate_estimate_text
-from accounting.sync.models import RecordKind, SyncAttempt, SyncRecord, SyncState, XeroOrganisationFacts
+from accounting.sync.models import Drift, RecordKind, SyncAttempt, SyncRecord, SyncState, XeroOrganisationFacts
 from accounting.views.common import queued_for_retry_message
 from accounting.views.ledger import skipped_message
+from stores.payments import payment_record
+from stores.payouts import payout_record
 from tests.accounting.conftest import connect_locally
 from tests.accounting.test_channel_sync_card import ACCOUNT_REFUSED, new_invoice, send
 from tests.pages import messages_of
@@ -236,3 +239,24 @@ def test_a_backlog_past_the_days_budget_says_how_many_days(member_client, store,
 
     assert (data["waiting"], data["fits_today"], data["days_needed"]) == (30, 20, 2)
     assert data["summary"] == f"{NO_RATE_YET} {day_budget_text(fits_today=20, waiting=30, days_needed=2)}"
+
+
+def test_payments_refunds_and_payouts_are_named_by_their_invoice_and_reference_and_drift_is_said(
+    member_client, store, sending_channel
+):
+    invoice = new_invoice(store, "LB-1")
+    payment = payment_record(invoice=invoice, amount=Decimal("3.00"), date=dt.date(2026, 11, 2), method="card")
+    payout_record(store=store, reference="po_ledger_1", method="card", currency="GBP",
+                              date=dt.date(2026, 11, 4), gross="3.00", fees="0.10", net="2.90",
+                              payments=[payment.pk])  # fmt: skip
+    SyncRecord.objects.filter(channel=sending_channel, kind=RecordKind.INVOICE, object_id=invoice.pk).update(
+        xero_drift=Drift.VOIDED, xero_drift_at=dt.datetime(2026, 11, 5, 9, 30, tzinfo=dt.UTC)
+    )
+
+    html = ledger(member_client, sending_channel)
+
+    invoice_url = reverse("stores:invoice-detail", args=[store.pk, invoice.pk])
+    assert f'Payment of <a href="{invoice_url}">LB-1</a>' in html
+    assert f'Payout <a href="{reverse("stores:payouts", args=[store.pk])}">po_ledger_1</a>' in html
+    assert "Product #" not in html
+    assert "Voided in Xero on 5 Nov 2026 09:30 UTC" in html

@@ -361,6 +361,7 @@ def test_every_invoice_answer_carries_its_sync_per_channel(api, store, invoice, 
                 "last_error": "Account code '200' is not a valid code for this document.",
                 "paid_in_xero": False,
                 "summary": None,
+                "changed_in_xero": "",
             },
             {
                 "channel": in_xero.pk,
@@ -372,6 +373,7 @@ def test_every_invoice_answer_carries_its_sync_per_channel(api, store, invoice, 
                 "last_error": "",
                 "paid_in_xero": True,
                 "summary": None,
+                "changed_in_xero": "",
             },
         ]
     )

@@ -72,10 +72,17 @@ def estimate(*, books: StoreBooks) -> tuple[int, int]:
 
 
 def reconciliation_start(
-    *, channel: AccountingChannel, date_from: dt.date | None, date_to: dt.date | None, by: str = "", queue: bool = True
+    *,
+    channel: AccountingChannel,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    by: str = "",
+    queue: bool = True,
+    reuse: bool = True,
 ) -> Reconciliation:
-    """Return the reconciliation of this channel and range asked within `REUSE_FOR`, else a new one,
-    queued. Raise ValidationError for a bad range or a channel that cannot read Xero."""
+    """Return the reconciliation of this channel and range asked within `REUSE_FOR` (with `reuse`:
+    a client polling the same URL), else a new one, queued. Raise ValidationError for a bad range or
+    a channel that cannot read Xero."""
     date_from, date_to = range_check(date_from=date_from, date_to=date_to)
     if not channel.is_connected:
         raise ValidationError("Connect the channel to Xero first: a reconciliation reads what Xero holds.")
@@ -86,7 +93,7 @@ def reconciliation_start(
         .exclude(state=ReconciliationState.FAILED)
         .first()
     )
-    if recent is not None:
+    if recent is not None and (reuse or recent.state in (ReconciliationState.QUEUED, ReconciliationState.RUNNING)):
         return recent
     books = store_books(channel=channel, date_from=date_from, date_to=date_to)
     calls, _size = estimate(books=books)

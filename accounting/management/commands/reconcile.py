@@ -41,7 +41,12 @@ class Command(BaseCommand):
         date_from, date_to = _date(options["date_from"]), _date(options["date_to"])
         try:
             started = reconciliation_start(
-                channel=channel, date_from=date_from, date_to=date_to, by="manage.py reconcile", queue=False
+                channel=channel,
+                date_from=date_from,
+                date_to=date_to,
+                by="manage.py reconcile",
+                queue=False,
+                reuse=False,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None

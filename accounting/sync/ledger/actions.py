@@ -41,9 +41,15 @@ def sync_choice_made(*, channel_id: int, waiting_for: str, invoice_ids: QuerySet
     invoice ids), only the rows of those invoices (the invoice, its payments and refunds). A row
     that still lacks a choice comes back to waiting on its next turn, saying what is missing."""
     rows = SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.WAITING, waiting_for=waiting_for)
+    in_flight = SyncRecord.objects.filter(channel_id=channel_id, state=SyncState.IN_FLIGHT)
     if invoice_ids is not None:
-        rows = rows.filter(Q(kind=RecordKind.INVOICE, object_id__in=invoice_ids) | Q(parent_id__in=invoice_ids))
-    count = rows.update(state=SyncState.PENDING, next_attempt_at=timezone.now(), waiting_for="")
+        of_invoices = Q(kind=RecordKind.INVOICE, object_id__in=invoice_ids) | Q(parent_id__in=invoice_ids)
+        rows, in_flight = rows.filter(of_invoices), in_flight.filter(of_invoices)
+    now = timezone.now()
+    # A row on its way now was read before the choice: marked changed, it goes again once its
+    # attempt is recorded (`rows_finish_write`) instead of coming back to wait for a choice made.
+    in_flight.update(changed_at=now)
+    count = rows.update(state=SyncState.PENDING, next_attempt_at=now, waiting_for="")
     if count:
         transaction.on_commit(lambda: sync_wake_channel(channel_id=channel_id), robust=True)
     return count

@@ -19,8 +19,8 @@ from django.db.models import CharField, Count, Max, Min, OuterRef, QuerySet, Sub
 from django.utils import timezone
 
 from accounting.models import AccountingChannel
-from accounting.sync.models import RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
-from stores.models import Invoice, Product
+from accounting.sync.models import DailySummary, RecordKind, SyncRecord, SyncState, XeroOrganisationFacts
+from stores.models import Invoice, Payout, Product
 
 LEDGER_PAGE_SIZE = 50
 CAUSES_SHOWN = 20
@@ -90,11 +90,17 @@ def _with_labels(rows: QuerySet[SyncRecord], *, store_id: int) -> QuerySet[SyncR
     """Annotate each row with `label`: its invoice number or product SKU (None when gone), in the
     same query as the rows."""
     number = Invoice.objects.filter(store_id=store_id, pk=OuterRef("object_id")).values("number")[:1]
+    parent = Invoice.objects.filter(store_id=store_id, pk=OuterRef("parent_id")).values("number")[:1]
     sku = Product.objects.filter(store_id=store_id, pk=OuterRef("object_id")).values("sku")[:1]
+    reference = Payout.objects.filter(store_id=store_id, pk=OuterRef("object_id")).values("reference")[:1]
+    summary = DailySummary.objects.filter(pk=OuterRef("object_id")).values("number")[:1]
     return rows.annotate(
         label=CaseWhen(
             When(kind=RecordKind.INVOICE, then=Subquery(number)),
             When(kind=RecordKind.PRODUCT, then=Subquery(sku)),
+            When(kind__in=(RecordKind.PAYMENT, RecordKind.REFUND), then=Subquery(parent)),
+            When(kind=RecordKind.PAYOUT, then=Subquery(reference)),
+            When(kind=RecordKind.SUMMARY, then=Subquery(summary)),
             default=Value(None),
             output_field=CharField(),
         )

@@ -34,7 +34,8 @@ from accounting.sync.push.outcomes import Outcome, rejected, skipped, synced, wa
 from stores.models import Payout
 
 ZERO = Decimal("0.00")
-PAYMENTS_WAIT_SECONDS = 60.0
+# A payout whose payments are not all in Xero looks again after this long (a query, no Xero call).
+PAYMENTS_WAIT_SECONDS = 15.0
 SCOPE_WAIT_SECONDS = 3600.0
 
 
