@@ -27,10 +27,10 @@ from tests.e2e.test_make_run import LOCK_ERRORS, local_portal  # noqa: F401  # t
 pytestmark = [pytest.mark.browser]
 
 
-def _api(portal: LocalPortal, key: str, method: str, path: str, **kwargs: object) -> requests.Response:
+def _api(portal: LocalPortal, key: str, method: str, path: str, *, json: object = None) -> requests.Response:
     return requests.request(
-        method, f"{portal.url}/api/v1/{path}", headers={"Authorization": f"Bearer {key}"}, timeout=30, **kwargs
-    )  # type: ignore[arg-type]
+        method, f"{portal.url}/api/v1/{path}", headers={"Authorization": f"Bearer {key}"}, timeout=30, json=json
+    )
 
 
 def _choose_what_the_demo_waits_for(page: Page, channel_url: str) -> None:
