@@ -87,6 +87,7 @@ def test_schema_describes_payments_refunds_and_sync_of_invoices(client):
         "last_error",
         "paid_in_xero",
         "summary",
+        "changed_in_xero",
     }
     assert {"amount", "date", "method", "reference"} == set(schemas["PaymentInput"]["properties"])
     refund_input = schemas["RefundInput"]["properties"]
@@ -162,3 +163,13 @@ def test_an_invoice_without_an_e_mail_address_matches_its_documented_shape(clien
         email = schemas[name]["properties"]["customer_email"]
         assert "format" not in email, name
         assert email["anyOf"] == [{"format": "email"}, {"maxLength": 0}], name
+
+
+def test_the_reconciliation_documents_its_query_and_answers(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    operation = schema["paths"]["/api/v1/stores/{store_id}/reconciliation/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"store_id", "date_from", "date_to", "channel"}
+    assert set(operation["responses"]) == {"200", "202", "400", "401", "404", "429"}
+    assert operation["tags"] == ["Reconciliation"]
+    difference = schema["components"]["schemas"]["Difference"]["properties"]
+    assert {"kind", "record", "store", "xero", "actions"} <= set(difference)
