@@ -77,7 +77,7 @@ class ReconciliationSerializer(serializers.ModelSerializer):
         model = Reconciliation
         fields = [
             "id", "channel", "date_from", "date_to", "state", "step", "records", "estimate_calls", "calls",
-            "bytes_read", "error", "created_at", "started_at", "finished_at", "totals", "differences",
+            "bytes_read", "read_since", "error", "created_at", "started_at", "finished_at", "totals", "differences",
         ]  # fmt: skip
 
 

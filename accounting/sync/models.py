@@ -509,6 +509,10 @@ class Reconciliation(models.Model):
     # [{"date", "currency", "store": {...}, "xero": {...}}] and [{"kind", "record", "store", "xero", ...}]
     totals = models.JSONField(default=list, blank=True)
     differences = models.JSONField(default=list, blank=True)
+    # What Xero held for the range ({Xero id: `holdings.held_dump`}), so a later reconciliation of the
+    # same dates reads only what changed since (`read_since`, If-Modified-Since) instead of everything.
+    snapshot = models.JSONField(default=dict, blank=True)
+    read_since = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

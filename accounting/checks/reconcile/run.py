@@ -42,6 +42,12 @@ REUSE_FOR = dt.timedelta(minutes=5)
 BYTES_PER_RECORD = {"invoices": 1100, "payments": 900, "credit_notes": 1000, "bank_transactions": 900}
 # How long a read waits at most for the limiter's minute window before trying again.
 LIMITER_WAIT_CAP = 30.0
+# A reconciliation of dates an earlier one covered (done within this long) reads only what changed
+# in Xero since that one read it: per resource, after the newest UpdatedDateUTC it saw (Xero's own
+# clock, so no margin is needed for the portal's).
+SNAPSHOT_MAX_AGE = dt.timedelta(days=7)
+# A range holding more Xero records than this keeps no snapshot (a row's JSON stays small).
+SNAPSHOT_MAX_RECORDS = 50_000
 
 
 def range_check(*, date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date]:
@@ -152,20 +158,43 @@ def reconciliation_run(*, reconciliation_id: int) -> Reconciliation | None:
         books = store_books(channel=channel, date_from=reconciliation.date_from, date_to=reconciliation.date_to)
         calls, _size = estimate(books=books)
         _progress(reconciliation, records=books.count, estimate_calls=calls, step="Reading Xero")
-        held = _read_xero(reconciliation=reconciliation, channel=channel, books=books)
+        held, marks = _read_xero(reconciliation=reconciliation, channel=channel, books=books)
         _progress(reconciliation, step="Comparing")
         result = compare(channel=channel, books=books, held=held, api_url=settings.XERO_API_URL)
     except (ChannelNotConnected, TokenRefreshFailed) as exc:
         return _failed(reconciliation, f"The channel cannot reach Xero: {exc}")
     except XeroError as exc:
         return _failed(reconciliation, f"Xero refused a read: {exc}")
+    records = {
+        xero_id: holdings.held_dump(h)
+        for xero_id, h in held.items()
+        if h.date is None or reconciliation.date_from <= h.date <= reconciliation.date_to
+    }
+    snapshot = {"records": records, "since": marks} if len(records) <= SNAPSHOT_MAX_RECORDS else {}
     _progress(
         reconciliation, state=ReconciliationState.DONE, totals=result.totals, differences=result.differences,
         step=f"Done: {len(result.differences)} difference(s)"
         + (f", {result.accepted} accepted earlier" if result.accepted else ""),
-        finished_at=timezone.now(),
+        snapshot=snapshot, finished_at=timezone.now(),
     )  # fmt: skip
     return reconciliation
+
+
+def _earlier(reconciliation: Reconciliation) -> Reconciliation | None:
+    """The latest done reconciliation of the channel that covered these dates recently, with its snapshot."""
+    return (
+        Reconciliation.objects.filter(
+            channel_id=reconciliation.channel_id,
+            state=ReconciliationState.DONE,
+            date_from__lte=reconciliation.date_from,
+            date_to__gte=reconciliation.date_to,
+            started_at__gte=timezone.now() - SNAPSHOT_MAX_AGE,
+        )
+        .exclude(pk=reconciliation.pk)
+        .exclude(snapshot={})
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def _failed(reconciliation: Reconciliation, message: str) -> Reconciliation:
@@ -175,9 +204,13 @@ def _failed(reconciliation: Reconciliation, message: str) -> Reconciliation:
     return reconciliation
 
 
-def _read_xero(*, reconciliation: Reconciliation, channel: AccountingChannel, books: StoreBooks) -> dict[str, Held]:
-    """Read what Xero holds for the range, resource by resource, page by page; return it by Xero id.
-    Only the resources the channel sent something of are read (invoices always)."""
+def _read_xero(
+    *, reconciliation: Reconciliation, channel: AccountingChannel, books: StoreBooks
+) -> tuple[dict[str, Held], dict[str, str]]:
+    """Read what Xero holds for the range, resource by resource, page by page; return it by Xero id,
+    with the newest UpdatedDateUTC seen per resource (ISO). Only the resources the channel sent
+    something of are read (invoices always); after an earlier reconciliation of these dates, only
+    what changed since it read each resource (If-Modified-Since), on top of its snapshot."""
     grant = channel_access_grant(channel_id=channel.pk)
     gate = PatientGate(
         channel_gate(channel=channel, grant=grant),
@@ -195,11 +228,25 @@ def _read_xero(*, reconciliation: Reconciliation, channel: AccountingChannel, bo
         readers.append(("bank transactions", holdings.bank_transactions_held))
         readers.append(("bank transfers", holdings.bank_transfers_held))
     held: dict[str, Held] = {}
+    marks: dict[str, str] = {}
+    earlier = _earlier(reconciliation)
+    if earlier is not None:
+        held = {i: holdings.held_load(i, values) for i, values in earlier.snapshot.get("records", {}).items()}
+        marks = dict(earlier.snapshot.get("since", {}))
+        used = [dt.datetime.fromisoformat(marks[name]) for name, _reader in readers if name in marks]
+        _progress(reconciliation, read_since=min(used) if used else None, estimate_calls=len(readers))
     for name, reader in readers:
-        for number, page in enumerate(reader(client, **span), start=1):
+        since = dt.datetime.fromisoformat(marks[name]) if name in marks else None
+        for number, page in enumerate(reader(client, **span, since=since), start=1):
             held.update((h.xero_id, h) for h in page)
+            newest = max((h.updated for h in page if h.updated is not None), default=None)
+            if newest is not None and (since is None or holdings.aware(newest) > since):
+                since = holdings.aware(newest)
+            changed = " changed since the last reconciliation" if name in marks else ""
             _progress(
                 reconciliation, calls=client.calls, bytes_read=client.bytes_read,
-                step=f"Reading Xero: {name}, page {number}",
+                step=f"Reading Xero: {name}{changed}, page {number}",
             )  # fmt: skip
-    return held
+        if since is not None:
+            marks[name] = since.isoformat()
+    return held, marks

@@ -339,27 +339,58 @@ class XeroClient(XeroTransport):
 
     # Paged reads of a range of dates (reconciliation: `holdings`) ------------------------------
 
-    def invoices_page(self, *, where: str, page: int, page_size: int) -> list[Invoice]:
-        """Return one page of invoice summaries (no lines) matching `where`."""
-        result = self._call(self._api.get_invoices, where=where, page=page, page_size=page_size, summary_only=True)
+    def invoices_page(
+        self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
+    ) -> list[Invoice]:
+        """Return one page of invoice summaries (no lines) matching `where` (and modified after `since`)."""
+        result = self._call(
+            self._api.get_invoices, **_given(where=where), page=page, page_size=page_size, summary_only=True,
+            **_modified_since(since),
+        )  # fmt: skip
         return list(result.invoices or [])
 
-    def credit_notes_page(self, *, where: str, page: int, page_size: int) -> list[CreditNote]:
-        """Return one page of credit notes matching `where`."""
-        result = self._call(self._api.get_credit_notes, where=where, page=page, page_size=page_size)
+    def credit_notes_page(
+        self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
+    ) -> list[CreditNote]:
+        """Return one page of credit notes matching `where` (and modified after `since`)."""
+        result = self._call(
+            self._api.get_credit_notes, **_given(where=where), page=page, page_size=page_size, **_modified_since(since)
+        )
         return list(result.credit_notes or [])
 
-    def payments_page(self, *, where: str, page: int, page_size: int) -> list[Payment]:
-        """Return one page of payments matching `where`."""
-        result = self._call(self._api.get_payments, where=where, page=page, page_size=page_size)
+    def payments_page(
+        self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
+    ) -> list[Payment]:
+        """Return one page of payments matching `where` (and modified after `since`)."""
+        result = self._call(
+            self._api.get_payments, **_given(where=where), page=page, page_size=page_size, **_modified_since(since)
+        )
         return list(result.payments or [])
 
-    def bank_transactions_page(self, *, where: str, page: int, page_size: int) -> list[BankTransaction]:
-        """Return one page of bank transactions matching `where`."""
-        result = self._call(self._api.get_bank_transactions, where=where, page=page, page_size=page_size)
+    def bank_transactions_page(
+        self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
+    ) -> list[BankTransaction]:
+        """Return one page of bank transactions matching `where` (and modified after `since`)."""
+        result = self._call(
+            self._api.get_bank_transactions,
+            **_given(where=where),
+            page=page,
+            page_size=page_size,
+            **_modified_since(since),
+        )
         return list(result.bank_transactions or [])
 
-    def bank_transfers_where(self, *, where: str) -> list[BankTransfer]:
-        """Return the bank transfers matching `where` (BankTransfers has no paging)."""
-        result = self._call(self._api.get_bank_transfers, where=where)
+    def bank_transfers_where(self, *, where: str | None, since: dt.datetime | None = None) -> list[BankTransfer]:
+        """Return the bank transfers matching `where` (and created after `since`; no paging)."""
+        result = self._call(self._api.get_bank_transfers, **_given(where=where), **_modified_since(since))
         return list(result.bank_transfers or [])
+
+
+def _modified_since(since: dt.datetime | None) -> dict[str, dt.datetime]:
+    """The SDK's `if_modified_since` argument, only when there is one (the header is then sent)."""
+    return {"if_modified_since": since} if since is not None else {}
+
+
+def _given(**arguments: str | None) -> dict[str, str]:
+    """The arguments that have a value (the SDK cannot send a None query parameter)."""
+    return {name: value for name, value in arguments.items() if value is not None}

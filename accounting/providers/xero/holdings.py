@@ -2,8 +2,10 @@
 
 Each resource is read in pages of `PAGE_SIZE` narrowed to the dates by a `where` filter on `Date`
 (a field Xero serves efficiently even to high-volume organisations), invoices as `summaryOnly`
-(no lines: the status and amounts are all a reconciliation needs). Each page comes back as plain
-`Held` records, so nothing above the provider sees an SDK model. The client counts the calls
+(no lines: the status and amounts are all a reconciliation needs). With `since`, only what changed
+after it is read (`If-Modified-Since`, any date: a record whose date moved is seen too), to bring an
+earlier snapshot up to date. Each page comes back as plain `Held` records, so nothing above the
+provider sees an SDK model (`held_dump`/`held_load` keep them as JSON). The client counts the calls
 and the bytes Xero answered (`XeroTransport.calls`, `bytes_read`).
 
 Xero: Invoices "Paging … up to 100 invoices per page … pageSize up to 1000", "summaryOnly=true …
@@ -50,13 +52,39 @@ class Held:
     updated: dt.datetime | None = None
 
 
-def dated_where(date_from: dt.date, date_to: dt.date, *, also: str = "") -> str:
-    """Return Xero's `where` filter of records dated `date_from`..`date_to` (inclusive)."""
+def held_dump(held: Held) -> list[str]:
+    """Return `held` as a JSON-able list (a reconciliation's snapshot)."""
+    return [held.kind, held.number, held.date.isoformat() if held.date else "", held.currency, str(held.total),
+            held.status, str(held.amount_paid), str(held.amount_credited)]  # fmt: skip
+
+
+def held_load(xero_id: str, values: list[str]) -> Held:
+    """Return the `Held` record `held_dump` made."""
+    kind, number, date, currency, total, status, paid, credited = values
+    return Held(
+        kind=kind, xero_id=xero_id, number=number, date=dt.date.fromisoformat(date) if date else None,
+        currency=currency, total=Decimal(total), status=status, amount_paid=Decimal(paid),
+        amount_credited=Decimal(credited),
+    )  # fmt: skip
+
+
+def dated_where(
+    date_from: dt.date, date_to: dt.date, *, also: str = "", since: dt.datetime | None = None
+) -> str | None:
+    """Return Xero's `where` filter of records dated `date_from`..`date_to` (inclusive) and `also`;
+    with `since` (an If-Modified-Since read), `also` alone (None when there is none)."""
+    if since is not None:
+        return also or None
     dates = (
         f"Date>=DateTime({date_from.year},{date_from.month:02d},{date_from.day:02d})"
         f" AND Date<=DateTime({date_to.year},{date_to.month:02d},{date_to.day:02d})"
     )
     return f"{also} AND {dates}" if also else dates
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """Return Xero's timestamp as an aware datetime (the SDK gives Xero's UTC times naive)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def pages_estimate(records: int) -> int:
@@ -84,10 +112,12 @@ def _paged(fetch: Any) -> Iterator[list[Any]]:
         page += 1
 
 
-def sales_invoices_held(client: XeroClient, *, date_from: dt.date, date_to: dt.date) -> Iterator[list[Held]]:
+def sales_invoices_held(
+    client: XeroClient, *, date_from: dt.date, date_to: dt.date, since: dt.datetime | None = None
+) -> Iterator[list[Held]]:
     """Yield, page by page, the sales invoices (ACCREC) dated in the range, as summaries."""
-    where = dated_where(date_from, date_to, also='Type=="ACCREC"')
-    for page in _paged(lambda p: client.invoices_page(where=where, page=p, page_size=PAGE_SIZE)):
+    where = dated_where(date_from, date_to, also='Type=="ACCREC"', since=since)
+    for page in _paged(lambda p: client.invoices_page(where=where, page=p, page_size=PAGE_SIZE, since=since)):
         yield [
             Held(
                 kind=HeldKind.INVOICE,
@@ -105,10 +135,12 @@ def sales_invoices_held(client: XeroClient, *, date_from: dt.date, date_to: dt.d
         ]
 
 
-def credit_notes_held(client: XeroClient, *, date_from: dt.date, date_to: dt.date) -> Iterator[list[Held]]:
+def credit_notes_held(
+    client: XeroClient, *, date_from: dt.date, date_to: dt.date, since: dt.datetime | None = None
+) -> Iterator[list[Held]]:
     """Yield, page by page, the sales credit notes (ACCRECCREDIT) dated in the range."""
-    where = dated_where(date_from, date_to, also='Type=="ACCRECCREDIT"')
-    for page in _paged(lambda p: client.credit_notes_page(where=where, page=p, page_size=PAGE_SIZE)):
+    where = dated_where(date_from, date_to, also='Type=="ACCRECCREDIT"', since=since)
+    for page in _paged(lambda p: client.credit_notes_page(where=where, page=p, page_size=PAGE_SIZE, since=since)):
         yield [
             Held(
                 kind=HeldKind.CREDIT_NOTE,
@@ -124,10 +156,12 @@ def credit_notes_held(client: XeroClient, *, date_from: dt.date, date_to: dt.dat
         ]
 
 
-def payments_held(client: XeroClient, *, date_from: dt.date, date_to: dt.date) -> Iterator[list[Held]]:
+def payments_held(
+    client: XeroClient, *, date_from: dt.date, date_to: dt.date, since: dt.datetime | None = None
+) -> Iterator[list[Held]]:
     """Yield, page by page, the payments dated in the range (deleted ones say so in `status`)."""
-    where = dated_where(date_from, date_to)
-    for page in _paged(lambda p: client.payments_page(where=where, page=p, page_size=PAGE_SIZE)):
+    where = dated_where(date_from, date_to, since=since)
+    for page in _paged(lambda p: client.payments_page(where=where, page=p, page_size=PAGE_SIZE, since=since)):
         yield [
             Held(
                 kind=HeldKind.PAYMENT,
@@ -143,10 +177,13 @@ def payments_held(client: XeroClient, *, date_from: dt.date, date_to: dt.date) -
         ]
 
 
-def bank_transactions_held(client: XeroClient, *, date_from: dt.date, date_to: dt.date) -> Iterator[list[Held]]:
+def bank_transactions_held(
+    client: XeroClient, *, date_from: dt.date, date_to: dt.date, since: dt.datetime | None = None
+) -> Iterator[list[Held]]:
     """Yield, page by page, the spend and receive money transactions dated in the range."""
-    where = dated_where(date_from, date_to)
-    for page in _paged(lambda p: client.bank_transactions_page(where=where, page=p, page_size=PAGE_SIZE)):
+    where = dated_where(date_from, date_to, since=since)
+    pages = _paged(lambda p: client.bank_transactions_page(where=where, page=p, page_size=PAGE_SIZE, since=since))
+    for page in pages:
         yield [
             Held(
                 kind=HeldKind.BANK_TRANSACTION,
@@ -162,9 +199,11 @@ def bank_transactions_held(client: XeroClient, *, date_from: dt.date, date_to: d
         ]
 
 
-def bank_transfers_held(client: XeroClient, *, date_from: dt.date, date_to: dt.date) -> Iterator[list[Held]]:
+def bank_transfers_held(
+    client: XeroClient, *, date_from: dt.date, date_to: dt.date, since: dt.datetime | None = None
+) -> Iterator[list[Held]]:
     """Yield the bank transfers dated in the range (one read: BankTransfers has no paging)."""
-    transfers = client.bank_transfers_where(where=dated_where(date_from, date_to))
+    transfers = client.bank_transfers_where(where=dated_where(date_from, date_to, since=since), since=since)
     yield [
         Held(
             kind=HeldKind.BANK_TRANSFER,

@@ -16,7 +16,7 @@ from xero_sandbox.services.allocations import allocations_create
 from xero_sandbox.services.credit_notes import CreditNoteResult, credit_notes_save
 from xero_sandbox.services.documents import ZERO_ID
 
-from .common import ApiError, Call, batch_answer, filtered, ordered, paged
+from .common import ApiError, Call, batch_answer, changed_since, filtered, ordered, paged
 
 FIELDS = {
     "CreditNoteNumber": "credit_note_number",
@@ -55,7 +55,7 @@ def _one(call: Call, ident: str, *, lock: bool = False) -> CreditNote:
 def _get(call: Call) -> tuple[int, dict[str, Any]]:
     if call.ident:
         return 200, envelope("CreditNotes", [credit_note_json(_one(call, call.ident), unitdp=call.unitdp)])
-    notes = CreditNote.objects.filter(organisation=call.organisation)
+    notes = changed_since(call, CreditNote.objects.filter(organisation=call.organisation))
     notes, pagination = paged(call, ordered(call, filtered(call, notes, FIELDS), ORDER_FIELDS))
     records = [credit_note_json(n, unitdp=call.unitdp) for n in _with_related(notes)]
     return 200, envelope("CreditNotes", records, **pagination)

@@ -71,6 +71,21 @@ def test_after_a_clean_sync_the_totals_agree_and_no_record_differs(sandbox):
     assert done.records == 6
 
 
+def test_a_second_look_at_the_same_dates_reads_only_what_changed_in_xero_since_the_first(sandbox):
+    org, channel, _unpaid = synced_payout_channel("Second Look Ltd")
+    first = reconcile(channel)
+
+    testing.invoice_edit(organisation=org.tenant_id, invoice_number="P-9", unit_amount=Decimal("15.00"))
+    again = reconcile(channel, span=(WEEK[0], WEEK[1] - dt.timedelta(days=1)))
+
+    assert first.read_since is None and first.started_at is not None
+    assert again.read_since is not None and again.read_since < first.started_at  # If-Modified-Since
+    assert again.calls == again.estimate_calls == 4  # one read per resource, each answering what changed
+    assert again.bytes_read < first.bytes_read / 2
+    [changed] = again.differences
+    assert (changed["kind"], changed["record"]["number"], changed["xero"]["total"]) == ("total_differs", "P-9", "15.00")
+
+
 def test_a_reconciliation_of_a_bad_range_is_refused_and_nothing_is_saved(sandbox):
     _org, channel, _ = synced_payout_channel("Range Ltd")
     for date_from, date_to, message in [
