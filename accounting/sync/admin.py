@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounting.sync.ledger.actions import sync_retry
-from accounting.sync.models import DailySummary, SummaryEntry, SyncAttempt, SyncRecord
+from accounting.sync.models import DailySummary, Reconciliation, SummaryEntry, SyncAttempt, SyncRecord
 
 
 def rows_queued_message(*, count: int) -> str:
@@ -78,4 +78,23 @@ class DailySummaryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(admin.ModelAdmin):
+    """Reconciliations are run from the channel's Reconcile page, the Billing API or `manage.py
+    reconcile`: read here (the page carries the actions on their differences)."""
+
+    list_display = ("id", "channel", "date_from", "date_to", "state", "calls", "bytes_read", "created_at")
+    list_filter = ("state", "channel__store__organization")
+    search_fields = ("channel__name",)
+    list_select_related = ("channel__store",)
+    readonly_fields = [f.name for f in Reconciliation._meta.fields if f.name != "snapshot"]
+    exclude = ("snapshot",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

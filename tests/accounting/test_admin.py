@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from accounting.models import AccountingChannel
 from accounting.services.channels import prefix_taken_message
+from accounting.sync.models import Reconciliation
 from tests.accounting.conftest import connect_locally
 from tests.factories import AccountingChannelFactory, OrganizationFactory, StoreFactory, UserFactory
 
@@ -180,3 +183,18 @@ def test_a_channel_without_a_secret_shows_a_dash_in_the_admin(admin_client, stor
     AccountingChannelFactory.create(store=store, name="No secret yet", client_secret="")
     html = admin_client.get(reverse("admin:accounting_accountingchannel_changelist")).content.decode()
     assert '<td class="field-client_secret_stored">—</td>' in html
+
+
+def test_reconciliations_are_listed_and_read_in_the_admin_never_changed(admin_client, connected_channel):
+    reconciliation = Reconciliation.objects.create(
+        channel=connected_channel, date_from=dt.date(2026, 11, 1), date_to=dt.date(2026, 11, 30), state="done",
+        calls=3, bytes_read=4567, snapshot={"records": {"x": ["invoice"]}, "since": {}},
+    )  # fmt: skip
+
+    listed = admin_client.get(reverse("admin:accounting_sync_reconciliation_changelist"))
+    shown = admin_client.get(reverse("admin:accounting_sync_reconciliation_change", args=[reconciliation.pk]))
+
+    assert listed.status_code == shown.status_code == 200
+    assert "4567" in listed.content.decode()
+    assert "Snapshot" not in shown.content.decode()  # the engine's snapshot is not shown
+    assert admin_client.get(reverse("admin:accounting_sync_reconciliation_add")).status_code == 403
