@@ -11,9 +11,10 @@ RUN groupadd --system portal && useradd --system --gid portal --home-dir /app po
 
 WORKDIR /app
 # The runtime lock file (`make lock`): exact pins with their hashes, installed in pip's
-# hash-checking mode; it pins pip too.
+# hash-checking mode, without asking the index for dependencies again (the lock holds them all;
+# `pip check` proves it); it pins pip too.
 COPY requirements.txt .
-RUN python -m pip install --require-hashes -r requirements.txt
+RUN python -m pip install --require-hashes --no-deps -r requirements.txt && python -m pip check
 
 COPY . .
 

@@ -16,13 +16,19 @@ $(BIN)/python:
 
 # Installs only from the lock files, in pip's hash-checking mode (a file whose hash is not in the
 # lock is refused). The lock pins pip itself, so the first install also brings the venv's pip.
+# --no-deps: the lock already holds every dependency, pinned. Without it, the pip a fresh venv
+# starts with (23.2 on Python 3.11) asks the index again for a dependency named with extras
+# (pip-audit's `CacheControl[filecache]>=0.13.0`) and refuses the newer release it finds there as
+# unpinned; `pip check` then proves nothing the lock should hold is missing.
 $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --require-hashes -r requirements.txt
+	$(BIN)/python -m pip install --require-hashes --no-deps -r requirements.txt
+	$(BIN)/python -m pip check
 	touch $@
 
 # requirements-dev.txt holds requirements.txt's pins exactly, plus the test and lint tools.
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/python -m pip check
 	touch $@ $(VENV)/.runtime-installed
 
 # Migrates, loads the demo data, then runs portal + worker + beat (PORT=8000 by default).
@@ -48,7 +54,8 @@ $(TOOLS)/.installed: requirements-tools.txt
 	$(PYTHON) -m venv --clear $(TOOLS)
 	$(TOOLS)/bin/python -c 'import sys; sys.exit(None if sys.version_info[:2] == (3, 11) else \
 		"the lock files are resolved for Python 3.11: make lock PYTHON=/path/to/python3.11")'
-	$(TOOLS)/bin/python -m pip install --require-hashes -r requirements-tools.txt
+	$(TOOLS)/bin/python -m pip install --require-hashes --no-deps -r requirements-tools.txt
+	$(TOOLS)/bin/python -m pip check
 	touch $@
 
 # Refreshes both lock files from requirements.in and requirements-dev.in (runtime first: the dev
