@@ -71,36 +71,67 @@ class StoreBooks:
     def count(self) -> int:
         return len(self.invoices) + len(self.payments) + len(self.refunds) + len(self.payouts)
 
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "invoices": len(self.invoices), "payments": len(self.payments), "refunds": len(self.refunds),
+            "payouts": len(self.payouts), "summaries": len(self.summaries),
+        }  # fmt: skip
+
     def row(self, kind: str, object_id: int) -> SyncRecord | None:
         return self.rows.get((kind, object_id))
 
 
+# What `compare` reads of a ledger row.
+_ROW_FIELDS = (
+    "id", "kind", "object_id", "state", "xero_id", "xero_status", "last_error", "xero_drift", "xero_drift_at",
+    "drift_settled_at",
+)  # fmt: skip
+
+
+def _ranges(channel: AccountingChannel, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    store_id, dates = channel.store_id, {"date__gte": date_from, "date__lte": date_to}
+    return {
+        "invoices": Invoice.objects.filter(
+            store_id=store_id, issue_date__gte=date_from, issue_date__lte=date_to
+        ).exclude(status=InvoiceStatus.DRAFT),
+        "payments": Payment.objects.filter(invoice__store_id=store_id, **dates),
+        "refunds": Refund.objects.filter(invoice__store_id=store_id, **dates),
+        "payouts": Payout.objects.filter(store_id=store_id, **dates),
+        "summaries": DailySummary.objects.filter(channel=channel, day__gte=date_from, day__lte=date_to),
+    }
+
+
+def store_counts(*, channel: AccountingChannel, date_from: dt.date, date_to: dt.date) -> dict[str, int]:
+    """Return how many of each the store has in the range (the estimate before a run). Five counts."""
+    return {name: records.count() for name, records in _ranges(channel, date_from, date_to).items()}
+
+
 def store_books(*, channel: AccountingChannel, date_from: dt.date, date_to: dt.date) -> StoreBooks:
     """Read the store's invoices, payments, refunds, payouts and the channel's daily summaries dated
-    in the range, and the channel's ledger rows of them. Six queries (and one per 10,000 rows)."""
-    store_id = channel.store_id
-    dates = {"date__gte": date_from, "date__lte": date_to}
+    in the range, and the channel's ledger rows of them: five queries, then one per kind that has
+    records (and per 10,000 of them)."""
+    ranges = _ranges(channel, date_from, date_to)
     books = StoreBooks(
         invoices=list(
-            Invoice.objects.filter(store_id=store_id, issue_date__gte=date_from, issue_date__lte=date_to)
-            .exclude(status=InvoiceStatus.DRAFT)
+            ranges["invoices"]
             .only("pk", "number", "issue_date", "currency", "total", "status", "amount_paid")
             .order_by("issue_date", "pk")
         ),
         payments=list(
-            Payment.objects.filter(invoice__store_id=store_id, **dates)
+            ranges["payments"]
             .select_related("invoice")
             .only("pk", "amount", "date", "method", "invoice__number", "invoice__currency")
             .order_by("date", "pk")
         ),
         refunds=list(
-            Refund.objects.filter(invoice__store_id=store_id, **dates)
+            ranges["refunds"]
             .select_related("invoice")
             .only("pk", "amount", "date", "invoice__number", "invoice__currency")
             .order_by("date", "pk")
         ),
-        payouts=list(Payout.objects.filter(store_id=store_id, **dates).order_by("date", "pk")),
-        summaries=list(DailySummary.objects.filter(channel=channel, day__gte=date_from, day__lte=date_to)),
+        payouts=list(ranges["payouts"].order_by("date", "pk")),
+        summaries=list(ranges["summaries"]),
     )
     wanted = {
         RecordKind.INVOICE: [i.pk for i in books.invoices],
@@ -111,7 +142,8 @@ def store_books(*, channel: AccountingChannel, date_from: dt.date, date_to: dt.d
     }
     for kind, ids in wanted.items():
         for start in range(0, len(ids), 10_000):
-            for row in SyncRecord.objects.filter(channel=channel, kind=kind, object_id__in=ids[start : start + 10_000]):
+            chunk = ids[start : start + 10_000]
+            for row in SyncRecord.objects.filter(channel=channel, kind=kind, object_id__in=chunk).only(*_ROW_FIELDS):
                 books.rows[(kind, row.object_id)] = row
     return books
 

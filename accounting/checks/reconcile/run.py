@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounting.access.client import channel_gate, client_for
 from accounting.access.limiter import LimiterGate
 from accounting.access.tokens import ChannelNotConnected, TokenRefreshFailed, channel_access_grant
-from accounting.checks.reconcile.compare import StoreBooks, compare, store_books
+from accounting.checks.reconcile.compare import StoreBooks, compare, store_books, store_counts
 from accounting.models import AccountingChannel
 from accounting.providers.xero import holdings
 from accounting.providers.xero.errors import XeroBudgetExhausted, XeroDayLimit, XeroError, XeroRateLimited
@@ -37,9 +37,6 @@ MAX_DAYS = 366
 # A reconciliation of the same channel and range asked again within this long is answered from
 # the last one (the API's polling, a double click) instead of reading Xero again.
 REUSE_FOR = dt.timedelta(minutes=5)
-# What one record weighs in Xero's answers, to estimate the bytes before reading (measured on the
-# sandbox's answers: `bench/reconcile.py`).
-BYTES_PER_RECORD = {"invoices": 1100, "payments": 900, "credit_notes": 1000, "bank_transactions": 900}
 # How long a read waits at most for the limiter's minute window before trying again.
 LIMITER_WAIT_CAP = 30.0
 # A reconciliation of dates an earlier one covered (done within this long) reads only what changed
@@ -61,20 +58,13 @@ def range_check(*, date_from: dt.date | None, date_to: dt.date | None) -> tuple[
     return date_from, date_to
 
 
-def estimate(*, books: StoreBooks) -> tuple[int, int]:
-    """Return (calls, bytes) the reading of Xero should take for these store records (the organisation
-    may hold more records of these dates than the channel sent, so it is a floor)."""
-    invoices = len(books.invoices) + len(books.summaries)
-    counts = {
-        "invoices": invoices,
-        "payments": len(books.payments),
-        "credit_notes": len(books.refunds),
-        "bank_transactions": len(books.payouts),
-    }
-    calls = sum(holdings.pages_estimate(n) for name, n in counts.items() if n or name == "invoices")
-    calls += 1 if books.payouts else 0  # bank transfers: one read
-    size = sum(BYTES_PER_RECORD[name] * n for name, n in counts.items())
-    return calls, size
+def estimate(*, counts: dict[str, int]) -> int:
+    """Return the calls the reading of Xero should take for these store record counts (by
+    `store_counts`); the organisation may hold more records of these dates than the channel sent,
+    so it is a floor. Invoices are always read; the others only when the store has some."""
+    calls = holdings.pages_estimate(counts["invoices"] + counts["summaries"])
+    calls += sum(holdings.pages_estimate(counts[name]) for name in ("payments", "refunds", "payouts") if counts[name])
+    return calls + (1 if counts["payouts"] else 0)  # bank transfers: one read
 
 
 def reconciliation_start(
@@ -101,12 +91,11 @@ def reconciliation_start(
     )
     if recent is not None and (reuse or recent.state in (ReconciliationState.QUEUED, ReconciliationState.RUNNING)):
         return recent
-    books = store_books(channel=channel, date_from=date_from, date_to=date_to)
-    calls, _size = estimate(books=books)
+    counts = store_counts(channel=channel, date_from=date_from, date_to=date_to)
     with transaction.atomic():
         reconciliation = Reconciliation.objects.create(
-            channel=channel, date_from=date_from, date_to=date_to, requested_by=by[:150], estimate_calls=calls,
-            records=books.count, step="Queued",
+            channel=channel, date_from=date_from, date_to=date_to, requested_by=by[:150],
+            estimate_calls=estimate(counts=counts), records=sum(counts.values()) - counts["summaries"], step="Queued",
         )  # fmt: skip
         if queue:
             transaction.on_commit(lambda: task_send(TASK, args=(reconciliation.pk,)), robust=True)
@@ -156,7 +145,7 @@ def reconciliation_run(*, reconciliation_id: int) -> Reconciliation | None:
     channel = reconciliation.channel
     try:
         books = store_books(channel=channel, date_from=reconciliation.date_from, date_to=reconciliation.date_to)
-        calls, _size = estimate(books=books)
+        calls = estimate(counts=books.counts)
         _progress(reconciliation, records=books.count, estimate_calls=calls, step="Reading Xero")
         held, marks = _read_xero(reconciliation=reconciliation, channel=channel, books=books)
         _progress(reconciliation, step="Comparing")

@@ -341,36 +341,37 @@ class XeroClient(XeroTransport):
 
     def invoices_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
-    ) -> list[Invoice]:
-        """Return one page of invoice summaries (no lines) matching `where` (and modified after `since`)."""
+    ) -> tuple[list[Invoice], int | None]:
+        """Return one page of invoice summaries (no lines) matching `where` (modified after `since`),
+        and Xero's page count."""
         result = self._call(
             self._api.get_invoices, **_given(where=where), page=page, page_size=page_size, summary_only=True,
             **_modified_since(since),
         )  # fmt: skip
-        return list(result.invoices or [])
+        return list(result.invoices or []), _page_count(result)
 
     def credit_notes_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
-    ) -> list[CreditNote]:
-        """Return one page of credit notes matching `where` (and modified after `since`)."""
+    ) -> tuple[list[CreditNote], int | None]:
+        """Return one page of credit notes matching `where` (and modified after `since`), and Xero's page count."""
         result = self._call(
             self._api.get_credit_notes, **_given(where=where), page=page, page_size=page_size, **_modified_since(since)
         )
-        return list(result.credit_notes or [])
+        return list(result.credit_notes or []), _page_count(result)
 
     def payments_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
-    ) -> list[Payment]:
-        """Return one page of payments matching `where` (and modified after `since`)."""
+    ) -> tuple[list[Payment], int | None]:
+        """Return one page of payments matching `where` (and modified after `since`), and Xero's page count."""
         result = self._call(
             self._api.get_payments, **_given(where=where), page=page, page_size=page_size, **_modified_since(since)
         )
-        return list(result.payments or [])
+        return list(result.payments or []), _page_count(result)
 
     def bank_transactions_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
-    ) -> list[BankTransaction]:
-        """Return one page of bank transactions matching `where` (and modified after `since`)."""
+    ) -> tuple[list[BankTransaction], int | None]:
+        """Return one page of bank transactions matching `where` (modified after `since`), and the page count."""
         result = self._call(
             self._api.get_bank_transactions,
             **_given(where=where),
@@ -378,7 +379,7 @@ class XeroClient(XeroTransport):
             page_size=page_size,
             **_modified_since(since),
         )
-        return list(result.bank_transactions or [])
+        return list(result.bank_transactions or []), _page_count(result)
 
     def bank_transfers_where(self, *, where: str | None, since: dt.datetime | None = None) -> list[BankTransfer]:
         """Return the bank transfers matching `where` (and created after `since`; no paging)."""
@@ -389,6 +390,13 @@ class XeroClient(XeroTransport):
 def _modified_since(since: dt.datetime | None) -> dict[str, dt.datetime]:
     """The SDK's `if_modified_since` argument, only when there is one (the header is then sent)."""
     return {"if_modified_since": since} if since is not None else {}
+
+
+def _page_count(result: object) -> int | None:
+    """Xero's `pagination.pageCount` of a paged answer (None when the answer has none)."""
+    pagination = getattr(result, "pagination", None)
+    count = getattr(pagination, "page_count", None)
+    return int(count) if count is not None else None
 
 
 def _given(**arguments: str | None) -> dict[str, str]:

@@ -103,11 +103,14 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _paged(fetch: Any) -> Iterator[list[Any]]:
+    """Yield the records of each page `fetch(page)` answers ((records, Xero's page count)), up to the
+    last page Xero counts (or the first short page where it gives no count)."""
     page = 1
     while True:
-        records = list(fetch(page) or [])
-        yield records
-        if len(records) < PAGE_SIZE:
+        records, page_count = fetch(page)
+        yield list(records)
+        last = page >= page_count if page_count is not None else len(records) < PAGE_SIZE
+        if last:
             return
         page += 1
 
