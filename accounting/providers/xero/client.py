@@ -36,7 +36,15 @@ from xero_python.accounting.models import (
 )
 
 from accounting.providers.xero import errors
-from accounting.providers.xero.query import SUMMARY, URL_BUDGET, where_any, where_equal
+from accounting.providers.xero.query import (
+    SUMMARY,
+    URL_BUDGET,
+    given,
+    modified_since,
+    page_count,
+    where_any,
+    where_equal,
+)
 from accounting.providers.xero.transport import Gate, OpenGate, XeroTransport
 from accounting.providers.xero.values import AccountClass, XeroStatus
 
@@ -345,28 +353,28 @@ class XeroClient(XeroTransport):
         """Return one page of invoice summaries (no lines) matching `where` (modified after `since`),
         and Xero's page count."""
         result = self._call(
-            self._api.get_invoices, **_given(where=where), page=page, page_size=page_size, summary_only=True,
-            **_modified_since(since),
+            self._api.get_invoices, **given(where=where), page=page, page_size=page_size, summary_only=True,
+            **modified_since(since),
         )  # fmt: skip
-        return list(result.invoices or []), _page_count(result)
+        return list(result.invoices or []), page_count(result)
 
     def credit_notes_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
     ) -> tuple[list[CreditNote], int | None]:
         """Return one page of credit notes matching `where` (and modified after `since`), and Xero's page count."""
         result = self._call(
-            self._api.get_credit_notes, **_given(where=where), page=page, page_size=page_size, **_modified_since(since)
+            self._api.get_credit_notes, **given(where=where), page=page, page_size=page_size, **modified_since(since)
         )
-        return list(result.credit_notes or []), _page_count(result)
+        return list(result.credit_notes or []), page_count(result)
 
     def payments_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
     ) -> tuple[list[Payment], int | None]:
         """Return one page of payments matching `where` (and modified after `since`), and Xero's page count."""
         result = self._call(
-            self._api.get_payments, **_given(where=where), page=page, page_size=page_size, **_modified_since(since)
+            self._api.get_payments, **given(where=where), page=page, page_size=page_size, **modified_since(since)
         )
-        return list(result.payments or []), _page_count(result)
+        return list(result.payments or []), page_count(result)
 
     def bank_transactions_page(
         self, *, where: str | None, page: int, page_size: int, since: dt.datetime | None = None
@@ -374,31 +382,14 @@ class XeroClient(XeroTransport):
         """Return one page of bank transactions matching `where` (modified after `since`), and the page count."""
         result = self._call(
             self._api.get_bank_transactions,
-            **_given(where=where),
+            **given(where=where),
             page=page,
             page_size=page_size,
-            **_modified_since(since),
+            **modified_since(since),
         )
-        return list(result.bank_transactions or []), _page_count(result)
+        return list(result.bank_transactions or []), page_count(result)
 
     def bank_transfers_where(self, *, where: str | None, since: dt.datetime | None = None) -> list[BankTransfer]:
         """Return the bank transfers matching `where` (and created after `since`; no paging)."""
-        result = self._call(self._api.get_bank_transfers, **_given(where=where), **_modified_since(since))
+        result = self._call(self._api.get_bank_transfers, **given(where=where), **modified_since(since))
         return list(result.bank_transfers or [])
-
-
-def _modified_since(since: dt.datetime | None) -> dict[str, dt.datetime]:
-    """The SDK's `if_modified_since` argument, only when there is one (the header is then sent)."""
-    return {"if_modified_since": since} if since is not None else {}
-
-
-def _page_count(result: object) -> int | None:
-    """Xero's `pagination.pageCount` of a paged answer (None when the answer has none)."""
-    pagination = getattr(result, "pagination", None)
-    count = getattr(pagination, "page_count", None)
-    return int(count) if count is not None else None
-
-
-def _given(**arguments: str | None) -> dict[str, str]:
-    """The arguments that have a value (the SDK cannot send a None query parameter)."""
-    return {name: value for name, value in arguments.items() if value is not None}

@@ -7,6 +7,7 @@ as it goes out, never by a count of records.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlencode
 
@@ -55,3 +56,23 @@ def packed(values: list[str], request: Request, *, base_url: str) -> Iterator[li
         group = [value] if fits([value]) else []
     if group:
         yield group
+
+
+# Arguments of paged reads -------------------------------------------------------------------
+
+
+def modified_since(since: dt.datetime | None) -> dict[str, dt.datetime]:
+    """The SDK's `if_modified_since` argument, only when there is one (the header is then sent)."""
+    return {"if_modified_since": since} if since is not None else {}
+
+
+def page_count(result: object) -> int | None:
+    """Xero's `pagination.pageCount` of a paged answer (None when the answer has none)."""
+    pagination = getattr(result, "pagination", None)
+    count = getattr(pagination, "page_count", None)
+    return int(count) if count is not None else None
+
+
+def given(**arguments: str | None) -> dict[str, str]:
+    """The arguments that have a value (the SDK cannot send a None query parameter)."""
+    return {name: value for name, value in arguments.items() if value is not None}

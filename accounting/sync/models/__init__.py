@@ -288,51 +288,6 @@ class ChannelSyncSettings(models.Model):
         return f"Sync settings of channel {self.channel_id}"
 
 
-class LimiterCall(models.Model):
-    """One granted Xero call, for the database limiter used when there is no Redis."""
-
-    scope = models.CharField(max_length=100)  # "org:<tenant id>" or "app:<client id>"
-    token = models.CharField(max_length=32)
-    in_flight_until = models.DateTimeField(null=True, blank=True)
-    counts_until = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["scope", "counts_until"], name="limiter_call_scope_until")]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.token}"
-
-
-class LimiterScope(models.Model):
-    """The lock row and pause of one limiter scope (database limiter)."""
-
-    scope = models.CharField(max_length=100, unique=True)
-    paused_until = models.DateTimeField(null=True, blank=True)
-    day_started_at = models.DateTimeField(null=True, blank=True)
-    day_count = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.scope
-
-
-class XeroOrganisationFacts(models.Model):
-    """What Xero's answers taught the engine about one organisation: its day budget (from the
-    `X-DayLimit-Remaining` header; any tier) and whether it refuses un-optimised filters."""
-
-    tenant_id = models.CharField(max_length=64, unique=True)
-    # The day limit learnt from Xero's headers: 1,000 (Starter tier) until an answer shows more.
-    day_limit = models.PositiveIntegerField(default=1000)
-    day_remaining = models.PositiveIntegerField(null=True, blank=True)
-    day_reported_at = models.DateTimeField(null=True, blank=True)
-    # `X-MinLimit-Remaining` of Xero's last answer for the organisation (this app's minute budget).
-    minute_remaining = models.PositiveIntegerField(null=True, blank=True)
-    # Set when Xero refused a filter as inefficient for its volume (a high-volume organisation).
-    high_volume_since = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"Xero organisation {self.tenant_id}"
-
-
 # What comes back from Xero (webhooks and the poll) -------------------------------------------
 
 
@@ -405,122 +360,15 @@ class XeroWebhookEvent(models.Model):
         return f"{self.event_category} {self.event_type} {self.resource_id}"
 
 
-# Daily summaries (posting mode "One summary invoice per day") ------------------------------------
+# Kept in modules of their own, named here so `accounting.sync.models` stays the one place to import from.
+from accounting.sync.models.limits import LimiterCall, LimiterScope, XeroOrganisationFacts  # noqa: E402
+from accounting.sync.models.reconciliation import Reconciliation, ReconciliationState  # noqa: E402
+from accounting.sync.models.summaries import DailySummary, EntryKind, SummaryEntry  # noqa: E402
 
-
-class DailySummary(models.Model):
-    """One Xero invoice for a store day, currency and tax mode: the day's store invoices summed by
-    (account, tax type, tracking option), the day's payments per method, its refunds as one credit
-    note. What it holds is its entries; its ledger row (kind SUMMARY) sends it once the day closed."""
-
-    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="summaries")
-    day = models.DateField()
-    currency = models.CharField(max_length=3)
-    tax_mode = models.CharField(max_length=10)  # the store invoices' TaxMode
-    # The InvoiceNumber it goes to Xero as, fixed when it is made (a look-up after a lost answer).
-    number = models.CharField(max_length=255)
-    xero_id = models.CharField("Xero id", max_length=64, blank=True)
-    # What Xero last accepted: its total, and when.
-    sent_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    # What each credit note of the day's refunds made in Xero besides itself, saved step by step:
-    # {credit note id: {"allocation": id, "payments": {method key: payment id}}}.
-    xero_refs = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-day", "currency", "tax_mode"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["channel", "day", "currency", "tax_mode"], name="daily_summary_one_per_day_currency_mode"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Summary {self.day} {self.currency}"
-
-
-class EntryKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    PAYMENT = "payment", "Payment"
-    REFUND = "refund", "Refund"
-
-
-class SummaryEntry(models.Model):
-    """What one store record adds to a summary: an invoice's amounts by summary line, a payment's
-    amount, a refund's credit by line. An invoice changed after its summary went (and Xero no
-    longer allows changing it) adds an adjustment entry of the difference to a later summary
-    (`adjusts`: the day it corrects), so an invoice's entries always sum to what the store says."""
-
-    summary = models.ForeignKey(DailySummary, on_delete=models.CASCADE, related_name="entries")
-    kind = models.CharField(max_length=10, choices=EntryKind.choices)
-    object_id = models.BigIntegerField()  # the store invoice, payment or refund
-    invoice_id = models.BigIntegerField()  # its store invoice
-    number = models.CharField(max_length=50)  # the store invoice's number (the summary page's list)
-    adjusts = models.DateField(null=True, blank=True)
-    # {line key: "amount"}: invoice and refund entries by summary line (`summary_line_key`).
-    lines = models.JSONField(default=dict, blank=True)
-    total = models.DecimalField(max_digits=16, decimal_places=2)
-    method = models.CharField(max_length=50, blank=True)  # payments and refunds
-    # Sent to Xero: with the summary invoice (invoices), as this Xero payment or credit note.
-    sent = models.BooleanField(default=False)
-    xero_ref = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["summary_id", "kind", "number", "pk"]
-        indexes = [
-            models.Index(fields=["summary", "kind"], name="summary_entry_summary"),
-            models.Index(fields=["kind", "object_id"], name="summary_entry_record"),
-            models.Index(fields=["invoice_id"], name="summary_entry_invoice"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.number} in {self.summary_id}"
-
-
-# Reconciliation: the store's books beside Xero's, for a channel and a date range -------------------
-
-
-class ReconciliationState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class Reconciliation(models.Model):
-    """One reconciliation of a channel over store dates `date_from`..`date_to` (inclusive): what it
-    estimated, read (calls, bytes) and found (`totals` per day and currency, `differences` by record).
-    Run in the background (`accounting.checks.reconcile`); its page and the API show its progress."""
-
-    channel = models.ForeignKey(AccountingChannel, on_delete=models.CASCADE, related_name="reconciliations")
-    date_from = models.DateField()
-    date_to = models.DateField()
-    state = models.CharField(max_length=10, choices=ReconciliationState.choices, default=ReconciliationState.QUEUED)
-    requested_by = models.CharField(max_length=150, blank=True)
-    # Calls it expected before it started, calls and bytes it read from Xero, and its step now.
-    estimate_calls = models.PositiveIntegerField(default=0)
-    calls = models.PositiveIntegerField(default=0)
-    bytes_read = models.BigIntegerField(default=0)
-    step = models.CharField(max_length=100, blank=True)
-    records = models.PositiveIntegerField(default=0)  # store records compared
-    # [{"date", "currency", "store": {...}, "xero": {...}}] and [{"kind", "record", "store", "xero", ...}]
-    totals = models.JSONField(default=list, blank=True)
-    differences = models.JSONField(default=list, blank=True)
-    # What Xero held for the range ({Xero id: `holdings.held_dump`}), so a later reconciliation of the
-    # same dates reads only what changed since (`read_since`, If-Modified-Since) instead of everything.
-    snapshot = models.JSONField(default=dict, blank=True)
-    read_since = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["channel", "date_from", "date_to", "created_at"], name="reconciliation_range")]
-
-    def __str__(self) -> str:
-        return f"Reconciliation {self.date_from}..{self.date_to} of channel {self.channel_id}"
+__all__ = [
+    "CAUSE_LENGTH", "SUMMARISED", "AttemptOutcome", "ChannelSyncSettings", "ChannelXeroFeed", "DailySummary",
+    "Drift", "EntryKind", "ErrorCause", "LimiterCall", "LimiterScope", "Reconciliation", "ReconciliationState",
+    "RecordKind", "SummaryEntry", "SyncAction", "SyncAttempt", "SyncRecord", "SyncState", "WaitingFor",
+    "WebhookEventState", "XeroContactLink", "XeroItemLink", "XeroOrganisationFacts", "XeroWebhookEvent",
+    "new_feed_token",
+]  # fmt: skip
