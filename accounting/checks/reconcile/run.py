@@ -154,6 +154,10 @@ def reconciliation_run(*, reconciliation_id: int) -> Reconciliation | None:
         return _failed(reconciliation, f"The channel cannot reach Xero: {exc}")
     except XeroError as exc:
         return _failed(reconciliation, f"Xero refused a read: {exc}")
+    except Exception as exc:
+        # Not left "running" for ever: the page and the API say it stopped; the worker logs the rest.
+        _failed(reconciliation, f"It stopped on an unexpected error ({type(exc).__name__}); try again.")
+        raise
     records = {
         xero_id: holdings.held_dump(h)
         for xero_id, h in held.items()
