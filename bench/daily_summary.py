@@ -453,8 +453,10 @@ def checks(*, channel: Any, day: dt.date, invoices: int) -> bool:
     return all(passed for passed, _w in results)
 
 
-def main() -> None:
-    args = parse_args()
+def sandbox_served(args: argparse.Namespace, work: Callable[[Any], None]) -> None:
+    """Set up a bench's own world and run `work(web)` in it: its PostgreSQL database (`--database`,
+    re-created and migrated), its Redis database (`--redis-db`, flushed), and the sandbox served by
+    gunicorn on `--port` (`--web-workers` processes) in a process group stopped afterwards."""
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     if not port_free(args.port):
         raise SystemExit(f"something already listens on port {args.port}: choose another with --port")
@@ -479,9 +481,14 @@ def main() -> None:
                  "-w", str(args.web_workers), "--threads", "4", "--log-level", "warning"], env)  # fmt: skip
     try:
         wait_for_port(args.port)
-        run(args=args, web=web)
+        work(web)
     finally:
         stop_group(web)
+
+
+def main() -> None:
+    args = parse_args()
+    sandbox_served(args, lambda web: run(args=args, web=web))
 
 
 def run(*, args: argparse.Namespace, web: Any) -> None:

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
-import signal
 import sys
 import time
 from collections import Counter
@@ -46,11 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from daily_summary import call_kind, chunks, grouped, invoice_lines, port_free, weighted  # noqa: E402
-from sync_throughput import start  # noqa: E402
-
-from drills.harness import environment, recreate_database, wait_for_port  # noqa: E402
-from drills.processes import stop_group  # noqa: E402
+from daily_summary import call_kind, chunks, grouped, invoice_lines, sandbox_served, weighted  # noqa: E402
 
 METHODS = [("card", 60), ("paypal", 25), ("bank transfer", 15)]
 
@@ -276,33 +270,7 @@ def differences_check(run: Run, expected: set[tuple[str, str]]) -> bool:
 
 def main() -> None:
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
-    if not port_free(args.port):
-        raise SystemExit(f"something already listens on port {args.port}: choose another with --port")
-    env = environment(
-        database=args.database, redis_db=args.redis_db, port=args.port, log_level="WARNING",
-        XERO_SANDBOX_TIME_SCALE="1", XERO_RATE_TIME_SCALE="1", DATABASE_CONN_MAX_AGE="60",
-    )  # fmt: skip
-    os.environ.update(env)
-    (ROOT / ".local").mkdir(exist_ok=True)
-    recreate_database(args.database)
-
-    import django
-    import redis
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-
-    web = start([str(ROOT / ".venv/bin/gunicorn"), "channels_portal.wsgi:application", "-b", f"127.0.0.1:{args.port}",
-                 "-w", str(args.web_workers), "--threads", "4", "--log-level", "warning"], env)  # fmt: skip
-    try:
-        wait_for_port(args.port)
-        run(args=args)
-    finally:
-        stop_group(web)
+    sandbox_served(args, lambda _web: run(args=args))
 
 
 def run(*, args: argparse.Namespace) -> None:

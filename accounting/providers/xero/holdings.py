@@ -102,17 +102,49 @@ def _date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _paged(fetch: Any) -> Iterator[list[Any]]:
-    """Yield the records of each page `fetch(page)` answers ((records, Xero's page count)), up to the
-    last page Xero counts (or the first short page where it gives no count)."""
+def _held_pages(fetch: Any, convert: Any, *, where: str | None, since: dt.datetime | None) -> Iterator[list[Held]]:
+    """Yield each page `fetch(where=…, page=…, page_size=…, since=…)` answers ((records, Xero's page
+    count)) as `Held` records, up to the last page Xero counts (or the first short page where it
+    gives no count)."""
     page = 1
     while True:
-        records, page_count = fetch(page)
-        yield list(records)
+        records, page_count = fetch(where=where, page=page, page_size=PAGE_SIZE, since=since)
+        yield [convert(record) for record in records]
         last = page >= page_count if page_count is not None else len(records) < PAGE_SIZE
         if last:
             return
         page += 1
+
+
+def _invoice(i: Any) -> Held:
+    return Held(
+        kind=HeldKind.INVOICE, xero_id=str(i.invoice_id), number=i.invoice_number or "", date=_date(i.date),
+        currency=text(i.currency_code), total=_money(i.total), status=text(i.status),
+        amount_paid=_money(i.amount_paid), amount_credited=_money(i.amount_credited), updated=i.updated_date_utc,
+    )  # fmt: skip
+
+
+def _credit_note(n: Any) -> Held:
+    return Held(
+        kind=HeldKind.CREDIT_NOTE, xero_id=str(n.credit_note_id), number=n.credit_note_number or "",
+        date=_date(n.date), currency=text(n.currency_code), total=_money(n.total), status=text(n.status),
+        updated=n.updated_date_utc,
+    )  # fmt: skip
+
+
+def _payment(p: Any) -> Held:
+    return Held(
+        kind=HeldKind.PAYMENT, xero_id=str(p.payment_id), number=p.reference or "", date=_date(p.date),
+        currency="", total=_money(p.amount), status=text(p.status), updated=p.updated_date_utc,
+    )  # fmt: skip
+
+
+def _bank_transaction(t: Any) -> Held:
+    return Held(
+        kind=HeldKind.BANK_TRANSACTION, xero_id=str(t.bank_transaction_id), number=t.reference or "",
+        date=_date(t.date), currency=text(t.currency_code), total=_money(t.total), status=text(t.status),
+        updated=t.updated_date_utc,
+    )  # fmt: skip
 
 
 def sales_invoices_held(
@@ -120,22 +152,7 @@ def sales_invoices_held(
 ) -> Iterator[list[Held]]:
     """Yield, page by page, the sales invoices (ACCREC) dated in the range, as summaries."""
     where = dated_where(date_from, date_to, also='Type=="ACCREC"', since=since)
-    for page in _paged(lambda p: client.invoices_page(where=where, page=p, page_size=PAGE_SIZE, since=since)):
-        yield [
-            Held(
-                kind=HeldKind.INVOICE,
-                xero_id=str(i.invoice_id),
-                number=i.invoice_number or "",
-                date=_date(i.date),
-                currency=text(i.currency_code),
-                total=_money(i.total),
-                status=text(i.status),
-                amount_paid=_money(i.amount_paid),
-                amount_credited=_money(i.amount_credited),
-                updated=i.updated_date_utc,
-            )
-            for i in page
-        ]
+    return _held_pages(client.invoices_page, _invoice, where=where, since=since)
 
 
 def credit_notes_held(
@@ -143,41 +160,14 @@ def credit_notes_held(
 ) -> Iterator[list[Held]]:
     """Yield, page by page, the sales credit notes (ACCRECCREDIT) dated in the range."""
     where = dated_where(date_from, date_to, also='Type=="ACCRECCREDIT"', since=since)
-    for page in _paged(lambda p: client.credit_notes_page(where=where, page=p, page_size=PAGE_SIZE, since=since)):
-        yield [
-            Held(
-                kind=HeldKind.CREDIT_NOTE,
-                xero_id=str(n.credit_note_id),
-                number=n.credit_note_number or "",
-                date=_date(n.date),
-                currency=text(n.currency_code),
-                total=_money(n.total),
-                status=text(n.status),
-                updated=n.updated_date_utc,
-            )
-            for n in page
-        ]
+    return _held_pages(client.credit_notes_page, _credit_note, where=where, since=since)
 
 
 def payments_held(
     client: XeroClient, *, date_from: dt.date, date_to: dt.date, since: dt.datetime | None = None
 ) -> Iterator[list[Held]]:
     """Yield, page by page, the payments dated in the range (deleted ones say so in `status`)."""
-    where = dated_where(date_from, date_to, since=since)
-    for page in _paged(lambda p: client.payments_page(where=where, page=p, page_size=PAGE_SIZE, since=since)):
-        yield [
-            Held(
-                kind=HeldKind.PAYMENT,
-                xero_id=str(p.payment_id),
-                number=p.reference or "",
-                date=_date(p.date),
-                currency="",
-                total=_money(p.amount),
-                status=text(p.status),
-                updated=p.updated_date_utc,
-            )
-            for p in page
-        ]
+    return _held_pages(client.payments_page, _payment, where=dated_where(date_from, date_to, since=since), since=since)
 
 
 def bank_transactions_held(
@@ -185,21 +175,7 @@ def bank_transactions_held(
 ) -> Iterator[list[Held]]:
     """Yield, page by page, the spend and receive money transactions dated in the range."""
     where = dated_where(date_from, date_to, since=since)
-    pages = _paged(lambda p: client.bank_transactions_page(where=where, page=p, page_size=PAGE_SIZE, since=since))
-    for page in pages:
-        yield [
-            Held(
-                kind=HeldKind.BANK_TRANSACTION,
-                xero_id=str(t.bank_transaction_id),
-                number=t.reference or "",
-                date=_date(t.date),
-                currency=text(t.currency_code),
-                total=_money(t.total),
-                status=text(t.status),
-                updated=t.updated_date_utc,
-            )
-            for t in page
-        ]
+    return _held_pages(client.bank_transactions_page, _bank_transaction, where=where, since=since)
 
 
 def bank_transfers_held(
